@@ -1,0 +1,39 @@
+import config from '@iobroker/eslint-config';
+
+export default [
+    ...config,
+    {
+        ignores: ['lib/**', 'admin/**', '.dev-host/**', 'coverage/**', 'node_modules/**', 'build/**', 'test-output/**'],
+    },
+    {
+        languageOptions: {
+            parserOptions: {
+                projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.mjs', 'bench/*.mjs', 'test/*.mjs'] },
+                tsconfigRootDir: import.meta.dirname,
+            },
+        },
+        rules: {
+            '@typescript-eslint/no-floating-promises': 'error',
+            'jsdoc/require-jsdoc': 'off',
+            'jsdoc/require-param': 'off',
+            'jsdoc/require-returns': 'off',
+        },
+    },
+    {
+        // mapping/ is pure: no I/O, no transports, no ioBroker API
+        files: ['src/mapping/**/*.ts'],
+        rules: {
+            'no-restricted-imports': [
+                'error',
+                {
+                    patterns: [
+                        {
+                            group: ['@iobroker/*', 'aedes*', 'mqtt', 'mqtt/*', 'node:*', 'net', 'fs', 'ws', '../*'],
+                            message: 'src/mapping is pure: no I/O or transport imports',
+                        },
+                    ],
+                },
+            ],
+        },
+    },
+];

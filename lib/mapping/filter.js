@@ -1,0 +1,144 @@
+"use strict";
+/**
+ * MQTT topic filters (`+`, `#`) and ioBroker id masks (`*`), validated and compiled once into matchers.
+ * Pure: no I/O.
+ */
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.FORBIDDEN_ID_CHARS = void 0;
+exports.splitList = splitList;
+exports.topicFilterError = topicFilterError;
+exports.topicNameError = topicNameError;
+exports.compileTopicFilter = compileTopicFilter;
+exports.matchesAnyFilter = matchesAnyFilter;
+exports.idMaskError = idMaskError;
+exports.compileIdMask = compileIdMask;
+exports.matchesAnyMask = matchesAnyMask;
+/** Splits a comma-separated option into trimmed, non-empty entries. */
+function splitList(value) {
+    return value
+        .split(',')
+        .map(entry => entry.trim())
+        .filter(entry => entry.length > 0);
+}
+/**
+ * Why `filter` is not a valid MQTT topic filter, or `undefined` when it is.
+ * [MQTT-4.7.1-2] `#` must be the last character and occupy a whole level;
+ * [MQTT-4.7.1-3] `+` must occupy a whole level; [MQTT-4.7.3-1] at least one character;
+ * [MQTT-4.7.3-2] no U+0000.
+ */
+function topicFilterError(filter) {
+    if (filter.length === 0) {
+        return 'is empty';
+    }
+    if (filter.includes('\u0000')) {
+        return 'contains a NUL character';
+    }
+    const levels = filter.split('/');
+    for (let i = 0; i < levels.length; i++) {
+        const level = levels[i];
+        if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) {
+            return `'#' must be a whole level at the end (level ${i + 1}: '${level}')`;
+        }
+        if (level.includes('+') && level !== '+') {
+            return `'+' must be a whole level (level ${i + 1}: '${level}')`;
+        }
+    }
+    return undefined;
+}
+/** Why `topic` is not a valid topic to publish to, or `undefined` when it is. [MQTT-4.7.3-1], [MQTT-3.3.2-2] */
+function topicNameError(topic) {
+    if (topic.length === 0) {
+        return 'is empty';
+    }
+    if (topic.includes('\u0000')) {
+        return 'contains a NUL character';
+    }
+    if (topic.includes('+') || topic.includes('#')) {
+        return "contains a wildcard ('+' or '#')";
+    }
+    return undefined;
+}
+/** Compiles a valid MQTT topic filter. Throws on an invalid one (validate first with `topicFilterError`). */
+function compileTopicFilter(filter) {
+    const error = topicFilterError(filter);
+    if (error) {
+        throw new Error(`Invalid topic filter '${filter}': ${error}`);
+    }
+    const levels = filter.split('/');
+    const endsWithHash = levels[levels.length - 1] === '#';
+    const fixed = endsWithHash ? levels.slice(0, -1) : levels;
+    const startsWithWildcard = levels[0] === '#' || levels[0] === '+';
+    return {
+        filter,
+        matches(topic) {
+            // [MQTT-4.7.2-1] a filter starting with a wildcard does not match topics starting with '$'
+            if (startsWithWildcard && topic.startsWith('$')) {
+                return false;
+            }
+            const topicLevels = topic.split('/');
+            if (endsWithHash) {
+                // 'a/#' matches 'a' itself as well as everything below it [MQTT-4.7.1-2]
+                if (topicLevels.length < fixed.length) {
+                    return false;
+                }
+            }
+            else if (topicLevels.length !== fixed.length) {
+                return false;
+            }
+            for (let i = 0; i < fixed.length; i++) {
+                const level = fixed[i];
+                if (level !== '+' && level !== topicLevels[i]) {
+                    return false;
+                }
+            }
+            return true;
+        },
+    };
+}
+/** Matches a topic against any of several compiled filters. */
+function matchesAnyFilter(filters, topic) {
+    return filters.some(f => f.matches(topic));
+}
+/**
+ * Characters ioBroker forbids in object ids: everything outside this set
+ * (the same rule as js-controller's `FORBIDDEN_CHARS`).
+ */
+exports.FORBIDDEN_ID_CHARS = /[^._\-/ :!#$%&()+=@^{}|~\p{Ll}\p{Lu}\p{Nd}]+/gu;
+/** Why `mask` is not a valid ioBroker id mask (`*` wildcard), or `undefined` when it is. */
+function idMaskError(mask) {
+    if (mask.length === 0) {
+        return 'is empty';
+    }
+    if (/\s/.test(mask)) {
+        return 'contains whitespace';
+    }
+    const withoutWildcards = mask.replace(/\*/g, '');
+    const bad = withoutWildcards.match(exports.FORBIDDEN_ID_CHARS);
+    if (bad) {
+        return `contains characters not allowed in ioBroker ids: '${bad.join('')}'`;
+    }
+    if (/\.\./.test(withoutWildcards) || mask.startsWith('.')) {
+        return 'contains an empty id level';
+    }
+    return undefined;
+}
+/** Compiles a valid ioBroker id mask; `*` matches any run of characters, including dots. */
+function compileIdMask(mask) {
+    const error = idMaskError(mask);
+    if (error) {
+        throw new Error(`Invalid id mask '${mask}': ${error}`);
+    }
+    if (!mask.includes('*')) {
+        return { mask, matches: (id) => id === mask };
+    }
+    const source = mask
+        .split('*')
+        .map(part => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*');
+    const regex = new RegExp(`^${source}$`, 'u');
+    return { mask, matches: (id) => regex.test(id) };
+}
+/** Matches an id against any of several compiled masks. */
+function matchesAnyMask(masks, id) {
+    return masks.some(m => m.matches(id));
+}

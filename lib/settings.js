@@ -1,0 +1,254 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.parseSettings = parseSettings;
+exports.formatSettingsErrors = formatSettingsErrors;
+/**
+ * Parses the instance's `native` configuration once, at start, into one typed, validated object.
+ * Pure: every later module gets values with units in their names and never looks at `native` again.
+ */
+const filter_1 = require("./mapping/filter");
+class Reader {
+    native;
+    errors = [];
+    constructor(native) {
+        this.native = native;
+    }
+    fail(option, message) {
+        this.errors.push({ option, message });
+    }
+    raw(option, def) {
+        const value = this.native[option];
+        return value === undefined || value === null ? def : value;
+    }
+    string(option, def) {
+        const value = this.raw(option, def);
+        if (typeof value === 'string') {
+            return value;
+        }
+        if (typeof value === 'number' || typeof value === 'boolean') {
+            return String(value);
+        }
+        this.fail(option, `must be text, got ${typeof value}`);
+        return def;
+    }
+    boolean(option, def) {
+        const value = this.raw(option, def);
+        if (typeof value === 'boolean') {
+            return value;
+        }
+        // exported configs of iobroker.mqtt sometimes carry booleans as text or 0/1
+        if (value === 'true' || value === 1 || value === '1') {
+            return true;
+        }
+        if (value === 'false' || value === 0 || value === '0' || value === '') {
+            return false;
+        }
+        this.fail(option, `must be true or false, got '${String(value)}'`);
+        return def;
+    }
+    integer(option, def, min, max) {
+        const value = this.raw(option, def);
+        const num = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+        if (typeof num !== 'number' || !Number.isInteger(num)) {
+            this.fail(option, `must be a whole number, got '${String(value)}'`);
+            return def;
+        }
+        if (num < min || num > max) {
+            this.fail(option, `must be between ${min} and ${max}, got ${num}`);
+            return def;
+        }
+        return num;
+    }
+    choice(option, def, allowed) {
+        const value = this.raw(option, def);
+        const found = allowed.find(a => a === value || String(a) === String(value));
+        if (found === undefined) {
+            this.fail(option, `must be one of ${allowed.map(a => `'${String(a)}'`).join(', ')}, got '${String(value)}'`);
+            return def;
+        }
+        return found;
+    }
+    topicFilters(option, def) {
+        const result = [];
+        for (const filter of (0, filter_1.splitList)(this.string(option, def))) {
+            const error = (0, filter_1.topicFilterError)(filter);
+            if (error) {
+                this.fail(option, `topic filter '${filter}' ${error}`);
+            }
+            else {
+                result.push((0, filter_1.compileTopicFilter)(filter));
+            }
+        }
+        return result;
+    }
+    idMasks(option, value) {
+        const result = [];
+        for (const mask of (0, filter_1.splitList)(value)) {
+            const error = (0, filter_1.idMaskError)(mask);
+            if (error) {
+                this.fail(option, `id mask '${mask}' ${error}`);
+            }
+            else {
+                result.push((0, filter_1.compileIdMask)(mask));
+            }
+        }
+        return result;
+    }
+    topicPart(option, def) {
+        const value = this.string(option, def);
+        if (value !== '' && (value.includes('+') || value.includes('#') || value.includes('\u0000'))) {
+            this.fail(option, `must not contain '+', '#' or NUL, got '${value}'`);
+            return def;
+        }
+        return value;
+    }
+}
+const PORT_MAX = 65535;
+const DAY_MIN = 24 * 60;
+/** Checks that `bind` is an IPv4 or IPv6 address literal or a host name. */
+function bindError(bind) {
+    if (bind === '') {
+        return 'is empty';
+    }
+    const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(bind);
+    if (ipv4) {
+        return ipv4.slice(1).every(octet => Number(octet) <= 255) ? undefined : `'${bind}' is not an IPv4 address`;
+    }
+    if (bind.includes(':')) {
+        return /^[0-9a-fA-F:.]+$/.test(bind) ? undefined : `'${bind}' is not an IPv6 address`;
+    }
+    return /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/.test(bind)
+        ? undefined
+        : `'${bind}' is neither an address nor a host name`;
+}
+/** Parses `native` into typed settings, or every error found (each naming its option). */
+function parseSettings(native, namespace) {
+    const r = new Reader(native);
+    const type = r.choice('type', 'server', ['server', 'client']);
+    const bind = r.string('bind', '0.0.0.0').trim();
+    const bindProblem = bindError(bind);
+    if (bindProblem) {
+        r.errors.push({ option: 'bind', message: bindProblem });
+    }
+    const port = r.integer('port', 1883, 1, PORT_MAX);
+    const ssl = r.boolean('ssl', false);
+    const certPublic = r.string('certPublic', '').trim();
+    const certPrivate = r.string('certPrivate', '').trim();
+    const certChained = r.string('certChained', '').trim();
+    const webSocket = r.boolean('webSocket', false);
+    const wsPortOption = r.integer('wsPort', 0, 0, PORT_MAX);
+    let wsPort = wsPortOption === 0 ? port + 1 : wsPortOption;
+    if (type === 'server' && webSocket && wsPort > PORT_MAX) {
+        r.errors.push({ option: 'wsPort', message: `port + 1 = ${wsPort} is out of range: set wsPort explicitly` });
+        wsPort = 0;
+    }
+    if (type === 'server' && webSocket && wsPort === port) {
+        r.errors.push({ option: 'wsPort', message: `must differ from port (${port})` });
+    }
+    if (type === 'server' && ssl) {
+        if (!certPublic) {
+            r.errors.push({ option: 'certPublic', message: 'ssl is on: choose a public certificate' });
+        }
+        if (!certPrivate) {
+            r.errors.push({ option: 'certPrivate', message: 'ssl is on: choose a private key' });
+        }
+    }
+    const protocolVersion = r.choice('protocolVersion', 'auto', [4, 5, 'auto']);
+    const url = r.string('url', '127.0.0.1').trim();
+    if (type === 'client') {
+        if (url === '') {
+            r.errors.push({ option: 'url', message: 'is empty: name the broker host or a full URL' });
+        }
+        else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^(mqtt|mqtts|ws|wss|tcp|tls):\/\//i.test(url)) {
+            r.errors.push({
+                option: 'url',
+                message: `'${url}' has an unsupported scheme: use mqtt://, mqtts://, ws:// or wss://`,
+            });
+        }
+    }
+    const lwtTopic = r.string('lwtTopic', '').trim();
+    if (lwtTopic) {
+        const error = (0, filter_1.topicNameError)(lwtTopic);
+        if (error) {
+            r.errors.push({ option: 'lwtTopic', message: `'${lwtTopic}' ${error}` });
+        }
+    }
+    const publishText = r.string('publish', '').trim();
+    const publish = r.idMasks('publish', publishText === '' ? `${namespace}.*` : publishText);
+    const writableText = r.string('writableMask', '').trim();
+    const writableMask = writableText === '' ? publish : r.idMasks('writableMask', writableText);
+    const patterns = r.topicFilters('patterns', '#');
+    if (type === 'client' && patterns.length === 0) {
+        r.errors.push({ option: 'patterns', message: 'is empty: subscribe to at least one topic filter (e.g. #)' });
+    }
+    const settings = {
+        type,
+        namespace,
+        bind,
+        port,
+        ssl,
+        certPublic,
+        certPrivate,
+        certChained,
+        webSocket,
+        wsPort,
+        forceCleanSession: r.choice('forceCleanSession', 'no', ['no', 'clean', 'keep']),
+        storeClientsTimeMin: r.integer('storeClientsTime', DAY_MIN, -1, 365 * DAY_MIN),
+        noRetain: r.boolean('noRetain', false),
+        publishOnSubscribe: r.boolean('publishOnSubscribe', true),
+        doNotCreateClientObjects: r.boolean('doNotCreateClientObjects', false),
+        doNotCheckPublicIP: r.boolean('doNotCheckPublicIP', false),
+        maxPayloadSizeBytes: r.integer('maxPayloadSize', 1048576, 1, 268435455),
+        maxClients: r.integer('maxClients', 1000, 1, 1000000),
+        maxQueuedMessages: r.integer('maxQueuedMessages', 1000, 0, 10000000),
+        retransmitIntervalMs: r.integer('retransmitInterval', 2000, 0, 3600000),
+        retransmitCount: r.integer('retransmitCount', 10, 0, 1000),
+        url,
+        rejectUnauthorized: r.boolean('rejectUnauthorized', true),
+        caCert: r.string('caCert', '').trim(),
+        clientCert: r.string('clientCert', '').trim(),
+        clientKey: r.string('clientKey', '').trim(),
+        clientId: r.string('clientId', '').trim(),
+        protocolVersion,
+        keepaliveSec: r.integer('keepalive', 60, 0, 65535),
+        reconnectPeriodSec: r.integer('reconnectPeriod', 10, 1, 86400),
+        connectTimeoutSec: r.integer('connectTimeout', 30, 1, 3600),
+        persistent: r.boolean('persistent', false),
+        lwtTopic,
+        lwtPayload: r.string('lwtPayload', 'offline'),
+        birthPayload: r.string('birthPayload', 'online'),
+        patterns,
+        retain: r.boolean('retain', false),
+        doNotSubscribeOwnStates: r.boolean('doNotSubscribeOwnStates', false),
+        noEchoIntervalMs: r.integer('noEchoInterval', 2000, 0, 3600000),
+        user: r.string('user', '').trim(),
+        pass: r.string('pass', ''),
+        publish,
+        writableMask,
+        prefix: r.topicPart('prefix', ''),
+        removePrefix: r.string('removePrefix', ''),
+        onchange: r.boolean('onchange', true),
+        sendAckToo: r.boolean('sendAckToo', false),
+        extraSet: r.boolean('extraSet', false),
+        sendStateObject: r.boolean('sendStateObject', false),
+        publishAllOnStart: r.boolean('publishAllOnStart', true),
+        sendOnStartIntervalMs: r.integer('sendOnStartInterval', 2000, 0, 3600000),
+        sendIntervalMs: r.integer('sendInterval', 10, 0, 60000),
+        defaultQoS: r.choice('defaultQoS', 0, [0, 1, 2]),
+        maxTopicLength: r.integer('maxTopicLength', 100, 0, 65535),
+        ignoredTopics: r.topicFilters('ignoredTopics', ''),
+        binaryTopics: r.topicFilters('binaryTopics', ''),
+        ignoreNewObjects: r.boolean('ignoreNewObjects', false),
+        parseCharCodes: r.boolean('parseCharCodes', false),
+        dotToUnderscore: r.boolean('dotToUnderscore', false),
+        debug: r.boolean('debug', false),
+    };
+    if (r.errors.length > 0) {
+        return { ok: false, errors: r.errors };
+    }
+    return { ok: true, settings };
+}
+/** One line naming every invalid option, for the log. */
+function formatSettingsErrors(errors) {
+    return `Invalid configuration: ${errors.map(e => `option '${e.option}' ${e.message}`).join('; ')}`;
+}

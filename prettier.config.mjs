@@ -1,0 +1,3 @@
+import prettierConfig from '@iobroker/eslint-config/prettier.config.mjs';
+
+export default prettierConfig;

@@ -1,0 +1,366 @@
+/**
+ * Parses the instance's `native` configuration once, at start, into one typed, validated object.
+ * Pure: every later module gets values with units in their names and never looks at `native` again.
+ */
+import {
+    compileIdMask,
+    compileTopicFilter,
+    idMaskError,
+    splitList,
+    topicFilterError,
+    topicNameError,
+} from './mapping/filter';
+import type { IdMask, TopicFilter } from './mapping/filter';
+
+export type Mode = 'server' | 'client';
+export type QoS = 0 | 1 | 2;
+export type ProtocolVersionSetting = 4 | 5 | 'auto';
+export type ForceCleanSession = 'no' | 'clean' | 'keep';
+
+export interface Settings {
+    type: Mode;
+    /** Own namespace, e.g. `mqtt-gateway.0`. */
+    namespace: string;
+
+    // server
+    bind: string;
+    port: number;
+    ssl: boolean;
+    certPublic: string;
+    certPrivate: string;
+    certChained: string;
+    webSocket: boolean;
+    /** Resolved WebSocket port (`port + 1` when the option is 0). */
+    wsPort: number;
+    forceCleanSession: ForceCleanSession;
+    /** Minutes an offline persistent session is kept; -1 forever, 0 never. */
+    storeClientsTimeMin: number;
+    noRetain: boolean;
+    publishOnSubscribe: boolean;
+    doNotCreateClientObjects: boolean;
+    doNotCheckPublicIP: boolean;
+    maxPayloadSizeBytes: number;
+    maxClients: number;
+    maxQueuedMessages: number;
+    retransmitIntervalMs: number;
+    retransmitCount: number;
+
+    // client
+    url: string;
+    rejectUnauthorized: boolean;
+    caCert: string;
+    clientCert: string;
+    clientKey: string;
+    clientId: string;
+    protocolVersion: ProtocolVersionSetting;
+    keepaliveSec: number;
+    reconnectPeriodSec: number;
+    connectTimeoutSec: number;
+    persistent: boolean;
+    lwtTopic: string;
+    lwtPayload: string;
+    birthPayload: string;
+    patterns: TopicFilter[];
+    retain: boolean;
+    doNotSubscribeOwnStates: boolean;
+    noEchoIntervalMs: number;
+
+    // both
+    user: string;
+    pass: string;
+    publish: IdMask[];
+    writableMask: IdMask[];
+    prefix: string;
+    removePrefix: string;
+    onchange: boolean;
+    sendAckToo: boolean;
+    extraSet: boolean;
+    sendStateObject: boolean;
+    publishAllOnStart: boolean;
+    sendOnStartIntervalMs: number;
+    sendIntervalMs: number;
+    defaultQoS: QoS;
+    /** 0 = no limit. */
+    maxTopicLength: number;
+    ignoredTopics: TopicFilter[];
+    binaryTopics: TopicFilter[];
+    ignoreNewObjects: boolean;
+    parseCharCodes: boolean;
+    dotToUnderscore: boolean;
+    debug: boolean;
+}
+
+/** One invalid option and why. */
+export interface SettingsError {
+    option: string;
+    message: string;
+}
+
+export type ParseResult = { ok: true; settings: Settings } | { ok: false; errors: SettingsError[] };
+
+type Native = Record<string, unknown>;
+
+class Reader {
+    readonly errors: SettingsError[] = [];
+
+    constructor(private readonly native: Native) {}
+
+    private fail(option: string, message: string): void {
+        this.errors.push({ option, message });
+    }
+
+    private raw(option: string, def: unknown): unknown {
+        const value = this.native[option];
+        return value === undefined || value === null ? def : value;
+    }
+
+    string(option: string, def: string): string {
+        const value = this.raw(option, def);
+        if (typeof value === 'string') {
+            return value;
+        }
+        if (typeof value === 'number' || typeof value === 'boolean') {
+            return String(value);
+        }
+        this.fail(option, `must be text, got ${typeof value}`);
+        return def;
+    }
+
+    boolean(option: string, def: boolean): boolean {
+        const value = this.raw(option, def);
+        if (typeof value === 'boolean') {
+            return value;
+        }
+        // exported configs of iobroker.mqtt sometimes carry booleans as text or 0/1
+        if (value === 'true' || value === 1 || value === '1') {
+            return true;
+        }
+        if (value === 'false' || value === 0 || value === '0' || value === '') {
+            return false;
+        }
+        this.fail(option, `must be true or false, got '${String(value)}'`);
+        return def;
+    }
+
+    integer(option: string, def: number, min: number, max: number): number {
+        const value = this.raw(option, def);
+        const num = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+        if (typeof num !== 'number' || !Number.isInteger(num)) {
+            this.fail(option, `must be a whole number, got '${String(value)}'`);
+            return def;
+        }
+        if (num < min || num > max) {
+            this.fail(option, `must be between ${min} and ${max}, got ${num}`);
+            return def;
+        }
+        return num;
+    }
+
+    choice<T extends string | number>(option: string, def: T, allowed: readonly T[]): T {
+        const value = this.raw(option, def);
+        const found = allowed.find(a => a === value || String(a) === String(value));
+        if (found === undefined) {
+            this.fail(
+                option,
+                `must be one of ${allowed.map(a => `'${String(a)}'`).join(', ')}, got '${String(value)}'`,
+            );
+            return def;
+        }
+        return found;
+    }
+
+    topicFilters(option: string, def: string): TopicFilter[] {
+        const result: TopicFilter[] = [];
+        for (const filter of splitList(this.string(option, def))) {
+            const error = topicFilterError(filter);
+            if (error) {
+                this.fail(option, `topic filter '${filter}' ${error}`);
+            } else {
+                result.push(compileTopicFilter(filter));
+            }
+        }
+        return result;
+    }
+
+    idMasks(option: string, value: string): IdMask[] {
+        const result: IdMask[] = [];
+        for (const mask of splitList(value)) {
+            const error = idMaskError(mask);
+            if (error) {
+                this.fail(option, `id mask '${mask}' ${error}`);
+            } else {
+                result.push(compileIdMask(mask));
+            }
+        }
+        return result;
+    }
+
+    topicPart(option: string, def: string): string {
+        const value = this.string(option, def);
+        if (value !== '' && (value.includes('+') || value.includes('#') || value.includes('\u0000'))) {
+            this.fail(option, `must not contain '+', '#' or NUL, got '${value}'`);
+            return def;
+        }
+        return value;
+    }
+}
+
+const PORT_MAX = 65535;
+const DAY_MIN = 24 * 60;
+
+/** Checks that `bind` is an IPv4 or IPv6 address literal or a host name. */
+function bindError(bind: string): string | undefined {
+    if (bind === '') {
+        return 'is empty';
+    }
+    const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(bind);
+    if (ipv4) {
+        return ipv4.slice(1).every(octet => Number(octet) <= 255) ? undefined : `'${bind}' is not an IPv4 address`;
+    }
+    if (bind.includes(':')) {
+        return /^[0-9a-fA-F:.]+$/.test(bind) ? undefined : `'${bind}' is not an IPv6 address`;
+    }
+    return /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/.test(bind)
+        ? undefined
+        : `'${bind}' is neither an address nor a host name`;
+}
+
+/** Parses `native` into typed settings, or every error found (each naming its option). */
+export function parseSettings(native: Native, namespace: string): ParseResult {
+    const r = new Reader(native);
+    const type = r.choice<Mode>('type', 'server', ['server', 'client']);
+
+    const bind = r.string('bind', '0.0.0.0').trim();
+    const bindProblem = bindError(bind);
+    if (bindProblem) {
+        r.errors.push({ option: 'bind', message: bindProblem });
+    }
+    const port = r.integer('port', 1883, 1, PORT_MAX);
+    const ssl = r.boolean('ssl', false);
+    const certPublic = r.string('certPublic', '').trim();
+    const certPrivate = r.string('certPrivate', '').trim();
+    const certChained = r.string('certChained', '').trim();
+    const webSocket = r.boolean('webSocket', false);
+    const wsPortOption = r.integer('wsPort', 0, 0, PORT_MAX);
+    let wsPort = wsPortOption === 0 ? port + 1 : wsPortOption;
+    if (type === 'server' && webSocket && wsPort > PORT_MAX) {
+        r.errors.push({ option: 'wsPort', message: `port + 1 = ${wsPort} is out of range: set wsPort explicitly` });
+        wsPort = 0;
+    }
+    if (type === 'server' && webSocket && wsPort === port) {
+        r.errors.push({ option: 'wsPort', message: `must differ from port (${port})` });
+    }
+    if (type === 'server' && ssl) {
+        if (!certPublic) {
+            r.errors.push({ option: 'certPublic', message: 'ssl is on: choose a public certificate' });
+        }
+        if (!certPrivate) {
+            r.errors.push({ option: 'certPrivate', message: 'ssl is on: choose a private key' });
+        }
+    }
+
+    const protocolVersion = r.choice<ProtocolVersionSetting>('protocolVersion', 'auto', [4, 5, 'auto']);
+    const url = r.string('url', '127.0.0.1').trim();
+    if (type === 'client') {
+        if (url === '') {
+            r.errors.push({ option: 'url', message: 'is empty: name the broker host or a full URL' });
+        } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^(mqtt|mqtts|ws|wss|tcp|tls):\/\//i.test(url)) {
+            r.errors.push({
+                option: 'url',
+                message: `'${url}' has an unsupported scheme: use mqtt://, mqtts://, ws:// or wss://`,
+            });
+        }
+    }
+
+    const lwtTopic = r.string('lwtTopic', '').trim();
+    if (lwtTopic) {
+        const error = topicNameError(lwtTopic);
+        if (error) {
+            r.errors.push({ option: 'lwtTopic', message: `'${lwtTopic}' ${error}` });
+        }
+    }
+
+    const publishText = r.string('publish', '').trim();
+    const publish = r.idMasks('publish', publishText === '' ? `${namespace}.*` : publishText);
+    const writableText = r.string('writableMask', '').trim();
+    const writableMask = writableText === '' ? publish : r.idMasks('writableMask', writableText);
+    const patterns = r.topicFilters('patterns', '#');
+    if (type === 'client' && patterns.length === 0) {
+        r.errors.push({ option: 'patterns', message: 'is empty: subscribe to at least one topic filter (e.g. #)' });
+    }
+
+    const settings: Settings = {
+        type,
+        namespace,
+        bind,
+        port,
+        ssl,
+        certPublic,
+        certPrivate,
+        certChained,
+        webSocket,
+        wsPort,
+        forceCleanSession: r.choice<ForceCleanSession>('forceCleanSession', 'no', ['no', 'clean', 'keep']),
+        storeClientsTimeMin: r.integer('storeClientsTime', DAY_MIN, -1, 365 * DAY_MIN),
+        noRetain: r.boolean('noRetain', false),
+        publishOnSubscribe: r.boolean('publishOnSubscribe', true),
+        doNotCreateClientObjects: r.boolean('doNotCreateClientObjects', false),
+        doNotCheckPublicIP: r.boolean('doNotCheckPublicIP', false),
+        maxPayloadSizeBytes: r.integer('maxPayloadSize', 1048576, 1, 268435455),
+        maxClients: r.integer('maxClients', 1000, 1, 1000000),
+        maxQueuedMessages: r.integer('maxQueuedMessages', 1000, 0, 10000000),
+        retransmitIntervalMs: r.integer('retransmitInterval', 2000, 0, 3600000),
+        retransmitCount: r.integer('retransmitCount', 10, 0, 1000),
+
+        url,
+        rejectUnauthorized: r.boolean('rejectUnauthorized', true),
+        caCert: r.string('caCert', '').trim(),
+        clientCert: r.string('clientCert', '').trim(),
+        clientKey: r.string('clientKey', '').trim(),
+        clientId: r.string('clientId', '').trim(),
+        protocolVersion,
+        keepaliveSec: r.integer('keepalive', 60, 0, 65535),
+        reconnectPeriodSec: r.integer('reconnectPeriod', 10, 1, 86400),
+        connectTimeoutSec: r.integer('connectTimeout', 30, 1, 3600),
+        persistent: r.boolean('persistent', false),
+        lwtTopic,
+        lwtPayload: r.string('lwtPayload', 'offline'),
+        birthPayload: r.string('birthPayload', 'online'),
+        patterns,
+        retain: r.boolean('retain', false),
+        doNotSubscribeOwnStates: r.boolean('doNotSubscribeOwnStates', false),
+        noEchoIntervalMs: r.integer('noEchoInterval', 2000, 0, 3600000),
+
+        user: r.string('user', '').trim(),
+        pass: r.string('pass', ''),
+        publish,
+        writableMask,
+        prefix: r.topicPart('prefix', ''),
+        removePrefix: r.string('removePrefix', ''),
+        onchange: r.boolean('onchange', true),
+        sendAckToo: r.boolean('sendAckToo', false),
+        extraSet: r.boolean('extraSet', false),
+        sendStateObject: r.boolean('sendStateObject', false),
+        publishAllOnStart: r.boolean('publishAllOnStart', true),
+        sendOnStartIntervalMs: r.integer('sendOnStartInterval', 2000, 0, 3600000),
+        sendIntervalMs: r.integer('sendInterval', 10, 0, 60000),
+        defaultQoS: r.choice<QoS>('defaultQoS', 0, [0, 1, 2]),
+        maxTopicLength: r.integer('maxTopicLength', 100, 0, 65535),
+        ignoredTopics: r.topicFilters('ignoredTopics', ''),
+        binaryTopics: r.topicFilters('binaryTopics', ''),
+        ignoreNewObjects: r.boolean('ignoreNewObjects', false),
+        parseCharCodes: r.boolean('parseCharCodes', false),
+        dotToUnderscore: r.boolean('dotToUnderscore', false),
+        debug: r.boolean('debug', false),
+    };
+
+    if (r.errors.length > 0) {
+        return { ok: false, errors: r.errors };
+    }
+    return { ok: true, settings };
+}
+
+/** One line naming every invalid option, for the log. */
+export function formatSettingsErrors(errors: readonly SettingsError[]): string {
+    return `Invalid configuration: ${errors.map(e => `option '${e.option}' ${e.message}`).join('; ')}`;
+}

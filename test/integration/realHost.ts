@@ -1,0 +1,82 @@
+/**
+ * Wraps `@iobroker/testing` 6.2.2 so it runs here with a real js-controller, without reaching outside:
+ * - js-controller 7.2.3 depends on `@iobroker/plugin-sentry ~3.1.2`, which the registry does not serve; the
+ *   harness rewrites the test host's package.json on every run, so the fix (an npm override) is injected where
+ *   it writes that file;
+ * - the instance the harness creates gets `bind: 127.0.0.1` and a free port before its first start, so even the
+ *   harness's own start-up test listens on loopback only.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- wraps internal modules of @iobroker/testing, loaded by path */
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+export const CONTROLLER_VERSION = '7.2.3';
+export const ADAPTER_NAME = 'mqtt-gateway';
+export const ADAPTER_DIR = path.join(__dirname, '../..');
+
+const testingBuild = path.dirname(require.resolve('@iobroker/testing/package.json'));
+const fsExtra = require(require.resolve('fs-extra', { paths: [testingBuild] })) as {
+    writeJSON: (file: string, data: unknown, ...rest: unknown[]) => Promise<void>;
+};
+const { DBConnection } = require(path.join(testingBuild, 'build/tests/integration/lib/dbConnection')) as {
+    DBConnection: { prototype: { start: () => Promise<void> } };
+};
+const { AdapterSetup } = require(path.join(testingBuild, 'build/tests/integration/lib/adapterSetup')) as {
+    AdapterSetup: { prototype: { addAdapterInstance: () => Promise<void> } };
+};
+
+interface ObjectAccess {
+    getObject(id: string): Promise<ioBroker.Object | null | undefined>;
+    setObject(id: string, obj: ioBroker.Object): Promise<unknown>;
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = createServer();
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+            const address = server.address();
+            const port = typeof address === 'object' && address ? address.port : 0;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+let patched = false;
+
+/** Installs the wrappers once per process. */
+export function prepareRealHost(): void {
+    if (patched) {
+        return;
+    }
+    patched = true;
+
+    const originalWriteJSON = fsExtra.writeJSON;
+    fsExtra.writeJSON = function (file: string, data: unknown, ...rest: unknown[]) {
+        const pkg = data as { dependencies?: Record<string, string>; overrides?: Record<string, string> };
+        if (typeof file === 'string' && file.endsWith('package.json') && pkg.dependencies?.['iobroker.js-controller']) {
+            pkg.overrides = { ...pkg.overrides, '@iobroker/plugin-sentry': '3.2.1' };
+        }
+        return originalWriteJSON.call(this, file, data, ...rest);
+    };
+
+    let lastDb: ObjectAccess | undefined;
+    const originalStart = DBConnection.prototype.start;
+    DBConnection.prototype.start = function (this: ObjectAccess) {
+        lastDb = this;
+        return originalStart.call(this);
+    };
+
+    const originalAdd = AdapterSetup.prototype.addAdapterInstance;
+    AdapterSetup.prototype.addAdapterInstance = async function () {
+        await originalAdd.call(this);
+        const id = `system.adapter.${ADAPTER_NAME}.0`;
+        const obj = await lastDb?.getObject(id);
+        if (!lastDb || !obj) {
+            throw new Error(`${id} was not created by the harness`);
+        }
+        obj.native = { ...obj.native, bind: '127.0.0.1', port: await freePort() };
+        await lastDb.setObject(id, obj);
+    };
+}

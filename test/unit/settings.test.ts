@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { formatSettingsErrors, parseSettings, type Settings } from '../../src/settings';
+
+const ioPackage = JSON.parse(readFileSync(path.join(__dirname, '../../io-package.json'), 'utf8')) as {
+    native: Record<string, unknown>;
+};
+const NS = 'mqtt-gateway.0';
+
+function parseOk(native: Record<string, unknown>): Settings {
+    const result = parseSettings({ ...ioPackage.native, ...native }, NS);
+    if (!result.ok) {
+        assert.fail(formatSettingsErrors(result.errors));
+    }
+    return result.settings;
+}
+
+function errorsOf(native: Record<string, unknown>): string[] {
+    const result = parseSettings({ ...ioPackage.native, ...native }, NS);
+    assert.equal(result.ok, false, 'expected the settings to be refused');
+    return result.ok ? [] : result.errors.map(e => e.option);
+}
+
+describe('parseSettings', () => {
+    it('accepts the io-package defaults and gives typed values with units', () => {
+        const s = parseOk({});
+        assert.equal(s.type, 'server');
+        assert.equal(s.bind, '0.0.0.0');
+        assert.equal(s.port, 1883);
+        assert.equal(s.wsPort, 1884, 'wsPort 0 means port + 1');
+        assert.equal(s.keepaliveSec, 60);
+        assert.equal(s.reconnectPeriodSec, 10);
+        assert.equal(s.sendOnStartIntervalMs, 2000);
+        assert.equal(s.defaultQoS, 0);
+        assert.equal(s.protocolVersion, 'auto');
+        assert.equal(s.maxTopicLength, 100);
+        assert.deepEqual(
+            s.patterns.map(p => p.filter),
+            ['#'],
+        );
+        assert.deepEqual(
+            s.publish.map(m => m.mask),
+            ['mqtt-gateway.0.*'],
+            'empty publish = own namespace',
+        );
+        assert.equal(s.writableMask, s.publish, 'empty writableMask = publish');
+    });
+
+    it('knows every option that io-package.json declares', () => {
+        // every native key must be read by parseSettings: a typo in either place shows up here
+        const s = parseOk({}) as unknown as Record<string, unknown>;
+        const renamed: Record<string, string> = {
+            keepalive: 'keepaliveSec',
+            reconnectPeriod: 'reconnectPeriodSec',
+            connectTimeout: 'connectTimeoutSec',
+            sendOnStartInterval: 'sendOnStartIntervalMs',
+            sendInterval: 'sendIntervalMs',
+            noEchoInterval: 'noEchoIntervalMs',
+            storeClientsTime: 'storeClientsTimeMin',
+            maxPayloadSize: 'maxPayloadSizeBytes',
+            retransmitInterval: 'retransmitIntervalMs',
+        };
+        for (const key of Object.keys(ioPackage.native)) {
+            const name = renamed[key] ?? key;
+            assert.ok(name in s, `native option '${key}' has no typed setting '${name}'`);
+        }
+    });
+
+    const accepted: { name: string; native: Record<string, unknown>; check: (s: Settings) => void }[] = [
+        { name: 'numbers given as text', native: { port: '1884' }, check: s => assert.equal(s.port, 1884) },
+        {
+            name: 'booleans given as text',
+            native: { ssl: 'false', onchange: 'true' },
+            check: s => assert.equal(s.onchange, true),
+        },
+        {
+            name: 'explicit wsPort',
+            native: { webSocket: true, wsPort: 8080 },
+            check: s => assert.equal(s.wsPort, 8080),
+        },
+        {
+            name: 'protocolVersion 5 as text',
+            native: { protocolVersion: '5' },
+            check: s => assert.equal(s.protocolVersion, 5),
+        },
+        {
+            name: 'comma lists are trimmed',
+            native: { patterns: ' a/# , b/+/c ,, ', publish: 'javascript.0.*, 0_userdata.0.x' },
+            check: s => {
+                assert.deepEqual(
+                    s.patterns.map(p => p.filter),
+                    ['a/#', 'b/+/c'],
+                );
+                assert.deepEqual(
+                    s.publish.map(m => m.mask),
+                    ['javascript.0.*', '0_userdata.0.x'],
+                );
+            },
+        },
+        {
+            name: 'ssl with both certificates',
+            native: { ssl: true, certPublic: 'defaultPublic', certPrivate: 'defaultPrivate' },
+            check: s => assert.equal(s.ssl, true),
+        },
+        { name: 'IPv6 bind', native: { bind: '::1' }, check: s => assert.equal(s.bind, '::1') },
+        { name: 'host name bind', native: { bind: 'localhost' }, check: s => assert.equal(s.bind, 'localhost') },
+        { name: 'null falls back to the default', native: { port: null }, check: s => assert.equal(s.port, 1883) },
+        {
+            name: 'client url with scheme',
+            native: { type: 'client', url: 'wss://broker:8884/mqtt' },
+            check: s => assert.equal(s.url, 'wss://broker:8884/mqtt'),
+        },
+        {
+            name: 'storeClientsTime -1 = forever',
+            native: { storeClientsTime: -1 },
+            check: s => assert.equal(s.storeClientsTimeMin, -1),
+        },
+    ];
+    for (const row of accepted) {
+        it(`accepts ${row.name}`, () => row.check(parseOk(row.native)));
+    }
+
+    const refused: { name: string; native: Record<string, unknown>; options: string[] }[] = [
+        { name: 'port out of range', native: { port: 70000 }, options: ['port'] },
+        { name: 'port 0', native: { port: 0 }, options: ['port'] },
+        { name: 'port not a number', native: { port: 'abc' }, options: ['port'] },
+        { name: 'fractional port', native: { port: 1883.5 }, options: ['port'] },
+        { name: 'unknown type', native: { type: 'bridge' }, options: ['type'] },
+        { name: 'bad bind', native: { bind: '300.1.1.1' }, options: ['bind'] },
+        { name: 'bind with spaces', native: { bind: 'my host' }, options: ['bind'] },
+        { name: 'ssl without certificates', native: { ssl: true }, options: ['certPublic', 'certPrivate'] },
+        { name: 'invalid pattern a/#/b', native: { patterns: 'a/#/b' }, options: ['patterns'] },
+        { name: 'invalid pattern a+', native: { patterns: 'a+' }, options: ['patterns'] },
+        { name: 'invalid ignoredTopics', native: { ignoredTopics: 'x/#y' }, options: ['ignoredTopics'] },
+        { name: 'invalid publish mask', native: { publish: 'javascript.0.[x]' }, options: ['publish'] },
+        { name: 'invalid writableMask', native: { writableMask: 'a b' }, options: ['writableMask'] },
+        { name: 'QoS 3', native: { defaultQoS: 3 }, options: ['defaultQoS'] },
+        { name: 'protocolVersion 3', native: { protocolVersion: 3 }, options: ['protocolVersion'] },
+        { name: 'negative sendInterval', native: { sendInterval: -5 }, options: ['sendInterval'] },
+        { name: 'wsPort equal to port', native: { webSocket: true, wsPort: 1883 }, options: ['wsPort'] },
+        { name: 'wsPort overflow', native: { webSocket: true, port: 65535 }, options: ['wsPort'] },
+        { name: 'wildcard in prefix', native: { prefix: 'a/#' }, options: ['prefix'] },
+        { name: 'wildcard in lwtTopic', native: { type: 'client', lwtTopic: 'a/+' }, options: ['lwtTopic'] },
+        { name: 'unsupported url scheme', native: { type: 'client', url: 'http://x' }, options: ['url'] },
+        { name: 'empty url in client mode', native: { type: 'client', url: '' }, options: ['url'] },
+        { name: 'empty patterns in client mode', native: { type: 'client', patterns: ' , ' }, options: ['patterns'] },
+        { name: 'object where text belongs', native: { user: { a: 1 } }, options: ['user'] },
+        { name: 'boolean nonsense', native: { onchange: 'yes' }, options: ['onchange'] },
+        { name: 'forceCleanSession unknown', native: { forceCleanSession: 'maybe' }, options: ['forceCleanSession'] },
+    ];
+    for (const row of refused) {
+        it(`refuses ${row.name}, naming ${row.options.join(' and ')}`, () => {
+            assert.deepEqual(errorsOf(row.native), row.options);
+        });
+    }
+
+    it('formats every error on one line naming the options', () => {
+        const result = parseSettings({ ...ioPackage.native, port: 0, defaultQoS: 7 }, NS);
+        assert.equal(result.ok, false);
+        if (!result.ok) {
+            const line = formatSettingsErrors(result.errors);
+            assert.match(line, /option 'port' must be between 1 and 65535, got 0/);
+            assert.match(line, /option 'defaultQoS' must be one of '0', '1', '2', got '7'/);
+            assert.ok(!line.includes('\n'));
+        }
+    });
+
+    it('never puts the password into an error message', () => {
+        const result = parseSettings({ ...ioPackage.native, pass: 's3cret-pass', port: -1 }, NS);
+        assert.equal(result.ok, false);
+        if (!result.ok) {
+            assert.ok(!formatSettingsErrors(result.errors).includes('s3cret-pass'));
+        }
+    });
+});
