@@ -1,0 +1,100 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.unwritableTopicReason = unwritableTopicReason;
+exports.topicToId = topicToId;
+exports.idToTopic = idToTopic;
+/**
+ * Topic ⇄ id rules (SPEC §3, §4). Pure: the caller decides, with the objects database, whether a foreign
+ * candidate really exists.
+ */
+const filter_1 = require("./filter");
+/** Why a topic is never written to a state, or undefined when it may be. */
+function unwritableTopicReason(topic, namespace) {
+    if (topic === '' || topic === '/') {
+        return 'empty topic';
+    }
+    if (topic.startsWith('$')) {
+        return 'system topic ($…)';
+    }
+    if (topic.includes('+') || topic.includes('#')) {
+        return 'wildcard in topic';
+    }
+    const trimmed = topic.replace(/^\//, '').replace(/\/$/, '');
+    if (trimmed.replace(/\//g, '.') === namespace) {
+        return 'the namespace itself';
+    }
+    return undefined;
+}
+const WHITESPACE = /\s/gu;
+/** Makes one topic level usable as one or more id levels. */
+function sanitizeLevel(level, dotToUnderscore) {
+    if (level === '') {
+        return '_';
+    }
+    let result = dotToUnderscore ? level.replace(/\./g, '_') : level;
+    result = result.replace(WHITESPACE, '_').replace(filter_1.FORBIDDEN_ID_CHARS, '_');
+    // a level of dots would make empty id levels ('a..b'): fill them
+    return result
+        .split('.')
+        .map(part => (part === '' ? '_' : part))
+        .join('.');
+}
+/** Maps an incoming topic to its target ids, or undefined when the topic is never written to a state. */
+function topicToId(topic, options) {
+    if (unwritableTopicReason(topic, options.namespace)) {
+        return undefined;
+    }
+    let rest = topic;
+    if (options.prefix && rest.startsWith(options.prefix)) {
+        rest = rest.slice(options.prefix.length);
+    }
+    let isCommand = false;
+    let nativeTopic = topic;
+    if (options.extraSet && (rest === 'set' || rest.endsWith('/set'))) {
+        isCommand = true;
+        rest = rest.slice(0, rest.length - 'set'.length).replace(/\/$/, '');
+        nativeTopic = topic.slice(0, topic.length - 'set'.length).replace(/\/$/, '');
+    }
+    const levels = rest.split('/');
+    if (levels.length > 1 && levels[0] === '') {
+        levels.shift();
+    }
+    if (levels.length > 1 && levels[levels.length - 1] === '') {
+        levels.pop();
+    }
+    if (levels.length === 1 && levels[0] === '') {
+        return undefined; // only a prefix, or only '/set'
+    }
+    const joined = levels.map(level => sanitizeLevel(level, options.dotToUnderscore)).join('.');
+    const ns = options.namespace;
+    if (joined === ns) {
+        return undefined;
+    }
+    if (joined.startsWith(`${ns}.`)) {
+        return { ownId: joined, foreignId: undefined, isCommand, nativeTopic };
+    }
+    // `adapter/0/…` names a state of another adapter instance
+    const foreignId = /^[^.]+\.\d+\.[^.]/.test(joined) ? joined : undefined;
+    return { ownId: `${ns}.${joined}`, foreignId, isCommand, nativeTopic };
+}
+/** Maps a state id to the topic it is published on. */
+function idToTopic(id, options, extra = {}) {
+    let topic;
+    if (extra.nativeTopic) {
+        topic = extra.nativeTopic;
+    }
+    else {
+        let rest = id;
+        if (options.removePrefix && rest.startsWith(options.removePrefix)) {
+            rest = rest.slice(options.removePrefix.length).replace(/^\./, '');
+        }
+        if (rest.startsWith(`${options.namespace}.`)) {
+            rest = rest.slice(options.namespace.length + 1);
+        }
+        topic = options.prefix + rest.replace(/\./g, '/').replace(/[+#]/g, '_');
+    }
+    if (options.extraSet && extra.isCommand) {
+        topic += '/set';
+    }
+    return topic;
+}
