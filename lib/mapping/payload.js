@@ -90,7 +90,9 @@ function inferValue(value) {
         return { val: null, type: 'mixed' };
     }
     if (typeof value === 'number') {
-        return Number.isFinite(value) ? { val: value === 0 ? 0 : value, type: 'number' } : { val: null, type: 'number' };
+        return Number.isFinite(value)
+            ? { val: value === 0 ? 0 : value, type: 'number' }
+            : { val: null, type: 'number' };
     }
     if (typeof value === 'boolean') {
         return { val: value, type: 'boolean' };
@@ -145,7 +147,12 @@ function coerce(value, type) {
 function payloadToValue(payload, options) {
     const existingType = options.existingType;
     if (payload.length === 0) {
-        return { val: null, type: existingType ?? 'mixed', becomesMixed: false, invalidUtf8: false };
+        return {
+            val: null,
+            type: existingType ?? 'mixed',
+            becomesMixed: false,
+            invalidUtf8: false,
+        };
     }
     let text;
     let invalidUtf8 = false;
@@ -195,7 +202,13 @@ function valueToPayload(state, options) {
         return '';
     }
     if (options.sendStateObject) {
-        return JSON.stringify({ val: state.val ?? null, ack: state.ack, ts: state.ts, q: state.q ?? 0, lc: state.lc ?? state.ts });
+        return JSON.stringify({
+            val: state.val ?? null,
+            ack: state.ack,
+            ts: state.ts,
+            q: state.q ?? 0,
+            lc: state.lc ?? state.ts,
+        });
     }
     const val = state.val;
     if (val === null || val === undefined) {

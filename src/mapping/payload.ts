@@ -115,7 +115,9 @@ function inferValue(value: unknown): { val: Value; type: CommonType } {
         return { val: null, type: 'mixed' };
     }
     if (typeof value === 'number') {
-        return Number.isFinite(value) ? { val: value === 0 ? 0 : value, type: 'number' } : { val: null, type: 'number' };
+        return Number.isFinite(value)
+            ? { val: value === 0 ? 0 : value, type: 'number' }
+            : { val: null, type: 'number' };
     }
     if (typeof value === 'boolean') {
         return { val: value, type: 'boolean' };
@@ -149,7 +151,7 @@ function coerce(value: unknown, type: string): Value | undefined {
             if (typeof value === 'string') {
                 return value;
             }
-            return typeof value === 'object' ? JSON.stringify(value) : String(value as number | boolean);
+            return typeof value === 'object' ? JSON.stringify(value) : String(value);
         case 'json':
         case 'object':
         case 'array': {
@@ -171,7 +173,12 @@ function coerce(value: unknown, type: string): Value | undefined {
 export function payloadToValue(payload: Uint8Array, options: PayloadOptions): ConvertedPayload {
     const existingType = options.existingType;
     if (payload.length === 0) {
-        return { val: null, type: (existingType as CommonType | undefined) ?? 'mixed', becomesMixed: false, invalidUtf8: false };
+        return {
+            val: null,
+            type: (existingType as CommonType | undefined) ?? 'mixed',
+            becomesMixed: false,
+            invalidUtf8: false,
+        };
     }
     let text: string;
     let invalidUtf8 = false;
@@ -231,7 +238,13 @@ export function valueToPayload(state: OutgoingState | null | undefined, options:
         return '';
     }
     if (options.sendStateObject) {
-        return JSON.stringify({ val: state.val ?? null, ack: state.ack, ts: state.ts, q: state.q ?? 0, lc: state.lc ?? state.ts });
+        return JSON.stringify({
+            val: state.val ?? null,
+            ack: state.ack,
+            ts: state.ts,
+            q: state.q ?? 0,
+            lc: state.lc ?? state.ts,
+        });
     }
     const val = state.val;
     if (val === null || val === undefined) {
