@@ -125,7 +125,10 @@ function coerce(value, type) {
             if (typeof value === 'string') {
                 return value;
             }
-            return typeof value === 'object' ? JSON.stringify(value) : String(value);
+            if (typeof value === 'number' || typeof value === 'boolean') {
+                return String(value);
+            }
+            return JSON.stringify(value);
         case 'json':
         case 'object':
         case 'array': {
