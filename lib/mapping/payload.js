@@ -4,11 +4,17 @@
  * state's type never flip-flops; without an object the type is inferred once.
  */
 Object.defineProperty(exports, "__esModule", { value: true });
+exports.QUALITY_CODES = void 0;
 exports.parseNumber = parseNumber;
 exports.parseBoolean = parseBoolean;
 exports.parseCharCodes = parseCharCodes;
 exports.payloadToValue = payloadToValue;
 exports.valueToPayload = valueToPayload;
+/** The quality codes ioBroker accepts in `state.q`. */
+exports.QUALITY_CODES = [0, 1, 2, 16, 17, 18, 32, 64, 65, 66, 68, 128, 129, 130, 132];
+function isQuality(value) {
+    return typeof value === 'number' && exports.QUALITY_CODES.includes(value);
+}
 const STATE_KEYS = new Set(['val', 'ack', 'ts', 'q', 'lc', 'from', 'user', 'expire', 'c']);
 const NUMBER = /^[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+)?$/;
 const CHAR_CODES = /^\d{1,3}(?:,\d{1,3}){2,}$/;
@@ -184,7 +190,7 @@ function payloadToValue(payload, options) {
             extra = {
                 ...(typeof state.ack === 'boolean' ? { ack: state.ack } : {}),
                 ...(typeof state.ts === 'number' && Number.isFinite(state.ts) && state.ts > 0 ? { ts: state.ts } : {}),
-                ...(typeof state.q === 'number' && Number.isInteger(state.q) ? { q: state.q } : {}),
+                ...(isQuality(state.q) ? { q: state.q } : {}),
             };
         }
     }

@@ -73,8 +73,8 @@ function topicToId(topic, options) {
     if (joined.startsWith(`${ns}.`)) {
         return { ownId: joined, foreignId: undefined, isCommand, nativeTopic };
     }
-    // `adapter/0/…` names a state of another adapter instance
-    const foreignId = /^[^.]+\.\d+\.[^.]/.test(joined) ? joined : undefined;
+    // `adapter/0/…` names a state of another adapter instance; `system/…` is named so that it can be refused
+    const foreignId = /^(?:[^.]+\.\d+\.[^.]|system\.)/.test(joined) ? joined : undefined;
     return { ownId: `${ns}.${joined}`, foreignId, isCommand, nativeTopic };
 }
 /** Maps a state id to the topic it is published on. */

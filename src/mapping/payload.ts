@@ -8,6 +8,14 @@ export type CommonType = 'number' | 'string' | 'boolean' | 'array' | 'object' | 
 
 export type Value = string | number | boolean | null;
 
+/** The quality codes ioBroker accepts in `state.q`. */
+export const QUALITY_CODES = [0, 1, 2, 16, 17, 18, 32, 64, 65, 66, 68, 128, 129, 130, 132] as const;
+export type Quality = (typeof QUALITY_CODES)[number];
+
+function isQuality(value: unknown): value is Quality {
+    return typeof value === 'number' && (QUALITY_CODES as readonly number[]).includes(value);
+}
+
 export interface PayloadOptions {
     /** The existing object's `common.type`; undefined when the object does not exist yet. */
     existingType?: string | undefined;
@@ -24,7 +32,7 @@ export interface ConvertedPayload {
     /** From a state-object payload (`{"val":…,"ack":…}`). */
     ack?: boolean;
     ts?: number;
-    q?: number;
+    q?: Quality;
     /** The payload was not valid UTF-8 (decoded with replacement characters). */
     invalidUtf8: boolean;
 }
@@ -210,7 +218,7 @@ export function payloadToValue(payload: Uint8Array, options: PayloadOptions): Co
             extra = {
                 ...(typeof state.ack === 'boolean' ? { ack: state.ack } : {}),
                 ...(typeof state.ts === 'number' && Number.isFinite(state.ts) && state.ts > 0 ? { ts: state.ts } : {}),
-                ...(typeof state.q === 'number' && Number.isInteger(state.q) ? { q: state.q } : {}),
+                ...(isQuality(state.q) ? { q: state.q } : {}),
             };
         }
     }

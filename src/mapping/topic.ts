@@ -100,8 +100,8 @@ export function topicToId(topic: string, options: TopicOptions): IncomingTarget 
     if (joined.startsWith(`${ns}.`)) {
         return { ownId: joined, foreignId: undefined, isCommand, nativeTopic };
     }
-    // `adapter/0/…` names a state of another adapter instance
-    const foreignId = /^[^.]+\.\d+\.[^.]/.test(joined) ? joined : undefined;
+    // `adapter/0/…` names a state of another adapter instance; `system/…` is named so that it can be refused
+    const foreignId = /^(?:[^.]+\.\d+\.[^.]|system\.)/.test(joined) ? joined : undefined;
     return { ownId: `${ns}.${joined}`, foreignId, isCommand, nativeTopic };
 }
 

@@ -40,6 +40,12 @@ describe('topicToId (SPEC §3)', () => {
         { topic: 'mqtt-gateway/00/a', own: 'mqtt-gateway.0.mqtt-gateway.00.a', foreign: 'mqtt-gateway.00.a' },
         { topic: 'mqtt-gateway/0x/a', own: 'mqtt-gateway.0.mqtt-gateway.0x.a' },
         { topic: 'mqtt-gateway/1/a', own: 'mqtt-gateway.0.mqtt-gateway.1.a', foreign: 'mqtt-gateway.1.a' },
+        {
+            topic: 'system/adapter/admin/0/alive',
+            own: 'mqtt-gateway.0.system.adapter.admin.0.alive',
+            foreign: 'system.adapter.admin.0.alive',
+        },
+        { topic: '0_userdata/0/x', own: 'mqtt-gateway.0.0_userdata.0.x', foreign: '0_userdata.0.x' },
         // empty levels
         { topic: 'a/b/', own: 'mqtt-gateway.0.a.b' },
         { topic: '/a/b/', own: 'mqtt-gateway.0.a.b' },

@@ -1,0 +1,285 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.Ingest = void 0;
+/**
+ * One pipeline for everything that enters from MQTT, in both modes:
+ * topic → id → filters → object (resolve or create) → value → setState.
+ */
+const filter_1 = require("./mapping/filter");
+const payload_1 = require("./mapping/payload");
+const topic_1 = require("./mapping/topic");
+const store_1 = require("./iobroker/store");
+class Ingest {
+    options;
+    store;
+    log;
+    hooks;
+    once;
+    /** topic → where it is written; follows object changes. */
+    cache = new Map();
+    /** id → topics cached for it, to invalidate on object changes. */
+    topicsById = new Map();
+    /** Per-topic chains while a topic is being resolved or its object created: keeps order, loses nothing. */
+    inflight = new Map();
+    /** Parent ids known to have an object. */
+    knownParents = new Set();
+    watchedForeign = new Set();
+    /** Messages refused by a limit or a filter. */
+    dropped = 0;
+    constructor(options, store, log, hooks = {}) {
+        this.options = options;
+        this.store = store;
+        this.log = log;
+        this.hooks = hooks;
+        this.once = new store_1.OnceLogger(log);
+    }
+    /** Handles one message. Never throws: failures are logged and reported as dropped. */
+    handle(topic, payload) {
+        const pre = this.precheck(topic);
+        if (pre) {
+            return Promise.resolve(pre);
+        }
+        const cached = this.cache.get(topic);
+        const pending = this.inflight.get(topic);
+        if (cached && !pending) {
+            return this.write(topic, cached, payload);
+        }
+        const run = (pending ?? Promise.resolve(undefined)).then(() => this.resolveAndWrite(topic, payload));
+        this.inflight.set(topic, run);
+        void run.then(() => {
+            if (this.inflight.get(topic) === run) {
+                this.inflight.delete(topic);
+            }
+        });
+        return run;
+    }
+    /** Keeps the cache true when objects change or disappear (no restart needed). */
+    onObjectChange(id, obj) {
+        if (!obj) {
+            this.knownParents.delete(id);
+        }
+        const topics = this.topicsById.get(id);
+        if (!topics) {
+            return;
+        }
+        for (const topic of topics) {
+            const entry = this.cache.get(topic);
+            if (!entry) {
+                continue;
+            }
+            if (obj && obj.type === 'state') {
+                entry.type = obj.common.type;
+                entry.binary = !entry.foreign && obj.native?.binary === true;
+            }
+            else {
+                this.cache.delete(topic);
+            }
+        }
+        if (!obj || obj.type !== 'state') {
+            this.topicsById.delete(id);
+        }
+    }
+    drop(key, reason, message) {
+        this.dropped++;
+        this.once.warn(key, message);
+        return { status: 'dropped', reason };
+    }
+    precheck(topic) {
+        const unwritable = (0, topic_1.unwritableTopicReason)(topic, this.options.namespace);
+        if (unwritable) {
+            return { status: 'ignored', reason: unwritable };
+        }
+        if (this.options.maxTopicLength > 0 && topic.length > this.options.maxTopicLength) {
+            return this.drop(`length:${topic}`, 'maxTopicLength', `Topic '${topic.slice(0, 60)}…' (${topic.length} characters) is longer than maxTopicLength (${this.options.maxTopicLength}): not written`);
+        }
+        if ((0, filter_1.matchesAnyFilter)(this.options.ignoredTopics, topic)) {
+            return { status: 'ignored', reason: 'ignoredTopics' };
+        }
+        return undefined;
+    }
+    async resolveAndWrite(topic, payload) {
+        try {
+            const cached = this.cache.get(topic);
+            if (cached) {
+                return await this.write(topic, cached, payload);
+            }
+            const resolution = await this.resolve(topic);
+            if (!resolution.ok) {
+                return resolution.result;
+            }
+            return await this.write(topic, resolution.target, payload);
+        }
+        catch (err) {
+            return this.failed(topic, err);
+        }
+    }
+    failed(topic, err) {
+        const message = err instanceof Error ? err.message : String(err);
+        return this.drop(`error:${topic}`, 'error', `Message on '${topic}' could not be written: ${message}`);
+    }
+    remember(topic, target) {
+        this.cache.set(topic, target);
+        let topics = this.topicsById.get(target.id);
+        if (!topics) {
+            topics = new Set();
+            this.topicsById.set(target.id, topics);
+        }
+        topics.add(topic);
+    }
+    async resolve(topic) {
+        const target = (0, topic_1.topicToId)(topic, this.options);
+        if (!target) {
+            return { ok: false, result: { status: 'ignored', reason: 'not a state topic' } };
+        }
+        const base = { isCommand: target.isCommand, nativeTopic: target.nativeTopic };
+        if (target.foreignId) {
+            const foreign = await this.store.getObject(target.foreignId);
+            if (foreign) {
+                return this.resolveForeign(topic, target.foreignId, foreign, base);
+            }
+        }
+        const own = await this.store.getObject(target.ownId);
+        const binary = (0, filter_1.matchesAnyFilter)(this.options.binaryTopics, topic);
+        if (own && own.type === 'state') {
+            const resolved = {
+                id: target.ownId,
+                foreign: false,
+                type: own.common.type,
+                binary: binary || own.native?.binary === true,
+                ...base,
+            };
+            this.remember(topic, resolved);
+            return { ok: true, target: resolved };
+        }
+        if (own && !isOwnFolder(own)) {
+            return {
+                ok: false,
+                result: this.drop(`kind:${topic}`, 'not a state', `Topic '${topic}' maps to '${target.ownId}', which is a ${own.type}, not a state: not written`),
+            };
+        }
+        if (!own && this.options.ignoreNewObjects) {
+            return { ok: false, result: { status: 'ignored', reason: 'ignoreNewObjects' } };
+        }
+        // no state yet (or only a folder we created for deeper topics): created on first write
+        return { ok: true, target: { id: target.ownId, foreign: false, type: undefined, binary, ...base } };
+    }
+    resolveForeign(topic, id, obj, base) {
+        if (!this.watchedForeign.has(id)) {
+            this.watchedForeign.add(id);
+            void this.store.subscribeObjects(id).catch(() => undefined);
+        }
+        if (obj.type !== 'state') {
+            return {
+                ok: false,
+                result: this.drop(`refused:${topic}`, 'not a state', `Topic '${topic}' names '${id}', which is not a state: not written`),
+            };
+        }
+        if (id.startsWith('system.') || !(0, filter_1.matchesAnyMask)(this.options.writableMask, id)) {
+            return {
+                ok: false,
+                result: this.drop(`refused:${topic}`, 'not writable', `Topic '${topic}' would write the foreign state '${id}', which writableMask does not allow: not written`),
+            };
+        }
+        const resolved = { id, foreign: true, type: obj.common.type, binary: false, ...base };
+        this.remember(topic, resolved);
+        return { ok: true, target: resolved };
+    }
+    async write(topic, target, payload) {
+        try {
+            let val;
+            let type;
+            let ack = !target.isCommand;
+            let extra = {};
+            if (target.binary) {
+                await this.store.writeFile(this.options.namespace, topic, payload);
+                val = `/files/${this.options.namespace}/${topic}`;
+                type = 'string';
+            }
+            else {
+                const converted = (0, payload_1.payloadToValue)(payload, {
+                    existingType: target.type,
+                    parseCharCodes: this.options.parseCharCodes,
+                });
+                if (converted.invalidUtf8) {
+                    this.once.warn(`utf8:${topic}`, `Payload on '${topic}' is not valid UTF-8: stored as text with replacement characters; add the topic to binaryTopics to keep its bytes`);
+                }
+                val = converted.val;
+                type = converted.type;
+                if (converted.ack !== undefined && !target.isCommand) {
+                    ack = converted.ack;
+                }
+                extra = {
+                    ...(converted.ts !== undefined ? { ts: converted.ts } : {}),
+                    ...(converted.q !== undefined ? { q: converted.q } : {}),
+                };
+                if (converted.becomesMixed && target.type !== undefined) {
+                    this.log.info(`State '${target.id}' (type ${target.type}) received '${topic}' payload it cannot hold: its type becomes mixed`);
+                    await this.store.extendObject(target.id, { common: { type: 'mixed' } });
+                    target.type = 'mixed';
+                }
+            }
+            if (target.foreign) {
+                // only the owning adapter acknowledges its states
+                ack = false;
+            }
+            if (target.type === undefined) {
+                await this.createState(topic, target, type ?? 'mixed');
+            }
+            this.hooks.beforeWrite?.(target.id, val, ack);
+            await this.store.setState(target.id, { val, ack, ...extra });
+            return { status: 'written', id: target.id, val, ack };
+        }
+        catch (err) {
+            return this.failed(topic, err);
+        }
+    }
+    async createState(topic, target, type) {
+        await this.createParents(target.id);
+        const obj = {
+            type: 'state',
+            common: {
+                name: target.nativeTopic,
+                role: target.binary ? 'url' : 'state',
+                // js-controller accepts 'json' (text values), its typings do not list it yet
+                type: (type === 'file' ? 'string' : type),
+                read: true,
+                write: true,
+            },
+            native: target.binary ? { topic: target.nativeTopic, binary: true } : { topic: target.nativeTopic },
+        };
+        const existing = await this.store.getObject(target.id);
+        if (existing && isOwnFolder(existing)) {
+            // a deeper topic came first (zigbee2mqtt: 'lamp/availability' before 'lamp'): the folder becomes a state
+            await this.store.setObject(target.id, obj);
+        }
+        else {
+            await this.store.createObjectIfMissing(target.id, obj);
+        }
+        const created = await this.store.getObject(target.id);
+        target.type = created?.type === 'state' ? created.common.type : type;
+        this.remember(topic, target);
+        this.log.debug(`Created state '${target.id}' (${target.type}) for topic '${topic}'`);
+    }
+    async createParents(id) {
+        const ns = this.options.namespace;
+        const levels = id.slice(ns.length + 1).split('.');
+        let parent = ns;
+        for (let i = 0; i < levels.length - 1; i++) {
+            parent = `${parent}.${levels[i]}`;
+            if (this.knownParents.has(parent)) {
+                continue;
+            }
+            await this.store.createObjectIfMissing(parent, {
+                type: 'folder',
+                common: { name: levels[i] ?? parent },
+                native: { autoCreated: true },
+            });
+            this.knownParents.add(parent);
+        }
+    }
+}
+exports.Ingest = Ingest;
+/** A folder this adapter created for a deeper topic. */
+function isOwnFolder(obj) {
+    return obj.type === 'folder' && obj.native?.autoCreated === true;
+}

@@ -1,0 +1,245 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.Publisher = void 0;
+/**
+ * Decides what leaves ioBroker: masks, ack policy, on-change, echo suppression, pacing. Talks to the outside
+ * through an injected transport, so it is tested with fake timers and no broker.
+ */
+const filter_1 = require("./mapping/filter");
+const payload_1 = require("./mapping/payload");
+const topic_1 = require("./mapping/topic");
+class Publisher {
+    options;
+    store;
+    transport;
+    log;
+    now;
+    /** Last known state of every published id (publishOnSubscribe / publishAllOnStart / on-change). */
+    states = new Map();
+    topicInfo = new Map();
+    echoes = new Map();
+    /** Per-id chains while an object is read for its topic: keeps the order of changes. */
+    pending = new Map();
+    patterns;
+    pacing;
+    stopped = false;
+    published = 0;
+    constructor(options, store, transport, log, now = Date.now) {
+        this.options = options;
+        this.store = store;
+        this.transport = transport;
+        this.log = log;
+        this.now = now;
+        const patterns = options.publish.map(m => m.mask);
+        if (options.includeOwnStates && !options.publish.some(m => m.matches(`${options.namespace}.x`))) {
+            patterns.push(`${options.namespace}.*`);
+        }
+        this.patterns = patterns;
+    }
+    /** Subscribes the masks and loads current values (one states read per mask, no per-state object reads). */
+    async start() {
+        const ns = this.options.namespace;
+        for (const obj of await this.store.getStateObjects(`${ns}.`, `${ns}.\u9999`)) {
+            this.rememberObject(obj._id, obj);
+        }
+        for (const pattern of this.patterns) {
+            await this.store.subscribeStates(pattern);
+            await this.store.subscribeObjects(pattern);
+            const states = await this.store.getStates(pattern);
+            for (const [id, state] of Object.entries(states)) {
+                if (state && this.isPublished(id)) {
+                    this.states.set(id, state);
+                }
+            }
+        }
+    }
+    stop() {
+        this.stopped = true;
+        this.pacing?.cancel();
+        this.pacing = undefined;
+    }
+    /** Whether an id is inside the publish masks and is not excluded. */
+    isPublished(id) {
+        if (id.endsWith('.messagebox') || id.startsWith(`${this.options.namespace}.info.`)) {
+            return false;
+        }
+        if ((0, filter_1.matchesAnyMask)(this.options.publish, id)) {
+            return true;
+        }
+        return this.options.includeOwnStates && id.startsWith(`${this.options.namespace}.`);
+    }
+    /** The ingest pipeline is about to write this value from MQTT: do not send it back. */
+    noteFromMqtt(id, val) {
+        this.echoes.set(id, { val, at: this.now() });
+    }
+    onObjectChange(id, obj) {
+        if (obj) {
+            this.rememberObject(id, obj);
+        }
+        else {
+            this.topicInfo.delete(id);
+        }
+    }
+    /** A state changed in ioBroker. */
+    onStateChange(id, state) {
+        if (this.stopped || !this.isPublished(id)) {
+            return;
+        }
+        const previous = this.states.get(id);
+        if (state) {
+            this.states.set(id, state);
+        }
+        else {
+            this.states.delete(id);
+        }
+        if (state && this.isEcho(id, state)) {
+            return;
+        }
+        if (state && state.ack && !this.options.sendAckToo) {
+            return;
+        }
+        if (state && previous && this.options.onchange && previous.val === state.val && previous.ack === state.ack) {
+            return;
+        }
+        this.send(id, state ?? null);
+    }
+    /** Current messages of every published state whose topic `wanted` accepts (publishOnSubscribe). */
+    async currentMessages(wanted) {
+        const result = [];
+        for (const [id, state] of this.states) {
+            const message = await this.buildMessage(id, state);
+            if (message && wanted(message.topic)) {
+                result.push(message);
+            }
+        }
+        return result;
+    }
+    /**
+     * publishAllOnStart: after `sendOnStartIntervalMs`, sends every published state that passes the ack policy,
+     * one every `sendIntervalMs`. A new call (a reconnect) cancels the previous run.
+     */
+    publishAll() {
+        this.pacing?.cancel();
+        let cancelled = false;
+        let timer;
+        const ids = [...this.states.entries()]
+            .filter(([, state]) => !state.ack || this.options.sendAckToo)
+            .map(([id]) => id);
+        let index = 0;
+        const next = () => {
+            if (cancelled || this.stopped) {
+                return;
+            }
+            // with sendInterval 0, send in batches so the event loop still breathes
+            const batch = this.options.sendIntervalMs > 0 ? 1 : 100;
+            for (let i = 0; i < batch && index < ids.length; i++, index++) {
+                const id = ids[index];
+                const state = this.states.get(id);
+                if (state && (!state.ack || this.options.sendAckToo)) {
+                    this.send(id, state);
+                }
+            }
+            if (index < ids.length) {
+                timer = setTimeout(next, this.options.sendIntervalMs);
+            }
+            else {
+                this.log.debug(`publishAllOnStart: ${ids.length} states sent`);
+            }
+        };
+        timer = setTimeout(next, this.options.sendOnStartIntervalMs);
+        this.pacing = {
+            cancel: () => {
+                cancelled = true;
+                clearTimeout(timer);
+            },
+        };
+    }
+    isEcho(id, state) {
+        const echo = this.echoes.get(id);
+        if (!echo) {
+            return false;
+        }
+        this.echoes.delete(id);
+        return echo.val === state.val && this.now() - echo.at <= this.options.noEchoIntervalMs;
+    }
+    rememberObject(id, obj) {
+        const native = obj.native;
+        this.topicInfo.set(id, {
+            nativeTopic: typeof native?.topic === 'string' && native.topic !== '' ? native.topic : undefined,
+            binary: native?.binary === true,
+        });
+    }
+    send(id, state) {
+        const info = this.topicInfo.get(id);
+        const chain = this.pending.get(id);
+        if (info && !chain) {
+            void this.emit(id, state, info);
+            return;
+        }
+        // first change of a foreign id: read its object once (native.topic), keep later changes in order
+        const run = (chain ?? Promise.resolve())
+            .then(async () => this.emit(id, state, await this.info(id)))
+            .catch(err => this.log.warn(`Cannot publish '${id}': ${err instanceof Error ? err.message : String(err)}`));
+        this.pending.set(id, run);
+        void run.then(() => {
+            if (this.pending.get(id) === run) {
+                this.pending.delete(id);
+            }
+        });
+    }
+    async info(id) {
+        const known = this.topicInfo.get(id);
+        if (known) {
+            return known;
+        }
+        const obj = await this.store.getObject(id);
+        if (obj) {
+            this.rememberObject(id, obj);
+        }
+        return this.topicInfo.get(id) ?? { nativeTopic: undefined, binary: false };
+    }
+    async buildMessage(id, state) {
+        const info = await this.info(id);
+        return this.toMessage(id, state, info);
+    }
+    topicOf(id, state, info) {
+        return (0, topic_1.idToTopic)(id, this.options, { nativeTopic: info.nativeTopic, isCommand: state ? !state.ack : false });
+    }
+    async toMessage(id, state, info) {
+        if (!info.binary || !state || typeof state.val !== 'string') {
+            return this.toTextMessage(id, state, info);
+        }
+        // a binary state holds '/files/<namespace>/<file>': its bytes are the payload
+        const prefix = `/files/${this.options.namespace}/`;
+        const file = state.val.startsWith(prefix) ? state.val.slice(prefix.length) : undefined;
+        const data = file ? await this.store.readFile(this.options.namespace, file) : undefined;
+        if (!data) {
+            return undefined;
+        }
+        return {
+            id,
+            topic: this.topicOf(id, state, info),
+            payload: data,
+            qos: this.options.defaultQoS,
+            retain: this.options.retain,
+        };
+    }
+    toTextMessage(id, state, info) {
+        return {
+            id,
+            topic: this.topicOf(id, state, info),
+            payload: (0, payload_1.valueToPayload)(state, { sendStateObject: this.options.sendStateObject }),
+            qos: this.options.defaultQoS,
+            retain: this.options.retain,
+        };
+    }
+    async emit(id, state, info) {
+        // text payloads leave synchronously, so changes of one id keep their order
+        const message = info.binary ? await this.toMessage(id, state, info) : this.toTextMessage(id, state, info);
+        if (message && !this.stopped) {
+            this.published++;
+            this.transport(message);
+        }
+    }
+}
+exports.Publisher = Publisher;

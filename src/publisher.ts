@@ -1,0 +1,293 @@
+/**
+ * Decides what leaves ioBroker: masks, ack policy, on-change, echo suppression, pacing. Talks to the outside
+ * through an injected transport, so it is tested with fake timers and no broker.
+ */
+import { matchesAnyMask, type IdMask } from './mapping/filter';
+import { valueToPayload, type Value } from './mapping/payload';
+import { idToTopic, type TopicOptions } from './mapping/topic';
+import type { Logger, Store } from './iobroker/store';
+import type { QoS } from './settings';
+
+export interface PublisherOptions extends TopicOptions {
+    publish: readonly IdMask[];
+    /** Client mode: own states are published too (unless doNotSubscribeOwnStates). */
+    includeOwnStates: boolean;
+    sendAckToo: boolean;
+    onchange: boolean;
+    sendStateObject: boolean;
+    noEchoIntervalMs: number;
+    defaultQoS: QoS;
+    retain: boolean;
+    sendOnStartIntervalMs: number;
+    sendIntervalMs: number;
+}
+
+export interface OutgoingMessage {
+    id: string;
+    topic: string;
+    payload: string | Buffer;
+    qos: QoS;
+    retain: boolean;
+}
+
+export type Transport = (message: OutgoingMessage) => void;
+
+interface TopicInfo {
+    nativeTopic: string | undefined;
+    binary: boolean;
+}
+
+interface EchoEntry {
+    val: Value;
+    at: number;
+}
+
+export class Publisher {
+    /** Last known state of every published id (publishOnSubscribe / publishAllOnStart / on-change). */
+    private readonly states = new Map<string, ioBroker.State>();
+    private readonly topicInfo = new Map<string, TopicInfo>();
+    private readonly echoes = new Map<string, EchoEntry>();
+    /** Per-id chains while an object is read for its topic: keeps the order of changes. */
+    private readonly pending = new Map<string, Promise<void>>();
+    private readonly patterns: string[];
+    private pacing: { cancel(): void } | undefined;
+    private stopped = false;
+    published = 0;
+
+    constructor(
+        private readonly options: PublisherOptions,
+        private readonly store: Store,
+        private readonly transport: Transport,
+        private readonly log: Logger,
+        private readonly now: () => number = Date.now,
+    ) {
+        const patterns = options.publish.map(m => m.mask);
+        if (options.includeOwnStates && !options.publish.some(m => m.matches(`${options.namespace}.x`))) {
+            patterns.push(`${options.namespace}.*`);
+        }
+        this.patterns = patterns;
+    }
+
+    /** Subscribes the masks and loads current values (one states read per mask, no per-state object reads). */
+    async start(): Promise<void> {
+        const ns = this.options.namespace;
+        for (const obj of await this.store.getStateObjects(`${ns}.`, `${ns}.\u9999`)) {
+            this.rememberObject(obj._id, obj);
+        }
+        for (const pattern of this.patterns) {
+            await this.store.subscribeStates(pattern);
+            await this.store.subscribeObjects(pattern);
+            const states = await this.store.getStates(pattern);
+            for (const [id, state] of Object.entries(states)) {
+                if (state && this.isPublished(id)) {
+                    this.states.set(id, state);
+                }
+            }
+        }
+    }
+
+    stop(): void {
+        this.stopped = true;
+        this.pacing?.cancel();
+        this.pacing = undefined;
+    }
+
+    /** Whether an id is inside the publish masks and is not excluded. */
+    isPublished(id: string): boolean {
+        if (id.endsWith('.messagebox') || id.startsWith(`${this.options.namespace}.info.`)) {
+            return false;
+        }
+        if (matchesAnyMask(this.options.publish, id)) {
+            return true;
+        }
+        return this.options.includeOwnStates && id.startsWith(`${this.options.namespace}.`);
+    }
+
+    /** The ingest pipeline is about to write this value from MQTT: do not send it back. */
+    noteFromMqtt(id: string, val: Value): void {
+        this.echoes.set(id, { val, at: this.now() });
+    }
+
+    onObjectChange(id: string, obj: ioBroker.Object | null | undefined): void {
+        if (obj) {
+            this.rememberObject(id, obj);
+        } else {
+            this.topicInfo.delete(id);
+        }
+    }
+
+    /** A state changed in ioBroker. */
+    onStateChange(id: string, state: ioBroker.State | null | undefined): void {
+        if (this.stopped || !this.isPublished(id)) {
+            return;
+        }
+        const previous = this.states.get(id);
+        if (state) {
+            this.states.set(id, state);
+        } else {
+            this.states.delete(id);
+        }
+        if (state && this.isEcho(id, state)) {
+            return;
+        }
+        if (state && state.ack && !this.options.sendAckToo) {
+            return;
+        }
+        if (state && previous && this.options.onchange && previous.val === state.val && previous.ack === state.ack) {
+            return;
+        }
+        this.send(id, state ?? null);
+    }
+
+    /** Current messages of every published state whose topic `wanted` accepts (publishOnSubscribe). */
+    async currentMessages(wanted: (topic: string) => boolean): Promise<OutgoingMessage[]> {
+        const result: OutgoingMessage[] = [];
+        for (const [id, state] of this.states) {
+            const message = await this.buildMessage(id, state);
+            if (message && wanted(message.topic)) {
+                result.push(message);
+            }
+        }
+        return result;
+    }
+
+    /**
+     * publishAllOnStart: after `sendOnStartIntervalMs`, sends every published state that passes the ack policy,
+     * one every `sendIntervalMs`. A new call (a reconnect) cancels the previous run.
+     */
+    publishAll(): void {
+        this.pacing?.cancel();
+        let cancelled = false;
+        let timer: NodeJS.Timeout | undefined;
+        const ids = [...this.states.entries()]
+            .filter(([, state]) => !state.ack || this.options.sendAckToo)
+            .map(([id]) => id);
+        let index = 0;
+        const next = (): void => {
+            if (cancelled || this.stopped) {
+                return;
+            }
+            // with sendInterval 0, send in batches so the event loop still breathes
+            const batch = this.options.sendIntervalMs > 0 ? 1 : 100;
+            for (let i = 0; i < batch && index < ids.length; i++, index++) {
+                const id = ids[index]!;
+                const state = this.states.get(id);
+                if (state && (!state.ack || this.options.sendAckToo)) {
+                    this.send(id, state);
+                }
+            }
+            if (index < ids.length) {
+                timer = setTimeout(next, this.options.sendIntervalMs);
+            } else {
+                this.log.debug(`publishAllOnStart: ${ids.length} states sent`);
+            }
+        };
+        timer = setTimeout(next, this.options.sendOnStartIntervalMs);
+        this.pacing = {
+            cancel: () => {
+                cancelled = true;
+                clearTimeout(timer);
+            },
+        };
+    }
+
+    private isEcho(id: string, state: ioBroker.State): boolean {
+        const echo = this.echoes.get(id);
+        if (!echo) {
+            return false;
+        }
+        this.echoes.delete(id);
+        return echo.val === state.val && this.now() - echo.at <= this.options.noEchoIntervalMs;
+    }
+
+    private rememberObject(id: string, obj: ioBroker.Object): void {
+        const native = obj.native as { topic?: unknown; binary?: unknown } | undefined;
+        this.topicInfo.set(id, {
+            nativeTopic: typeof native?.topic === 'string' && native.topic !== '' ? native.topic : undefined,
+            binary: native?.binary === true,
+        });
+    }
+
+    private send(id: string, state: ioBroker.State | null): void {
+        const info = this.topicInfo.get(id);
+        const chain = this.pending.get(id);
+        if (info && !chain) {
+            void this.emit(id, state, info);
+            return;
+        }
+        // first change of a foreign id: read its object once (native.topic), keep later changes in order
+        const run = (chain ?? Promise.resolve())
+            .then(async () => this.emit(id, state, await this.info(id)))
+            .catch(err => this.log.warn(`Cannot publish '${id}': ${err instanceof Error ? err.message : String(err)}`));
+        this.pending.set(id, run);
+        void run.then(() => {
+            if (this.pending.get(id) === run) {
+                this.pending.delete(id);
+            }
+        });
+    }
+
+    private async info(id: string): Promise<TopicInfo> {
+        const known = this.topicInfo.get(id);
+        if (known) {
+            return known;
+        }
+        const obj = await this.store.getObject(id);
+        if (obj) {
+            this.rememberObject(id, obj);
+        }
+        return this.topicInfo.get(id) ?? { nativeTopic: undefined, binary: false };
+    }
+
+    private async buildMessage(id: string, state: ioBroker.State | null): Promise<OutgoingMessage | undefined> {
+        const info = await this.info(id);
+        return this.toMessage(id, state, info);
+    }
+
+    private topicOf(id: string, state: ioBroker.State | null, info: TopicInfo): string {
+        return idToTopic(id, this.options, { nativeTopic: info.nativeTopic, isCommand: state ? !state.ack : false });
+    }
+
+    private async toMessage(
+        id: string,
+        state: ioBroker.State | null,
+        info: TopicInfo,
+    ): Promise<OutgoingMessage | undefined> {
+        if (!info.binary || !state || typeof state.val !== 'string') {
+            return this.toTextMessage(id, state, info);
+        }
+        // a binary state holds '/files/<namespace>/<file>': its bytes are the payload
+        const prefix = `/files/${this.options.namespace}/`;
+        const file = state.val.startsWith(prefix) ? state.val.slice(prefix.length) : undefined;
+        const data = file ? await this.store.readFile(this.options.namespace, file) : undefined;
+        if (!data) {
+            return undefined;
+        }
+        return {
+            id,
+            topic: this.topicOf(id, state, info),
+            payload: data,
+            qos: this.options.defaultQoS,
+            retain: this.options.retain,
+        };
+    }
+
+    private toTextMessage(id: string, state: ioBroker.State | null, info: TopicInfo): OutgoingMessage {
+        return {
+            id,
+            topic: this.topicOf(id, state, info),
+            payload: valueToPayload(state, { sendStateObject: this.options.sendStateObject }),
+            qos: this.options.defaultQoS,
+            retain: this.options.retain,
+        };
+    }
+
+    private async emit(id: string, state: ioBroker.State | null, info: TopicInfo): Promise<void> {
+        // text payloads leave synchronously, so changes of one id keep their order
+        const message = info.binary ? await this.toMessage(id, state, info) : this.toTextMessage(id, state, info);
+        if (message && !this.stopped) {
+            this.published++;
+            this.transport(message);
+        }
+    }
+}

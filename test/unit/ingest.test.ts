@@ -1,0 +1,253 @@
+import assert from 'node:assert/strict';
+import { compileIdMask, compileTopicFilter } from '../../src/mapping/filter';
+import { Ingest, type IngestOptions } from '../../src/ingest';
+import { FakeStore, memoryLogger } from '../lib/fakeStore';
+
+const NS = 'mqtt-gateway.0';
+
+function setup(overrides: Partial<IngestOptions> = {}): {
+    store: FakeStore;
+    log: ReturnType<typeof memoryLogger>;
+    ingest: Ingest;
+    echoes: { id: string; val: unknown }[];
+} {
+    const store = new FakeStore();
+    const log = memoryLogger();
+    const echoes: { id: string; val: unknown }[] = [];
+    const ingest = new Ingest(
+        {
+            namespace: NS,
+            prefix: '',
+            removePrefix: '',
+            extraSet: false,
+            dotToUnderscore: false,
+            maxTopicLength: 100,
+            ignoredTopics: [],
+            binaryTopics: [],
+            ignoreNewObjects: false,
+            parseCharCodes: false,
+            writableMask: [compileIdMask(`${NS}.*`)],
+            ...overrides,
+        },
+        store,
+        log,
+        { beforeWrite: (id, val) => echoes.push({ id, val }) },
+    );
+    return { store, log, ingest, echoes };
+}
+
+const buf = (s: string): Buffer => Buffer.from(s);
+
+describe('Ingest', () => {
+    it('creates a state with the inferred type, native.topic and parent folders, then writes ack=true', async () => {
+        const { store, ingest } = setup();
+        const result = await ingest.handle('kitchen/sensor/temp', buf('21.5'));
+        assert.deepEqual(result, { status: 'written', id: `${NS}.kitchen.sensor.temp`, val: 21.5, ack: true });
+        const obj = store.objects.get(`${NS}.kitchen.sensor.temp`);
+        assert.equal(obj?.type, 'state');
+        assert.equal(obj?.common.type, 'number');
+        assert.equal(obj?.common.role, 'state');
+        assert.equal(obj?.common.read, true);
+        assert.equal(obj?.common.write, true);
+        assert.equal(obj?.common.name, 'kitchen/sensor/temp');
+        assert.deepEqual(obj?.native, { topic: 'kitchen/sensor/temp' });
+        assert.equal(store.objects.get(`${NS}.kitchen`)?.type, 'folder');
+        assert.equal(store.objects.get(`${NS}.kitchen.sensor`)?.type, 'folder');
+        assert.deepEqual(store.states.get(`${NS}.kitchen.sensor.temp`)?.val, 21.5);
+    });
+
+    it('keeps the type: a number state stays number, text it cannot hold makes it mixed once', async () => {
+        const { store, ingest, log } = setup();
+        await ingest.handle('t', buf('1'));
+        await ingest.handle('t', buf(' 7 '));
+        assert.equal(store.states.get(`${NS}.t`)?.val, 7);
+        await ingest.handle('t', buf('offline'));
+        assert.equal(store.objects.get(`${NS}.t`)?.common.type, 'mixed');
+        assert.equal(store.states.get(`${NS}.t`)?.val, 'offline');
+        await ingest.handle('t', buf('5'));
+        assert.equal(store.objects.get(`${NS}.t`)?.common.type, 'mixed', 'never changes back');
+        assert.equal(store.states.get(`${NS}.t`)?.val, 5);
+        assert.equal(log.lines.filter(l => l.level === 'info' && l.message.includes('becomes mixed')).length, 1);
+    });
+
+    it('a string state keeps "007" as text (no flip-flop)', async () => {
+        const { store, ingest } = setup();
+        store.addObject(`${NS}.code`, {
+            type: 'state',
+            common: { type: 'string', name: 'code', role: 'state', read: true, write: true } as ioBroker.StateCommon,
+        });
+        await ingest.handle('code', buf('007'));
+        assert.equal(store.states.get(`${NS}.code`)?.val, '007');
+    });
+
+    it('writes an allowed foreign state with ack=false (a command for its owner)', async () => {
+        const { store, ingest } = setup({ writableMask: [compileIdMask('testAdapter.0.*')] });
+        store.addObject('testAdapter.0.testChannel.testState', {
+            type: 'state',
+            common: { type: 'number' } as ioBroker.StateCommon,
+        });
+        const result = await ingest.handle('testAdapter/0/testChannel/testState', buf('{"val":3,"ack":true}'));
+        assert.deepEqual(result, { status: 'written', id: 'testAdapter.0.testChannel.testState', val: 3, ack: false });
+    });
+
+    it('refuses a foreign state outside writableMask, logs once, counts it, creates nothing', async () => {
+        const { store, ingest, log } = setup();
+        store.addObject('hm-rpc.0.dev.LEVEL', { type: 'state', common: { type: 'number' } as ioBroker.StateCommon });
+        for (let i = 0; i < 3; i++) {
+            const result = await ingest.handle('hm-rpc/0/dev/LEVEL', buf('1'));
+            assert.equal(result.status, 'dropped');
+        }
+        assert.equal(store.writes.length, 0);
+        assert.equal(ingest.dropped, 3);
+        assert.equal(log.lines.filter(l => l.level === 'warn').length, 1);
+        assert.equal(store.objects.has(`${NS}.hm-rpc.0.dev.LEVEL`), false);
+    });
+
+    it('never writes system.* even when the mask allows everything', async () => {
+        const { store, ingest } = setup({ writableMask: [compileIdMask('*')] });
+        store.addObject('system.adapter.admin.0.alive', {
+            type: 'state',
+            common: { type: 'boolean' } as ioBroker.StateCommon,
+        });
+        const result = await ingest.handle('system/adapter/admin/0/alive', buf('false'));
+        assert.equal(result.status, 'dropped');
+        assert.equal(store.writes.length, 0);
+    });
+
+    it('treats a foreign-looking topic without an object as an own state', async () => {
+        const { ingest } = setup();
+        const result = await ingest.handle('shelly/0/relay', buf('on'));
+        assert.equal(result.status === 'written' && result.id, `${NS}.shelly.0.relay`);
+    });
+
+    it('with ignoreNewObjects writes existing states only', async () => {
+        const { store, ingest } = setup({ ignoreNewObjects: true });
+        assert.deepEqual(await ingest.handle('new/topic', buf('1')), { status: 'ignored', reason: 'ignoreNewObjects' });
+        store.addObject(`${NS}.known`, { type: 'state', common: { type: 'number' } as ioBroker.StateCommon });
+        assert.equal((await ingest.handle('known', buf('2'))).status, 'written');
+        assert.equal(store.objects.has(`${NS}.new.topic`), false);
+    });
+
+    it('drops topics longer than maxTopicLength with one warning', async () => {
+        const { ingest, log, store } = setup({ maxTopicLength: 10 });
+        assert.equal((await ingest.handle('abcdefghijk', buf('1'))).status, 'dropped');
+        assert.equal((await ingest.handle('abcdefghijk', buf('1'))).status, 'dropped');
+        assert.equal((await ingest.handle('abcdefghij', buf('1'))).status, 'written');
+        assert.equal(log.lines.filter(l => l.level === 'warn').length, 1);
+        assert.equal(store.writes.length, 1);
+    });
+
+    it('skips ignoredTopics, $-topics, wildcards and the namespace topic', async () => {
+        const { ingest, store } = setup({ ignoredTopics: [compileTopicFilter('tele/+/LWT')] });
+        for (const topic of ['tele/x/LWT', '$SYS/uptime', 'a/#', '', 'mqtt-gateway/0']) {
+            assert.equal((await ingest.handle(topic, buf('1'))).status, 'ignored', topic);
+        }
+        assert.equal(store.writes.length, 0);
+    });
+
+    it('stores binaryTopics byte-exact as files', async () => {
+        const { ingest, store } = setup({ binaryTopics: [compileTopicFilter('cam/+/jpg')] });
+        const bytes = Buffer.from([0xff, 0xd8, 0x00, 0x01, 0xfe]);
+        const result = await ingest.handle('cam/door/jpg', bytes);
+        assert.equal(result.status === 'written' && result.val, `/files/${NS}/cam/door/jpg`);
+        assert.ok(store.files.get(`${NS}/cam/door/jpg`)?.equals(bytes));
+        const obj = store.objects.get(`${NS}.cam.door.jpg`);
+        assert.equal(obj?.common.role, 'url');
+        assert.equal(obj?.common.type, 'string');
+        assert.equal(obj?.native.binary, true);
+    });
+
+    it('warns once about invalid UTF-8 and suggests binaryTopics', async () => {
+        const { ingest, log } = setup();
+        await ingest.handle('raw', Buffer.from([0xc3, 0x28]));
+        await ingest.handle('raw', Buffer.from([0xc3, 0x28]));
+        const warnings = log.lines.filter(l => l.level === 'warn');
+        assert.equal(warnings.length, 1);
+        assert.match(warnings[0]!.message, /binaryTopics/);
+    });
+
+    it('extraSet: <topic>/set is a command (ack=false) on <topic>', async () => {
+        const { ingest, store } = setup({ extraSet: true });
+        const result = await ingest.handle('light/set', buf('true'));
+        assert.deepEqual(result, { status: 'written', id: `${NS}.light`, val: true, ack: false });
+        assert.equal(store.objects.get(`${NS}.light`)?.native.topic, 'light');
+    });
+
+    it('takes ack from a state-object payload', async () => {
+        const { ingest } = setup();
+        const result = await ingest.handle('cmd', buf('{"val":1,"ack":false}'));
+        assert.equal(result.status === 'written' && result.ack, false);
+    });
+
+    it('writes messages that arrive while the object is created afterwards, in order, creating once', async () => {
+        const { ingest, store } = setup();
+        store.slow = true;
+        const results = await Promise.all(['1', '2', '3', '4'].map(v => ingest.handle('burst/x', buf(v))));
+        assert.deepEqual(
+            results.map(r => r.status),
+            ['written', 'written', 'written', 'written'],
+        );
+        assert.deepEqual(
+            store.writes.map(w => w.state.val),
+            [1, 2, 3, 4],
+        );
+        assert.equal(store.states.get(`${NS}.burst.x`)?.val, 4);
+    });
+
+    it('uses the cache: no object reads once a topic is resolved', async () => {
+        const { ingest, store } = setup();
+        await ingest.handle('cached/t', buf('1'));
+        const reads = store.objectReads;
+        for (let i = 0; i < 10; i++) {
+            await ingest.handle('cached/t', buf(String(i)));
+        }
+        assert.equal(store.objectReads, reads);
+    });
+
+    it('follows object changes: a deleted object is created again, a changed type is used', async () => {
+        const { ingest, store } = setup();
+        await ingest.handle('c/t', buf('1'));
+        const id = `${NS}.c.t`;
+        // the user changes the type to string
+        store.objects.get(id)!.common.type = 'string';
+        ingest.onObjectChange(id, store.objects.get(id));
+        await ingest.handle('c/t', buf('007'));
+        assert.equal(store.states.get(id)?.val, '007');
+        // the user deletes the object
+        store.objects.delete(id);
+        ingest.onObjectChange(id, null);
+        await ingest.handle('c/t', buf('12'));
+        assert.equal(store.objects.get(id)?.common.type, 'number');
+    });
+
+    it('turns a folder it created into a state when the parent topic itself gets a value (zigbee2mqtt)', async () => {
+        const { ingest, store } = setup();
+        await ingest.handle('zigbee2mqtt/lamp/availability', buf('online'));
+        assert.equal(store.objects.get(`${NS}.zigbee2mqtt.lamp`)?.type, 'folder');
+        await ingest.handle('zigbee2mqtt/lamp', buf('{"state":"ON"}'));
+        const lamp = store.objects.get(`${NS}.zigbee2mqtt.lamp`);
+        assert.equal(lamp?.type, 'state');
+        assert.equal(lamp?.common.type, 'json');
+        assert.equal(store.states.get(`${NS}.zigbee2mqtt.lamp`)?.val, '{"state":"ON"}');
+    });
+
+    it('does not write into a channel or device the user created', async () => {
+        const { ingest, store } = setup();
+        store.addObject(`${NS}.dev`, { type: 'device', common: { name: 'dev' } as ioBroker.DeviceCommon });
+        assert.equal((await ingest.handle('dev', buf('1'))).status, 'dropped');
+    });
+
+    it('tells the publisher about every value it writes (echo suppression)', async () => {
+        const { ingest, echoes } = setup();
+        await ingest.handle('e', buf('1'));
+        assert.deepEqual(echoes, [{ id: `${NS}.e`, val: 1 }]);
+    });
+
+    it('reports a failing database as dropped and keeps going', async () => {
+        const { ingest, store, log } = setup();
+        store.setState = () => Promise.reject(new Error('db down'));
+        const result = await ingest.handle('x', buf('1'));
+        assert.equal(result.status, 'dropped');
+        assert.ok(log.lines.some(l => l.level === 'warn' && l.message.includes('db down')));
+    });
+});

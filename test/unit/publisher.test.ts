@@ -1,0 +1,321 @@
+import assert from 'node:assert/strict';
+import sinon from 'sinon';
+import { compileIdMask } from '../../src/mapping/filter';
+import { Publisher, type OutgoingMessage, type PublisherOptions } from '../../src/publisher';
+import { FakeStore, memoryLogger } from '../lib/fakeStore';
+
+const NS = 'mqtt-gateway.0';
+
+function state(val: ioBroker.StateValue, ack = false, ts = 1000): ioBroker.State {
+    return { val, ack, ts, lc: ts, q: 0, from: 'system.adapter.test.0' };
+}
+
+function setup(
+    overrides: Partial<PublisherOptions> = {},
+    now?: () => number,
+): { store: FakeStore; sent: OutgoingMessage[]; publisher: Publisher } {
+    const store = new FakeStore();
+    const sent: OutgoingMessage[] = [];
+    const publisher = new Publisher(
+        {
+            namespace: NS,
+            prefix: '',
+            removePrefix: '',
+            extraSet: false,
+            dotToUnderscore: false,
+            publish: [compileIdMask(`${NS}.*`), compileIdMask('javascript.0.*')],
+            includeOwnStates: false,
+            sendAckToo: false,
+            onchange: true,
+            sendStateObject: false,
+            noEchoIntervalMs: 2000,
+            defaultQoS: 1,
+            retain: true,
+            sendOnStartIntervalMs: 2000,
+            sendIntervalMs: 10,
+            ...overrides,
+        },
+        store,
+        m => sent.push(m),
+        memoryLogger(),
+        now,
+    );
+    return { store, sent, publisher };
+}
+
+/** Lets queued microtasks (first-time object reads) run. */
+async function settle(): Promise<void> {
+    for (let i = 0; i < 5; i++) {
+        await Promise.resolve();
+    }
+    await new Promise(resolve => setImmediate(resolve));
+}
+
+describe('Publisher', () => {
+    it('publishes a command (ack=false) with topic, payload, QoS and retain', async () => {
+        const { publisher, sent } = setup();
+        await publisher.start();
+        publisher.onStateChange(`${NS}.kitchen.light`, state(true));
+        await settle();
+        assert.deepEqual(sent, [
+            { id: `${NS}.kitchen.light`, topic: 'kitchen/light', payload: 'true', qos: 1, retain: true },
+        ]);
+    });
+
+    it('publishes foreign ids with their namespace as topic levels', async () => {
+        const { publisher, sent } = setup();
+        await publisher.start();
+        publisher.onStateChange('javascript.0.x', state(5));
+        await settle();
+        assert.equal(sent[0]?.topic, 'javascript/0/x');
+        assert.equal(sent[0]?.payload, '5');
+    });
+
+    it('does not publish ack=true unless sendAckToo', async () => {
+        const off = setup();
+        await off.publisher.start();
+        off.publisher.onStateChange(`${NS}.s`, state(1, true));
+        await settle();
+        assert.equal(off.sent.length, 0);
+
+        const on = setup({ sendAckToo: true });
+        await on.publisher.start();
+        on.publisher.onStateChange(`${NS}.s`, state(1, true));
+        await settle();
+        assert.equal(on.sent.length, 1);
+    });
+
+    it('onchange: the same value and ack again is not sent; a changed ack or value is', async () => {
+        const { publisher, sent } = setup({ sendAckToo: true });
+        await publisher.start();
+        const id = `${NS}.s`;
+        publisher.onStateChange(id, state(1, false, 1));
+        publisher.onStateChange(id, state(1, false, 2));
+        publisher.onStateChange(id, state(1, true, 3));
+        publisher.onStateChange(id, state(2, true, 4));
+        await settle();
+        assert.deepEqual(
+            sent.map(m => m.payload),
+            ['1', '1', '2'],
+        );
+    });
+
+    it('without onchange every update is sent', async () => {
+        const { publisher, sent } = setup({ onchange: false });
+        await publisher.start();
+        publisher.onStateChange(`${NS}.s`, state(1, false, 1));
+        publisher.onStateChange(`${NS}.s`, state(1, false, 2));
+        await settle();
+        assert.equal(sent.length, 2);
+    });
+
+    it('never publishes messagebox, own info.* states or ids outside the masks', async () => {
+        const { publisher, sent } = setup({ sendAckToo: true });
+        await publisher.start();
+        publisher.onStateChange(`${NS}.messagebox`, state('x'));
+        publisher.onStateChange(`${NS}.info.connection`, state(true, true));
+        publisher.onStateChange('hm-rpc.0.x', state(1));
+        await settle();
+        assert.equal(sent.length, 0);
+    });
+
+    it('does not echo a value it just wrote from MQTT, but does after the window', async () => {
+        let now = 10000;
+        const { publisher, sent } = setup({}, () => now);
+        await publisher.start();
+        const id = `${NS}.cmd`;
+        publisher.noteFromMqtt(id, 'on');
+        publisher.onStateChange(id, state('on'));
+        await settle();
+        assert.equal(sent.length, 0, 'echo suppressed');
+        publisher.noteFromMqtt(id, 'off');
+        now += 2001;
+        publisher.onStateChange(id, state('off'));
+        await settle();
+        assert.equal(sent.length, 1, 'outside noEchoInterval it is a new change');
+        publisher.noteFromMqtt(id, 'a');
+        publisher.onStateChange(id, state('b'));
+        await settle();
+        assert.equal(sent.length, 2, 'a different value is not an echo');
+    });
+
+    it('extraSet: commands go to <topic>/set, statuses to <topic>', async () => {
+        const { publisher, sent } = setup({ extraSet: true, sendAckToo: true });
+        await publisher.start();
+        publisher.onStateChange(`${NS}.l`, state(true, false));
+        publisher.onStateChange(`${NS}.l`, state(true, true));
+        await settle();
+        assert.deepEqual(
+            sent.map(m => m.topic),
+            ['l/set', 'l'],
+        );
+    });
+
+    it('uses native.topic, prefix, removePrefix and sendStateObject', async () => {
+        const a = setup({ prefix: 'iob/' });
+        a.store.addObject(`${NS}.te_s_t4`, {
+            type: 'state',
+            common: { type: 'string' } as ioBroker.StateCommon,
+            native: { topic: 'te s t4' },
+        });
+        await a.publisher.start();
+        a.publisher.onStateChange(`${NS}.te_s_t4`, state('x'));
+        a.publisher.onStateChange(`${NS}.plain`, state('y'));
+        await settle();
+        assert.deepEqual(
+            a.sent.map(m => m.topic),
+            ['te s t4', 'iob/plain'],
+        );
+
+        const b = setup({ removePrefix: 'javascript.0.', sendStateObject: true });
+        await b.publisher.start();
+        b.publisher.onStateChange('javascript.0.x.y', state(3, false, 77));
+        await settle();
+        assert.equal(b.sent[0]?.topic, 'x/y');
+        assert.deepEqual(JSON.parse(String(b.sent[0]?.payload)), { val: 3, ack: false, ts: 77, q: 0, lc: 77 });
+    });
+
+    it('a deleted state is published with an empty payload', async () => {
+        const { publisher, sent } = setup();
+        await publisher.start();
+        publisher.onStateChange(`${NS}.gone`, null);
+        await settle();
+        assert.equal(sent[0]?.payload, '');
+    });
+
+    it('reads a foreign object once for its topic and keeps the order of changes meanwhile', async () => {
+        const { publisher, sent, store } = setup({ onchange: false });
+        store.slow = true;
+        store.addObject('javascript.0.dev', {
+            type: 'state',
+            common: {} as ioBroker.StateCommon,
+            native: { topic: 'custom/dev' },
+        });
+        await publisher.start();
+        const reads = store.objectReads;
+        for (let i = 0; i < 5; i++) {
+            publisher.onStateChange('javascript.0.dev', state(i));
+        }
+        for (let i = 0; i < 10 && sent.length < 5; i++) {
+            await settle();
+        }
+        assert.deepEqual(
+            sent.map(m => m.payload),
+            ['0', '1', '2', '3', '4'],
+        );
+        assert.ok(sent.every(m => m.topic === 'custom/dev'));
+        assert.equal(store.objectReads - reads, 1);
+    });
+
+    it('publishes a binary state as the bytes of its file', async () => {
+        const { publisher, sent, store } = setup();
+        const bytes = Buffer.from([0, 1, 2, 255]);
+        store.files.set(`${NS}/cam/x`, bytes);
+        store.addObject(`${NS}.cam.x`, {
+            type: 'state',
+            common: {} as ioBroker.StateCommon,
+            native: { topic: 'cam/x', binary: true },
+        });
+        await publisher.start();
+        publisher.onStateChange(`${NS}.cam.x`, state(`/files/${NS}/cam/x`));
+        await settle();
+        assert.ok(Buffer.isBuffer(sent[0]?.payload) && sent[0].payload.equals(bytes));
+    });
+
+    it('loads current values at start with one read per mask and subscribes the masks', async () => {
+        const { publisher, store } = setup();
+        store.states.set(`${NS}.a`, state(1));
+        store.states.set('javascript.0.b', state(2, true));
+        store.states.set('other.0.c', state(3));
+        await publisher.start();
+        assert.deepEqual(store.subscribedStates, [`${NS}.*`, 'javascript.0.*']);
+        const messages = await publisher.currentMessages(() => true);
+        assert.deepEqual(messages.map(m => [m.topic, m.payload]).sort(), [
+            ['a', '1'],
+            ['javascript/0/b', '2'],
+        ]);
+        const filtered = await publisher.currentMessages(topic => topic.startsWith('javascript/'));
+        assert.equal(filtered.length, 1);
+    });
+
+    it('client mode: own states are published even outside the masks', async () => {
+        const { publisher, sent, store } = setup({
+            publish: [compileIdMask('javascript.0.*')],
+            includeOwnStates: true,
+        });
+        await publisher.start();
+        assert.ok(store.subscribedStates.includes(`${NS}.*`));
+        publisher.onStateChange(`${NS}.x`, state(1));
+        await settle();
+        assert.equal(sent.length, 1);
+    });
+
+    describe('publishAllOnStart pacing (fake timers)', () => {
+        let clock: sinon.SinonFakeTimers;
+        beforeEach(() => {
+            clock = sinon.useFakeTimers();
+        });
+        afterEach(() => clock.restore());
+
+        it('waits sendOnStartInterval, then sends one message every sendInterval, skipping ack=true', async () => {
+            const { publisher, sent, store } = setup();
+            for (let i = 0; i < 5; i++) {
+                store.states.set(`${NS}.s${i}`, state(i, i === 2));
+            }
+            await publisher.start();
+            publisher.publishAll();
+            await clock.tickAsync(1999);
+            assert.equal(sent.length, 0);
+            await clock.tickAsync(1);
+            assert.equal(sent.length, 1);
+            await clock.tickAsync(10);
+            assert.equal(sent.length, 2);
+            await clock.tickAsync(100);
+            assert.deepEqual(
+                sent.map(m => m.payload),
+                ['0', '1', '3', '4'],
+            );
+        });
+
+        it('sends ack=true values too with sendAckToo, and a new run cancels the old one', async () => {
+            const { publisher, sent, store } = setup({ sendAckToo: true });
+            for (let i = 0; i < 3; i++) {
+                store.states.set(`${NS}.s${i}`, state(i, true));
+            }
+            await publisher.start();
+            publisher.publishAll();
+            await clock.tickAsync(2000);
+            assert.equal(sent.length, 1);
+            publisher.publishAll(); // reconnect
+            await clock.tickAsync(5000);
+            assert.equal(sent.length, 1 + 3);
+        });
+
+        it('with sendInterval 0 sends in batches without waiting', async () => {
+            const { publisher, sent, store } = setup({ sendIntervalMs: 0, sendOnStartIntervalMs: 0 });
+            for (let i = 0; i < 250; i++) {
+                store.states.set(`${NS}.s${i}`, state(i));
+            }
+            await publisher.start();
+            publisher.publishAll();
+            // each batch is its own timer callback, so other work runs in between
+            await clock.nextAsync();
+            assert.equal(sent.length, 100);
+            await clock.nextAsync();
+            assert.equal(sent.length, 200);
+            await clock.nextAsync();
+            assert.equal(sent.length, 250);
+            assert.equal(clock.countTimers(), 0);
+        });
+
+        it('stop() cancels a pending run', async () => {
+            const { publisher, sent, store } = setup();
+            store.states.set(`${NS}.s`, state(1));
+            await publisher.start();
+            publisher.publishAll();
+            publisher.stop();
+            await clock.tickAsync(10000);
+            assert.equal(sent.length, 0);
+        });
+    });
+});
