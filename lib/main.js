@@ -40,15 +40,25 @@ exports.MqttGateway = void 0;
  */
 const utils = __importStar(require("@iobroker/adapter-core"));
 const brokerService_1 = require("./broker/brokerService");
+const ingest_1 = require("./ingest");
+const adapterStore_1 = require("./iobroker/adapterStore");
+const publisher_1 = require("./publisher");
 const settings_1 = require("./settings");
 class MqttGateway extends utils.Adapter {
     services = [];
     settings;
+    ingest;
+    publisher;
     constructor(options = {}) {
         super({ ...options, name: 'mqtt-gateway' });
         this.on('ready', () => void this.onReady());
         this.on('unload', callback => void this.onUnload(callback));
         this.on('message', obj => void this.onMessage(obj));
+        this.on('stateChange', (id, state) => this.publisher?.onStateChange(id, state));
+        this.on('objectChange', (id, obj) => {
+            this.ingest?.onObjectChange(id, obj);
+            this.publisher?.onObjectChange(id, obj);
+        });
     }
     async onReady() {
         await this.setState('info.connection', false, true);
@@ -60,23 +70,47 @@ class MqttGateway extends utils.Adapter {
         const settings = parsed.settings;
         this.settings = settings;
         if (settings.type === 'server') {
-            const broker = new brokerService_1.BrokerService({ bind: settings.bind, port: settings.port }, this.log);
-            try {
-                await broker.start();
-            }
-            catch (err) {
-                await broker.stop();
-                const reason = err instanceof Error ? err.message : String(err);
-                this.stopForConfig(`Cannot listen on ${settings.bind}:${settings.port} (options 'bind'/'port'): ${reason}`);
-                return;
-            }
-            this.services.push(broker);
-            await this.setState('info.connection', true, true);
+            await this.startServer(settings);
         }
         else {
             // Client mode is built in its own issue; until then say so instead of pretending to connect.
             this.log.warn(`Client mode is not implemented yet: the instance stays idle`);
         }
+    }
+    async startServer(settings) {
+        const store = new adapterStore_1.AdapterStore(this);
+        const broker = new brokerService_1.BrokerService({ bind: settings.bind, port: settings.port }, this.log);
+        const publisher = new publisher_1.Publisher({
+            ...settings,
+            includeOwnStates: false,
+            noEchoIntervalMs: settings.noEchoIntervalMs,
+            retain: !settings.noRetain,
+        }, store, message => broker.publish(message), this.log);
+        const ingest = new ingest_1.Ingest(settings, store, this.log, {
+            beforeWrite: (id, val) => publisher.noteFromMqtt(id, val),
+        });
+        this.ingest = ingest;
+        this.publisher = publisher;
+        await this.subscribeObjectsAsync('*');
+        await publisher.start();
+        this.services.push({ stop: () => publisher.stop() });
+        broker.onClientPublish((topic, payload, clientId) => {
+            if (settings.debug) {
+                this.log.debug(`Client '${clientId}' published '${topic}' (${payload.length} bytes)`);
+            }
+            void ingest.handle(topic, payload);
+        });
+        try {
+            await broker.start();
+        }
+        catch (err) {
+            await broker.stop();
+            const reason = err instanceof Error ? err.message : String(err);
+            this.stopForConfig(`Cannot listen on ${settings.bind}:${settings.port} (options 'bind'/'port'): ${reason}`);
+            return;
+        }
+        this.services.push(broker);
+        await this.setState('info.connection', true, true);
     }
     /**
      * A configuration error: one clear message, then the instance stops and is not restarted

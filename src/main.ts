@@ -4,21 +4,31 @@
  */
 import * as utils from '@iobroker/adapter-core';
 import { BrokerService } from './broker/brokerService';
+import { Ingest } from './ingest';
+import { AdapterStore } from './iobroker/adapterStore';
+import { Publisher } from './publisher';
 import { formatSettingsErrors, parseSettings, type Settings } from './settings';
 
 interface Service {
-    stop(): Promise<void>;
+    stop(): Promise<void> | void;
 }
 
 export class MqttGateway extends utils.Adapter {
     private readonly services: Service[] = [];
     private settings: Settings | undefined;
+    private ingest: Ingest | undefined;
+    private publisher: Publisher | undefined;
 
     public constructor(options: Partial<utils.AdapterOptions> = {}) {
         super({ ...options, name: 'mqtt-gateway' });
         this.on('ready', () => void this.onReady());
         this.on('unload', callback => void this.onUnload(callback));
         this.on('message', obj => void this.onMessage(obj));
+        this.on('stateChange', (id, state) => this.publisher?.onStateChange(id, state));
+        this.on('objectChange', (id, obj) => {
+            this.ingest?.onObjectChange(id, obj);
+            this.publisher?.onObjectChange(id, obj);
+        });
     }
 
     private async onReady(): Promise<void> {
@@ -32,23 +42,52 @@ export class MqttGateway extends utils.Adapter {
         this.settings = settings;
 
         if (settings.type === 'server') {
-            const broker = new BrokerService({ bind: settings.bind, port: settings.port }, this.log);
-            try {
-                await broker.start();
-            } catch (err) {
-                await broker.stop();
-                const reason = err instanceof Error ? err.message : String(err);
-                this.stopForConfig(
-                    `Cannot listen on ${settings.bind}:${settings.port} (options 'bind'/'port'): ${reason}`,
-                );
-                return;
-            }
-            this.services.push(broker);
-            await this.setState('info.connection', true, true);
+            await this.startServer(settings);
         } else {
             // Client mode is built in its own issue; until then say so instead of pretending to connect.
             this.log.warn(`Client mode is not implemented yet: the instance stays idle`);
         }
+    }
+
+    private async startServer(settings: Settings): Promise<void> {
+        const store = new AdapterStore(this);
+        const broker = new BrokerService({ bind: settings.bind, port: settings.port }, this.log);
+        const publisher = new Publisher(
+            {
+                ...settings,
+                includeOwnStates: false,
+                noEchoIntervalMs: settings.noEchoIntervalMs,
+                retain: !settings.noRetain,
+            },
+            store,
+            message => broker.publish(message),
+            this.log,
+        );
+        const ingest = new Ingest(settings, store, this.log, {
+            beforeWrite: (id, val) => publisher.noteFromMqtt(id, val),
+        });
+        this.ingest = ingest;
+        this.publisher = publisher;
+        await this.subscribeObjectsAsync('*');
+        await publisher.start();
+        this.services.push({ stop: () => publisher.stop() });
+
+        broker.onClientPublish((topic, payload, clientId) => {
+            if (settings.debug) {
+                this.log.debug(`Client '${clientId}' published '${topic}' (${payload.length} bytes)`);
+            }
+            void ingest.handle(topic, payload);
+        });
+        try {
+            await broker.start();
+        } catch (err) {
+            await broker.stop();
+            const reason = err instanceof Error ? err.message : String(err);
+            this.stopForConfig(`Cannot listen on ${settings.bind}:${settings.port} (options 'bind'/'port'): ${reason}`);
+            return;
+        }
+        this.services.push(broker);
+        await this.setState('info.connection', true, true);
     }
 
     /**

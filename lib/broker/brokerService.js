@@ -13,14 +13,47 @@ class BrokerService {
     broker;
     server;
     sockets = new Set();
+    publishHandlers = [];
     constructor(options, log) {
         this.options = options;
         this.log = log;
+    }
+    /** Registers a handler for messages clients publish (wills included). */
+    onClientPublish(handler) {
+        this.publishHandlers.push(handler);
+    }
+    /** Publishes into the broker: only matching subscribers receive it, like any client's message. */
+    publish(message) {
+        const broker = this.broker;
+        if (!broker || broker.closed) {
+            return;
+        }
+        broker.publish({
+            cmd: 'publish',
+            topic: message.topic,
+            payload: typeof message.payload === 'string' ? Buffer.from(message.payload) : message.payload,
+            qos: message.qos,
+            retain: message.retain,
+            dup: false,
+        }, err => {
+            if (err) {
+                this.log.warn(`Cannot publish '${message.topic}': ${err.message}`);
+            }
+        });
     }
     /** Starts aedes and the listener; resolves once the port is listening, rejects if it cannot be bound. */
     async start() {
         const broker = await aedes_1.Aedes.createBroker();
         this.broker = broker;
+        broker.on('publish', (packet, client) => {
+            // client is null for messages the broker itself publishes ($SYS, the adapter's own)
+            if (client) {
+                const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+                for (const handler of this.publishHandlers) {
+                    handler(packet.topic, payload, client.id);
+                }
+            }
+        });
         broker.on('clientError', (client, err) => {
             this.log.debug(`Client '${client.id}' error: ${err.message}`);
         });

@@ -10,6 +10,17 @@ export interface BrokerServiceOptions {
     port: number;
 }
 
+/** A message the adapter publishes into the broker. */
+export interface BrokerMessage {
+    topic: string;
+    payload: string | Buffer;
+    qos: 0 | 1 | 2;
+    retain: boolean;
+}
+
+/** Called for every message a client publishes (not for the adapter's own). */
+export type ClientPublishHandler = (topic: string, payload: Buffer, clientId: string) => void;
+
 export interface BrokerLogger {
     info(message: string): void;
     warn(message: string): void;
@@ -20,16 +31,54 @@ export class BrokerService {
     private broker: Aedes | undefined;
     private server: Server | undefined;
     private readonly sockets = new Set<Socket>();
+    private readonly publishHandlers: ClientPublishHandler[] = [];
 
     constructor(
         private readonly options: BrokerServiceOptions,
         private readonly log: BrokerLogger,
     ) {}
 
+    /** Registers a handler for messages clients publish (wills included). */
+    onClientPublish(handler: ClientPublishHandler): void {
+        this.publishHandlers.push(handler);
+    }
+
+    /** Publishes into the broker: only matching subscribers receive it, like any client's message. */
+    publish(message: BrokerMessage): void {
+        const broker = this.broker;
+        if (!broker || broker.closed) {
+            return;
+        }
+        broker.publish(
+            {
+                cmd: 'publish',
+                topic: message.topic,
+                payload: typeof message.payload === 'string' ? Buffer.from(message.payload) : message.payload,
+                qos: message.qos,
+                retain: message.retain,
+                dup: false,
+            },
+            err => {
+                if (err) {
+                    this.log.warn(`Cannot publish '${message.topic}': ${err.message}`);
+                }
+            },
+        );
+    }
+
     /** Starts aedes and the listener; resolves once the port is listening, rejects if it cannot be bound. */
     async start(): Promise<void> {
         const broker = await Aedes.createBroker();
         this.broker = broker;
+        broker.on('publish', (packet, client) => {
+            // client is null for messages the broker itself publishes ($SYS, the adapter's own)
+            if (client) {
+                const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+                for (const handler of this.publishHandlers) {
+                    handler(packet.topic, payload, client.id);
+                }
+            }
+        });
         broker.on('clientError', (client, err) => {
             this.log.debug(`Client '${client.id}' error: ${err.message}`);
         });

@@ -5,6 +5,7 @@ import mqtt from 'mqtt';
 import { hasCommand, skipWithReason } from '../lib/tools';
 import { waitForEvent, waitForState } from '../lib/wait';
 import { ADAPTER_DIR, CONTROLLER_VERSION, freePort, prepareRealHost } from './realHost';
+import { engineSuites } from './suites/engine';
 
 prepareRealHost();
 
@@ -12,7 +13,10 @@ tests.integration(ADAPTER_DIR, {
     controllerVersion: CONTROLLER_VERSION,
     // 11 = ADAPTER_REQUESTED_TERMINATION, used for configuration errors
     allowedExitCodes: [11],
-    defineAdditionalTests({ suite }) {
+    defineAdditionalTests(context) {
+        const { suite } = context;
+        engineSuites(context);
+
         suite('Server mode on a real socket', getHarness => {
             let port = 0;
 
