@@ -69,8 +69,8 @@ function parseJsonContainer(text) {
         return undefined;
     }
     try {
-        const parsed = JSON.parse(trimmed);
-        return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
+        // starts with '{' or '[': a successful parse is an object or an array
+        return JSON.parse(trimmed);
     }
     catch {
         return undefined;

@@ -26,10 +26,15 @@ function unwritableTopicReason(topic, namespace) {
     return undefined;
 }
 const WHITESPACE = /\s/gu;
+/** Levels made only of these characters need no sanitizing (the common case, checked cheaply first). */
+const PLAIN_LEVEL = /^[A-Za-z0-9_-]+$/;
 /** Makes one topic level usable as one or more id levels. */
 function sanitizeLevel(level, dotToUnderscore) {
     if (level === '') {
         return '_';
+    }
+    if (PLAIN_LEVEL.test(level)) {
+        return level;
     }
     let result = dotToUnderscore ? level.replace(/\./g, '_') : level;
     result = result.replace(WHITESPACE, '_').replace(filter_1.FORBIDDEN_ID_CHARS, '_');

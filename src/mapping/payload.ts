@@ -95,8 +95,8 @@ function parseJsonContainer(text: string): object | undefined {
         return undefined;
     }
     try {
-        const parsed: unknown = JSON.parse(trimmed);
-        return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
+        // starts with '{' or '[': a successful parse is an object or an array
+        return JSON.parse(trimmed) as object;
     } catch {
         return undefined;
     }

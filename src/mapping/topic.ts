@@ -51,11 +51,16 @@ export function unwritableTopicReason(topic: string, namespace: string): string 
 }
 
 const WHITESPACE = /\s/gu;
+/** Levels made only of these characters need no sanitizing (the common case, checked cheaply first). */
+const PLAIN_LEVEL = /^[A-Za-z0-9_-]+$/;
 
 /** Makes one topic level usable as one or more id levels. */
 function sanitizeLevel(level: string, dotToUnderscore: boolean): string {
     if (level === '') {
         return '_';
+    }
+    if (PLAIN_LEVEL.test(level)) {
+        return level;
     }
     let result = dotToUnderscore ? level.replace(/\./g, '_') : level;
     result = result.replace(WHITESPACE, '_').replace(FORBIDDEN_ID_CHARS, '_');

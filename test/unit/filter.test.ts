@@ -3,6 +3,8 @@ import {
     compileIdMask,
     compileTopicFilter,
     idMaskError,
+    matchesAnyFilter,
+    matchesAnyMask,
     splitList,
     topicFilterError,
     topicNameError,
@@ -30,6 +32,8 @@ describe('MQTT topic filters', () => {
         { filter: 'a/#', topic: 'a', expected: true }, // [MQTT-4.7.1-2]
         { filter: 'a/#', topic: 'a/b/c', expected: true },
         { filter: 'a/#', topic: 'ab', expected: false },
+        { filter: 'a/b/#', topic: 'a', expected: false },
+        { filter: 'a/b/#', topic: 'a/b', expected: true },
         { filter: 'a/b', topic: 'a/b', expected: true },
         { filter: 'a/b', topic: 'a/b/', expected: false },
         { filter: 'A/b', topic: 'a/b', expected: false },
@@ -87,6 +91,17 @@ describe('ioBroker id masks', () => {
             assert.throws(() => compileIdMask(mask), /Invalid id mask/);
         });
     }
+
+    it('matches lists of filters and masks', () => {
+        const filters = [compileTopicFilter('a/+'), compileTopicFilter('b/#')];
+        assert.equal(matchesAnyFilter(filters, 'b/x/y'), true);
+        assert.equal(matchesAnyFilter(filters, 'c'), false);
+        assert.equal(matchesAnyFilter([], 'a'), false);
+        const masks = [compileIdMask('a.*'), compileIdMask('b.0.x')];
+        assert.equal(matchesAnyMask(masks, 'b.0.x'), true);
+        assert.equal(matchesAnyMask(masks, 'c.0.x'), false);
+        assert.equal(matchesAnyMask([], 'a'), false);
+    });
 
     it('splits comma lists', () => {
         assert.deepEqual(splitList(' a, b ,,c '), ['a', 'b', 'c']);
