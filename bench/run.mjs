@@ -16,7 +16,9 @@ const benches = readdirSync(dir)
     .sort();
 for (const file of benches) {
     console.log(`\n=== ${file} ===`);
-    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(dir, file)], { stdio: 'inherit' });
+    const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(dir, file)], {
+        stdio: 'inherit',
+    });
     if (result.status !== 0) {
         console.log(`${file} exited with code ${result.status}`);
     }

@@ -82,7 +82,7 @@ export class FakeStore implements Store {
         const result: Record<string, ioBroker.State> = {};
         for (const [id, state] of this.states) {
             if (regex.test(id)) {
-                result[id] = state;
+                result[id] = { ...state }; // a fresh object, like a real database answer
             }
         }
         return Promise.resolve(result);
