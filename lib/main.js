@@ -35,30 +35,22 @@ var __importStar = (this && this.__importStar) || (function () {
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.MqttGateway = void 0;
 /**
- * Glue only: the ioBroker adapter class. On ready it parses the settings, builds the services and starts them;
- * on unload it stops them in reverse order and always calls the callback. Owns `info.connection`.
+ * Glue only: the ioBroker adapter class. On ready it parses the settings, builds the mode's services and starts
+ * them; on unload it stops them and always calls the callback. Owns `info.connection`.
  */
 const utils = __importStar(require("@iobroker/adapter-core"));
-const brokerService_1 = require("./broker/brokerService");
-const ingest_1 = require("./ingest");
-const adapterStore_1 = require("./iobroker/adapterStore");
-const publisher_1 = require("./publisher");
+const serverMode_1 = require("./serverMode");
 const settings_1 = require("./settings");
 class MqttGateway extends utils.Adapter {
-    services = [];
-    settings;
-    ingest;
-    publisher;
+    server;
+    started = false;
     constructor(options = {}) {
         super({ ...options, name: 'mqtt-gateway' });
         this.on('ready', () => void this.onReady());
         this.on('unload', callback => void this.onUnload(callback));
         this.on('message', obj => void this.onMessage(obj));
-        this.on('stateChange', (id, state) => this.publisher?.onStateChange(id, state));
-        this.on('objectChange', (id, obj) => {
-            this.ingest?.onObjectChange(id, obj);
-            this.publisher?.onObjectChange(id, obj);
-        });
+        this.on('stateChange', (id, state) => this.server?.onStateChange(id, state));
+        this.on('objectChange', (id, obj) => this.server?.onObjectChange(id, obj));
     }
     async onReady() {
         await this.setState('info.connection', false, true);
@@ -68,49 +60,28 @@ class MqttGateway extends utils.Adapter {
             return;
         }
         const settings = parsed.settings;
-        this.settings = settings;
+        this.started = true;
         if (settings.type === 'server') {
-            await this.startServer(settings);
+            const server = new serverMode_1.ServerMode(this, settings);
+            this.server = server;
+            try {
+                await server.start();
+            }
+            catch (err) {
+                await server.stop();
+                this.server = undefined;
+                if (err instanceof serverMode_1.ConfigError) {
+                    this.stopForConfig(err.message);
+                    return;
+                }
+                throw err;
+            }
+            await this.setState('info.connection', true, true);
         }
         else {
             // Client mode is built in its own issue; until then say so instead of pretending to connect.
             this.log.warn(`Client mode is not implemented yet: the instance stays idle`);
         }
-    }
-    async startServer(settings) {
-        const store = new adapterStore_1.AdapterStore(this);
-        const broker = new brokerService_1.BrokerService({ bind: settings.bind, port: settings.port }, this.log);
-        const publisher = new publisher_1.Publisher({
-            ...settings,
-            includeOwnStates: false,
-            noEchoIntervalMs: settings.noEchoIntervalMs,
-            retain: !settings.noRetain,
-        }, store, message => broker.publish(message), this.log);
-        const ingest = new ingest_1.Ingest(settings, store, this.log, {
-            beforeWrite: (id, val) => publisher.noteFromMqtt(id, val),
-        });
-        this.ingest = ingest;
-        this.publisher = publisher;
-        await this.subscribeObjectsAsync('*');
-        await publisher.start();
-        this.services.push({ stop: () => publisher.stop() });
-        broker.onClientPublish((topic, payload, clientId) => {
-            if (settings.debug) {
-                this.log.debug(`Client '${clientId}' published '${topic}' (${payload.length} bytes)`);
-            }
-            void ingest.handle(topic, payload);
-        });
-        try {
-            await broker.start();
-        }
-        catch (err) {
-            await broker.stop();
-            const reason = err instanceof Error ? err.message : String(err);
-            this.stopForConfig(`Cannot listen on ${settings.bind}:${settings.port} (options 'bind'/'port'): ${reason}`);
-            return;
-        }
-        this.services.push(broker);
-        await this.setState('info.connection', true, true);
     }
     /**
      * A configuration error: one clear message, then the instance stops and is not restarted
@@ -126,19 +97,21 @@ class MqttGateway extends utils.Adapter {
         }
     }
     async onMessage(obj) {
-        if (!obj.callback) {
-            return;
+        let answer;
+        try {
+            answer = await this.server?.handleMessage(obj.command, obj.message);
         }
-        this.sendTo(obj.from, obj.command, { error: `Unknown command '${obj.command}'` }, obj.callback);
-        await Promise.resolve();
+        catch (err) {
+            answer = { error: err instanceof Error ? err.message : String(err) };
+        }
+        if (obj.callback) {
+            this.sendTo(obj.from, obj.command, answer ?? { error: `Unknown command '${obj.command}'` }, obj.callback);
+        }
     }
     async onUnload(callback) {
         try {
-            while (this.services.length > 0) {
-                const service = this.services.pop();
-                await service?.stop();
-            }
-            if (this.settings) {
+            await this.server?.stop();
+            if (this.started) {
                 await this.setState('info.connection', false, true);
             }
         }

@@ -198,6 +198,7 @@ class Publisher {
         }
         return this.topicInfo.get(id) ?? { nativeTopic: undefined, binary: false };
     }
+    /** The message a state would be published as, without any filter (sendState2Client). */
     async buildMessage(id, state) {
         const info = await this.info(id);
         return this.toMessage(id, state, info);

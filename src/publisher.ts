@@ -239,7 +239,8 @@ export class Publisher {
         return this.topicInfo.get(id) ?? { nativeTopic: undefined, binary: false };
     }
 
-    private async buildMessage(id: string, state: ioBroker.State | null): Promise<OutgoingMessage | undefined> {
+    /** The message a state would be published as, without any filter (sendState2Client). */
+    async buildMessage(id: string, state: ioBroker.State | null): Promise<OutgoingMessage | undefined> {
         const info = await this.info(id);
         return this.toMessage(id, state, info);
     }

@@ -1,26 +1,179 @@
 "use strict";
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.BrokerService = void 0;
 /**
- * The embedded broker: aedes behind a TCP listener on `bind:port`.
- * aedes owns the protocol; this module owns the listeners and their lifecycle.
+ * The embedded broker: aedes behind the listeners, with persistence in the instance data directory and the
+ * adapter's policy in aedes' hooks. aedes owns the protocol; this module owns listeners, lifecycle and policy.
  */
-const node_net_1 = require("node:net");
+const node_fs_1 = require("node:fs");
 const aedes_1 = require("aedes");
+const auth_1 = require("./auth");
+const overlap_1 = require("./overlap");
+const listeners_1 = require("./listeners");
+function connectError(returnCode, message) {
+    return Object.assign(new Error(message), { returnCode });
+}
+const DROP = Symbol('mqtt-gateway.drop');
 class BrokerService {
     options;
+    events;
     log;
     broker;
-    server;
-    sockets = new Set();
-    publishHandlers = [];
-    constructor(options, log) {
+    listeners;
+    db;
+    /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
+    emptyIdUnclean = new WeakSet();
+    constructor(options, events, log) {
         this.options = options;
+        this.events = events;
         this.log = log;
     }
-    /** Registers a handler for messages clients publish (wills included). */
-    onClientPublish(handler) {
-        this.publishHandlers.push(handler);
+    /** Starts the broker and every listener; rejects (leaving nothing open) if a port cannot be bound. */
+    async start() {
+        const persistence = await this.openPersistence();
+        const broker = await aedes_1.Aedes.createBroker({
+            persistence,
+            preConnect: (client, packet, done) => {
+                (0, overlap_1.deliverAtHighestQos)(client);
+                const mode = this.options.forceCleanSession;
+                if (mode === 'clean') {
+                    packet.clean = true;
+                }
+                else if (mode === 'keep' && packet.clientId !== '') {
+                    packet.clean = false;
+                }
+                if (packet.clientId === '' && packet.clean === false) {
+                    this.emptyIdUnclean.add(client);
+                }
+                done(null, true);
+            },
+            authenticate: (client, username, password, done) => {
+                if (this.emptyIdUnclean.has(client)) {
+                    // [MQTT-3.1.3-8] an empty client id needs clean session: CONNACK 2 (identifier rejected)
+                    done(connectError(2, 'empty client id with clean session off'), false);
+                    return;
+                }
+                if (!(0, auth_1.checkCredentials)(this.options, username, password)) {
+                    this.log.warn(`Client '${client.id}' was refused: wrong user name or password`);
+                    done(connectError(4, 'bad user name or password'), false);
+                    return;
+                }
+                if (this.broker && this.broker.connectedClients >= this.options.maxClients) {
+                    this.log.warn(`Client '${client.id}' was refused: maxClients (${this.options.maxClients}) reached`);
+                    done(connectError(3, 'server unavailable'), false);
+                    return;
+                }
+                done(null, true);
+            },
+            authorizePublish: (client, packet, done) => {
+                if (client && packet.payload.length > this.options.maxPayloadSizeBytes) {
+                    // acknowledged as MQTT 3.1.1 requires, but never delivered or written
+                    packet[DROP] = true;
+                    this.events.dropped?.(`payload of ${packet.payload.length} bytes on '${packet.topic}' exceeds maxPayloadSize (${this.options.maxPayloadSizeBytes})`, client.id);
+                }
+                done(null);
+            },
+            authorizeSubscribe: (client, subscription, done) => {
+                const decide = this.events.allowSubscribe;
+                if (!decide) {
+                    done(null, subscription);
+                    return;
+                }
+                Promise.resolve(decide(client.id, subscription.topic)).then(allowed => done(null, allowed ? subscription : null), () => done(null, null));
+            },
+        });
+        this.broker = broker;
+        this.wrapPublish(broker);
+        broker.on('publish', (packet, client) => {
+            // client is null for messages the broker itself publishes ($SYS, the adapter's own)
+            if (client && !packet[DROP]) {
+                const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+                this.events.clientPublish?.(packet.topic, payload, client.id);
+            }
+        });
+        broker.on('clientReady', client => {
+            const address = remoteAddress(client);
+            this.events.clientConnected?.({ id: client.id, ip: address.ip, port: address.port, clean: client.clean }, client);
+        });
+        broker.on('clientDisconnect', client => this.events.clientDisconnected?.(client.id));
+        broker.on('subscribe', (subscriptions, client) => this.events.subscribed?.(client, subscriptions));
+        broker.on('clientError', (client, err) => this.log.debug(`Client '${client.id}' error: ${err.message}`));
+        broker.on('connectionError', (client, err) => this.log.debug(`Connection of '${client.id ?? '?'}' refused: ${err.message}`));
+        const listeners = new listeners_1.Listeners(this.options.listeners, (stream, request) => broker.handle(stream, request), this.log);
+        this.listeners = listeners;
+        try {
+            await listeners.start();
+        }
+        catch (err) {
+            await this.stop();
+            throw err;
+        }
+    }
+    /** Messages marked in authorizePublish are acknowledged but go nowhere. */
+    wrapPublish(broker) {
+        const original = broker.publish.bind(broker);
+        broker.publish = (...args) => {
+            const packet = args[0];
+            if (packet[DROP]) {
+                const done = args.find((a, i) => i > 0 && typeof a === 'function');
+                done?.();
+                return;
+            }
+            original(...args);
+        };
+    }
+    async openPersistence() {
+        const dir = this.options.persistenceDir;
+        if (!dir) {
+            return undefined; // aedes' in-memory default
+        }
+        (0, node_fs_1.mkdirSync)(dir, { recursive: true });
+        const { Level } = await Promise.resolve().then(() => __importStar(require('level')));
+        const persistenceLevel = (await Promise.resolve().then(() => __importStar(require('aedes-persistence-level')))).default;
+        const db = new Level(dir);
+        await db.open();
+        this.db = db;
+        return persistenceLevel(db);
+    }
+    /** The port of the TCP/TLS listener. */
+    get boundPort() {
+        return this.listeners?.boundPort;
+    }
+    get connectedClients() {
+        return this.broker?.connectedClients ?? 0;
     }
     /** Publishes into the broker: only matching subscribers receive it, like any client's message. */
     publish(message) {
@@ -28,73 +181,69 @@ class BrokerService {
         if (!broker || broker.closed) {
             return;
         }
-        broker.publish({
-            cmd: 'publish',
-            topic: message.topic,
-            payload: typeof message.payload === 'string' ? Buffer.from(message.payload) : message.payload,
-            qos: message.qos,
-            retain: message.retain,
-            dup: false,
-        }, err => {
+        broker.publish(toPacket(message), err => {
             if (err) {
                 this.log.warn(`Cannot publish '${message.topic}': ${err.message}`);
             }
         });
     }
-    /** Starts aedes and the listener; resolves once the port is listening, rejects if it cannot be bound. */
-    async start() {
-        const broker = await aedes_1.Aedes.createBroker();
-        this.broker = broker;
-        broker.on('publish', (packet, client) => {
-            // client is null for messages the broker itself publishes ($SYS, the adapter's own)
-            if (client) {
-                const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-                for (const handler of this.publishHandlers) {
-                    handler(packet.topic, payload, client.id);
-                }
+    /** Sends a message to one client only (current values for a new subscription). */
+    sendToClient(client, message) {
+        if (client.closed) {
+            return;
+        }
+        client.publish(toPacket(message), err => {
+            if (err) {
+                this.log.debug(`Cannot send '${message.topic}' to '${client.id}': ${err.message}`);
             }
         });
-        broker.on('clientError', (client, err) => {
-            this.log.debug(`Client '${client.id}' error: ${err.message}`);
-        });
-        const server = (0, node_net_1.createServer)(socket => {
-            this.sockets.add(socket);
-            socket.once('close', () => this.sockets.delete(socket));
-            broker.handle(socket);
-        });
-        this.server = server;
-        await new Promise((resolve, reject) => {
-            const onError = (err) => reject(err);
-            server.once('error', onError);
-            server.listen(this.options.port, this.options.bind, () => {
-                server.off('error', onError);
-                resolve();
-            });
-        });
-        server.on('error', err => this.log.warn(`Listener error: ${err.message}`));
-        this.log.info(`MQTT broker listening on ${this.options.bind}:${this.options.port} (TCP)`);
     }
-    /** The port actually bound (useful when 0 was asked for). */
-    get boundPort() {
-        const address = this.server?.address();
-        return address && typeof address === 'object' ? address.port : undefined;
-    }
-    /** Stops listening, closes every connection and the broker. Never throws. */
-    async stop() {
-        const server = this.server;
+    /** Topics with a retained message that `filter` matches. */
+    async retainedTopics(filter) {
+        const topics = new Set();
         const broker = this.broker;
-        this.server = undefined;
+        const stream = broker?.persistence?.createRetainedStreamCombi([filter]);
+        if (stream) {
+            for await (const packet of stream) {
+                topics.add(packet.topic);
+            }
+        }
+        return topics;
+    }
+    /** Subscriptions a (persistent) client has in the session store. */
+    async subscriptionsOf(client) {
+        const broker = this.broker;
+        return (await broker?.persistence?.subscriptionsByClient(client)) ?? [];
+    }
+    /** Stops listening, closes every connection, the broker and its store. Never throws. */
+    async stop() {
+        const listeners = this.listeners;
+        const broker = this.broker;
+        const db = this.db;
+        this.listeners = undefined;
         this.broker = undefined;
-        for (const socket of this.sockets) {
-            socket.destroy();
-        }
-        this.sockets.clear();
-        if (server) {
-            await new Promise(resolve => server.close(() => resolve()));
-        }
+        this.db = undefined;
+        await listeners?.stop();
         if (broker) {
             await new Promise(resolve => broker.close(() => resolve()));
         }
+        await db?.close().catch(() => undefined);
     }
 }
 exports.BrokerService = BrokerService;
+function toPacket(message) {
+    return {
+        cmd: 'publish',
+        topic: message.topic,
+        payload: typeof message.payload === 'string' ? Buffer.from(message.payload) : message.payload,
+        qos: message.qos,
+        retain: message.retain,
+        dup: false,
+    };
+}
+function remoteAddress(client) {
+    const conn = client.conn;
+    const req = client.req;
+    const socket = req?.socket ?? conn;
+    return { ip: socket?.remoteAddress, port: socket?.remotePort };
+}

@@ -102,7 +102,9 @@ tests.integration(ADAPTER_DIR, {
                     assert.equal(await exited, 11);
                     assert.ok(
                         harness.hasLog(
-                            new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port} \\(options 'bind'/'port'\\)`),
+                            new RegExp(
+                                `Cannot listen on 127\\.0\\.0\\.1 \\(options 'bind'/'port'/'wsPort'\\): 127\\.0\\.0\\.1:${port}: listen EADDRINUSE`,
+                            ),
                             'error',
                         ),
                     );

@@ -68,3 +68,14 @@ export async function waitForEvent<T = unknown>(
         });
     });
 }
+
+/** Resolves once `condition()` holds (checked every 20 ms), or rejects after `timeoutMs`. */
+export async function until(condition: () => boolean, timeoutMs = 5000, what = 'a condition'): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+        if (Date.now() > deadline) {
+            throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+        }
+        await new Promise(resolve => setTimeout(resolve, 20));
+    }
+}

@@ -1,0 +1,118 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.Listeners = void 0;
+/**
+ * The sockets in front of the broker: TCP or TLS on `port`, WebSocket or secure WebSocket on `wsPort`, all bound to
+ * `bind` and all handing their streams to the same broker.
+ */
+const node_http_1 = require("node:http");
+const node_https_1 = require("node:https");
+const node_net_1 = require("node:net");
+const node_tls_1 = require("node:tls");
+const ws_1 = require("ws");
+class Listeners {
+    options;
+    handle;
+    log;
+    servers = [];
+    sockets = new Set();
+    wss;
+    constructor(options, handle, log) {
+        this.options = options;
+        this.handle = handle;
+        this.log = log;
+    }
+    track(stream) {
+        this.sockets.add(stream);
+        stream.once('close', () => this.sockets.delete(stream));
+    }
+    /** Opens every listener; rejects (after closing what was opened) if one cannot be bound. */
+    async start() {
+        const { bind, port, tls } = this.options;
+        try {
+            const main = tls
+                ? (0, node_tls_1.createServer)({ key: tls.key, cert: tls.cert, ca: tls.ca }, socket => this.accept(socket))
+                : (0, node_net_1.createServer)(socket => this.accept(socket));
+            if (tls) {
+                main.on('tlsClientError', (err) => this.log.debug(`TLS handshake failed: ${err.message}`));
+            }
+            await this.listen(main, port, bind);
+            this.log.info(`MQTT broker listening on ${bind}:${port} (${tls ? 'TLS' : 'TCP'})`);
+            if (this.options.webSocket) {
+                const http = tls
+                    ? (0, node_https_1.createServer)({ key: tls.key, cert: tls.cert, ca: tls.ca })
+                    : (0, node_http_1.createServer)((_req, res) => {
+                        res.writeHead(426, { 'Content-Type': 'text/plain' });
+                        res.end('MQTT over WebSocket only');
+                    });
+                if (tls) {
+                    http.on('request', (_req, res) => {
+                        res.writeHead(426, { 'Content-Type': 'text/plain' });
+                        res.end('MQTT over WebSocket only');
+                    });
+                }
+                const wss = new ws_1.WebSocketServer({
+                    server: http,
+                    handleProtocols: protocols => pickProtocol(protocols),
+                });
+                this.wss = wss;
+                wss.on('connection', (ws, request) => {
+                    const stream = (0, ws_1.createWebSocketStream)(ws);
+                    stream.on('error', err => this.log.debug(`WebSocket stream error: ${err.message}`));
+                    this.track(stream);
+                    this.handle(stream, request);
+                });
+                wss.on('error', err => this.log.warn(`WebSocket listener error: ${err.message}`));
+                await this.listen(http, this.options.wsPort, bind);
+                this.log.info(`MQTT broker listening on ${bind}:${this.options.wsPort} (${tls ? 'WSS' : 'WebSocket'})`);
+            }
+        }
+        catch (err) {
+            await this.stop();
+            throw err;
+        }
+    }
+    accept(socket) {
+        this.track(socket);
+        socket.setNoDelay(true);
+        this.handle(socket);
+    }
+    async listen(server, port, bind) {
+        this.servers.push(server);
+        await new Promise((resolve, reject) => {
+            const onError = (err) => reject(new Error(`${bind}:${port}: ${err.message}`));
+            server.once('error', onError);
+            server.listen(port, bind, () => {
+                server.off('error', onError);
+                resolve();
+            });
+        });
+        server.on('error', err => this.log.warn(`Listener ${bind}:${port} error: ${err.message}`));
+    }
+    /** The port of the first (TCP/TLS) listener; useful when 0 was asked for. */
+    get boundPort() {
+        const address = this.servers[0]?.address();
+        return address && typeof address === 'object' ? address.port : undefined;
+    }
+    /** Closes every listener and connection. Never throws. */
+    async stop() {
+        for (const stream of this.sockets) {
+            stream.destroy();
+        }
+        this.sockets.clear();
+        this.wss?.close();
+        this.wss = undefined;
+        const servers = this.servers.splice(0);
+        await Promise.all(servers.map(server => new Promise(resolve => (server.listening ? server.close(() => resolve()) : resolve()))));
+    }
+}
+exports.Listeners = Listeners;
+/** MQTT over WebSocket uses the subprotocol 'mqtt' (3.1.1) or 'mqttv3.1' (3.1). */
+function pickProtocol(protocols) {
+    for (const name of ['mqtt', 'mqttv3.1']) {
+        if (protocols.has(name)) {
+            return name;
+        }
+    }
+    return protocols.size === 0 ? false : (protocols.values().next().value ?? false);
+}

@@ -1,0 +1,336 @@
+"use strict";
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.ServerMode = exports.ConfigError = void 0;
+/**
+ * Server mode: the embedded broker, mirrored into ioBroker through the engine. Messages clients publish go through
+ * the ingest pipeline; state changes go through the publisher into the broker.
+ */
+const node_path_1 = __importDefault(require("node:path"));
+const utils = __importStar(require("@iobroker/adapter-core"));
+const brokerService_1 = require("./broker/brokerService");
+const ingest_1 = require("./ingest");
+const adapterStore_1 = require("./iobroker/adapterStore");
+const clientObjects_1 = require("./iobroker/clientObjects");
+const store_1 = require("./iobroker/store");
+const filter_1 = require("./mapping/filter");
+const topic_1 = require("./mapping/topic");
+const publisher_1 = require("./publisher");
+const stats_1 = require("./stats");
+/** A start-up problem caused by the configuration: the glue stops the instance with this message. */
+class ConfigError extends Error {
+}
+exports.ConfigError = ConfigError;
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+class ServerMode {
+    adapter;
+    settings;
+    store;
+    once;
+    broker;
+    ingest;
+    publisher;
+    clients;
+    stats;
+    timers = new Set();
+    constructor(adapter, settings) {
+        this.adapter = adapter;
+        this.settings = settings;
+        this.store = new adapterStore_1.AdapterStore(adapter);
+        this.once = new store_1.OnceLogger(adapter.log);
+    }
+    async start() {
+        const settings = this.settings;
+        const adapter = this.adapter;
+        const tls = settings.ssl ? await this.loadCertificates() : undefined;
+        const stats = new stats_1.Stats(adapter, () => this.ingest?.dropped ?? 0);
+        this.stats = stats;
+        const clients = new clientObjects_1.ClientObjects(adapter, {
+            namespace: settings.namespace,
+            createObjects: !settings.doNotCreateClientObjects,
+            keepOfflineMin: settings.storeClientsTimeMin,
+        });
+        this.clients = clients;
+        const broker = new brokerService_1.BrokerService({
+            listeners: {
+                bind: settings.bind,
+                port: settings.port,
+                tls,
+                webSocket: settings.webSocket,
+                wsPort: settings.wsPort,
+            },
+            persistenceDir: node_path_1.default.join(utils.getAbsoluteInstanceDataDir(adapter), 'broker'),
+            user: settings.user,
+            pass: settings.pass,
+            maxClients: settings.maxClients,
+            maxPayloadSizeBytes: settings.maxPayloadSizeBytes,
+            forceCleanSession: settings.forceCleanSession,
+        }, {
+            clientPublish: (topic, payload, clientId) => {
+                stats.messagesIn++;
+                if (settings.debug) {
+                    adapter.log.debug(`Client '${clientId}' published '${topic}' (${payload.length} bytes)`);
+                }
+                void this.ingest?.handle(topic, payload);
+            },
+            clientConnected: (client, handle) => {
+                adapter.log.info(`Client '${client.id}' connected from ${client.ip ?? '?'}:${client.port ?? '?'}`);
+                clients.onConnected(client);
+                if (settings.publishAllOnStart && !client.clean) {
+                    this.later(settings.sendOnStartIntervalMs, () => void this.sendSessionValues(handle));
+                }
+            },
+            clientDisconnected: clientId => {
+                adapter.log.info(`Client '${clientId}' disconnected`);
+                clients.onDisconnected(clientId);
+            },
+            subscribed: (client, granted) => {
+                if (settings.debug) {
+                    adapter.log.debug(`Client '${client.id}' subscribed to ${granted.map(s => `'${s.topic}'`).join(', ')}`);
+                }
+                if (settings.publishOnSubscribe) {
+                    void this.sendCurrentValues(client, granted);
+                }
+            },
+            dropped: (reason, clientId) => {
+                stats.dropped++;
+                this.once.warn(`drop:${clientId}:${reason.split(' ')[0] ?? ''}`, `Message from '${clientId}' refused: ${reason}`);
+            },
+            allowSubscribe: (clientId, filter) => this.allowSubscribe(clientId, filter),
+        }, adapter.log);
+        const publisher = new publisher_1.Publisher({ ...settings, includeOwnStates: false, retain: !settings.noRetain }, this.store, message => {
+            stats.messagesOut++;
+            broker.publish(message);
+        }, adapter.log);
+        const ingest = new ingest_1.Ingest(settings, this.store, adapter.log, {
+            beforeWrite: (id, val) => publisher.noteFromMqtt(id, val),
+        });
+        this.ingest = ingest;
+        this.publisher = publisher;
+        this.broker = broker;
+        await adapter.subscribeObjectsAsync('*');
+        await publisher.start();
+        await clients.start();
+        try {
+            await broker.start();
+        }
+        catch (err) {
+            const reason = err instanceof Error ? err.message : String(err);
+            throw new ConfigError(`Cannot listen on ${settings.bind} (options 'bind'/'port'/'wsPort'): ${reason}`);
+        }
+        stats.start();
+        this.warnIfOpen();
+    }
+    async loadCertificates() {
+        const { certPublic, certPrivate, certChained } = this.settings;
+        try {
+            const result = await this.adapter.getCertificatesAsync(certPublic, certPrivate, certChained || undefined);
+            const certs = Array.isArray(result) ? result[0] : result;
+            if (!certs?.key || !certs.cert) {
+                throw new Error('empty certificate');
+            }
+            const ca = certs.ca;
+            return { key: certs.key, cert: certs.cert, ca: Array.isArray(ca) ? ca.join('\n') : ca };
+        }
+        catch (err) {
+            const reason = err instanceof Error ? err.message : String(err);
+            throw new ConfigError(`options 'certPublic'/'certPrivate'${certChained ? "/'certChained'" : ''}: the certificates '${certPublic}', '${certPrivate}'${certChained ? `, '${certChained}'` : ''} cannot be loaded from the system certificates (${reason})`);
+        }
+    }
+    warnIfOpen() {
+        const { user, bind, doNotCheckPublicIP } = this.settings;
+        if (user || doNotCheckPublicIP || LOOPBACK.test(bind)) {
+            return;
+        }
+        const message = `The MQTT broker accepts anonymous clients on ${bind}, which is not a loopback address: set a user and password, bind to 127.0.0.1, or set doNotCheckPublicIP if this is intended`;
+        this.adapter.log.warn(message);
+        const notify = this.adapter.registerNotification;
+        if (notify) {
+            void notify.call(this.adapter, 'system', null, message).catch(() => undefined);
+        }
+    }
+    later(ms, task) {
+        const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            task();
+        }, ms);
+        this.timers.add(timer);
+    }
+    /** SUBACK 0x80 for filters in ignoredTopics, and, with ignoreNewObjects, for exact topics without a state. */
+    async allowSubscribe(clientId, filter) {
+        const { ignoredTopics, ignoreNewObjects } = this.settings;
+        const exact = (0, filter_1.topicNameError)(filter) === undefined;
+        const refuse = (why) => {
+            this.adapter.log.info(`Client '${clientId}' may not subscribe to '${filter}': ${why}`);
+            return false;
+        };
+        if (ignoredTopics.some(f => f.filter === filter) || (exact && (0, filter_1.matchesAnyFilter)(ignoredTopics, filter))) {
+            return refuse('it is in ignoredTopics');
+        }
+        if (ignoreNewObjects && exact) {
+            const target = (0, topic_1.topicToId)(filter, this.settings);
+            const known = target &&
+                ((await this.store.getObject(target.ownId)) ||
+                    (target.foreignId !== undefined && (await this.store.getObject(target.foreignId))));
+            if (!known) {
+                return refuse('ignoreNewObjects is set and no state exists for it');
+            }
+        }
+        return true;
+    }
+    /**
+     * publishOnSubscribe: a new subscription gets the current value of every matching published state at once,
+     * exactly one copy per topic — topics the retained store already delivered are left out.
+     */
+    async sendCurrentValues(client, granted) {
+        const broker = this.broker;
+        const publisher = this.publisher;
+        if (!broker || !publisher) {
+            return;
+        }
+        for (const subscription of granted) {
+            if (subscription.qos > 2 || (0, filter_1.topicFilterError)(subscription.topic)) {
+                continue;
+            }
+            const filter = (0, filter_1.compileTopicFilter)(subscription.topic);
+            const retained = await broker.retainedTopics(subscription.topic);
+            const messages = await publisher.currentMessages(topic => filter.matches(topic) && !retained.has(topic));
+            this.deliver(client, messages, subscription.qos);
+        }
+    }
+    /** publishAllOnStart for a persistent session that reconnects: current values of its stored subscriptions. */
+    async sendSessionValues(client) {
+        const broker = this.broker;
+        const publisher = this.publisher;
+        if (!broker || !publisher || client.closed) {
+            return;
+        }
+        const subscriptions = await broker.subscriptionsOf(client);
+        const valid = subscriptions.filter(s => !(0, filter_1.topicFilterError)(s.topic));
+        if (valid.length === 0) {
+            return;
+        }
+        const filters = valid.map(s => ({ filter: (0, filter_1.compileTopicFilter)(s.topic), qos: s.qos }));
+        const messages = await publisher.currentMessages(topic => filters.some(f => f.filter.matches(topic)));
+        for (const message of messages) {
+            const qos = Math.max(...filters.filter(f => f.filter.matches(message.topic)).map(f => f.qos));
+            this.deliver(client, [message], qos);
+        }
+    }
+    deliver(client, messages, subscriptionQos) {
+        for (const message of messages) {
+            this.stats && this.stats.messagesOut++;
+            this.broker?.sendToClient(client, {
+                ...message,
+                // the current value of a state, like a retained message; QoS capped by the subscription
+                qos: Math.min(message.qos, subscriptionQos),
+                retain: true,
+            });
+        }
+    }
+    onStateChange(id, state) {
+        this.publisher?.onStateChange(id, state);
+    }
+    onObjectChange(id, obj) {
+        this.ingest?.onObjectChange(id, obj);
+        this.publisher?.onObjectChange(id, obj);
+    }
+    /** sendTo commands of server mode; undefined when the command is not one of them. */
+    async handleMessage(command, message) {
+        const broker = this.broker;
+        const publisher = this.publisher;
+        if (!broker || !publisher) {
+            return command === 'sendMessage2Client' || command === 'sendState2Client'
+                ? { error: 'not started' }
+                : undefined;
+        }
+        if (command === 'sendMessage2Client') {
+            const m = (message ?? {});
+            const topic = typeof m.topic === 'string' ? m.topic : '';
+            const topicError = (0, filter_1.topicNameError)(topic);
+            if (topicError) {
+                return { error: `topic ${topicError}` };
+            }
+            const qos = m.qos === undefined ? this.settings.defaultQoS : Number(m.qos);
+            if (qos !== 0 && qos !== 1 && qos !== 2) {
+                return { error: 'qos must be 0, 1 or 2' };
+            }
+            const payload = m.binary === true && typeof m.message === 'string'
+                ? Buffer.from(m.message, 'base64')
+                : Buffer.isBuffer(m.message)
+                    ? m.message
+                    : typeof m.message === 'string'
+                        ? m.message
+                        : m.message === undefined || m.message === null
+                            ? ''
+                            : JSON.stringify(m.message);
+            this.stats && this.stats.messagesOut++;
+            broker.publish({ topic, payload, qos, retain: m.retain === true });
+            return { result: true };
+        }
+        if (command === 'sendState2Client') {
+            const m = (message ?? {});
+            if (typeof m.id !== 'string' || m.id === '') {
+                return { error: 'id is missing' };
+            }
+            const raw = m.state;
+            const state = raw !== null && typeof raw === 'object' && 'val' in raw
+                ? { ack: false, ts: Date.now(), lc: Date.now(), q: 0, from: '', ...raw }
+                : { val: raw, ack: false, ts: Date.now(), lc: Date.now(), q: 0, from: '' };
+            const built = await publisher.buildMessage(m.id, state);
+            if (!built) {
+                return { error: `cannot build a message for '${m.id}'` };
+            }
+            this.stats && this.stats.messagesOut++;
+            broker.publish({ ...built, retain: !this.settings.noRetain });
+            return { result: true };
+        }
+        return undefined;
+    }
+    async stop() {
+        for (const timer of this.timers) {
+            clearTimeout(timer);
+        }
+        this.timers.clear();
+        this.publisher?.stop();
+        await this.broker?.stop();
+        await this.clients?.stop();
+        await this.stats?.stop();
+    }
+}
+exports.ServerMode = ServerMode;

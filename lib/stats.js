@@ -1,0 +1,41 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.Stats = void 0;
+/** Message counters behind `info.messagesIn`, `info.messagesOut` (per second, every 10 s) and `info.dropped`. */
+class Stats {
+    adapter;
+    extraDropped;
+    periodMs;
+    messagesIn = 0;
+    messagesOut = 0;
+    dropped = 0;
+    timer;
+    constructor(adapter, extraDropped = () => 0, periodMs = 10_000) {
+        this.adapter = adapter;
+        this.extraDropped = extraDropped;
+        this.periodMs = periodMs;
+    }
+    start() {
+        this.timer = setInterval(() => void this.flush(), this.periodMs);
+    }
+    async flush() {
+        const seconds = this.periodMs / 1000;
+        const inRate = Math.round((this.messagesIn / seconds) * 10) / 10;
+        const outRate = Math.round((this.messagesOut / seconds) * 10) / 10;
+        this.messagesIn = 0;
+        this.messagesOut = 0;
+        try {
+            await this.adapter.setStateChangedAsync('info.messagesIn', inRate, true);
+            await this.adapter.setStateChangedAsync('info.messagesOut', outRate, true);
+            await this.adapter.setStateChangedAsync('info.dropped', this.dropped + this.extraDropped(), true);
+        }
+        catch {
+            // the instance is stopping
+        }
+    }
+    async stop() {
+        clearInterval(this.timer);
+        await this.flush();
+    }
+}
+exports.Stats = Stats;

@@ -1,0 +1,148 @@
+/**
+ * The sockets in front of the broker: TCP or TLS on `port`, WebSocket or secure WebSocket on `wsPort`, all bound to
+ * `bind` and all handing their streams to the same broker.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer } from 'node:tls';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+
+export interface TlsMaterial {
+    key: string;
+    cert: string;
+    ca?: string;
+}
+
+export interface ListenerOptions {
+    bind: string;
+    port: number;
+    /** TLS on `port` and WSS on `wsPort`. */
+    tls: TlsMaterial | undefined;
+    webSocket: boolean;
+    wsPort: number;
+}
+
+export type StreamHandler = (stream: Duplex, request?: IncomingMessage) => void;
+
+export interface ListenerLogger {
+    info(message: string): void;
+    warn(message: string): void;
+    debug(message: string): void;
+}
+
+export class Listeners {
+    private readonly servers: (NetServer | HttpServer)[] = [];
+    private readonly sockets = new Set<Socket | Duplex>();
+    private wss: WebSocketServer | undefined;
+
+    constructor(
+        private readonly options: ListenerOptions,
+        private readonly handle: StreamHandler,
+        private readonly log: ListenerLogger,
+    ) {}
+
+    private track(stream: Socket | Duplex): void {
+        this.sockets.add(stream);
+        stream.once('close', () => this.sockets.delete(stream));
+    }
+
+    /** Opens every listener; rejects (after closing what was opened) if one cannot be bound. */
+    async start(): Promise<void> {
+        const { bind, port, tls } = this.options;
+        try {
+            const main = tls
+                ? createTlsServer({ key: tls.key, cert: tls.cert, ca: tls.ca }, socket => this.accept(socket))
+                : createNetServer(socket => this.accept(socket));
+            if (tls) {
+                main.on('tlsClientError', (err: Error) => this.log.debug(`TLS handshake failed: ${err.message}`));
+            }
+            await this.listen(main, port, bind);
+            this.log.info(`MQTT broker listening on ${bind}:${port} (${tls ? 'TLS' : 'TCP'})`);
+
+            if (this.options.webSocket) {
+                const http = tls
+                    ? createHttpsServer({ key: tls.key, cert: tls.cert, ca: tls.ca })
+                    : createHttpServer((_req, res) => {
+                          res.writeHead(426, { 'Content-Type': 'text/plain' });
+                          res.end('MQTT over WebSocket only');
+                      });
+                if (tls) {
+                    http.on('request', (_req, res) => {
+                        res.writeHead(426, { 'Content-Type': 'text/plain' });
+                        res.end('MQTT over WebSocket only');
+                    });
+                }
+                const wss = new WebSocketServer({
+                    server: http,
+                    handleProtocols: protocols => pickProtocol(protocols),
+                });
+                this.wss = wss;
+                wss.on('connection', (ws, request) => {
+                    const stream = createWebSocketStream(ws);
+                    stream.on('error', err => this.log.debug(`WebSocket stream error: ${err.message}`));
+                    this.track(stream);
+                    this.handle(stream, request);
+                });
+                wss.on('error', err => this.log.warn(`WebSocket listener error: ${err.message}`));
+                await this.listen(http, this.options.wsPort, bind);
+                this.log.info(`MQTT broker listening on ${bind}:${this.options.wsPort} (${tls ? 'WSS' : 'WebSocket'})`);
+            }
+        } catch (err) {
+            await this.stop();
+            throw err;
+        }
+    }
+
+    private accept(socket: Socket): void {
+        this.track(socket);
+        socket.setNoDelay(true);
+        this.handle(socket);
+    }
+
+    private async listen(server: NetServer | HttpServer, port: number, bind: string): Promise<void> {
+        this.servers.push(server);
+        await new Promise<void>((resolve, reject) => {
+            const onError = (err: Error): void => reject(new Error(`${bind}:${port}: ${err.message}`));
+            server.once('error', onError);
+            server.listen(port, bind, () => {
+                server.off('error', onError);
+                resolve();
+            });
+        });
+        server.on('error', err => this.log.warn(`Listener ${bind}:${port} error: ${err.message}`));
+    }
+
+    /** The port of the first (TCP/TLS) listener; useful when 0 was asked for. */
+    get boundPort(): number | undefined {
+        const address = this.servers[0]?.address();
+        return address && typeof address === 'object' ? address.port : undefined;
+    }
+
+    /** Closes every listener and connection. Never throws. */
+    async stop(): Promise<void> {
+        for (const stream of this.sockets) {
+            stream.destroy();
+        }
+        this.sockets.clear();
+        this.wss?.close();
+        this.wss = undefined;
+        const servers = this.servers.splice(0);
+        await Promise.all(
+            servers.map(
+                server => new Promise<void>(resolve => (server.listening ? server.close(() => resolve()) : resolve())),
+            ),
+        );
+    }
+}
+
+/** MQTT over WebSocket uses the subprotocol 'mqtt' (3.1.1) or 'mqttv3.1' (3.1). */
+function pickProtocol(protocols: Set<string>): string | false {
+    for (const name of ['mqtt', 'mqttv3.1']) {
+        if (protocols.has(name)) {
+            return name;
+        }
+    }
+    return protocols.size === 0 ? false : (protocols.values().next().value ?? false);
+}

@@ -1,0 +1,342 @@
+/**
+ * Server mode: the embedded broker, mirrored into ioBroker through the engine. Messages clients publish go through
+ * the ingest pipeline; state changes go through the publisher into the broker.
+ */
+import path from 'node:path';
+import * as utils from '@iobroker/adapter-core';
+import { BrokerService, type Client, type Subscription } from './broker/brokerService';
+import type { TlsMaterial } from './broker/listeners';
+import { Ingest } from './ingest';
+import { AdapterStore } from './iobroker/adapterStore';
+import { ClientObjects } from './iobroker/clientObjects';
+import { OnceLogger } from './iobroker/store';
+import { compileTopicFilter, matchesAnyFilter, topicFilterError, topicNameError } from './mapping/filter';
+import { topicToId } from './mapping/topic';
+import { Publisher, type OutgoingMessage } from './publisher';
+import type { QoS, Settings } from './settings';
+import { Stats } from './stats';
+
+/** A start-up problem caused by the configuration: the glue stops the instance with this message. */
+export class ConfigError extends Error {}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+export class ServerMode {
+    private readonly store: AdapterStore;
+    private readonly once: OnceLogger;
+    private broker: BrokerService | undefined;
+    private ingest: Ingest | undefined;
+    private publisher: Publisher | undefined;
+    private clients: ClientObjects | undefined;
+    private stats: Stats | undefined;
+    private readonly timers = new Set<NodeJS.Timeout>();
+
+    constructor(
+        private readonly adapter: ioBroker.Adapter,
+        private readonly settings: Settings,
+    ) {
+        this.store = new AdapterStore(adapter);
+        this.once = new OnceLogger(adapter.log);
+    }
+
+    async start(): Promise<void> {
+        const settings = this.settings;
+        const adapter = this.adapter;
+        const tls = settings.ssl ? await this.loadCertificates() : undefined;
+
+        const stats = new Stats(adapter, () => this.ingest?.dropped ?? 0);
+        this.stats = stats;
+        const clients = new ClientObjects(adapter, {
+            namespace: settings.namespace,
+            createObjects: !settings.doNotCreateClientObjects,
+            keepOfflineMin: settings.storeClientsTimeMin,
+        });
+        this.clients = clients;
+
+        const broker = new BrokerService(
+            {
+                listeners: {
+                    bind: settings.bind,
+                    port: settings.port,
+                    tls,
+                    webSocket: settings.webSocket,
+                    wsPort: settings.wsPort,
+                },
+                persistenceDir: path.join(utils.getAbsoluteInstanceDataDir(adapter), 'broker'),
+                user: settings.user,
+                pass: settings.pass,
+                maxClients: settings.maxClients,
+                maxPayloadSizeBytes: settings.maxPayloadSizeBytes,
+                forceCleanSession: settings.forceCleanSession,
+            },
+            {
+                clientPublish: (topic, payload, clientId) => {
+                    stats.messagesIn++;
+                    if (settings.debug) {
+                        adapter.log.debug(`Client '${clientId}' published '${topic}' (${payload.length} bytes)`);
+                    }
+                    void this.ingest?.handle(topic, payload);
+                },
+                clientConnected: (client, handle) => {
+                    adapter.log.info(`Client '${client.id}' connected from ${client.ip ?? '?'}:${client.port ?? '?'}`);
+                    clients.onConnected(client);
+                    if (settings.publishAllOnStart && !client.clean) {
+                        this.later(settings.sendOnStartIntervalMs, () => void this.sendSessionValues(handle));
+                    }
+                },
+                clientDisconnected: clientId => {
+                    adapter.log.info(`Client '${clientId}' disconnected`);
+                    clients.onDisconnected(clientId);
+                },
+                subscribed: (client, granted) => {
+                    if (settings.debug) {
+                        adapter.log.debug(
+                            `Client '${client.id}' subscribed to ${granted.map(s => `'${s.topic}'`).join(', ')}`,
+                        );
+                    }
+                    if (settings.publishOnSubscribe) {
+                        void this.sendCurrentValues(client, granted);
+                    }
+                },
+                dropped: (reason, clientId) => {
+                    stats.dropped++;
+                    this.once.warn(
+                        `drop:${clientId}:${reason.split(' ')[0] ?? ''}`,
+                        `Message from '${clientId}' refused: ${reason}`,
+                    );
+                },
+                allowSubscribe: (clientId, filter) => this.allowSubscribe(clientId, filter),
+            },
+            adapter.log,
+        );
+
+        const publisher = new Publisher(
+            { ...settings, includeOwnStates: false, retain: !settings.noRetain },
+            this.store,
+            message => {
+                stats.messagesOut++;
+                broker.publish(message);
+            },
+            adapter.log,
+        );
+        const ingest = new Ingest(settings, this.store, adapter.log, {
+            beforeWrite: (id, val) => publisher.noteFromMqtt(id, val),
+        });
+        this.ingest = ingest;
+        this.publisher = publisher;
+        this.broker = broker;
+
+        await adapter.subscribeObjectsAsync('*');
+        await publisher.start();
+        await clients.start();
+        try {
+            await broker.start();
+        } catch (err) {
+            const reason = err instanceof Error ? err.message : String(err);
+            throw new ConfigError(`Cannot listen on ${settings.bind} (options 'bind'/'port'/'wsPort'): ${reason}`);
+        }
+        stats.start();
+        this.warnIfOpen();
+    }
+
+    private async loadCertificates(): Promise<TlsMaterial> {
+        const { certPublic, certPrivate, certChained } = this.settings;
+        try {
+            const result = await this.adapter.getCertificatesAsync(certPublic, certPrivate, certChained || undefined);
+            const certs = Array.isArray(result) ? result[0] : result;
+            if (!certs?.key || !certs.cert) {
+                throw new Error('empty certificate');
+            }
+            const ca = (certs as { ca?: string | string[] }).ca;
+            return { key: certs.key, cert: certs.cert, ca: Array.isArray(ca) ? ca.join('\n') : ca };
+        } catch (err) {
+            const reason = err instanceof Error ? err.message : String(err);
+            throw new ConfigError(
+                `options 'certPublic'/'certPrivate'${certChained ? "/'certChained'" : ''}: the certificates '${certPublic}', '${certPrivate}'${certChained ? `, '${certChained}'` : ''} cannot be loaded from the system certificates (${reason})`,
+            );
+        }
+    }
+
+    private warnIfOpen(): void {
+        const { user, bind, doNotCheckPublicIP } = this.settings;
+        if (user || doNotCheckPublicIP || LOOPBACK.test(bind)) {
+            return;
+        }
+        const message = `The MQTT broker accepts anonymous clients on ${bind}, which is not a loopback address: set a user and password, bind to 127.0.0.1, or set doNotCheckPublicIP if this is intended`;
+        this.adapter.log.warn(message);
+        const notify = (
+            this.adapter as unknown as {
+                registerNotification?: (scope: string, category: string | null, message: string) => Promise<void>;
+            }
+        ).registerNotification;
+        if (notify) {
+            void notify.call(this.adapter, 'system', null, message).catch(() => undefined);
+        }
+    }
+
+    private later(ms: number, task: () => void): void {
+        const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            task();
+        }, ms);
+        this.timers.add(timer);
+    }
+
+    /** SUBACK 0x80 for filters in ignoredTopics, and, with ignoreNewObjects, for exact topics without a state. */
+    private async allowSubscribe(clientId: string, filter: string): Promise<boolean> {
+        const { ignoredTopics, ignoreNewObjects } = this.settings;
+        const exact = topicNameError(filter) === undefined;
+        const refuse = (why: string): boolean => {
+            this.adapter.log.info(`Client '${clientId}' may not subscribe to '${filter}': ${why}`);
+            return false;
+        };
+        if (ignoredTopics.some(f => f.filter === filter) || (exact && matchesAnyFilter(ignoredTopics, filter))) {
+            return refuse('it is in ignoredTopics');
+        }
+        if (ignoreNewObjects && exact) {
+            const target = topicToId(filter, this.settings);
+            const known =
+                target &&
+                ((await this.store.getObject(target.ownId)) ||
+                    (target.foreignId !== undefined && (await this.store.getObject(target.foreignId))));
+            if (!known) {
+                return refuse('ignoreNewObjects is set and no state exists for it');
+            }
+        }
+        return true;
+    }
+
+    /**
+     * publishOnSubscribe: a new subscription gets the current value of every matching published state at once,
+     * exactly one copy per topic — topics the retained store already delivered are left out.
+     */
+    private async sendCurrentValues(client: Client, granted: Subscription[]): Promise<void> {
+        const broker = this.broker;
+        const publisher = this.publisher;
+        if (!broker || !publisher) {
+            return;
+        }
+        for (const subscription of granted) {
+            if (subscription.qos > 2 || topicFilterError(subscription.topic)) {
+                continue;
+            }
+            const filter = compileTopicFilter(subscription.topic);
+            const retained = await broker.retainedTopics(subscription.topic);
+            const messages = await publisher.currentMessages(topic => filter.matches(topic) && !retained.has(topic));
+            this.deliver(client, messages, subscription.qos);
+        }
+    }
+
+    /** publishAllOnStart for a persistent session that reconnects: current values of its stored subscriptions. */
+    private async sendSessionValues(client: Client): Promise<void> {
+        const broker = this.broker;
+        const publisher = this.publisher;
+        if (!broker || !publisher || client.closed) {
+            return;
+        }
+        const subscriptions = await broker.subscriptionsOf(client);
+        const valid = subscriptions.filter(s => !topicFilterError(s.topic));
+        if (valid.length === 0) {
+            return;
+        }
+        const filters = valid.map(s => ({ filter: compileTopicFilter(s.topic), qos: s.qos }));
+        const messages = await publisher.currentMessages(topic => filters.some(f => f.filter.matches(topic)));
+        for (const message of messages) {
+            const qos = Math.max(...filters.filter(f => f.filter.matches(message.topic)).map(f => f.qos)) as QoS;
+            this.deliver(client, [message], qos);
+        }
+    }
+
+    private deliver(client: Client, messages: OutgoingMessage[], subscriptionQos: QoS): void {
+        for (const message of messages) {
+            this.stats && this.stats.messagesOut++;
+            this.broker?.sendToClient(client, {
+                ...message,
+                // the current value of a state, like a retained message; QoS capped by the subscription
+                qos: Math.min(message.qos, subscriptionQos) as QoS,
+                retain: true,
+            });
+        }
+    }
+
+    onStateChange(id: string, state: ioBroker.State | null | undefined): void {
+        this.publisher?.onStateChange(id, state);
+    }
+
+    onObjectChange(id: string, obj: ioBroker.Object | null | undefined): void {
+        this.ingest?.onObjectChange(id, obj);
+        this.publisher?.onObjectChange(id, obj);
+    }
+
+    /** sendTo commands of server mode; undefined when the command is not one of them. */
+    async handleMessage(command: string, message: unknown): Promise<Record<string, unknown> | undefined> {
+        const broker = this.broker;
+        const publisher = this.publisher;
+        if (!broker || !publisher) {
+            return command === 'sendMessage2Client' || command === 'sendState2Client'
+                ? { error: 'not started' }
+                : undefined;
+        }
+        if (command === 'sendMessage2Client') {
+            const m = (message ?? {}) as {
+                topic?: unknown;
+                message?: unknown;
+                retain?: unknown;
+                qos?: unknown;
+                binary?: unknown;
+            };
+            const topic = typeof m.topic === 'string' ? m.topic : '';
+            const topicError = topicNameError(topic);
+            if (topicError) {
+                return { error: `topic ${topicError}` };
+            }
+            const qos = m.qos === undefined ? this.settings.defaultQoS : Number(m.qos);
+            if (qos !== 0 && qos !== 1 && qos !== 2) {
+                return { error: 'qos must be 0, 1 or 2' };
+            }
+            const payload =
+                m.binary === true && typeof m.message === 'string'
+                    ? Buffer.from(m.message, 'base64')
+                    : Buffer.isBuffer(m.message)
+                      ? m.message
+                      : typeof m.message === 'string'
+                        ? m.message
+                        : m.message === undefined || m.message === null
+                          ? ''
+                          : JSON.stringify(m.message);
+            this.stats && this.stats.messagesOut++;
+            broker.publish({ topic, payload, qos, retain: m.retain === true });
+            return { result: true };
+        }
+        if (command === 'sendState2Client') {
+            const m = (message ?? {}) as { id?: unknown; state?: unknown };
+            if (typeof m.id !== 'string' || m.id === '') {
+                return { error: 'id is missing' };
+            }
+            const raw = m.state;
+            const state: ioBroker.State =
+                raw !== null && typeof raw === 'object' && 'val' in raw
+                    ? ({ ack: false, ts: Date.now(), lc: Date.now(), q: 0, from: '', ...raw } as ioBroker.State)
+                    : { val: raw as ioBroker.StateValue, ack: false, ts: Date.now(), lc: Date.now(), q: 0, from: '' };
+            const built = await publisher.buildMessage(m.id, state);
+            if (!built) {
+                return { error: `cannot build a message for '${m.id}'` };
+            }
+            this.stats && this.stats.messagesOut++;
+            broker.publish({ ...built, retain: !this.settings.noRetain });
+            return { result: true };
+        }
+        return undefined;
+    }
+
+    async stop(): Promise<void> {
+        for (const timer of this.timers) {
+            clearTimeout(timer);
+        }
+        this.timers.clear();
+        this.publisher?.stop();
+        await this.broker?.stop();
+        await this.clients?.stop();
+        await this.stats?.stop();
+    }
+}

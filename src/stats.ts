@@ -1,0 +1,37 @@
+/** Message counters behind `info.messagesIn`, `info.messagesOut` (per second, every 10 s) and `info.dropped`. */
+export class Stats {
+    messagesIn = 0;
+    messagesOut = 0;
+    dropped = 0;
+    private timer: NodeJS.Timeout | undefined;
+
+    constructor(
+        private readonly adapter: ioBroker.Adapter,
+        private readonly extraDropped: () => number = () => 0,
+        private readonly periodMs = 10_000,
+    ) {}
+
+    start(): void {
+        this.timer = setInterval(() => void this.flush(), this.periodMs);
+    }
+
+    async flush(): Promise<void> {
+        const seconds = this.periodMs / 1000;
+        const inRate = Math.round((this.messagesIn / seconds) * 10) / 10;
+        const outRate = Math.round((this.messagesOut / seconds) * 10) / 10;
+        this.messagesIn = 0;
+        this.messagesOut = 0;
+        try {
+            await this.adapter.setStateChangedAsync('info.messagesIn', inRate, true);
+            await this.adapter.setStateChangedAsync('info.messagesOut', outRate, true);
+            await this.adapter.setStateChangedAsync('info.dropped', this.dropped + this.extraDropped(), true);
+        } catch {
+            // the instance is stopping
+        }
+    }
+
+    async stop(): Promise<void> {
+        clearInterval(this.timer);
+        await this.flush();
+    }
+}

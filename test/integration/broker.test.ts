@@ -1,0 +1,475 @@
+/**
+ * MQTT 3.1.1 semantics of the embedded broker (BrokerService on aedes), on real sockets with real clients.
+ * The ioBroker side is covered by the suites that run on a real js-controller.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import mqtt from 'mqtt';
+import type { Packet } from 'mqtt-packet';
+import { BrokerService, type BrokerEvents, type BrokerServiceOptions } from '../../src/broker/brokerService';
+import { makeCertificates } from '../lib/certs';
+import { TestClient } from '../lib/mqttClient';
+import { RawClient } from '../lib/rawMqtt';
+import { hasCommand } from '../lib/tools';
+import { until, waitForEvent } from '../lib/wait';
+
+const quiet = { info: (): void => undefined, warn: (): void => undefined, debug: (): void => undefined };
+
+interface Started {
+    broker: BrokerService;
+    port: number;
+    published: { topic: string; payload: Buffer; clientId: string }[];
+    dropped: string[];
+}
+
+async function startBroker(options: Partial<BrokerServiceOptions> = {}, events: BrokerEvents = {}): Promise<Started> {
+    const published: Started['published'] = [];
+    const dropped: string[] = [];
+    const broker = new BrokerService(
+        {
+            listeners: { bind: '127.0.0.1', port: 0, tls: undefined, webSocket: false, wsPort: 0 },
+            persistenceDir: undefined,
+            user: '',
+            pass: '',
+            maxClients: 1000,
+            maxPayloadSizeBytes: 1048576,
+            forceCleanSession: 'no',
+            ...options,
+        },
+        {
+            clientPublish: (topic, payload, clientId) => published.push({ topic, payload, clientId }),
+            dropped: reason => dropped.push(reason),
+            ...events,
+        },
+        quiet,
+    );
+    await broker.start();
+    return { broker, port: broker.boundPort!, published, dropped };
+}
+
+describe('Broker semantics (aedes + our policy, real sockets)', function () {
+    this.timeout(20000);
+    const cleanups: (() => Promise<void> | void)[] = [];
+    afterEach(async () => {
+        for (const cleanup of cleanups.splice(0).reverse()) {
+            await cleanup();
+        }
+    });
+    async function broker(options: Partial<BrokerServiceOptions> = {}, events: BrokerEvents = {}): Promise<Started> {
+        const started = await startBroker(options, events);
+        cleanups.push(() => started.broker.stop());
+        return started;
+    }
+    async function client(port: number, options: Parameters<typeof TestClient.connect>[1] = {}): Promise<TestClient> {
+        const c = await TestClient.connect(port, options);
+        cleanups.push(() => void c.client.end(true));
+        return c;
+    }
+
+    it('relays messages between clients byte for byte', async () => {
+        const { port, published } = await broker();
+        const sub = await client(port);
+        await sub.subscribe('bin/#', 1);
+        const pub = await client(port, { clientId: 'pub' });
+        const bytes = Buffer.from([0, 1, 2, 0xff, 0xfe, 0x80, 0x0a]);
+        await pub.publish('bin/x', bytes, { qos: 1 });
+        const got = await sub.waitForTopic('bin/x');
+        assert.ok(got.payload.equals(bytes));
+        await until(() => published.length > 0, 5000, 'the clientPublish event');
+        assert.deepEqual(
+            published.map(p => [p.topic, p.clientId]),
+            [['bin/x', 'pub']],
+        );
+    });
+
+    it('keeps retained messages for late subscribers and clears them with an empty retained payload', async () => {
+        const { port } = await broker();
+        const pub = await client(port);
+        await pub.publish('r/a', 'kept', { qos: 1, retain: true });
+        const late = await client(port);
+        await late.subscribe('r/#');
+        const got = await late.waitForTopic('r/a');
+        assert.equal(got.payload.toString(), 'kept');
+        assert.equal(got.retain, true);
+        await pub.publish('r/a', '', { qos: 1, retain: true });
+        const later = await client(port);
+        await later.subscribe('r/#');
+        await pub.publish('r/marker', 'm', { qos: 1 });
+        await later.waitForTopic('r/marker');
+        assert.equal(later.received('r/a').length, 0, 'the retained message was cleared');
+    });
+
+    it('delivers QoS 0, 1 and 2 with the granted QoS and fresh message ids', async () => {
+        const { port } = await broker();
+        const raw = await RawClient.open(port);
+        cleanups.push(() => raw.destroy());
+        raw.send({
+            cmd: 'connect',
+            protocolId: 'MQTT',
+            protocolVersion: 4,
+            clientId: 'raw-q',
+            clean: true,
+            keepalive: 30,
+        });
+        await raw.waitFor(p => p.cmd === 'connack');
+        raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 2 }] });
+        await raw.waitFor(p => p.cmd === 'suback');
+        const pub = await client(port);
+        await pub.publish('q/0', 'a', { qos: 0 });
+        await pub.publish('q/1', 'b', { qos: 1 });
+        await pub.publish('q/1', 'c', { qos: 1 });
+        await pub.publish('q/2', 'd', { qos: 2 });
+        const publishes = async (n: number): Promise<Packet[]> => {
+            await raw.waitFor(() => raw.packets.filter(p => p.cmd === 'publish').length >= n);
+            return raw.packets.filter(p => p.cmd === 'publish');
+        };
+        const got = (await publishes(4)) as (Packet & { qos: number; messageId?: number; topic: string })[];
+        for (const p of got.filter(p => p.qos > 0)) {
+            raw.send({ cmd: p.qos === 1 ? 'puback' : 'pubrec', messageId: p.messageId });
+        }
+        assert.deepEqual(
+            got.map(p => [p.topic, p.qos]),
+            [
+                ['q/0', 0],
+                ['q/1', 1],
+                ['q/1', 1],
+                ['q/2', 2],
+            ],
+        );
+        const ids = got.filter(p => p.qos > 0).map(p => p.messageId);
+        assert.equal(new Set(ids).size, ids.length, `message ids must differ: ${ids.join(',')}`);
+    });
+
+    it('gives overlapping subscriptions one copy at the highest granted QoS [MQTT-3.3.5-1]', async () => {
+        const { port } = await broker();
+        const sub = await client(port);
+        await sub.client.subscribeAsync({ 'o/#': { qos: 0 }, '+/x': { qos: 2 }, 'o/+': { qos: 1 } });
+        const pub = await client(port);
+        await pub.publish('o/x', 'once', { qos: 2 });
+        await pub.publish('o/y', 'two', { qos: 2 });
+        await pub.publish('o/marker', 'm', { qos: 0 });
+        await sub.waitForTopic('o/marker');
+        await sub.waitForTopic('o/y');
+        assert.deepEqual(
+            sub.received('o/x').map(m => m.qos),
+            [2],
+        );
+        assert.deepEqual(
+            sub.received('o/y').map(m => m.qos),
+            [1],
+        );
+    });
+
+    it('does not match $-topics with # or +/… [MQTT-4.7.2-1]', async () => {
+        const { port, broker: service } = await broker();
+        const sub = await client(port);
+        await sub.subscribe('#');
+        await sub.subscribe('+/x');
+        const dollar = await client(port);
+        await dollar.subscribe('$test/#');
+        service.publish({ topic: '$test/x', payload: 'hidden', qos: 0, retain: false });
+        service.publish({ topic: 'plain/x', payload: 'seen', qos: 0, retain: false });
+        await sub.waitForTopic('plain/x');
+        await dollar.waitForTopic('$test/x');
+        assert.equal(sub.received('$test/x').length, 0);
+    });
+
+    it('publishes the will on an abnormal disconnect and on keepalive timeout, but not on DISCONNECT', async () => {
+        const { port } = await broker();
+        const watcher = await client(port);
+        await watcher.subscribe('will/#');
+        const dying = await client(port, {
+            clientId: 'dying',
+            will: { topic: 'will/dying', payload: Buffer.from('gone'), qos: 1, retain: false },
+        });
+        (dying.client.stream as unknown as { destroy(): void }).destroy();
+        assert.equal((await watcher.waitForTopic('will/dying')).payload.toString(), 'gone');
+
+        const raw = await RawClient.open(port);
+        cleanups.push(() => raw.destroy());
+        raw.send({
+            cmd: 'connect',
+            protocolId: 'MQTT',
+            protocolVersion: 4,
+            clientId: 'silent',
+            clean: true,
+            keepalive: 1,
+            will: { topic: 'will/silent', payload: Buffer.from('timeout'), qos: 0, retain: false },
+        });
+        await raw.waitFor(p => p.cmd === 'connack');
+        // no PINGREQ: the broker closes after 1.5 × keepalive and publishes the will
+        assert.equal((await watcher.waitForTopic('will/silent', 5000)).payload.toString(), 'timeout');
+
+        const polite = await client(port, {
+            clientId: 'polite',
+            will: { topic: 'will/polite', payload: Buffer.from('x'), qos: 0, retain: false },
+        });
+        await polite.end();
+        const marker = await client(port);
+        await marker.publish('will/marker', 'm');
+        await watcher.waitForTopic('will/marker');
+        assert.equal(watcher.received('will/polite').length, 0);
+    });
+
+    it('takes over a session with the same client id', async () => {
+        const { port } = await broker();
+        const first = await client(port, { clientId: 'same' });
+        const closed = waitForEvent(first.client, 'close');
+        await client(port, { clientId: 'same' });
+        await closed;
+    });
+
+    it('refuses an empty client id with clean session off (CONNACK 2) [MQTT-3.1.3-8]', async () => {
+        const { port } = await broker();
+        const raw = await RawClient.open(port);
+        cleanups.push(() => raw.destroy());
+        // mqtt.js and mqtt-packet refuse to send it, so the CONNECT is written byte by byte:
+        // protocol 'MQTT' level 4, flags 0 (clean session off), keepalive 30, client id of length 0
+        raw.sendBytes(
+            Buffer.from([0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x00, 0x00, 0x1e, 0x00, 0x00]),
+        );
+        const connack = (await raw.waitFor(p => p.cmd === 'connack')) as Packet & { returnCode: number };
+        assert.equal(connack.returnCode, 2);
+        await raw.waitClosed();
+        // an empty id with clean session on is fine
+        const ok = await RawClient.open(port);
+        cleanups.push(() => ok.destroy());
+        ok.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: '', clean: true, keepalive: 30 });
+        assert.equal(((await ok.waitFor(p => p.cmd === 'connack')) as Packet & { returnCode: number }).returnCode, 0);
+    });
+
+    it('stops delivery after unsubscribe, wildcards included', async () => {
+        const { port } = await broker();
+        const sub = await client(port);
+        await sub.subscribe('u/+/x');
+        await sub.subscribe('u/#');
+        const pub = await client(port);
+        await pub.publish('u/a/x', '1');
+        await sub.waitForTopic('u/a/x');
+        await sub.client.unsubscribeAsync(['u/+/x', 'u/#']);
+        await sub.subscribe('marker');
+        await pub.publish('u/a/x', '2');
+        await pub.publish('marker', 'm');
+        await sub.waitForTopic('marker');
+        assert.equal(sub.received('u/a/x').length, 1);
+    });
+
+    it('checks user and password (CONNACK 4), and a failed login does not disturb the connected client', async () => {
+        const { port } = await broker({ user: 'iob', pass: 's3cret' });
+        const good = await client(port, { clientId: 'dev1', username: 'iob', password: 's3cret' });
+        await good.subscribe('a/#');
+        for (const [username, password] of [
+            ['iob', 'wrong'],
+            ['other', 's3cret'],
+            [undefined, undefined],
+        ] as const) {
+            const bad = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+                clientId: 'dev1',
+                username,
+                password,
+                reconnectPeriod: 0,
+            });
+            const err = await waitForEvent<Error & { code?: number }>(bad, 'error');
+            assert.equal(err.code, 4, `${String(username)}/${String(password)}`);
+            bad.end(true);
+        }
+        const pub = await client(port, { username: 'iob', password: 's3cret' });
+        await pub.publish('a/b', 'still here');
+        assert.equal((await good.waitForTopic('a/b')).payload.toString(), 'still here');
+        assert.equal(good.client.connected, true);
+    });
+
+    it('refuses connections beyond maxClients with CONNACK 3', async () => {
+        const { port } = await broker({ maxClients: 2 });
+        await client(port);
+        await client(port);
+        const third = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
+        const err = await waitForEvent<Error & { code?: number }>(third, 'error');
+        assert.equal(err.code, 3);
+        third.end(true);
+    });
+
+    it('acknowledges but drops a payload over maxPayloadSize, and counts it', async () => {
+        const { port, published, dropped } = await broker({ maxPayloadSizeBytes: 1000 });
+        const sub = await client(port);
+        await sub.subscribe('big/#');
+        const pub = await client(port);
+        await pub.publish('big/x', Buffer.alloc(1001, 1), { qos: 1 }); // resolves on PUBACK
+        await pub.publish('big/x', Buffer.alloc(1001, 2), { qos: 2 }); // resolves on PUBCOMP
+        await pub.publish('big/ok', Buffer.alloc(1000, 3), { qos: 1 });
+        await sub.waitForTopic('big/ok');
+        await until(() => published.length > 0, 5000, 'the clientPublish event');
+        assert.equal(sub.received('big/x').length, 0);
+        assert.deepEqual(
+            published.map(p => p.topic),
+            ['big/ok'],
+        );
+        assert.equal(dropped.length, 2);
+        assert.match(dropped[0]!, /maxPayloadSize/);
+    });
+
+    it('closes only the connection that sends garbage or a malformed packet', async () => {
+        const { port } = await broker();
+        const good = await client(port);
+        await good.subscribe('g/#');
+        const garbage = await RawClient.open(port);
+        cleanups.push(() => garbage.destroy());
+        garbage.sendBytes(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+        await garbage.waitClosed();
+        const malformed = await RawClient.open(port);
+        cleanups.push(() => malformed.destroy());
+        // CONNECT with a remaining length that promises more than the protocol name can hold
+        malformed.sendBytes(Buffer.from([0x10, 0x04, 0x00, 0x09, 0x4d, 0x51]));
+        malformed.sendBytes(Buffer.from([0x30, 0x02, 0x00, 0x00]));
+        await malformed.waitClosed();
+        const pub = await client(port);
+        await pub.publish('g/x', 'fine');
+        await good.waitForTopic('g/x');
+    });
+
+    it('answers SUBACK 0x80 for a subscription the policy refuses', async () => {
+        const { port } = await broker({}, { allowSubscribe: (_id, filter) => filter !== 'secret/#' });
+        const raw = await RawClient.open(port);
+        cleanups.push(() => raw.destroy());
+        raw.send({
+            cmd: 'connect',
+            protocolId: 'MQTT',
+            protocolVersion: 4,
+            clientId: 'subs',
+            clean: true,
+            keepalive: 30,
+        });
+        await raw.waitFor(p => p.cmd === 'connack');
+        raw.send({
+            cmd: 'subscribe',
+            messageId: 7,
+            subscriptions: [
+                { topic: 'secret/#', qos: 1 },
+                { topic: 'open/#', qos: 1 },
+            ],
+        });
+        const suback = (await raw.waitFor(p => p.cmd === 'suback')) as Packet & { granted: number[] };
+        assert.deepEqual(suback.granted, [0x80, 1]);
+    });
+
+    it('keeps persistent sessions and queued QoS 1 messages across a broker restart', async () => {
+        const dir = mkdtempSync(path.join(tmpdir(), 'mqtt-gateway-persist-'));
+        cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+        let started = await startBroker({ persistenceDir: dir });
+        const port = started.port;
+        const session = await TestClient.connect(port, { clientId: 'persistent', clean: false });
+        await session.subscribe('p/#', 1);
+        await session.end();
+        const pub = await TestClient.connect(port);
+        for (let i = 0; i < 5; i++) {
+            await pub.publish('p/x', `m${i}`, { qos: 1 });
+        }
+        await pub.publish('p/retained', 'r', { qos: 1, retain: true });
+        await pub.end();
+        await started.broker.stop();
+
+        started = await startBroker({
+            persistenceDir: dir,
+            listeners: { bind: '127.0.0.1', port, tls: undefined, webSocket: false, wsPort: 0 },
+        });
+        cleanups.push(() => started.broker.stop());
+        const back = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+            clientId: 'persistent',
+            clean: false,
+            reconnectPeriod: 0,
+        });
+        cleanups.push(() => void back.end(true));
+        const messages: string[] = [];
+        back.on('message', (topic, payload) => messages.push(`${topic}=${payload.toString()}`));
+        const connack = await waitForEvent<{ sessionPresent: boolean }>(back, 'connect');
+        assert.equal(connack.sessionPresent, true);
+        const fresh = await client(port);
+        await fresh.subscribe('p/retained');
+        await fresh.waitForTopic('p/retained');
+        await until(() => messages.length >= 6, 5000, 'the queued messages');
+        assert.deepEqual(
+            messages.filter(m => m.startsWith('p/x=')),
+            ['p/x=m0', 'p/x=m1', 'p/x=m2', 'p/x=m3', 'p/x=m4'],
+        );
+        // the retained message published meanwhile was queued for the session too
+        assert.ok(messages.includes('p/retained=r'));
+    });
+
+    it("forceCleanSession 'clean' ignores a client's clean session off", async () => {
+        const { port } = await broker({ forceCleanSession: 'clean' });
+        const first = await client(port, { clientId: 'fc', clean: false });
+        await first.subscribe('fc/#', 1);
+        await first.end();
+        const again = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: 'fc', clean: false, reconnectPeriod: 0 });
+        cleanups.push(() => void again.end(true));
+        const connack = await waitForEvent<{ sessionPresent: boolean }>(again, 'connect');
+        assert.equal(connack.sessionPresent, false);
+    });
+
+    describe('TLS, WebSocket and secure WebSocket', function () {
+        before(function () {
+            if (!hasCommand('openssl')) {
+                console.log('      SKIPPED: openssl is not installed (needed to make test certificates)');
+                this.skip();
+            }
+        });
+
+        it('serves TLS on port and WSS on wsPort with the same broker', async () => {
+            const certs = makeCertificates();
+            const { broker: service } = await broker({
+                listeners: {
+                    bind: '127.0.0.1',
+                    port: 0,
+                    tls: { key: certs.key, cert: certs.cert },
+                    webSocket: true,
+                    wsPort: 0,
+                },
+            });
+            const port = service.boundPort!;
+            const wsPort = (
+                service as unknown as { listeners: { servers: { address(): { port: number } }[] } }
+            ).listeners.servers[1]!.address().port;
+            const tlsClient = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
+                ca: certs.ca,
+                reconnectPeriod: 0,
+            });
+            cleanups.push(() => void tlsClient.end(true));
+            const wssClient = await mqtt.connectAsync(`wss://127.0.0.1:${wsPort}/`, {
+                ca: certs.ca,
+                reconnectPeriod: 0,
+            });
+            cleanups.push(() => void wssClient.end(true));
+            await wssClient.subscribeAsync('t/#');
+            const got = waitForEvent<string>(wssClient, 'message');
+            await tlsClient.publishAsync('t/x', 'over tls');
+            assert.equal(await got, 't/x');
+            // a client that does not trust the CA is refused
+            const untrusting = mqtt.connect(`mqtts://127.0.0.1:${port}`, {
+                reconnectPeriod: 0,
+                rejectUnauthorized: true,
+            });
+            const err = await waitForEvent<Error>(untrusting, 'error');
+            assert.match(err.message, /self[- ]signed|unable to verify|certificate/i);
+            untrusting.end(true);
+        });
+
+        it('serves plain WebSocket next to TCP', async () => {
+            const { broker: service } = await broker({
+                listeners: { bind: '127.0.0.1', port: 0, tls: undefined, webSocket: true, wsPort: 0 },
+            });
+            const port = service.boundPort!;
+            const wsPort = (
+                service as unknown as { listeners: { servers: { address(): { port: number } }[] } }
+            ).listeners.servers[1]!.address().port;
+            const ws = await mqtt.connectAsync(`ws://127.0.0.1:${wsPort}/mqtt`, { reconnectPeriod: 0 });
+            cleanups.push(() => void ws.end(true));
+            await ws.subscribeAsync('w/#');
+            const tcp = await client(port);
+            const got = waitForEvent<string>(ws, 'message');
+            await tcp.publish('w/x', 'hi');
+            assert.equal(await got, 'w/x');
+        });
+    });
+});

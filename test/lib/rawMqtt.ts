@@ -1,0 +1,86 @@
+/** Raw MQTT over a socket, for what mqtt.js refuses to send (empty client id with clean session off, garbage). */
+import { connect, type Socket } from 'node:net';
+import mqttPacket, { type Packet } from 'mqtt-packet';
+
+export class RawClient {
+    readonly packets: Packet[] = [];
+    closed = false;
+    private waiters: { match: (p: Packet) => boolean; resolve: (p: Packet) => void }[] = [];
+    private closeWaiters: (() => void)[] = [];
+
+    private constructor(readonly socket: Socket) {
+        const parser = mqttPacket.parser({ protocolVersion: 4 });
+        parser.on('packet', (packet: Packet) => {
+            this.packets.push(packet);
+            this.waiters = this.waiters.filter(w => {
+                if (w.match(packet)) {
+                    w.resolve(packet);
+                    return false;
+                }
+                return true;
+            });
+        });
+        socket.on('data', chunk => parser.parse(chunk));
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+            this.closed = true;
+            for (const resolve of this.closeWaiters.splice(0)) {
+                resolve();
+            }
+        });
+    }
+
+    static open(port: number): Promise<RawClient> {
+        return new Promise((resolve, reject) => {
+            const socket = connect({ port, host: '127.0.0.1' }, () => resolve(new RawClient(socket)));
+            socket.once('error', reject);
+        });
+    }
+
+    send(packet: Record<string, unknown>): void {
+        this.socket.write(mqttPacket.generate(packet as unknown as Packet));
+    }
+
+    sendBytes(bytes: Buffer): void {
+        this.socket.write(bytes);
+    }
+
+    waitFor(match: (p: Packet) => boolean, timeoutMs = 5000, what = 'a packet'): Promise<Packet> {
+        const found = this.packets.find(match);
+        if (found) {
+            return Promise.resolve(found);
+        }
+        return new Promise((resolve, reject) => {
+            let timer: NodeJS.Timeout | undefined = undefined;
+            const waiter = {
+                match,
+                resolve: (p: Packet): void => {
+                    clearTimeout(timer);
+                    resolve(p);
+                },
+            };
+            timer = setTimeout(() => {
+                this.waiters = this.waiters.filter(w => w !== waiter);
+                reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`));
+            }, timeoutMs);
+            this.waiters.push(waiter);
+        });
+    }
+
+    waitClosed(timeoutMs = 5000): Promise<void> {
+        if (this.closed) {
+            return Promise.resolve();
+        }
+        return new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`socket still open after ${timeoutMs} ms`)), timeoutMs);
+            this.closeWaiters.push(() => {
+                clearTimeout(timer);
+                resolve();
+            });
+        });
+    }
+
+    destroy(): void {
+        this.socket.destroy();
+    }
+}
