@@ -158,6 +158,17 @@ class ServerMode {
     }
     async loadCertificates() {
         const { certPublic, certPrivate, certChained } = this.settings;
+        // check the names first: js-controller's own lookup logs an error of its own for missing ones
+        const system = await this.adapter.getForeignObjectAsync('system.certificates');
+        const known = system?.native?.certificates ?? {};
+        const missing = [
+            ['certPublic', certPublic],
+            ['certPrivate', certPrivate],
+            ['certChained', certChained],
+        ].filter(([, name]) => name !== '' && !known[name]);
+        if (missing.length > 0) {
+            throw new ConfigError(`Invalid configuration: ${missing.map(([option, name]) => `option '${option}' names the certificate '${name}', which is not among the system certificates`).join('; ')}`);
+        }
         try {
             const result = await this.adapter.getCertificatesAsync(certPublic, certPrivate, certChained || undefined);
             const certs = Array.isArray(result) ? result[0] : result;

@@ -6,6 +6,7 @@ import { hasCommand, skipWithReason } from '../lib/tools';
 import { waitForEvent, waitForState } from '../lib/wait';
 import { ADAPTER_DIR, CONTROLLER_VERSION, freePort, prepareRealHost } from './realHost';
 import { engineSuites } from './suites/engine';
+import { serverSuites } from './suites/server';
 
 prepareRealHost();
 
@@ -16,6 +17,7 @@ tests.integration(ADAPTER_DIR, {
     defineAdditionalTests(context) {
         const { suite } = context;
         engineSuites(context);
+        serverSuites(context);
 
         suite('Server mode on a real socket', getHarness => {
             let port = 0;

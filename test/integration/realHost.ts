@@ -7,7 +7,9 @@
  *   harness's own start-up test listens on loopback only.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- wraps internal modules of @iobroker/testing, loaded by path */
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export const CONTROLLER_VERSION = '7.2.3';
@@ -79,4 +81,15 @@ export function prepareRealHost(): void {
         obj.native = { ...obj.native, bind: '127.0.0.1', port: await freePort() };
         await lastDb.setObject(id, obj);
     };
+}
+
+/**
+ * Removes the instance's data directory (the broker's sessions and retained messages) in the test host. The harness
+ * resets the databases for every suite but not this folder, so each suite starts with an empty broker store.
+ */
+export function clearInstanceData(): void {
+    rmSync(path.join(tmpdir(), `test-iobroker.${ADAPTER_NAME}`, 'iobroker-data', `${ADAPTER_NAME}.0`), {
+        recursive: true,
+        force: true,
+    });
 }

@@ -6,12 +6,13 @@ import type { TestContext } from '@iobroker/testing/build/tests/integration';
 import type { TestHarness } from '@iobroker/testing/build/tests/integration/lib/harness';
 import { TestClient } from '../../lib/mqttClient';
 import { waitForState } from '../../lib/wait';
-import { freePort } from '../realHost';
+import { clearInstanceData, freePort } from '../realHost';
 
 const NS = 'mqtt-gateway.0';
 
 async function startServer(harness: TestHarness, native: Record<string, unknown>): Promise<number> {
     const port = await freePort();
+    clearInstanceData();
     await harness.changeAdapterConfig('mqtt-gateway', {
         native: { type: 'server', bind: '127.0.0.1', port, ...native },
     });

@@ -1,0 +1,379 @@
+/**
+ * Server mode on a real js-controller: the broker mirrored into states, sessions across adapter restarts,
+ * certificates from the system, client states, limits and sendTo.
+ */
+import assert from 'node:assert/strict';
+import type { TestContext } from '@iobroker/testing/build/tests/integration';
+import type { TestHarness } from '@iobroker/testing/build/tests/integration/lib/harness';
+import mqtt from 'mqtt';
+import { makeCertificates } from '../../lib/certs';
+import type { Packet } from 'mqtt-packet';
+import { TestClient } from '../../lib/mqttClient';
+import { RawClient } from '../../lib/rawMqtt';
+import { hasCommand } from '../../lib/tools';
+import { until, waitForEvent, waitForState } from '../../lib/wait';
+import { clearInstanceData, freePort } from '../realHost';
+
+const NS = 'mqtt-gateway.0';
+
+async function configure(harness: TestHarness, native: Record<string, unknown>): Promise<number> {
+    const port = await freePort();
+    clearInstanceData();
+    await harness.changeAdapterConfig('mqtt-gateway', {
+        native: { type: 'server', bind: '127.0.0.1', port, ...native },
+    });
+    return port;
+}
+
+/** Stops the adapter process and starts it again in the same harness (same databases and data directory). */
+async function restartAdapter(harness: TestHarness): Promise<void> {
+    await harness.stopAdapter();
+    const internals = harness as unknown as { _adapterExit: unknown; _adapterProcess: unknown };
+    internals._adapterExit = undefined;
+    internals._adapterProcess = undefined;
+    // js-controller refuses to start an instance whose alive state another process still holds (exit code 7)
+    await harness.states.setStateAsync('system.adapter.mqtt-gateway.0.alive', { val: false, ack: true });
+    await harness.states.setStateAsync(`${NS}.info.connection`, { val: false, ack: true });
+    await harness.startAdapterAndWait(true);
+}
+
+function sendTo(harness: TestHarness, command: string, message: unknown): Promise<Record<string, unknown>> {
+    return new Promise(resolve =>
+        harness.sendTo(NS, command, message, result => resolve(result as unknown as Record<string, unknown>)),
+    );
+}
+
+async function stateObject(
+    harness: TestHarness,
+    id: string,
+    type: string,
+    native: Record<string, unknown> = {},
+): Promise<void> {
+    await harness.objects.setObjectAsync(id, {
+        type: 'state',
+        common: { name: id, type, role: 'state', read: true, write: true },
+        native,
+    });
+}
+
+export function serverSuites({ suite }: TestContext): void {
+    suite('Server: persistent session survives an adapter restart with queued QoS 1 messages', getHarness => {
+        it('delivers every queued message after the restart, and the retained store too', async function () {
+            this.timeout(60000);
+            const harness = getHarness();
+            const port = await configure(harness, {});
+            await harness.startAdapterAndWait(true);
+            const session = await TestClient.connect(port, { clientId: 'sleepy', clean: false });
+            await session.subscribe('queue/#', 1);
+            await session.end();
+            const pub = await TestClient.connect(port, { clientId: 'pub' });
+            for (let i = 0; i < 20; i++) {
+                await pub.publish('queue/x', `m${i}`, { qos: 1 });
+            }
+            await pub.publish('keep/r', 'retained', { qos: 1, retain: true });
+            await pub.end();
+            await waitForState(harness, `${NS}.queue.x`, s => s?.val === 'm19');
+
+            await restartAdapter(harness);
+
+            const back = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+                clientId: 'sleepy',
+                clean: false,
+                reconnectPeriod: 0,
+            });
+            const got: string[] = [];
+            back.on('message', (topic, payload) => topic === 'queue/x' && got.push(payload.toString()));
+            const connack = await waitForEvent<{ sessionPresent: boolean }>(back, 'connect');
+            assert.equal(connack.sessionPresent, true);
+            await until(() => got.length >= 20, 10000, 'the 20 queued messages');
+            assert.deepEqual(
+                got.slice(0, 20),
+                Array.from({ length: 20 }, (_, i) => `m${i}`),
+            );
+            await back.endAsync();
+            const late = await TestClient.connect(port);
+            await late.subscribe('keep/#');
+            assert.equal((await late.waitForTopic('keep/r')).payload.toString(), 'retained');
+            await late.end();
+        });
+    });
+
+    suite('Server: TLS and WSS with certificates from the system', getHarness => {
+        let port = 0;
+        let wsPort = 0;
+        before(async function () {
+            this.timeout(60000);
+            if (!hasCommand('openssl')) {
+                console.log('      SKIPPED: openssl is not installed (needed to make test certificates)');
+                this.skip();
+            }
+            const harness = getHarness();
+            const certs = makeCertificates();
+            const system = (await harness.objects.getObjectAsync('system.certificates')) as ioBroker.Object;
+            system.native.certificates = {
+                ...system.native.certificates,
+                testPublic: certs.cert,
+                testPrivate: certs.key,
+            };
+            await harness.objects.setObjectAsync('system.certificates', system);
+            wsPort = await freePort();
+            port = await configure(harness, {
+                ssl: true,
+                certPublic: 'testPublic',
+                certPrivate: 'testPrivate',
+                webSocket: true,
+                wsPort,
+            });
+            await harness.startAdapterAndWait(true);
+        });
+
+        it('accepts mqtts and wss clients that trust the CA, and mirrors their messages', async () => {
+            const certs = makeCertificates();
+            const harness = getHarness();
+            const tls = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, { ca: certs.ca, reconnectPeriod: 0 });
+            const wss = await mqtt.connectAsync(`wss://127.0.0.1:${wsPort}/mqtt`, { ca: certs.ca, reconnectPeriod: 0 });
+            await wss.subscribeAsync('secure/#');
+            const got = waitForEvent<string>(wss, 'message');
+            await tls.publishAsync('secure/x', '1', { qos: 1 });
+            assert.equal(await got, 'secure/x');
+            await waitForState(harness, `${NS}.secure.x`, s => s?.val === 1);
+            await tls.endAsync();
+            await wss.endAsync();
+        });
+    });
+
+    suite('Server: a missing certificate stops the instance naming the option', getHarness => {
+        it("names 'certPublic' and 'certPrivate' and exits with code 11", async function () {
+            this.timeout(30000);
+            const harness = getHarness();
+            await configure(harness, { ssl: true, certPublic: 'doesNotExist', certPrivate: 'doesNotExistEither' });
+            const exited = waitForEvent<number | string>(harness, 'failed', 20000);
+            await harness.startAdapter();
+            assert.equal(await exited, 11);
+            const errors = harness.getLogs('error');
+            assert.equal(errors.length, 1, errors.map(e => e.message).join('\n'));
+            assert.match(
+                errors[0]!.message,
+                /option 'certPublic' names the certificate 'doesNotExist', which is not among the system certificates; option 'certPrivate' names the certificate 'doesNotExistEither'/,
+            );
+        });
+    });
+
+    suite('Server: retained values, publishOnSubscribe and publishAllOnStart', getHarness => {
+        let port = 0;
+        before(async function () {
+            this.timeout(60000);
+            const harness = getHarness();
+            await stateObject(harness, `${NS}.cur.a`, 'number');
+            await stateObject(harness, `${NS}.cur.b`, 'number');
+            await stateObject(harness, 'javascript.0.cur', 'string');
+            await harness.states.setStateAsync(`${NS}.cur.a`, { val: 1, ack: false });
+            await harness.states.setStateAsync(`${NS}.cur.b`, { val: 2, ack: true });
+            await harness.states.setStateAsync('javascript.0.cur', { val: 'js', ack: false });
+            port = await configure(harness, { publish: `${NS}.*,javascript.0.*`, sendOnStartInterval: 100 });
+            await harness.startAdapterAndWait(true);
+        });
+
+        it('a new subscription gets the current value of every matching state exactly once', async () => {
+            const harness = getHarness();
+            // cur/a also gets a retained copy in the broker through a change while running
+            await harness.states.setStateAsync(`${NS}.cur.a`, { val: 3, ack: false });
+            const watcher = await TestClient.connect(port);
+            await watcher.subscribe('cur/#');
+            await watcher.waitFor(m => m.topic === 'cur/a' && m.payload.toString() === '3');
+            await watcher.end();
+
+            const sub = await TestClient.connect(port);
+            await sub.subscribe('cur/#');
+            await sub.subscribe('javascript/#');
+            await sub.waitForTopic('cur/a');
+            await sub.waitForTopic('cur/b');
+            await sub.waitForTopic('javascript/0/cur');
+            // a marker through the broker comes after anything the subscriptions triggered
+            const pub = await TestClient.connect(port);
+            await pub.publish('cur/zz', 'marker', { qos: 1 });
+            await sub.waitForTopic('cur/zz');
+            assert.deepEqual(
+                sub.received('cur/a').map(m => [m.payload.toString(), m.retain]),
+                [['3', true]],
+            );
+            assert.deepEqual(
+                sub.received('cur/b').map(m => m.payload.toString()),
+                ['2'],
+            );
+            assert.deepEqual(
+                sub.received('javascript/0/cur').map(m => m.payload.toString()),
+                ['js'],
+            );
+            await sub.end();
+            await pub.end();
+        });
+
+        it('a persistent session that reconnects gets the current values of its subscriptions', async () => {
+            const harness = getHarness();
+            const first = await TestClient.connect(port, { clientId: 'returning', clean: false });
+            await first.subscribe('cur/b', 1);
+            await first.waitForTopic('cur/b');
+            await first.end();
+            await harness.states.setStateAsync(`${NS}.cur.b`, { val: 22, ack: true }); // a status: not published live
+            const again = await TestClient.connect(port, { clientId: 'returning', clean: false });
+            const got = await again.waitFor(m => m.topic === 'cur/b' && m.payload.toString() === '22', 5000);
+            assert.equal(got.retain, true);
+            await again.end();
+        });
+    });
+
+    suite('Server: refused subscriptions, client states, counters and sendTo', getHarness => {
+        let port = 0;
+        before(async function () {
+            this.timeout(60000);
+            const harness = getHarness();
+            await stateObject(harness, `${NS}.known`, 'number');
+            await stateObject(harness, `${NS}.send.me`, 'number', { topic: 'custom/send/me' });
+            port = await configure(harness, {
+                ignoreNewObjects: true,
+                ignoredTopics: 'private/#',
+                maxPayloadSize: 100,
+            });
+            await harness.startAdapterAndWait(true);
+        });
+
+        it('answers SUBACK 0x80 for ignoredTopics and for unknown exact topics with ignoreNewObjects', async () => {
+            // a raw client shows the SUBACK codes as sent (mqtt.js reports refused ones differently)
+            const raw = await RawClient.open(port);
+            try {
+                raw.send({
+                    cmd: 'connect',
+                    protocolId: 'MQTT',
+                    protocolVersion: 4,
+                    clientId: 'subs',
+                    clean: true,
+                    keepalive: 30,
+                });
+                await raw.waitFor(p => p.cmd === 'connack');
+                raw.send({
+                    cmd: 'subscribe',
+                    messageId: 3,
+                    subscriptions: [
+                        { topic: 'private/#', qos: 0 },
+                        { topic: 'unknown', qos: 0 },
+                        { topic: 'known', qos: 1 },
+                        { topic: 'wild/#', qos: 1 },
+                    ],
+                });
+                const suback = (await raw.waitFor(p => p.cmd === 'suback')) as Packet & { granted: number[] };
+                assert.deepEqual(suback.granted, [0x80, 0x80, 1, 1]);
+            } finally {
+                raw.destroy();
+            }
+        });
+
+        it('keeps info.clientCount, info.clientList and info.clients.<id>', async () => {
+            const harness = getHarness();
+            const client = await TestClient.connect(port, { clientId: 'kitchen.esp 1' });
+            await waitForState(harness, `${NS}.info.clientList`, s =>
+                String(s?.val).split(',').includes('kitchen.esp 1'),
+            );
+            await waitForState(harness, `${NS}.info.clientCount`, s => s?.val === 1);
+            const state = await waitForState(harness, `${NS}.info.clients.kitchen_esp_1`, s => s?.val === true);
+            assert.equal(state?.ack, true);
+            const obj = (await harness.objects.getObjectAsync(`${NS}.info.clients.kitchen_esp_1`)) as ioBroker.Object;
+            assert.equal(obj.native.clientId, 'kitchen.esp 1');
+            assert.equal(obj.native.ip, '127.0.0.1');
+            await client.end();
+            await waitForState(harness, `${NS}.info.clients.kitchen_esp_1`, s => s?.val === false);
+            await waitForState(
+                harness,
+                `${NS}.info.clientList`,
+                s => !String(s?.val).split(',').includes('kitchen.esp 1'),
+            );
+        });
+
+        it('drops an oversized payload, counts it in info.dropped within 10 s, and the client stays connected', async function () {
+            this.timeout(20000);
+            const harness = getHarness();
+            const client = await TestClient.connect(port, { clientId: 'big' });
+            await client.publish('known', Buffer.alloc(101, 0x31), { qos: 1 });
+            await client.publish('known', '5', { qos: 1 });
+            await waitForState(harness, `${NS}.known`, s => s?.val === 5);
+            assert.equal(client.client.connected, true);
+            await waitForState(harness, `${NS}.info.dropped`, s => Number(s?.val) >= 1, 15000);
+            assert.ok(
+                harness.hasLog(
+                    /Message from 'big' refused: payload of 101 bytes on 'known' exceeds maxPayloadSize \(100\)/,
+                    'warn',
+                ),
+            );
+            await client.end();
+        });
+
+        it('sendMessage2Client publishes through the broker: only subscribers receive it', async () => {
+            const harness = getHarness();
+            const sub = await TestClient.connect(port);
+            await sub.subscribe('notify/#');
+            const other = await TestClient.connect(port);
+            await other.subscribe('else/#');
+            assert.deepEqual(
+                await sendTo(harness, 'sendMessage2Client', { topic: 'notify/x', message: 'hello', qos: 1 }),
+                {
+                    result: true,
+                },
+            );
+            assert.equal((await sub.waitForTopic('notify/x')).payload.toString(), 'hello');
+            assert.equal(other.messages.length, 0);
+            const refused = await sendTo(harness, 'sendMessage2Client', { topic: 'bad/#', message: 'x' });
+            assert.match(String(refused.error), /wildcard/);
+            await sub.end();
+            await other.end();
+        });
+
+        it('sendState2Client publishes a state as if it had changed (native.topic honoured)', async () => {
+            const harness = getHarness();
+            const sub = await TestClient.connect(port);
+            await sub.subscribe('custom/#');
+            assert.deepEqual(
+                await sendTo(harness, 'sendState2Client', { id: `${NS}.send.me`, state: { val: 42, ack: true } }),
+                {
+                    result: true,
+                },
+            );
+            assert.equal((await sub.waitForTopic('custom/send/me')).payload.toString(), '42');
+            await sub.end();
+        });
+    });
+
+    suite('Server: user and password', getHarness => {
+        const PASSWORD = 'pa55-Secret-xyz';
+        let port = 0;
+        before(async function () {
+            this.timeout(60000);
+            const harness = getHarness();
+            // changeAdapterConfig encrypts `pass` itself (it is in encryptedNative)
+            port = await configure(harness, { user: 'iob', pass: PASSWORD, debug: true });
+            await harness.startAdapterAndWait(true);
+        });
+
+        it('refuses a wrong password with CONNACK 4 and never logs the password', async () => {
+            const good = await TestClient.connect(port, { clientId: 'dev', username: 'iob', password: PASSWORD });
+            const bad = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+                clientId: 'dev',
+                username: 'iob',
+                password: `${PASSWORD}-wrong`,
+                reconnectPeriod: 0,
+            });
+            const err = await waitForEvent<Error & { code?: number }>(bad, 'error');
+            assert.equal(err.code, 4);
+            bad.end(true);
+            assert.equal(good.client.connected, true, 'the connected client with that id stays');
+            await good.publish('auth/x', '1');
+            await waitForState(getHarness(), `${NS}.auth.x`, s => s?.val === 1);
+            await good.end();
+            const logs = getHarness().getLogs();
+            assert.ok(logs.length > 0);
+            assert.ok(
+                !logs.some(l => l.message.includes(PASSWORD)),
+                'the password appears in no log line at any level',
+            );
+        });
+    });
+}
