@@ -3,6 +3,8 @@
  * certificates from the system, client states, limits and sendTo.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { TestContext } from '@iobroker/testing/build/tests/integration';
 import type { TestHarness } from '@iobroker/testing/build/tests/integration/lib/harness';
 import mqtt from 'mqtt';
@@ -10,7 +12,7 @@ import { makeCertificates } from '../../lib/certs';
 import type { Packet } from 'mqtt-packet';
 import { TestClient } from '../../lib/mqttClient';
 import { RawClient } from '../../lib/rawMqtt';
-import { hasCommand } from '../../lib/tools';
+import { hasCommand, skipWithReason } from '../../lib/tools';
 import { until, waitForEvent, waitForState } from '../../lib/wait';
 import { clearInstanceData, freePort } from '../realHost';
 
@@ -339,6 +341,115 @@ export function serverSuites({ suite }: TestContext): void {
             );
             assert.equal((await sub.waitForTopic('custom/send/me')).payload.toString(), '42');
             await sub.end();
+        });
+    });
+
+    suite('Server: wills, mosquitto clients and a flood of 10,000 QoS 1 messages', getHarness => {
+        let port = 0;
+        before(async function () {
+            this.timeout(60000);
+            port = await configure(getHarness(), {});
+            await getHarness().startAdapterAndWait(true);
+        });
+
+        it("writes a client's will to its state when the client dies", async () => {
+            const dying = await TestClient.connect(port, {
+                clientId: 'shelly',
+                will: { topic: 'shelly/online', payload: Buffer.from('false'), qos: 1, retain: true },
+            });
+            await dying.publish('shelly/online', 'true', { qos: 1, retain: true });
+            await waitForState(getHarness(), `${NS}.shelly.online`, s => s?.val === true);
+            (dying.client.stream as unknown as { destroy(): void }).destroy();
+            const state = await waitForState(getHarness(), `${NS}.shelly.online`, s => s?.val === false);
+            assert.equal(state?.ack, true);
+        });
+
+        it('serves mosquitto_sub and mosquitto_pub (retained message, -C 1)', async function () {
+            if (!hasCommand('mosquitto_sub') || !hasCommand('mosquitto_pub')) {
+                skipWithReason(this, 'mosquitto-clients is not installed (apt-get install mosquitto-clients)');
+            }
+            const pub = spawnSync('mosquitto_pub', [
+                '-h',
+                '127.0.0.1',
+                '-p',
+                String(port),
+                '-t',
+                'tasmota/POWER',
+                '-m',
+                'ON',
+                '-r',
+                '-q',
+                '1',
+            ]);
+            assert.equal(pub.status, 0, pub.stderr.toString());
+            await waitForState(getHarness(), `${NS}.tasmota.POWER`, s => s?.val === 'ON');
+            const sub = spawnSync('mosquitto_sub', [
+                '-h',
+                '127.0.0.1',
+                '-p',
+                String(port),
+                '-t',
+                'tasmota/#',
+                '-C',
+                '1',
+                '-v',
+                '-W',
+                '5',
+            ]);
+            assert.equal(sub.status, 0, sub.stderr.toString());
+            assert.equal(sub.stdout.toString().trim(), 'tasmota/POWER ON');
+        });
+
+        it('writes every one of 10,000 QoS 1 messages from 10 clients (and prints the rate and RSS)', async function () {
+            this.timeout(180000);
+            const harness = getHarness();
+            const CLIENTS = 10;
+            const PER_CLIENT = 1000;
+            const clients = await Promise.all(
+                Array.from({ length: CLIENTS }, (_, c) => TestClient.connect(port, { clientId: `flood-${c}` })),
+            );
+            // one state per client and message index keeps every single message checkable
+            const last = new Map<string, number>();
+            const onChange = (id: string, state: ioBroker.State | null | undefined): void => {
+                if (id.startsWith(`${NS}.flood.`) && typeof state?.val === 'number') {
+                    last.set(id, state.val);
+                }
+            };
+            harness.on('stateChange', onChange);
+            const started = Date.now();
+            try {
+                await Promise.all(
+                    clients.map(async (client, c) => {
+                        for (let i = 0; i < PER_CLIENT; i++) {
+                            await client.publish(`flood/c${c}/m${i % 100}`, String(i), { qos: 1 });
+                        }
+                    }),
+                );
+                const sentMs = Date.now() - started;
+                // each of the 1,000 topics ends with the last of its 10 values (900..999)
+                await until(
+                    () => last.size === CLIENTS * 100 && [...last.values()].every(v => v >= 900),
+                    120000,
+                    'all 10,000 messages in the states',
+                );
+                const doneMs = Date.now() - started;
+                for (let c = 0; c < CLIENTS; c++) {
+                    for (let m = 0; m < 100; m++) {
+                        const state = await harness.states.getStateAsync(`${NS}.flood.c${c}.m${m}`);
+                        assert.equal(state?.val, 900 + m, `flood/c${c}/m${m}`);
+                    }
+                }
+                const pid = harness.adapterProcess?.pid;
+                const rss = pid
+                    ? /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+                    : undefined;
+                console.log(
+                    `      flood: 10,000 QoS 1 messages from 10 clients published in ${sentMs} ms, all in the states after ${doneMs} ms (${Math.round(10000 / (doneMs / 1000))} msg/s into states); adapter RSS ${rss ? `${Math.round(Number(rss) / 1024)} MiB` : 'unknown'}`,
+                );
+            } finally {
+                harness.off('stateChange', onChange);
+                await Promise.all(clients.map(c => c.end()));
+            }
         });
     });
 
