@@ -100,6 +100,8 @@ class ServerMode {
             maxClients: settings.maxClients,
             maxPayloadSizeBytes: settings.maxPayloadSizeBytes,
             forceCleanSession: settings.forceCleanSession,
+            storeClientsTimeMin: settings.storeClientsTimeMin,
+            maxQueuedMessages: settings.maxQueuedMessages,
         }, {
             clientPublish: (topic, payload, clientId) => {
                 stats.messagesIn++;

@@ -68,6 +68,8 @@ export class ServerMode {
                 maxClients: settings.maxClients,
                 maxPayloadSizeBytes: settings.maxPayloadSizeBytes,
                 forceCleanSession: settings.forceCleanSession,
+                storeClientsTimeMin: settings.storeClientsTimeMin,
+                maxQueuedMessages: settings.maxQueuedMessages,
             },
             {
                 clientPublish: (topic, payload, clientId) => {

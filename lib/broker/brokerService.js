@@ -32,6 +32,9 @@ var __importStar = (this && this.__importStar) || (function () {
         return result;
     };
 })();
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.BrokerService = void 0;
 /**
@@ -39,9 +42,11 @@ exports.BrokerService = void 0;
  * adapter's policy in aedes' hooks. aedes owns the protocol; this module owns listeners, lifecycle and policy.
  */
 const node_fs_1 = require("node:fs");
+const node_path_1 = __importDefault(require("node:path"));
 const aedes_1 = require("aedes");
 const auth_1 = require("./auth");
 const overlap_1 = require("./overlap");
+const sessions_1 = require("./sessions");
 const listeners_1 = require("./listeners");
 function connectError(returnCode, message) {
     return Object.assign(new Error(message), { returnCode });
@@ -54,6 +59,12 @@ class BrokerService {
     broker;
     listeners;
     db;
+    sessions;
+    sweepTimer;
+    /** Per offline client: messages queued since its queue was last counted. */
+    queueEstimate = new Map();
+    /** Per client: trims run one after another, so concurrent enqueues never drop the same message twice. */
+    trimChains = new Map();
     /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
     emptyIdUnclean = new WeakSet();
     constructor(options, events, log) {
@@ -117,6 +128,7 @@ class BrokerService {
         });
         this.broker = broker;
         this.wrapPublish(broker);
+        this.limitQueues(broker);
         broker.on('publish', (packet, client) => {
             // client is null for messages the broker itself publishes ($SYS, the adapter's own)
             if (client && !packet[DROP]) {
@@ -124,11 +136,28 @@ class BrokerService {
                 this.events.clientPublish?.(packet.topic, payload, client.id);
             }
         });
+        const sessions = new sessions_1.SessionExpiry({
+            file: this.options.persistenceDir ? node_path_1.default.join(this.options.persistenceDir, 'sessions.json') : undefined,
+            keepMin: this.options.storeClientsTimeMin,
+            expire: clientId => this.expireSession(clientId),
+            isOnline: clientId => Boolean(broker.clients[clientId]),
+        });
+        this.sessions = sessions;
+        await sessions.sweep();
+        this.sweepTimer = setInterval(() => {
+            sessions.sweep().then(expired => expired.forEach(id => this.log.info(`Session of '${id}' expired (storeClientsTime)`)), (err) => this.log.warn(`Cannot expire sessions: ${err instanceof Error ? err.message : String(err)}`));
+        }, 60_000);
         broker.on('clientReady', client => {
+            sessions.connected(client.id, client.clean);
             const address = remoteAddress(client);
             this.events.clientConnected?.({ id: client.id, ip: address.ip, port: address.port, clean: client.clean }, client);
         });
-        broker.on('clientDisconnect', client => this.events.clientDisconnected?.(client.id));
+        broker.on('clientDisconnect', client => {
+            this.events.clientDisconnected?.(client.id);
+            sessions
+                .disconnected(client.id)
+                .catch((err) => this.log.warn(`Cannot drop the session of '${client.id}': ${err instanceof Error ? err.message : String(err)}`));
+        });
         broker.on('subscribe', (subscriptions, client) => this.events.subscribed?.(client, subscriptions));
         broker.on('clientError', (client, err) => this.log.debug(`Client '${client.id}' error: ${err.message}`));
         broker.on('connectionError', (client, err) => this.log.debug(`Connection of '${client.id ?? '?'}' refused: ${err.message}`));
@@ -141,6 +170,78 @@ class BrokerService {
             await this.stop();
             throw err;
         }
+    }
+    /**
+     * maxQueuedMessages: after messages are queued for offline persistent clients, a queue longer than the limit
+     * loses its oldest messages (queues left from earlier runs count as older than this run's), counted as dropped.
+     */
+    limitQueues(broker) {
+        const max = this.options.maxQueuedMessages;
+        const persistence = broker.persistence;
+        if (!persistence || !this.db || max <= 0) {
+            return;
+        }
+        const original = persistence.outgoingEnqueueCombi.bind(persistence);
+        persistence.outgoingEnqueueCombi = (subs, packet, cb) => {
+            if (cb) {
+                return original(subs, packet, cb);
+            }
+            const result = Promise.resolve(original(subs, packet));
+            return result.then(async (value) => {
+                for (const sub of subs ?? []) {
+                    const id = sub.clientId;
+                    const run = (this.trimChains.get(id) ?? Promise.resolve())
+                        .then(() => this.trimQueue(broker, id, max))
+                        .catch((err) => this.log.warn(`Cannot limit the queue of '${id}': ${err instanceof Error ? err.message : String(err)}`));
+                    this.trimChains.set(id, run);
+                    void run.then(() => this.trimChains.get(id) === run && this.trimChains.delete(id));
+                    await run;
+                }
+                return value;
+            });
+        };
+    }
+    async trimQueue(broker, clientId, max) {
+        const db = this.db;
+        if (!db || broker.clients[clientId]) {
+            return; // online clients drain their queue themselves
+        }
+        const estimate = (this.queueEstimate.get(clientId) ?? max) + 1;
+        this.queueEstimate.set(clientId, estimate);
+        if (estimate <= max) {
+            return;
+        }
+        const prefix = `outgoing:${encodeURIComponent(clientId)}:`;
+        const keys = [];
+        for await (const key of db.keys({ gte: prefix, lt: `${prefix.slice(0, -1)};` })) {
+            keys.push(key);
+        }
+        if (keys.length <= max) {
+            this.queueEstimate.set(clientId, keys.length);
+            return;
+        }
+        // key order is broker id, then counter: this run's broker id last, so earlier runs' messages go first
+        const current = `${prefix}${broker.id}:`;
+        const ordered = [...keys.filter(k => !k.startsWith(current)), ...keys.filter(k => k.startsWith(current))];
+        const excess = ordered.slice(0, keys.length - max);
+        await db.batch(excess.map(key => ({ type: 'del', key })));
+        this.queueEstimate.set(clientId, max);
+        for (let i = 0; i < excess.length; i++) {
+            this.events.dropped?.(`queue of offline client '${clientId}' is full (maxQueuedMessages ${max}): oldest message dropped`, clientId);
+        }
+    }
+    /** Removes a client's stored session: subscriptions and queued messages. */
+    async expireSession(clientId) {
+        const persistence = this.broker?.persistence;
+        await persistence?.cleanSubscriptions({ id: clientId });
+        if (this.db) {
+            // aedes-persistence-level keeps a client's queue under these two key ranges
+            const id = encodeURIComponent(clientId);
+            for (const prefix of [`outgoing:${id}:`, `outgoing-id:${id}:`]) {
+                await this.db.clear({ gte: prefix, lt: `${prefix.slice(0, -1)};` });
+            }
+        }
+        this.queueEstimate.delete(clientId);
     }
     /** Messages marked in authorizePublish are acknowledged but go nowhere. */
     wrapPublish(broker) {
@@ -223,6 +324,7 @@ class BrokerService {
         this.listeners = undefined;
         this.broker = undefined;
         this.db = undefined;
+        clearInterval(this.sweepTimer);
         await listeners?.stop();
         if (broker) {
             await new Promise(resolve => broker.close(() => resolve()));

@@ -3,9 +3,11 @@
  * adapter's policy in aedes' hooks. aedes owns the protocol; this module owns listeners, lifecycle and policy.
  */
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { checkCredentials } from './auth';
 import { deliverAtHighestQos } from './overlap';
+import { SessionExpiry } from './sessions';
 import { Listeners, type ListenerOptions } from './listeners';
 import type { ForceCleanSession, QoS } from '../settings';
 
@@ -18,6 +20,10 @@ export interface BrokerServiceOptions {
     maxClients: number;
     maxPayloadSizeBytes: number;
     forceCleanSession: ForceCleanSession;
+    /** Minutes an offline persistent session is kept; -1 forever, 0 never. */
+    storeClientsTimeMin: number;
+    /** QoS 1/2 messages kept per offline persistent session; the oldest are dropped first (0 = no limit). */
+    maxQueuedMessages: number;
 }
 
 /** A message the adapter publishes into the broker. */
@@ -67,12 +73,29 @@ type Droppable = PublishPacket & { [DROP]?: boolean };
 
 interface LevelDb {
     close(): Promise<void>;
+    clear(range: { gte: string; lt: string }): Promise<void>;
+    keys(range: { gte: string; lt: string }): AsyncIterable<string>;
+    batch(operations: { type: 'del'; key: string }[]): Promise<void>;
+}
+
+interface QueuePersistence {
+    outgoingEnqueueCombi(subs: { clientId: string }[], packet: unknown, cb?: unknown): Promise<unknown> | undefined;
+}
+
+interface SessionPersistence {
+    cleanSubscriptions(client: { id: string }): Promise<void>;
 }
 
 export class BrokerService {
     private broker: Aedes | undefined;
     private listeners: Listeners | undefined;
     private db: LevelDb | undefined;
+    private sessions: SessionExpiry | undefined;
+    private sweepTimer: NodeJS.Timeout | undefined;
+    /** Per offline client: messages queued since its queue was last counted. */
+    private readonly queueEstimate = new Map<string, number>();
+    /** Per client: trims run one after another, so concurrent enqueues never drop the same message twice. */
+    private readonly trimChains = new Map<string, Promise<void>>();
     /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
     private readonly emptyIdUnclean = new WeakSet<Client>();
 
@@ -143,6 +166,7 @@ export class BrokerService {
         });
         this.broker = broker;
         this.wrapPublish(broker);
+        this.limitQueues(broker);
 
         broker.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
             // client is null for messages the broker itself publishes ($SYS, the adapter's own)
@@ -151,14 +175,41 @@ export class BrokerService {
                 this.events.clientPublish?.(packet.topic, payload, client.id);
             }
         });
+        const sessions = new SessionExpiry({
+            file: this.options.persistenceDir ? path.join(this.options.persistenceDir, 'sessions.json') : undefined,
+            keepMin: this.options.storeClientsTimeMin,
+            expire: clientId => this.expireSession(clientId),
+            isOnline: clientId =>
+                Boolean((broker as unknown as { clients: Record<string, unknown> }).clients[clientId]),
+        });
+        this.sessions = sessions;
+        await sessions.sweep();
+        this.sweepTimer = setInterval(() => {
+            sessions.sweep().then(
+                expired => expired.forEach(id => this.log.info(`Session of '${id}' expired (storeClientsTime)`)),
+                (err: unknown) =>
+                    this.log.warn(`Cannot expire sessions: ${err instanceof Error ? err.message : String(err)}`),
+            );
+        }, 60_000);
+
         broker.on('clientReady', client => {
+            sessions.connected(client.id, client.clean);
             const address = remoteAddress(client);
             this.events.clientConnected?.(
                 { id: client.id, ip: address.ip, port: address.port, clean: client.clean },
                 client,
             );
         });
-        broker.on('clientDisconnect', client => this.events.clientDisconnected?.(client.id));
+        broker.on('clientDisconnect', client => {
+            this.events.clientDisconnected?.(client.id);
+            sessions
+                .disconnected(client.id)
+                .catch((err: unknown) =>
+                    this.log.warn(
+                        `Cannot drop the session of '${client.id}': ${err instanceof Error ? err.message : String(err)}`,
+                    ),
+                );
+        });
         broker.on('subscribe', (subscriptions, client) => this.events.subscribed?.(client, subscriptions));
         broker.on('clientError', (client, err) => this.log.debug(`Client '${client.id}' error: ${err.message}`));
         broker.on('connectionError', (client, err) =>
@@ -177,6 +228,88 @@ export class BrokerService {
             await this.stop();
             throw err;
         }
+    }
+
+    /**
+     * maxQueuedMessages: after messages are queued for offline persistent clients, a queue longer than the limit
+     * loses its oldest messages (queues left from earlier runs count as older than this run's), counted as dropped.
+     */
+    private limitQueues(broker: Aedes): void {
+        const max = this.options.maxQueuedMessages;
+        const persistence = (broker as unknown as { persistence?: QueuePersistence }).persistence;
+        if (!persistence || !this.db || max <= 0) {
+            return;
+        }
+        const original = persistence.outgoingEnqueueCombi.bind(persistence);
+        persistence.outgoingEnqueueCombi = (subs, packet, cb) => {
+            if (cb) {
+                return original(subs, packet, cb);
+            }
+            const result = Promise.resolve(original(subs, packet));
+            return result.then(async value => {
+                for (const sub of subs ?? []) {
+                    const id = sub.clientId;
+                    const run = (this.trimChains.get(id) ?? Promise.resolve())
+                        .then(() => this.trimQueue(broker, id, max))
+                        .catch((err: unknown) =>
+                            this.log.warn(
+                                `Cannot limit the queue of '${id}': ${err instanceof Error ? err.message : String(err)}`,
+                            ),
+                        );
+                    this.trimChains.set(id, run);
+                    void run.then(() => this.trimChains.get(id) === run && this.trimChains.delete(id));
+                    await run;
+                }
+                return value;
+            });
+        };
+    }
+
+    private async trimQueue(broker: Aedes, clientId: string, max: number): Promise<void> {
+        const db = this.db;
+        if (!db || (broker as unknown as { clients: Record<string, unknown> }).clients[clientId]) {
+            return; // online clients drain their queue themselves
+        }
+        const estimate = (this.queueEstimate.get(clientId) ?? max) + 1;
+        this.queueEstimate.set(clientId, estimate);
+        if (estimate <= max) {
+            return;
+        }
+        const prefix = `outgoing:${encodeURIComponent(clientId)}:`;
+        const keys: string[] = [];
+        for await (const key of db.keys({ gte: prefix, lt: `${prefix.slice(0, -1)};` })) {
+            keys.push(key);
+        }
+        if (keys.length <= max) {
+            this.queueEstimate.set(clientId, keys.length);
+            return;
+        }
+        // key order is broker id, then counter: this run's broker id last, so earlier runs' messages go first
+        const current = `${prefix}${broker.id}:`;
+        const ordered = [...keys.filter(k => !k.startsWith(current)), ...keys.filter(k => k.startsWith(current))];
+        const excess = ordered.slice(0, keys.length - max);
+        await db.batch(excess.map(key => ({ type: 'del' as const, key })));
+        this.queueEstimate.set(clientId, max);
+        for (let i = 0; i < excess.length; i++) {
+            this.events.dropped?.(
+                `queue of offline client '${clientId}' is full (maxQueuedMessages ${max}): oldest message dropped`,
+                clientId,
+            );
+        }
+    }
+
+    /** Removes a client's stored session: subscriptions and queued messages. */
+    private async expireSession(clientId: string): Promise<void> {
+        const persistence = (this.broker as unknown as { persistence?: SessionPersistence } | undefined)?.persistence;
+        await persistence?.cleanSubscriptions({ id: clientId });
+        if (this.db) {
+            // aedes-persistence-level keeps a client's queue under these two key ranges
+            const id = encodeURIComponent(clientId);
+            for (const prefix of [`outgoing:${id}:`, `outgoing-id:${id}:`]) {
+                await this.db.clear({ gte: prefix, lt: `${prefix.slice(0, -1)};` });
+            }
+        }
+        this.queueEstimate.delete(clientId);
     }
 
     /** Messages marked in authorizePublish are acknowledged but go nowhere. */
@@ -272,6 +405,7 @@ export class BrokerService {
         this.listeners = undefined;
         this.broker = undefined;
         this.db = undefined;
+        clearInterval(this.sweepTimer);
         await listeners?.stop();
         if (broker) {
             await new Promise<void>(resolve => broker.close(() => resolve()));

@@ -36,6 +36,8 @@ async function startBroker(options: Partial<BrokerServiceOptions> = {}, events: 
             maxClients: 1000,
             maxPayloadSizeBytes: 1048576,
             forceCleanSession: 'no',
+            storeClientsTimeMin: -1,
+            maxQueuedMessages: 1000,
             ...options,
         },
         {
@@ -395,6 +397,57 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
         );
         // the retained message published meanwhile was queued for the session too
         assert.ok(messages.includes('p/retained=r'));
+    });
+
+    it('maxQueuedMessages keeps the newest messages of an offline session and counts the dropped ones', async () => {
+        const dir = mkdtempSync(path.join(tmpdir(), 'mqtt-gateway-persist-'));
+        cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+        const { port, dropped } = await broker({ persistenceDir: dir, maxQueuedMessages: 5 });
+        const session = await TestClient.connect(port, { clientId: 'offline', clean: false });
+        await session.subscribe('mq/#', 1);
+        await session.end();
+        const pub = await client(port);
+        for (let i = 0; i < 12; i++) {
+            await pub.publish('mq/x', `m${i}`, { qos: 1 });
+        }
+        await until(() => dropped.length >= 7, 5000, 'seven dropped messages');
+        const back = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+            clientId: 'offline',
+            clean: false,
+            reconnectPeriod: 0,
+        });
+        cleanups.push(() => void back.end(true));
+        const received: string[] = [];
+        back.on('message', (_topic, payload) => received.push(payload.toString()));
+        await waitForEvent(back, 'connect');
+        await until(() => received.length >= 5, 5000, 'the five kept messages');
+        await back.subscribeAsync('marker');
+        await pub.publish('marker', 'end', { qos: 1 });
+        await until(() => received.includes('end'), 5000, 'the marker');
+        assert.deepEqual(received, ['m7', 'm8', 'm9', 'm10', 'm11', 'end']);
+        assert.equal(dropped.length, 7);
+        assert.match(dropped[0]!, /maxQueuedMessages 5/);
+    });
+
+    it('storeClientsTime 0 drops a persistent session and its queue at disconnect', async () => {
+        const dir = mkdtempSync(path.join(tmpdir(), 'mqtt-gateway-persist-'));
+        cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+        const { port } = await broker({ persistenceDir: dir, storeClientsTimeMin: 0 });
+        const session = await TestClient.connect(port, { clientId: 'short', clean: false });
+        await session.subscribe('s/#', 1);
+        await session.end();
+        const pub = await client(port);
+        await pub.publish('s/x', 'queued?', { qos: 1 });
+        const back = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: 'short', clean: false, reconnectPeriod: 0 });
+        cleanups.push(() => void back.end(true));
+        const received: string[] = [];
+        back.on('message', topic => received.push(topic));
+        const connack = await waitForEvent<{ sessionPresent: boolean }>(back, 'connect');
+        assert.equal(connack.sessionPresent, false);
+        await back.subscribeAsync('marker');
+        await pub.publish('marker', 'm', { qos: 1 });
+        await until(() => received.includes('marker'), 5000, 'the marker');
+        assert.deepEqual(received, ['marker']);
     });
 
     it("forceCleanSession 'clean' ignores a client's clean session off", async () => {

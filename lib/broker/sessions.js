@@ -1,0 +1,83 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.SessionExpiry = void 0;
+/**
+ * `storeClientsTime`: how long the session of an offline persistent client (its subscriptions and queued QoS 1/2
+ * messages) is kept. -1 forever, 0 dropped at disconnect, otherwise minutes. Last-seen times live in a small JSON
+ * file next to the broker's store, so the clock keeps running across adapter restarts.
+ */
+const node_fs_1 = require("node:fs");
+class SessionExpiry {
+    options;
+    /** client id → last seen (ms); 0 while connected. */
+    sessions = {};
+    now;
+    constructor(options) {
+        this.options = options;
+        this.now = options.now ?? Date.now;
+        if (options.file) {
+            try {
+                const parsed = JSON.parse((0, node_fs_1.readFileSync)(options.file, 'utf8'));
+                if (parsed && typeof parsed === 'object') {
+                    this.sessions = parsed;
+                }
+            }
+            catch {
+                // no file yet, or unreadable: start empty
+            }
+        }
+        // whoever was connected when the instance stopped is offline since then
+        const now = this.now();
+        for (const [id, lastSeen] of Object.entries(this.sessions)) {
+            if (lastSeen === 0) {
+                this.sessions[id] = now;
+            }
+        }
+    }
+    save() {
+        if (this.options.file) {
+            (0, node_fs_1.writeFileSync)(this.options.file, JSON.stringify(this.sessions));
+        }
+    }
+    connected(clientId, clean) {
+        if (clean) {
+            delete this.sessions[clientId];
+        }
+        else {
+            this.sessions[clientId] = 0;
+        }
+        this.save();
+    }
+    async disconnected(clientId) {
+        if (!(clientId in this.sessions) || this.options.isOnline(clientId)) {
+            return;
+        }
+        if (this.options.keepMin === 0) {
+            delete this.sessions[clientId];
+            this.save();
+            await this.options.expire(clientId);
+            return;
+        }
+        this.sessions[clientId] = this.now();
+        this.save();
+    }
+    /** Removes sessions offline for longer than keepMin; returns the client ids removed. */
+    async sweep() {
+        if (this.options.keepMin < 0) {
+            return [];
+        }
+        const limit = this.now() - this.options.keepMin * 60_000;
+        const expired = Object.entries(this.sessions)
+            .filter(([id, lastSeen]) => lastSeen > 0 && lastSeen <= limit && !this.options.isOnline(id))
+            .map(([id]) => id);
+        for (const id of expired) {
+            delete this.sessions[id];
+            await this.options.expire(id);
+        }
+        if (expired.length > 0) {
+            this.save();
+        }
+        return expired;
+    }
+}
+exports.SessionExpiry = SessionExpiry;

@@ -1,0 +1,92 @@
+/**
+ * `storeClientsTime`: how long the session of an offline persistent client (its subscriptions and queued QoS 1/2
+ * messages) is kept. -1 forever, 0 dropped at disconnect, otherwise minutes. Last-seen times live in a small JSON
+ * file next to the broker's store, so the clock keeps running across adapter restarts.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+
+export interface SessionExpiryOptions {
+    /** JSON file for last-seen times; undefined keeps them in memory. */
+    file: string | undefined;
+    keepMin: number;
+    /** Removes the stored session of a client. */
+    expire(clientId: string): Promise<void>;
+    /** Whether a client with this id is connected right now (a takeover must never lose the new session). */
+    isOnline(clientId: string): boolean;
+    now?: () => number;
+}
+
+export class SessionExpiry {
+    /** client id → last seen (ms); 0 while connected. */
+    private sessions: Record<string, number> = {};
+    private readonly now: () => number;
+
+    constructor(private readonly options: SessionExpiryOptions) {
+        this.now = options.now ?? Date.now;
+        if (options.file) {
+            try {
+                const parsed: unknown = JSON.parse(readFileSync(options.file, 'utf8'));
+                if (parsed && typeof parsed === 'object') {
+                    this.sessions = parsed as Record<string, number>;
+                }
+            } catch {
+                // no file yet, or unreadable: start empty
+            }
+        }
+        // whoever was connected when the instance stopped is offline since then
+        const now = this.now();
+        for (const [id, lastSeen] of Object.entries(this.sessions)) {
+            if (lastSeen === 0) {
+                this.sessions[id] = now;
+            }
+        }
+    }
+
+    private save(): void {
+        if (this.options.file) {
+            writeFileSync(this.options.file, JSON.stringify(this.sessions));
+        }
+    }
+
+    connected(clientId: string, clean: boolean): void {
+        if (clean) {
+            delete this.sessions[clientId];
+        } else {
+            this.sessions[clientId] = 0;
+        }
+        this.save();
+    }
+
+    async disconnected(clientId: string): Promise<void> {
+        if (!(clientId in this.sessions) || this.options.isOnline(clientId)) {
+            return;
+        }
+        if (this.options.keepMin === 0) {
+            delete this.sessions[clientId];
+            this.save();
+            await this.options.expire(clientId);
+            return;
+        }
+        this.sessions[clientId] = this.now();
+        this.save();
+    }
+
+    /** Removes sessions offline for longer than keepMin; returns the client ids removed. */
+    async sweep(): Promise<string[]> {
+        if (this.options.keepMin < 0) {
+            return [];
+        }
+        const limit = this.now() - this.options.keepMin * 60_000;
+        const expired = Object.entries(this.sessions)
+            .filter(([id, lastSeen]) => lastSeen > 0 && lastSeen <= limit && !this.options.isOnline(id))
+            .map(([id]) => id);
+        for (const id of expired) {
+            delete this.sessions[id];
+            await this.options.expire(id);
+        }
+        if (expired.length > 0) {
+            this.save();
+        }
+        return expired;
+    }
+}
