@@ -65,6 +65,7 @@ class BrokerService {
     queueEstimate = new Map();
     /** Per client: trims run one after another, so concurrent enqueues never drop the same message twice. */
     trimChains = new Map();
+    warned = new Map();
     /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
     emptyIdUnclean = new WeakSet();
     constructor(options, events, log) {
@@ -98,12 +99,12 @@ class BrokerService {
                     return;
                 }
                 if (!(0, auth_1.checkCredentials)(this.options, username, password)) {
-                    this.log.warn(`Client '${client.id}' was refused: wrong user name or password`);
+                    this.warnOnce(`auth:${client.id}`, `Client '${client.id}' was refused: wrong user name or password`);
                     done(connectError(4, 'bad user name or password'), false);
                     return;
                 }
                 if (this.broker && this.broker.connectedClients >= this.options.maxClients) {
-                    this.log.warn(`Client '${client.id}' was refused: maxClients (${this.options.maxClients}) reached`);
+                    this.warnOnce(`full:${client.id}`, `Client '${client.id}' was refused: maxClients (${this.options.maxClients}) reached`);
                     done(connectError(3, 'server unavailable'), false);
                     return;
                 }
@@ -228,6 +229,20 @@ class BrokerService {
         this.queueEstimate.set(clientId, max);
         for (let i = 0; i < excess.length; i++) {
             this.events.dropped?.(`queue of offline client '${clientId}' is full (maxQueuedMessages ${max}): oldest message dropped`, clientId);
+        }
+    }
+    /** Warnings about a client's bad input: the first per client and kind, then debug (no log floods). */
+    warnOnce(key, message) {
+        const count = (this.warned.get(key) ?? 0) + 1;
+        if (this.warned.size > 10_000) {
+            this.warned.clear();
+        }
+        this.warned.set(key, count);
+        if (count === 1) {
+            this.log.warn(message);
+        }
+        else {
+            this.log.debug(`${message} (${count} times)`);
         }
     }
     /** Removes a client's stored session: subscriptions and queued messages. */

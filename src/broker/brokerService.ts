@@ -96,6 +96,7 @@ export class BrokerService {
     private readonly queueEstimate = new Map<string, number>();
     /** Per client: trims run one after another, so concurrent enqueues never drop the same message twice. */
     private readonly trimChains = new Map<string, Promise<void>>();
+    private readonly warned = new Map<string, number>();
     /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
     private readonly emptyIdUnclean = new WeakSet<Client>();
 
@@ -130,12 +131,18 @@ export class BrokerService {
                     return;
                 }
                 if (!checkCredentials(this.options, username, password)) {
-                    this.log.warn(`Client '${client.id}' was refused: wrong user name or password`);
+                    this.warnOnce(
+                        `auth:${client.id}`,
+                        `Client '${client.id}' was refused: wrong user name or password`,
+                    );
                     done(connectError(4, 'bad user name or password'), false);
                     return;
                 }
                 if (this.broker && this.broker.connectedClients >= this.options.maxClients) {
-                    this.log.warn(`Client '${client.id}' was refused: maxClients (${this.options.maxClients}) reached`);
+                    this.warnOnce(
+                        `full:${client.id}`,
+                        `Client '${client.id}' was refused: maxClients (${this.options.maxClients}) reached`,
+                    );
                     done(connectError(3, 'server unavailable'), false);
                     return;
                 }
@@ -295,6 +302,20 @@ export class BrokerService {
                 `queue of offline client '${clientId}' is full (maxQueuedMessages ${max}): oldest message dropped`,
                 clientId,
             );
+        }
+    }
+
+    /** Warnings about a client's bad input: the first per client and kind, then debug (no log floods). */
+    private warnOnce(key: string, message: string): void {
+        const count = (this.warned.get(key) ?? 0) + 1;
+        if (this.warned.size > 10_000) {
+            this.warned.clear();
+        }
+        this.warned.set(key, count);
+        if (count === 1) {
+            this.log.warn(message);
+        } else {
+            this.log.debug(`${message} (${count} times)`);
         }
     }
 
