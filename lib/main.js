@@ -39,18 +39,20 @@ exports.MqttGateway = void 0;
  * them; on unload it stops them and always calls the callback. Owns `info.connection`.
  */
 const utils = __importStar(require("@iobroker/adapter-core"));
+const clientMode_1 = require("./clientMode");
+const testConnection_1 = require("./client/testConnection");
 const serverMode_1 = require("./serverMode");
 const settings_1 = require("./settings");
 class MqttGateway extends utils.Adapter {
-    server;
+    mode;
     started = false;
     constructor(options = {}) {
         super({ ...options, name: 'mqtt-gateway' });
         this.on('ready', () => void this.onReady());
         this.on('unload', callback => void this.onUnload(callback));
         this.on('message', obj => void this.onMessage(obj));
-        this.on('stateChange', (id, state) => this.server?.onStateChange(id, state));
-        this.on('objectChange', (id, obj) => this.server?.onObjectChange(id, obj));
+        this.on('stateChange', (id, state) => this.mode?.onStateChange(id, state));
+        this.on('objectChange', (id, obj) => this.mode?.onObjectChange(id, obj));
     }
     async onReady() {
         await this.setState('info.connection', false, true);
@@ -61,27 +63,29 @@ class MqttGateway extends utils.Adapter {
         }
         const settings = parsed.settings;
         this.started = true;
+        const mode = settings.type === 'server'
+            ? new serverMode_1.ServerMode(this, settings)
+            : new clientMode_1.ClientMode(this, settings, connected => this.setConnected(connected));
+        this.mode = mode;
+        try {
+            await mode.start();
+        }
+        catch (err) {
+            await mode.stop();
+            this.mode = undefined;
+            if (err instanceof serverMode_1.ConfigError) {
+                this.stopForConfig(err.message);
+                return;
+            }
+            throw err;
+        }
         if (settings.type === 'server') {
-            const server = new serverMode_1.ServerMode(this, settings);
-            this.server = server;
-            try {
-                await server.start();
-            }
-            catch (err) {
-                await server.stop();
-                this.server = undefined;
-                if (err instanceof serverMode_1.ConfigError) {
-                    this.stopForConfig(err.message);
-                    return;
-                }
-                throw err;
-            }
-            await this.setState('info.connection', true, true);
+            // server: listening; client mode reports its connection itself (true only after CONNACK)
+            await this.setConnected(true);
         }
-        else {
-            // Client mode is built in its own issue; until then say so instead of pretending to connect.
-            this.log.warn(`Client mode is not implemented yet: the instance stays idle`);
-        }
+    }
+    async setConnected(connected) {
+        await this.setStateChangedAsync('info.connection', connected, true);
     }
     /**
      * A configuration error: one clear message, then the instance stops and is not restarted
@@ -99,7 +103,10 @@ class MqttGateway extends utils.Adapter {
     async onMessage(obj) {
         let answer;
         try {
-            answer = await this.server?.handleMessage(obj.command, obj.message);
+            answer =
+                obj.command === 'test'
+                    ? await (0, testConnection_1.testConnection)((obj.message ?? {}))
+                    : await this.mode?.handleMessage(obj.command, obj.message);
         }
         catch (err) {
             answer = { error: err instanceof Error ? err.message : String(err) };
@@ -110,7 +117,7 @@ class MqttGateway extends utils.Adapter {
     }
     async onUnload(callback) {
         try {
-            await this.server?.stop();
+            await this.mode?.stop();
             if (this.started) {
                 await this.setState('info.connection', false, true);
             }

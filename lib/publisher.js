@@ -55,6 +55,10 @@ class Publisher {
     }
     stop() {
         this.stopped = true;
+        this.cancelPublishAll();
+    }
+    /** Stops a running publishAllOnStart (the connection dropped). */
+    cancelPublishAll() {
         this.pacing?.cancel();
         this.pacing = undefined;
     }

@@ -49,6 +49,7 @@ const adapterStore_1 = require("./iobroker/adapterStore");
 const clientObjects_1 = require("./iobroker/clientObjects");
 const store_1 = require("./iobroker/store");
 const filter_1 = require("./mapping/filter");
+const messages_1 = require("./messages");
 const topic_1 = require("./mapping/topic");
 const publisher_1 = require("./publisher");
 const stats_1 = require("./stats");
@@ -293,41 +294,22 @@ class ServerMode {
                 : undefined;
         }
         if (command === 'sendMessage2Client') {
-            const m = (message ?? {});
-            const topic = typeof m.topic === 'string' ? m.topic : '';
-            const topicError = (0, filter_1.topicNameError)(topic);
-            if (topicError) {
-                return { error: `topic ${topicError}` };
+            const parsed = (0, messages_1.parseSendMessage)(message, this.settings.defaultQoS);
+            if ('error' in parsed) {
+                return parsed;
             }
-            const qos = m.qos === undefined ? this.settings.defaultQoS : Number(m.qos);
-            if (qos !== 0 && qos !== 1 && qos !== 2) {
-                return { error: 'qos must be 0, 1 or 2' };
-            }
-            const payload = m.binary === true && typeof m.message === 'string'
-                ? Buffer.from(m.message, 'base64')
-                : Buffer.isBuffer(m.message)
-                    ? m.message
-                    : typeof m.message === 'string'
-                        ? m.message
-                        : m.message === undefined || m.message === null
-                            ? ''
-                            : JSON.stringify(m.message);
             this.stats && this.stats.messagesOut++;
-            broker.publish({ topic, payload, qos, retain: m.retain === true });
+            broker.publish(parsed);
             return { result: true };
         }
         if (command === 'sendState2Client') {
-            const m = (message ?? {});
-            if (typeof m.id !== 'string' || m.id === '') {
-                return { error: 'id is missing' };
+            const parsed = (0, messages_1.parseSendState)(message);
+            if ('error' in parsed) {
+                return parsed;
             }
-            const raw = m.state;
-            const state = raw !== null && typeof raw === 'object' && 'val' in raw
-                ? { ack: false, ts: Date.now(), lc: Date.now(), q: 0, from: '', ...raw }
-                : { val: raw, ack: false, ts: Date.now(), lc: Date.now(), q: 0, from: '' };
-            const built = await publisher.buildMessage(m.id, state);
+            const built = await publisher.buildMessage(parsed.id, parsed.state);
             if (!built) {
-                return { error: `cannot build a message for '${m.id}'` };
+                return { error: `cannot build a message for '${parsed.id}'` };
             }
             this.stats && this.stats.messagesOut++;
             broker.publish({ ...built, retain: !this.settings.noRetain });

@@ -3,11 +3,13 @@
  * them; on unload it stops them and always calls the callback. Owns `info.connection`.
  */
 import * as utils from '@iobroker/adapter-core';
+import { ClientMode } from './clientMode';
+import { testConnection } from './client/testConnection';
 import { ConfigError, ServerMode } from './serverMode';
 import { formatSettingsErrors, parseSettings } from './settings';
 
 export class MqttGateway extends utils.Adapter {
-    private server: ServerMode | undefined;
+    private mode: ServerMode | ClientMode | undefined;
     private started = false;
 
     public constructor(options: Partial<utils.AdapterOptions> = {}) {
@@ -15,8 +17,8 @@ export class MqttGateway extends utils.Adapter {
         this.on('ready', () => void this.onReady());
         this.on('unload', callback => void this.onUnload(callback));
         this.on('message', obj => void this.onMessage(obj));
-        this.on('stateChange', (id, state) => this.server?.onStateChange(id, state));
-        this.on('objectChange', (id, obj) => this.server?.onObjectChange(id, obj));
+        this.on('stateChange', (id, state) => this.mode?.onStateChange(id, state));
+        this.on('objectChange', (id, obj) => this.mode?.onObjectChange(id, obj));
     }
 
     private async onReady(): Promise<void> {
@@ -29,25 +31,30 @@ export class MqttGateway extends utils.Adapter {
         const settings = parsed.settings;
         this.started = true;
 
-        if (settings.type === 'server') {
-            const server = new ServerMode(this, settings);
-            this.server = server;
-            try {
-                await server.start();
-            } catch (err) {
-                await server.stop();
-                this.server = undefined;
-                if (err instanceof ConfigError) {
-                    this.stopForConfig(err.message);
-                    return;
-                }
-                throw err;
+        const mode =
+            settings.type === 'server'
+                ? new ServerMode(this, settings)
+                : new ClientMode(this, settings, connected => this.setConnected(connected));
+        this.mode = mode;
+        try {
+            await mode.start();
+        } catch (err) {
+            await mode.stop();
+            this.mode = undefined;
+            if (err instanceof ConfigError) {
+                this.stopForConfig(err.message);
+                return;
             }
-            await this.setState('info.connection', true, true);
-        } else {
-            // Client mode is built in its own issue; until then say so instead of pretending to connect.
-            this.log.warn(`Client mode is not implemented yet: the instance stays idle`);
+            throw err;
         }
+        if (settings.type === 'server') {
+            // server: listening; client mode reports its connection itself (true only after CONNACK)
+            await this.setConnected(true);
+        }
+    }
+
+    private async setConnected(connected: boolean): Promise<void> {
+        await this.setStateChangedAsync('info.connection', connected, true);
     }
 
     /**
@@ -66,7 +73,10 @@ export class MqttGateway extends utils.Adapter {
     private async onMessage(obj: ioBroker.Message): Promise<void> {
         let answer: Record<string, unknown> | undefined;
         try {
-            answer = await this.server?.handleMessage(obj.command, obj.message);
+            answer =
+                obj.command === 'test'
+                    ? await testConnection((obj.message ?? {}) as Record<string, unknown>)
+                    : await this.mode?.handleMessage(obj.command, obj.message);
         } catch (err) {
             answer = { error: err instanceof Error ? err.message : String(err) };
         }
@@ -77,7 +87,7 @@ export class MqttGateway extends utils.Adapter {
 
     private async onUnload(callback: () => void): Promise<void> {
         try {
-            await this.server?.stop();
+            await this.mode?.stop();
             if (this.started) {
                 await this.setState('info.connection', false, true);
             }

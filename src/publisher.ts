@@ -88,6 +88,11 @@ export class Publisher {
 
     stop(): void {
         this.stopped = true;
+        this.cancelPublishAll();
+    }
+
+    /** Stops a running publishAllOnStart (the connection dropped). */
+    cancelPublishAll(): void {
         this.pacing?.cancel();
         this.pacing = undefined;
     }

@@ -11,6 +11,7 @@ import { AdapterStore } from './iobroker/adapterStore';
 import { ClientObjects } from './iobroker/clientObjects';
 import { OnceLogger } from './iobroker/store';
 import { compileTopicFilter, matchesAnyFilter, topicFilterError, topicNameError } from './mapping/filter';
+import { parseSendMessage, parseSendState } from './messages';
 import { topicToId } from './mapping/topic';
 import { Publisher, type OutgoingMessage } from './publisher';
 import type { QoS, Settings } from './settings';
@@ -295,49 +296,22 @@ export class ServerMode {
                 : undefined;
         }
         if (command === 'sendMessage2Client') {
-            const m = (message ?? {}) as {
-                topic?: unknown;
-                message?: unknown;
-                retain?: unknown;
-                qos?: unknown;
-                binary?: unknown;
-            };
-            const topic = typeof m.topic === 'string' ? m.topic : '';
-            const topicError = topicNameError(topic);
-            if (topicError) {
-                return { error: `topic ${topicError}` };
+            const parsed = parseSendMessage(message, this.settings.defaultQoS);
+            if ('error' in parsed) {
+                return parsed;
             }
-            const qos = m.qos === undefined ? this.settings.defaultQoS : Number(m.qos);
-            if (qos !== 0 && qos !== 1 && qos !== 2) {
-                return { error: 'qos must be 0, 1 or 2' };
-            }
-            const payload =
-                m.binary === true && typeof m.message === 'string'
-                    ? Buffer.from(m.message, 'base64')
-                    : Buffer.isBuffer(m.message)
-                      ? m.message
-                      : typeof m.message === 'string'
-                        ? m.message
-                        : m.message === undefined || m.message === null
-                          ? ''
-                          : JSON.stringify(m.message);
             this.stats && this.stats.messagesOut++;
-            broker.publish({ topic, payload, qos, retain: m.retain === true });
+            broker.publish(parsed);
             return { result: true };
         }
         if (command === 'sendState2Client') {
-            const m = (message ?? {}) as { id?: unknown; state?: unknown };
-            if (typeof m.id !== 'string' || m.id === '') {
-                return { error: 'id is missing' };
+            const parsed = parseSendState(message);
+            if ('error' in parsed) {
+                return parsed;
             }
-            const raw = m.state;
-            const state: ioBroker.State =
-                raw !== null && typeof raw === 'object' && 'val' in raw
-                    ? ({ ack: false, ts: Date.now(), lc: Date.now(), q: 0, from: '', ...raw } as ioBroker.State)
-                    : { val: raw as ioBroker.StateValue, ack: false, ts: Date.now(), lc: Date.now(), q: 0, from: '' };
-            const built = await publisher.buildMessage(m.id, state);
+            const built = await publisher.buildMessage(parsed.id, parsed.state);
             if (!built) {
-                return { error: `cannot build a message for '${m.id}'` };
+                return { error: `cannot build a message for '${parsed.id}'` };
             }
             this.stats && this.stats.messagesOut++;
             broker.publish({ ...built, retain: !this.settings.noRetain });

@@ -7,6 +7,7 @@ import { waitForEvent, waitForState } from '../lib/wait';
 import { ADAPTER_DIR, CONTROLLER_VERSION, freePort, prepareRealHost } from './realHost';
 import { engineSuites } from './suites/engine';
 import { serverSuites } from './suites/server';
+import { clientSuites } from './suites/client';
 
 prepareRealHost();
 
@@ -18,6 +19,7 @@ tests.integration(ADAPTER_DIR, {
         const { suite } = context;
         engineSuites(context);
         serverSuites(context);
+        clientSuites(context);
 
         suite('Server mode on a real socket', getHarness => {
             let port = 0;

@@ -8,6 +8,9 @@ export interface TestCertificates {
     ca: string;
     key: string;
     cert: string;
+    /** A client certificate signed by the same CA (mutual TLS). */
+    clientKey: string;
+    clientCert: string;
 }
 
 let cached: TestCertificates | undefined;
@@ -66,10 +69,39 @@ export function makeCertificates(): TestCertificates {
             '-extfile',
             'san.ext',
         );
+        run(
+            'req',
+            '-newkey',
+            'rsa:2048',
+            '-nodes',
+            '-keyout',
+            'client.key',
+            '-out',
+            'client.csr',
+            '-subj',
+            '/CN=mqtt-gateway-client',
+        );
+        run(
+            'x509',
+            '-req',
+            '-in',
+            'client.csr',
+            '-CA',
+            'ca.pem',
+            '-CAkey',
+            'ca.key',
+            '-CAcreateserial',
+            '-out',
+            'client.pem',
+            '-days',
+            '2',
+        );
         cached = {
             ca: readFileSync(path.join(dir, 'ca.pem'), 'utf8'),
             key: readFileSync(path.join(dir, 'server.key'), 'utf8'),
             cert: readFileSync(path.join(dir, 'server.pem'), 'utf8'),
+            clientKey: readFileSync(path.join(dir, 'client.key'), 'utf8'),
+            clientCert: readFileSync(path.join(dir, 'client.pem'), 'utf8'),
         };
         return cached;
     } finally {

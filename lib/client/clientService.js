@@ -1,0 +1,205 @@
+"use strict";
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.ClientService = void 0;
+/**
+ * The mqtt.js connection of client mode: connect options, (re)subscribe, will and birth, a bounded offline queue,
+ * MQTT 5 with fallback to 3.1.1, and typed events. Reconnects forever with `reconnectPeriod`.
+ */
+const mqtt_1 = __importDefault(require("mqtt"));
+/** MQTT 5 CONNACK 'unsupported protocol version' (0x84) or MQTT 3 return code 1. */
+function isProtocolRefusal(err) {
+    const code = err?.code;
+    return code === 1 || code === 132;
+}
+class ClientService {
+    options;
+    events;
+    log;
+    client;
+    version;
+    queue = [];
+    connected = false;
+    outageLogged = false;
+    stopped = false;
+    constructor(options, events, log) {
+        this.options = options;
+        this.events = events;
+        this.log = log;
+        this.version = options.protocolVersion === 4 ? 4 : 5;
+    }
+    get isConnected() {
+        return this.connected;
+    }
+    get protocolVersion() {
+        return this.version;
+    }
+    start() {
+        this.connect();
+    }
+    connectOptions() {
+        const o = this.options;
+        const options = {
+            clientId: o.clientId,
+            protocolVersion: this.version,
+            keepalive: o.keepaliveSec,
+            reconnectPeriod: o.reconnectPeriodSec * 1000,
+            connectTimeout: o.connectTimeoutSec * 1000,
+            clean: !o.persistent,
+            rejectUnauthorized: o.rejectUnauthorized,
+            // our own bounded queue decides what waits for a reconnect
+            queueQoSZero: false,
+            resubscribe: false,
+        };
+        if (o.username) {
+            options.username = o.username;
+            options.password = o.password;
+        }
+        if (o.ca) {
+            options.ca = o.ca;
+        }
+        if (o.cert && o.key) {
+            options.cert = o.cert;
+            options.key = o.key;
+        }
+        if (o.lwtTopic) {
+            options.will = { topic: o.lwtTopic, payload: Buffer.from(o.lwtPayload), qos: 1, retain: true };
+        }
+        if (this.version === 5 && o.persistent) {
+            // MQTT 5 ends a session at disconnect unless told otherwise
+            options.properties = { sessionExpiryInterval: 0xffffffff };
+        }
+        return options;
+    }
+    connect() {
+        const client = mqtt_1.default.connect(this.options.href, this.connectOptions());
+        this.client = client;
+        client.on('connect', connack => void this.onConnect(client, Boolean(connack.sessionPresent)));
+        client.on('message', (topic, payload) => this.events.message(topic, payload));
+        client.on('close', () => this.onClose());
+        client.on('error', err => this.onError(client, err));
+        client.on('reconnect', () => this.log.debug(`Reconnecting to ${this.options.href}`));
+    }
+    onError(client, err) {
+        if (this.options.protocolVersion === 'auto' && this.version === 5 && isProtocolRefusal(err)) {
+            this.log.info(`The broker at ${this.options.href} does not speak MQTT 5: using MQTT 3.1.1`);
+            this.version = 4;
+            client.removeAllListeners();
+            client.on('error', () => undefined);
+            client.end(true);
+            this.connect();
+            return;
+        }
+        const message = `Connection to ${this.options.href}: ${err.message}`;
+        if (!this.outageLogged) {
+            this.outageLogged = true;
+            this.log.warn(message);
+        }
+        else {
+            this.log.debug(message);
+        }
+    }
+    async onConnect(client, sessionPresent) {
+        const o = this.options;
+        try {
+            const wanted = new Set(o.patterns);
+            if (o.persistent) {
+                const gone = o.lastPatterns.filter(p => !wanted.has(p));
+                if (gone.length > 0) {
+                    await client.unsubscribeAsync(gone);
+                    this.log.info(`Unsubscribed patterns no longer configured: ${gone.map(p => `'${p}'`).join(', ')}`);
+                }
+            }
+            if (o.patterns.length > 0) {
+                const granted = await client.subscribeAsync(Object.fromEntries(o.patterns.map(topic => [topic, { qos: o.defaultQoS }])));
+                const refused = granted.filter(g => g.qos === 128 || g.qos > 2);
+                if (refused.length > 0) {
+                    this.log.warn(`The broker refused the subscription to ${refused.map(g => `'${g.topic}'`).join(', ')}`);
+                }
+            }
+            this.events.subscribed(o.patterns);
+            if (o.lwtTopic && o.birthPayload !== '') {
+                await client.publishAsync(o.lwtTopic, o.birthPayload, { qos: 1, retain: true });
+            }
+        }
+        catch (err) {
+            this.log.warn(`After connecting: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        if (client !== this.client || this.stopped) {
+            return;
+        }
+        this.connected = true;
+        if (this.outageLogged) {
+            this.log.info(`Connected to ${o.href} again`);
+        }
+        else {
+            this.log.info(`Connected to ${o.href} (MQTT ${this.version === 5 ? '5' : '3.1.1'})`);
+        }
+        this.outageLogged = false;
+        this.events.connected({ sessionPresent, protocolVersion: this.version });
+        this.flushQueue();
+    }
+    onClose() {
+        if (!this.connected) {
+            return;
+        }
+        this.connected = false;
+        if (!this.stopped) {
+            if (!this.outageLogged) {
+                this.outageLogged = true;
+                this.log.warn(`Connection to ${this.options.href} lost: reconnecting every ${this.options.reconnectPeriodSec} s`);
+            }
+        }
+        this.events.disconnected();
+    }
+    /** Publishes now, or queues QoS > 0 messages while disconnected (bounded; the oldest goes first). */
+    publish(message) {
+        const client = this.client;
+        if (client && this.connected) {
+            client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, err => {
+                if (err) {
+                    this.log.debug(`Cannot publish '${message.topic}': ${err.message}`);
+                }
+            });
+            return;
+        }
+        if (message.qos === 0) {
+            this.events.dropped(`QoS 0 message on '${message.topic}' while disconnected`);
+            return;
+        }
+        this.queue.push(message);
+        if (this.queue.length > this.options.maxQueued) {
+            const oldest = this.queue.shift();
+            this.events.dropped(`offline queue full (${this.options.maxQueued}): dropped '${oldest?.topic ?? ''}'`);
+        }
+    }
+    flushQueue() {
+        const pending = this.queue.splice(0);
+        for (const message of pending) {
+            this.publish(message);
+        }
+    }
+    /** Publishes the will payload as a clean goodbye (a broker sends no will after DISCONNECT), then disconnects. */
+    async stop() {
+        this.stopped = true;
+        const client = this.client;
+        this.client = undefined;
+        if (!client) {
+            return;
+        }
+        if (this.connected && this.options.lwtTopic) {
+            await Promise.race([
+                client
+                    .publishAsync(this.options.lwtTopic, this.options.lwtPayload, { qos: 1, retain: true })
+                    .catch(() => undefined),
+                new Promise(resolve => setTimeout(resolve, 1000)),
+            ]);
+        }
+        const force = !this.connected;
+        this.connected = false;
+        await new Promise(resolve => client.end(force, {}, () => resolve()));
+    }
+}
+exports.ClientService = ClientService;

@@ -1,0 +1,183 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.ClientMode = void 0;
+/**
+ * Client mode: an mqtt.js connection to an external broker, mirrored into ioBroker through the engine.
+ * Messages from subscribed patterns go through the ingest pipeline; state changes go through the publisher.
+ */
+const node_os_1 = require("node:os");
+const brokerUrl_1 = require("./client/brokerUrl");
+const clientService_1 = require("./client/clientService");
+const ingest_1 = require("./ingest");
+const adapterStore_1 = require("./iobroker/adapterStore");
+const messages_1 = require("./messages");
+const publisher_1 = require("./publisher");
+const serverMode_1 = require("./serverMode");
+const stats_1 = require("./stats");
+class ClientMode {
+    adapter;
+    settings;
+    setConnected;
+    store;
+    service;
+    ingest;
+    publisher;
+    stats;
+    constructor(adapter, settings, setConnected) {
+        this.adapter = adapter;
+        this.settings = settings;
+        this.setConnected = setConnected;
+        this.store = new adapterStore_1.AdapterStore(adapter);
+    }
+    /** Certificates named by options, as PEM text (a missing name is a configuration error naming the option). */
+    async certificates() {
+        const { caCert, clientCert, clientKey } = this.settings;
+        const wanted = [
+            ['caCert', caCert],
+            ['clientCert', clientCert],
+            ['clientKey', clientKey],
+        ].filter(([, name]) => name !== '');
+        if (wanted.length === 0) {
+            return {};
+        }
+        const system = await this.adapter.getForeignObjectAsync('system.certificates');
+        const known = system?.native?.certificates ?? {};
+        const missing = wanted.filter(([, name]) => !known[name]);
+        if (missing.length > 0) {
+            throw new serverMode_1.ConfigError(`Invalid configuration: ${missing.map(([option, name]) => `option '${option}' names the certificate '${name}', which is not among the system certificates`).join('; ')}`);
+        }
+        if ((clientCert === '') !== (clientKey === '')) {
+            throw new serverMode_1.ConfigError(`Invalid configuration: options 'clientCert' and 'clientKey' go together: set both or neither`);
+        }
+        const read = (name) => (name ? known[name] : undefined);
+        return { ca: read(caCert), cert: read(clientCert), key: read(clientKey) };
+    }
+    async start() {
+        const settings = this.settings;
+        const adapter = this.adapter;
+        let href;
+        try {
+            href = (0, brokerUrl_1.resolveBrokerUrl)(settings).href;
+        }
+        catch (err) {
+            throw new serverMode_1.ConfigError(`Invalid configuration: option 'url' ${err instanceof Error ? err.message : String(err)}`);
+        }
+        const certs = await this.certificates();
+        const stats = new stats_1.Stats(adapter, () => this.ingest?.dropped ?? 0);
+        this.stats = stats;
+        const lastSession = await adapter.getStateAsync('info.lastSession');
+        let lastPatterns = [];
+        try {
+            const parsed = JSON.parse(String(lastSession?.val ?? '{}'));
+            const patterns = parsed.patterns;
+            lastPatterns = Array.isArray(patterns) ? patterns.filter((p) => typeof p === 'string') : [];
+        }
+        catch {
+            // nothing remembered
+        }
+        const service = new clientService_1.ClientService({
+            href,
+            clientId: settings.clientId || `${(0, node_os_1.hostname)()}.${settings.namespace}`,
+            username: settings.user,
+            password: settings.pass,
+            protocolVersion: settings.protocolVersion,
+            keepaliveSec: settings.keepaliveSec,
+            reconnectPeriodSec: settings.reconnectPeriodSec,
+            connectTimeoutSec: settings.connectTimeoutSec,
+            persistent: settings.persistent,
+            rejectUnauthorized: settings.rejectUnauthorized,
+            ...certs,
+            lwtTopic: settings.lwtTopic,
+            lwtPayload: settings.lwtPayload,
+            birthPayload: settings.birthPayload,
+            patterns: settings.patterns.map(p => p.filter),
+            lastPatterns,
+            defaultQoS: settings.defaultQoS,
+            maxQueued: settings.maxQueuedMessages,
+        }, {
+            connected: () => {
+                void this.setConnected(true);
+                if (settings.publishAllOnStart) {
+                    this.publisher?.publishAll();
+                }
+            },
+            disconnected: () => {
+                this.publisher?.cancelPublishAll();
+                void this.setConnected(false);
+            },
+            message: (topic, payload) => {
+                stats.messagesIn++;
+                if (settings.debug) {
+                    adapter.log.debug(`Received '${topic}' (${payload.length} bytes)`);
+                }
+                void this.ingest?.handle(topic, payload);
+            },
+            dropped: reason => {
+                stats.dropped++;
+                adapter.log.debug(`Not sent: ${reason}`);
+            },
+            subscribed: patterns => {
+                void adapter.setStateAsync('info.lastSession', JSON.stringify({ patterns }), true);
+            },
+        }, adapter.log);
+        this.service = service;
+        const publisher = new publisher_1.Publisher({ ...settings, includeOwnStates: !settings.doNotSubscribeOwnStates, retain: settings.retain }, this.store, message => {
+            stats.messagesOut++;
+            service.publish(message);
+        }, adapter.log);
+        const ingest = new ingest_1.Ingest(settings, this.store, adapter.log, {
+            beforeWrite: (id, val) => publisher.noteFromMqtt(id, val),
+        });
+        this.publisher = publisher;
+        this.ingest = ingest;
+        await adapter.subscribeObjectsAsync('*');
+        await publisher.start();
+        stats.start();
+        service.start();
+    }
+    onStateChange(id, state) {
+        this.publisher?.onStateChange(id, state);
+    }
+    onObjectChange(id, obj) {
+        this.ingest?.onObjectChange(id, obj);
+        this.publisher?.onObjectChange(id, obj);
+    }
+    /** sendTo commands of client mode; undefined when the command is not one of them. */
+    async handleMessage(command, message) {
+        const service = this.service;
+        const publisher = this.publisher;
+        if (command !== 'sendMessage2Client' && command !== 'sendState2Client') {
+            return undefined;
+        }
+        if (!service || !publisher) {
+            return { error: 'not started' };
+        }
+        if (command === 'sendMessage2Client') {
+            const parsed = (0, messages_1.parseSendMessage)(message, this.settings.defaultQoS);
+            if ('error' in parsed) {
+                return parsed;
+            }
+            if (!service.isConnected && parsed.qos === 0) {
+                return { error: 'not connected to the broker' };
+            }
+            service.publish(parsed);
+            return { result: true };
+        }
+        const parsed = (0, messages_1.parseSendState)(message);
+        if ('error' in parsed) {
+            return parsed;
+        }
+        const built = await publisher.buildMessage(parsed.id, parsed.state);
+        if (!built) {
+            return { error: `cannot build a message for '${parsed.id}'` };
+        }
+        service.publish({ ...built, retain: this.settings.retain });
+        return { result: true };
+    }
+    async stop() {
+        this.publisher?.stop();
+        await this.service?.stop();
+        await this.stats?.stop();
+    }
+}
+exports.ClientMode = ClientMode;

@@ -1,0 +1,205 @@
+/**
+ * Client mode: an mqtt.js connection to an external broker, mirrored into ioBroker through the engine.
+ * Messages from subscribed patterns go through the ingest pipeline; state changes go through the publisher.
+ */
+import { hostname } from 'node:os';
+import { resolveBrokerUrl } from './client/brokerUrl';
+import { ClientService } from './client/clientService';
+import { Ingest } from './ingest';
+import { AdapterStore } from './iobroker/adapterStore';
+import { parseSendMessage, parseSendState } from './messages';
+import { Publisher } from './publisher';
+import { ConfigError } from './serverMode';
+import type { Settings } from './settings';
+import { Stats } from './stats';
+
+export class ClientMode {
+    private readonly store: AdapterStore;
+    private service: ClientService | undefined;
+    private ingest: Ingest | undefined;
+    private publisher: Publisher | undefined;
+    private stats: Stats | undefined;
+
+    constructor(
+        private readonly adapter: ioBroker.Adapter,
+        private readonly settings: Settings,
+        private readonly setConnected: (connected: boolean) => Promise<void>,
+    ) {
+        this.store = new AdapterStore(adapter);
+    }
+
+    /** Certificates named by options, as PEM text (a missing name is a configuration error naming the option). */
+    private async certificates(): Promise<{ ca?: string; cert?: string; key?: string }> {
+        const { caCert, clientCert, clientKey } = this.settings;
+        const wanted = (
+            [
+                ['caCert', caCert],
+                ['clientCert', clientCert],
+                ['clientKey', clientKey],
+            ] as const
+        ).filter(([, name]) => name !== '');
+        if (wanted.length === 0) {
+            return {};
+        }
+        const system = await this.adapter.getForeignObjectAsync('system.certificates');
+        const known = (system?.native as { certificates?: Record<string, string> } | undefined)?.certificates ?? {};
+        const missing = wanted.filter(([, name]) => !known[name]);
+        if (missing.length > 0) {
+            throw new ConfigError(
+                `Invalid configuration: ${missing.map(([option, name]) => `option '${option}' names the certificate '${name}', which is not among the system certificates`).join('; ')}`,
+            );
+        }
+        if ((clientCert === '') !== (clientKey === '')) {
+            throw new ConfigError(
+                `Invalid configuration: options 'clientCert' and 'clientKey' go together: set both or neither`,
+            );
+        }
+        const read = (name: string): string | undefined => (name ? known[name] : undefined);
+        return { ca: read(caCert), cert: read(clientCert), key: read(clientKey) };
+    }
+
+    async start(): Promise<void> {
+        const settings = this.settings;
+        const adapter = this.adapter;
+        let href: string;
+        try {
+            href = resolveBrokerUrl(settings).href;
+        } catch (err) {
+            throw new ConfigError(
+                `Invalid configuration: option 'url' ${err instanceof Error ? err.message : String(err)}`,
+            );
+        }
+        const certs = await this.certificates();
+        const stats = new Stats(adapter, () => this.ingest?.dropped ?? 0);
+        this.stats = stats;
+
+        const lastSession = await adapter.getStateAsync('info.lastSession');
+        let lastPatterns: string[] = [];
+        try {
+            const parsed: unknown = JSON.parse(String(lastSession?.val ?? '{}'));
+            const patterns = (parsed as { patterns?: unknown }).patterns;
+            lastPatterns = Array.isArray(patterns) ? patterns.filter((p): p is string => typeof p === 'string') : [];
+        } catch {
+            // nothing remembered
+        }
+
+        const service = new ClientService(
+            {
+                href,
+                clientId: settings.clientId || `${hostname()}.${settings.namespace}`,
+                username: settings.user,
+                password: settings.pass,
+                protocolVersion: settings.protocolVersion,
+                keepaliveSec: settings.keepaliveSec,
+                reconnectPeriodSec: settings.reconnectPeriodSec,
+                connectTimeoutSec: settings.connectTimeoutSec,
+                persistent: settings.persistent,
+                rejectUnauthorized: settings.rejectUnauthorized,
+                ...certs,
+                lwtTopic: settings.lwtTopic,
+                lwtPayload: settings.lwtPayload,
+                birthPayload: settings.birthPayload,
+                patterns: settings.patterns.map(p => p.filter),
+                lastPatterns,
+                defaultQoS: settings.defaultQoS,
+                maxQueued: settings.maxQueuedMessages,
+            },
+            {
+                connected: () => {
+                    void this.setConnected(true);
+                    if (settings.publishAllOnStart) {
+                        this.publisher?.publishAll();
+                    }
+                },
+                disconnected: () => {
+                    this.publisher?.cancelPublishAll();
+                    void this.setConnected(false);
+                },
+                message: (topic, payload) => {
+                    stats.messagesIn++;
+                    if (settings.debug) {
+                        adapter.log.debug(`Received '${topic}' (${payload.length} bytes)`);
+                    }
+                    void this.ingest?.handle(topic, payload);
+                },
+                dropped: reason => {
+                    stats.dropped++;
+                    adapter.log.debug(`Not sent: ${reason}`);
+                },
+                subscribed: patterns => {
+                    void adapter.setStateAsync('info.lastSession', JSON.stringify({ patterns }), true);
+                },
+            },
+            adapter.log,
+        );
+        this.service = service;
+
+        const publisher = new Publisher(
+            { ...settings, includeOwnStates: !settings.doNotSubscribeOwnStates, retain: settings.retain },
+            this.store,
+            message => {
+                stats.messagesOut++;
+                service.publish(message);
+            },
+            adapter.log,
+        );
+        const ingest = new Ingest(settings, this.store, adapter.log, {
+            beforeWrite: (id, val) => publisher.noteFromMqtt(id, val),
+        });
+        this.publisher = publisher;
+        this.ingest = ingest;
+
+        await adapter.subscribeObjectsAsync('*');
+        await publisher.start();
+        stats.start();
+        service.start();
+    }
+
+    onStateChange(id: string, state: ioBroker.State | null | undefined): void {
+        this.publisher?.onStateChange(id, state);
+    }
+
+    onObjectChange(id: string, obj: ioBroker.Object | null | undefined): void {
+        this.ingest?.onObjectChange(id, obj);
+        this.publisher?.onObjectChange(id, obj);
+    }
+
+    /** sendTo commands of client mode; undefined when the command is not one of them. */
+    async handleMessage(command: string, message: unknown): Promise<Record<string, unknown> | undefined> {
+        const service = this.service;
+        const publisher = this.publisher;
+        if (command !== 'sendMessage2Client' && command !== 'sendState2Client') {
+            return undefined;
+        }
+        if (!service || !publisher) {
+            return { error: 'not started' };
+        }
+        if (command === 'sendMessage2Client') {
+            const parsed = parseSendMessage(message, this.settings.defaultQoS);
+            if ('error' in parsed) {
+                return parsed;
+            }
+            if (!service.isConnected && parsed.qos === 0) {
+                return { error: 'not connected to the broker' };
+            }
+            service.publish(parsed);
+            return { result: true };
+        }
+        const parsed = parseSendState(message);
+        if ('error' in parsed) {
+            return parsed;
+        }
+        const built = await publisher.buildMessage(parsed.id, parsed.state);
+        if (!built) {
+            return { error: `cannot build a message for '${parsed.id}'` };
+        }
+        service.publish({ ...built, retain: this.settings.retain });
+        return { result: true };
+    }
+
+    async stop(): Promise<void> {
+        this.publisher?.stop();
+        await this.service?.stop();
+        await this.stats?.stop();
+    }
+}

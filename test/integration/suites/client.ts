@@ -1,0 +1,370 @@
+/**
+ * Client mode on a real js-controller against a real mosquitto (and against our own broker for 3.1.1-only and
+ * ws/wss): connection state, subscriptions, will and birth, TLS, reconnects, offline queue, persistent sessions.
+ */
+import assert from 'node:assert/strict';
+import type { TestContext } from '@iobroker/testing/build/tests/integration';
+import type { TestHarness } from '@iobroker/testing/build/tests/integration/lib/harness';
+import { BrokerService } from '../../../src/broker/brokerService';
+import { makeCertificates } from '../../lib/certs';
+import { Mosquitto, type MosquittoOptions } from '../../lib/mosquitto';
+import { TestClient } from '../../lib/mqttClient';
+import { hasCommand } from '../../lib/tools';
+import { until, waitForState } from '../../lib/wait';
+import { clearInstanceData, freePort } from '../realHost';
+
+const NS = 'mqtt-gateway.0';
+
+async function configureClient(harness: TestHarness, native: Record<string, unknown>): Promise<void> {
+    clearInstanceData();
+    await harness.changeAdapterConfig('mqtt-gateway', {
+        native: {
+            type: 'client',
+            url: '127.0.0.1',
+            reconnectPeriod: 1,
+            connectTimeout: 5,
+            sendOnStartInterval: 100,
+            ...native,
+        },
+    });
+}
+
+function requireMosquitto(ctx: Mocha.Context): void {
+    if (!hasCommand('mosquitto')) {
+        console.log('      SKIPPED: mosquitto is not installed (apt-get install mosquitto mosquitto-clients)');
+        ctx.skip();
+    }
+}
+
+async function startMosquitto(options: Omit<MosquittoOptions, 'port'>): Promise<Mosquitto> {
+    const broker = new Mosquitto({ port: await freePort(), ...options });
+    await broker.start();
+    return broker;
+}
+
+function sendTo(harness: TestHarness, command: string, message: unknown): Promise<Record<string, unknown>> {
+    return new Promise(resolve =>
+        harness.sendTo(NS, command, message, result => resolve(result as unknown as Record<string, unknown>)),
+    );
+}
+
+async function stateObject(harness: TestHarness, id: string, type: string): Promise<void> {
+    await harness.objects.setObjectAsync(id, {
+        type: 'state',
+        common: { name: id, type, role: 'state', read: true, write: true },
+        native: {},
+    });
+}
+
+export function clientSuites({ suite }: TestContext): void {
+    suite('Client: mosquitto, plain MQTT 5 — states both ways, will and birth', getHarness => {
+        let mosquitto: Mosquitto;
+        let watcher: TestClient;
+        before(async function () {
+            this.timeout(60000);
+            requireMosquitto(this);
+            mosquitto = await startMosquitto({});
+            watcher = await TestClient.connect(mosquitto.options.port, { clientId: 'watcher' });
+            await watcher.subscribe('#', 1);
+            const harness = getHarness();
+            await stateObject(harness, `${NS}.cmd.light`, 'boolean');
+            await stateObject(harness, 'javascript.0.status', 'number');
+            await harness.states.setStateAsync(`${NS}.cmd.light`, { val: true, ack: false });
+            await harness.states.setStateAsync('javascript.0.status', { val: 7, ack: true });
+            await configureClient(harness, {
+                port: mosquitto.options.port,
+                protocolVersion: '5',
+                patterns: 'dev/#,zigbee2mqtt/#',
+                publish: 'javascript.0.*',
+                lwtTopic: 'iob/status',
+                lwtPayload: 'offline',
+                birthPayload: 'online',
+                defaultQoS: 1,
+            });
+            await harness.startAdapterAndWait(true);
+        });
+        after(async () => {
+            await watcher?.end();
+            await mosquitto?.dispose();
+        });
+
+        it('sets info.connection after CONNACK and publishes the birth message (retained)', async () => {
+            const birth = await watcher.waitFor(m => m.topic === 'iob/status' && m.payload.toString() === 'online');
+            assert.ok(birth);
+            assert.ok(getHarness().hasLog(/Connected to mqtt:\/\/127\.0\.0\.1:\d+ \(MQTT 5\)/, 'info'));
+        });
+
+        it('writes messages of the subscribed patterns into states', async () => {
+            await watcher.publish('dev/temp', '21.5', { qos: 1 });
+            await watcher.publish('other/x', '1', { qos: 1 });
+            await watcher.publish('zigbee2mqtt/lamp', '{"state":"ON"}', { qos: 1 });
+            await waitForState(getHarness(), `${NS}.zigbee2mqtt.lamp`, s => s?.val === '{"state":"ON"}');
+            assert.equal((await getHarness().states.getStateAsync(`${NS}.dev.temp`))?.val, 21.5);
+            assert.equal(await getHarness().objects.getObjectAsync(`${NS}.other.x`), null, 'not subscribed');
+        });
+
+        it('publishAllOnStart sent own commands but no statuses and no info.* states', async () => {
+            await watcher.waitFor(m => m.topic === 'cmd/light' && m.payload.toString() === 'true');
+            assert.equal(
+                watcher.received('javascript/0/status').length,
+                0,
+                'ack=true is not published without sendAckToo',
+            );
+            assert.ok(!watcher.messages.some(m => m.topic.startsWith('info/')));
+        });
+
+        it('publishes commands of the publish mask and of own states, and does not echo broker values', async () => {
+            const harness = getHarness();
+            await harness.states.setStateAsync('javascript.0.status', { val: 8, ack: false });
+            await watcher.waitFor(m => m.topic === 'javascript/0/status' && m.payload.toString() === '8');
+            // a value from the broker lands in the state and is not published back
+            await watcher.publish('dev/echo', 'from-broker', { qos: 1 });
+            await waitForState(harness, `${NS}.dev.echo`, s => s?.val === 'from-broker');
+            await harness.states.setStateAsync(`${NS}.cmd.light`, { val: false, ack: false });
+            await watcher.waitFor(m => m.topic === 'cmd/light' && m.payload.toString() === 'false');
+            assert.equal(watcher.received('dev/echo').length, 1, 'only the original message');
+        });
+
+        it('sendMessage2Client publishes to the broker', async () => {
+            const answer = await sendTo(getHarness(), 'sendMessage2Client', { topic: 'z/x', message: 'hi', qos: 1 });
+            assert.deepEqual(answer, { result: true });
+            assert.equal((await watcher.waitForTopic('z/x')).payload.toString(), 'hi');
+        });
+
+        it('publishes the will payload as a clean goodbye when the instance stops, and info.connection goes false', async () => {
+            const harness = getHarness();
+            await harness.stopAdapter();
+            await watcher.waitFor(m => m.topic === 'iob/status' && m.payload.toString() === 'offline');
+            assert.equal((await harness.states.getStateAsync(`${NS}.info.connection`))?.val, false);
+        });
+    });
+
+    suite('Client: user/password and TLS with a private CA and client certificates', getHarness => {
+        let mosquitto: Mosquitto;
+        before(async function () {
+            this.timeout(60000);
+            requireMosquitto(this);
+            if (!hasCommand('openssl')) {
+                console.log('      SKIPPED: openssl is not installed');
+                this.skip();
+            }
+            const certs = makeCertificates();
+            mosquitto = await startMosquitto({ users: { iob: 'pw-1' }, tls: certs, requireClientCertificate: true });
+            const harness = getHarness();
+            const system = (await harness.objects.getObjectAsync('system.certificates')) as ioBroker.Object;
+            system.native.certificates = {
+                ...system.native.certificates,
+                testCa: certs.ca,
+                testClientCert: certs.clientCert,
+                testClientKey: certs.clientKey,
+            };
+            await harness.objects.setObjectAsync('system.certificates', system);
+            await configureClient(harness, {
+                url: `mqtts://127.0.0.1:${mosquitto.options.port}`,
+                user: 'iob',
+                pass: 'pw-1',
+                caCert: 'testCa',
+                clientCert: 'testClientCert',
+                clientKey: 'testClientKey',
+                protocolVersion: '4',
+                patterns: 'secure/#',
+            });
+            await harness.startAdapterAndWait(true);
+        });
+        after(async () => mosquitto?.dispose());
+
+        it('connects with mutual TLS and credentials and receives messages', async () => {
+            const certs = makeCertificates();
+            const { default: mqtt } = await import('mqtt');
+            const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${mosquitto.options.port}`, {
+                ca: certs.ca,
+                cert: certs.clientCert,
+                key: certs.clientKey,
+                username: 'iob',
+                password: 'pw-1',
+                reconnectPeriod: 0,
+            });
+            await client.publishAsync('secure/x', '1', { qos: 1 });
+            await waitForState(getHarness(), `${NS}.secure.x`, s => s?.val === 1);
+            await client.endAsync();
+        });
+
+        it('the test message reports success, bad credentials and a refused connection', async () => {
+            const harness = getHarness();
+            const refusedPort = await freePort();
+            assert.deepEqual(await sendTo(harness, 'test', { url: '127.0.0.1', port: refusedPort }), {
+                error: `mqtt://127.0.0.1:${refusedPort}: connect ECONNREFUSED 127.0.0.1:${refusedPort}`,
+            });
+            const plain = await startMosquitto({ users: { u: 'right' } });
+            try {
+                assert.deepEqual(
+                    await sendTo(harness, 'test', {
+                        url: '127.0.0.1',
+                        port: plain.options.port,
+                        user: 'u',
+                        pass: 'right',
+                    }),
+                    {
+                        result: 'connected',
+                    },
+                );
+                const bad = await sendTo(harness, 'test', {
+                    url: '127.0.0.1',
+                    port: plain.options.port,
+                    user: 'u',
+                    pass: 'wrong',
+                });
+                assert.match(String(bad.error), /bad user name or password|not authorized/);
+            } finally {
+                await plain.dispose();
+            }
+        });
+    });
+
+    suite('Client: broker restart — connection state, offline queue, exactly once', getHarness => {
+        let mosquitto: Mosquitto;
+        let subscriber: TestClient;
+        before(async function () {
+            this.timeout(60000);
+            requireMosquitto(this);
+            mosquitto = await startMosquitto({ persistence: true });
+            // a persistent subscriber whose session survives the broker restart
+            subscriber = await TestClient.connect(mosquitto.options.port, {
+                clientId: 'sub-persist',
+                clean: false,
+                reconnectPeriod: 500,
+            });
+            await subscriber.subscribe('q/#', 1);
+            const harness = getHarness();
+            for (let i = 0; i < 3; i++) {
+                await stateObject(harness, `${NS}.q.s${i}`, 'number');
+            }
+            await configureClient(harness, {
+                port: mosquitto.options.port,
+                patterns: 'in/#',
+                defaultQoS: 1,
+                publishAllOnStart: false,
+            });
+            await harness.startAdapterAndWait(true);
+        });
+        after(async () => {
+            await subscriber?.end();
+            await mosquitto?.dispose();
+        });
+
+        it('info.connection false while the broker is down, true again after; QoS 1 changes made meanwhile arrive once', async function () {
+            this.timeout(60000);
+            const harness = getHarness();
+            await mosquitto.stop();
+            await waitForState(harness, `${NS}.info.connection`, s => s?.val === false);
+            for (let i = 0; i < 3; i++) {
+                await harness.states.setStateAsync(`${NS}.q.s${i}`, { val: 100 + i, ack: false });
+            }
+            await mosquitto.start();
+            await waitForState(harness, `${NS}.info.connection`, s => s?.val === true, 20000);
+            await until(
+                () => ['q/s0', 'q/s1', 'q/s2'].every(t => subscriber.received(t).length > 0),
+                20000,
+                'the queued messages',
+            );
+            // a marker after the queue
+            await harness.states.setStateAsync(`${NS}.q.s0`, { val: 999, ack: false });
+            await subscriber.waitFor(m => m.topic === 'q/s0' && m.payload.toString() === '999', 10000);
+            assert.deepEqual(
+                subscriber.received('q/s1').map(m => m.payload.toString()),
+                ['101'],
+            );
+            assert.deepEqual(
+                subscriber.received('q/s2').map(m => m.payload.toString()),
+                ['102'],
+            );
+            const warnings = harness.getLogs('warn').filter(l => l.message.includes('lost'));
+            assert.equal(warnings.length, 1, 'one warning per outage');
+        });
+    });
+
+    suite('Client: persistent session keeps QoS 1 subscriptions across an adapter restart', getHarness => {
+        let mosquitto: Mosquitto;
+        before(async function () {
+            this.timeout(60000);
+            requireMosquitto(this);
+            mosquitto = await startMosquitto({});
+            await configureClient(getHarness(), {
+                port: mosquitto.options.port,
+                patterns: 'p/#',
+                defaultQoS: 1,
+                persistent: true,
+                clientId: 'iob-persistent',
+            });
+            await getHarness().startAdapterAndWait(true);
+        });
+        after(async () => mosquitto?.dispose());
+
+        it('receives messages published while the adapter was stopped', async function () {
+            this.timeout(60000);
+            const harness = getHarness();
+            await harness.stopAdapter();
+            const pub = await TestClient.connect(mosquitto.options.port);
+            for (let i = 0; i < 5; i++) {
+                await pub.publish(`p/m${i}`, String(i), { qos: 1 });
+            }
+            await pub.end();
+            const internals = harness as unknown as { _adapterExit: unknown; _adapterProcess: unknown };
+            internals._adapterExit = undefined;
+            internals._adapterProcess = undefined;
+            await harness.states.setStateAsync('system.adapter.mqtt-gateway.0.alive', { val: false, ack: true });
+            await harness.startAdapterAndWait(true);
+            for (let i = 0; i < 5; i++) {
+                await waitForState(harness, `${NS}.p.m${i}`, s => s?.val === i);
+            }
+            const session = await harness.states.getStateAsync(`${NS}.info.lastSession`);
+            assert.deepEqual(JSON.parse(String(session?.val)), { patterns: ['p/#'] });
+        });
+    });
+
+    suite('Client: MQTT auto falls back to 3.1.1; ws and wss', getHarness => {
+        let broker: BrokerService;
+        let port = 0;
+        let wsPort = 0;
+        before(async function () {
+            this.timeout(60000);
+            // our own broker speaks 3.1.1 only (aedes), and serves WebSocket too
+            broker = new BrokerService(
+                {
+                    listeners: { bind: '127.0.0.1', port: 0, tls: undefined, webSocket: true, wsPort: 0 },
+                    persistenceDir: undefined,
+                    user: '',
+                    pass: '',
+                    maxClients: 100,
+                    maxPayloadSizeBytes: 1 << 20,
+                    forceCleanSession: 'no',
+                    storeClientsTimeMin: -1,
+                    maxQueuedMessages: 100,
+                },
+                {},
+                { info: () => undefined, warn: () => undefined, debug: () => undefined },
+            );
+            await broker.start();
+            port = broker.boundPort!;
+            wsPort = (
+                broker as unknown as { listeners: { servers: { address(): { port: number } }[] } }
+            ).listeners.servers[1]!.address().port;
+            await configureClient(getHarness(), {
+                url: `ws://127.0.0.1:${wsPort}/mqtt`,
+                protocolVersion: 'auto',
+                patterns: 'w/#',
+            });
+            await getHarness().startAdapterAndWait(true);
+        });
+        after(async () => broker?.stop());
+
+        it('connects over ws with MQTT 3.1.1 after one info line and receives messages', async () => {
+            const harness = getHarness();
+            assert.ok(harness.hasLog(/does not speak MQTT 5: using MQTT 3\.1\.1/, 'info'));
+            const pub = await TestClient.connect(port);
+            await pub.publish('w/x', '3', { qos: 1 });
+            await waitForState(harness, `${NS}.w.x`, s => s?.val === 3);
+            await pub.end();
+        });
+    });
+}
