@@ -23,6 +23,8 @@ class ClientMode {
     ingest;
     publisher;
     stats;
+    /** What this instance published last per topic: a copy coming back from the broker is not written. */
+    ownMessages = new Map();
     constructor(adapter, settings, setConnected) {
         this.adapter = adapter;
         this.settings = settings;
@@ -107,6 +109,9 @@ class ClientMode {
             },
             message: (topic, payload) => {
                 stats.messagesIn++;
+                if (this.isOwnEcho(topic, payload)) {
+                    return;
+                }
                 if (settings.debug) {
                     adapter.log.debug(`Received '${topic}' (${payload.length} bytes)`);
                 }
@@ -123,6 +128,7 @@ class ClientMode {
         this.service = service;
         const publisher = new publisher_1.Publisher({ ...settings, includeOwnStates: !settings.doNotSubscribeOwnStates, retain: settings.retain }, this.store, message => {
             stats.messagesOut++;
+            this.rememberOwn(message.topic, message.payload);
             service.publish(message);
         }, adapter.log);
         const ingest = new ingest_1.Ingest(settings, this.store, adapter.log, {
@@ -134,6 +140,28 @@ class ClientMode {
         await publisher.start();
         stats.start();
         service.start();
+    }
+    /**
+     * MQTT 3.1.1 has no 'no local': a broker sends a client's own messages back when its patterns match them.
+     * Such a copy (same topic and payload within noEchoInterval) is not written, so two instances sharing a broker
+     * cannot ping-pong a value (or its ack flag) between them.
+     */
+    rememberOwn(topic, payload) {
+        if (this.ownMessages.size > 10_000) {
+            this.ownMessages.clear();
+        }
+        this.ownMessages.set(topic, {
+            payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload),
+            at: Date.now(),
+        });
+    }
+    isOwnEcho(topic, payload) {
+        const own = this.ownMessages.get(topic);
+        if (!own) {
+            return false;
+        }
+        this.ownMessages.delete(topic);
+        return own.payload.equals(payload) && Date.now() - own.at <= this.settings.noEchoIntervalMs;
     }
     onStateChange(id, state) {
         this.publisher?.onStateChange(id, state);
@@ -160,6 +188,7 @@ class ClientMode {
             if (!service.isConnected && parsed.qos === 0) {
                 return { error: 'not connected to the broker' };
             }
+            this.rememberOwn(parsed.topic, parsed.payload);
             service.publish(parsed);
             return { result: true };
         }
@@ -171,6 +200,7 @@ class ClientMode {
         if (!built) {
             return { error: `cannot build a message for '${parsed.id}'` };
         }
+        this.rememberOwn(built.topic, built.payload);
         service.publish({ ...built, retain: this.settings.retain });
         return { result: true };
     }

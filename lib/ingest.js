@@ -140,6 +140,13 @@ class Ingest {
         }
         const own = await this.store.getObject(target.ownId);
         const binary = (0, filter_1.matchesAnyFilter)(this.options.binaryTopics, topic);
+        if (own && own.type === 'state' && own.common.write === false) {
+            // read-only states (the adapter's own info.*, for one) are never written from MQTT
+            return {
+                ok: false,
+                result: this.drop(`readonly:${topic}`, 'read-only', `Topic '${topic}' maps to the read-only state '${target.ownId}': not written`),
+            };
+        }
         if (own && own.type === 'state') {
             const resolved = {
                 id: target.ownId,
@@ -157,6 +164,12 @@ class Ingest {
                 result: this.drop(`kind:${topic}`, 'not a state', `Topic '${topic}' maps to '${target.ownId}', which is a ${own.type}, not a state: not written`),
             };
         }
+        if (!own && target.ownId.startsWith(`${this.options.namespace}.info.`)) {
+            return {
+                ok: false,
+                result: this.drop(`readonly:${topic}`, 'read-only', `Topic '${topic}' maps into the adapter's own info channel: not written`),
+            };
+        }
         if (!own && this.options.ignoreNewObjects) {
             return { ok: false, result: { status: 'ignored', reason: 'ignoreNewObjects' } };
         }
@@ -172,6 +185,12 @@ class Ingest {
             return {
                 ok: false,
                 result: this.drop(`refused:${topic}`, 'not a state', `Topic '${topic}' names '${id}', which is not a state: not written`),
+            };
+        }
+        if (obj.common.write === false) {
+            return {
+                ok: false,
+                result: this.drop(`refused:${topic}`, 'read-only', `Topic '${topic}' names the read-only state '${id}': not written`),
             };
         }
         if (id.startsWith('system.') || !(0, filter_1.matchesAnyMask)(this.options.writableMask, id)) {

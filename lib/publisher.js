@@ -158,9 +158,13 @@ class Publisher {
             },
         };
     }
+    /**
+     * Only the change our own write caused is an echo: same value, written by this instance (`from`), within
+     * noEchoInterval. A user's or script's change with the same value is a new command and is published.
+     */
     isEcho(id, state) {
         const echo = this.echoes.get(id);
-        if (!echo) {
+        if (!echo || state.from !== `system.adapter.${this.options.namespace}`) {
             return false;
         }
         this.echoes.delete(id);

@@ -19,6 +19,8 @@ export class ClientMode {
     private ingest: Ingest | undefined;
     private publisher: Publisher | undefined;
     private stats: Stats | undefined;
+    /** What this instance published last per topic: a copy coming back from the broker is not written. */
+    private readonly ownMessages = new Map<string, { payload: Buffer; at: number }>();
 
     constructor(
         private readonly adapter: ioBroker.Adapter,
@@ -117,6 +119,9 @@ export class ClientMode {
                 },
                 message: (topic, payload) => {
                     stats.messagesIn++;
+                    if (this.isOwnEcho(topic, payload)) {
+                        return;
+                    }
                     if (settings.debug) {
                         adapter.log.debug(`Received '${topic}' (${payload.length} bytes)`);
                     }
@@ -139,6 +144,7 @@ export class ClientMode {
             this.store,
             message => {
                 stats.messagesOut++;
+                this.rememberOwn(message.topic, message.payload);
                 service.publish(message);
             },
             adapter.log,
@@ -153,6 +159,30 @@ export class ClientMode {
         await publisher.start();
         stats.start();
         service.start();
+    }
+
+    /**
+     * MQTT 3.1.1 has no 'no local': a broker sends a client's own messages back when its patterns match them.
+     * Such a copy (same topic and payload within noEchoInterval) is not written, so two instances sharing a broker
+     * cannot ping-pong a value (or its ack flag) between them.
+     */
+    private rememberOwn(topic: string, payload: string | Buffer): void {
+        if (this.ownMessages.size > 10_000) {
+            this.ownMessages.clear();
+        }
+        this.ownMessages.set(topic, {
+            payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload),
+            at: Date.now(),
+        });
+    }
+
+    private isOwnEcho(topic: string, payload: Buffer): boolean {
+        const own = this.ownMessages.get(topic);
+        if (!own) {
+            return false;
+        }
+        this.ownMessages.delete(topic);
+        return own.payload.equals(payload) && Date.now() - own.at <= this.settings.noEchoIntervalMs;
     }
 
     onStateChange(id: string, state: ioBroker.State | null | undefined): void {
@@ -182,6 +212,7 @@ export class ClientMode {
             if (!service.isConnected && parsed.qos === 0) {
                 return { error: 'not connected to the broker' };
             }
+            this.rememberOwn(parsed.topic, parsed.payload);
             service.publish(parsed);
             return { result: true };
         }
@@ -193,6 +224,7 @@ export class ClientMode {
         if (!built) {
             return { error: `cannot build a message for '${parsed.id}'` };
         }
+        this.rememberOwn(built.topic, built.payload);
         service.publish({ ...built, retain: this.settings.retain });
         return { result: true };
     }

@@ -182,6 +182,17 @@ export class Ingest {
 
         const own = await this.store.getObject(target.ownId);
         const binary = matchesAnyFilter(this.options.binaryTopics, topic);
+        if (own && own.type === 'state' && own.common.write === false) {
+            // read-only states (the adapter's own info.*, for one) are never written from MQTT
+            return {
+                ok: false,
+                result: this.drop(
+                    `readonly:${topic}`,
+                    'read-only',
+                    `Topic '${topic}' maps to the read-only state '${target.ownId}': not written`,
+                ),
+            };
+        }
         if (own && own.type === 'state') {
             const resolved: Resolved = {
                 id: target.ownId,
@@ -200,6 +211,16 @@ export class Ingest {
                     `kind:${topic}`,
                     'not a state',
                     `Topic '${topic}' maps to '${target.ownId}', which is a ${own.type}, not a state: not written`,
+                ),
+            };
+        }
+        if (!own && target.ownId.startsWith(`${this.options.namespace}.info.`)) {
+            return {
+                ok: false,
+                result: this.drop(
+                    `readonly:${topic}`,
+                    'read-only',
+                    `Topic '${topic}' maps into the adapter's own info channel: not written`,
                 ),
             };
         }
@@ -227,6 +248,16 @@ export class Ingest {
                     `refused:${topic}`,
                     'not a state',
                     `Topic '${topic}' names '${id}', which is not a state: not written`,
+                ),
+            };
+        }
+        if (obj.common.write === false) {
+            return {
+                ok: false,
+                result: this.drop(
+                    `refused:${topic}`,
+                    'read-only',
+                    `Topic '${topic}' names the read-only state '${id}': not written`,
                 ),
             };
         }

@@ -308,11 +308,7 @@ class BrokerService {
         if (client.closed) {
             return;
         }
-        client.publish(toPacket(message), err => {
-            if (err) {
-                this.log.debug(`Cannot send '${message.topic}' to '${client.id}': ${err.message}`);
-            }
-        });
+        (0, overlap_1.deliverDirect)(client, toPacket(message), () => undefined);
     }
     /** Topics with a retained message that `filter` matches. */
     async retainedTopics(filter) {

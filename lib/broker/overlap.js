@@ -1,6 +1,7 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.highestGrantedQos = highestGrantedQos;
+exports.deliverDirect = deliverDirect;
 exports.deliverAtHighestQos = deliverAtHighestQos;
 const filter_1 = require("../mapping/filter");
 const compiled = new Map();
@@ -25,19 +26,47 @@ function highestGrantedQos(subscriptions, topic) {
     }
     return best;
 }
+const ORIGINAL = Symbol('mqtt-gateway.originalDeliver');
+/**
+ * Sends a packet to this one client only (current values for a new subscription). It carries no broker id or
+ * counter, so it cannot make the one-copy rule (which relies on counters rising) skip a broker message that was
+ * created earlier but is delivered later — `client.publish()` of aedes stamps a fresh counter and would.
+ */
+function deliverDirect(client, packet, callback) {
+    const target = client;
+    const original = target[ORIGINAL] ?? { deliver0: target.deliver0, deliverQoS: target.deliverQoS };
+    if (packet.qos === 0) {
+        original.deliver0(packet, callback);
+    }
+    else {
+        original.deliverQoS(packet, callback);
+    }
+}
 function deliverAtHighestQos(client) {
     const target = client;
     const deliver0 = target.deliver0;
     const deliverQoS = target.deliverQoS;
-    const lastCounter = new Map();
+    target[ORIGINAL] = { deliver0, deliverQoS };
+    // packets this client got recently, by broker id and counter: the same packet through a second matching
+    // subscription is skipped. An older packet that arrives late (aedes stores a retained message before it
+    // delivers it, so a later message can overtake it) is NOT a duplicate — aedes' own check, 'counter must
+    // rise', would drop it, so that check is fed the value that lets this packet through.
+    const recent = new Set();
     const deliver = (packet, callback) => {
-        // one copy per message: later matching subscriptions see the same broker counter
         if (packet.brokerId !== undefined && packet.brokerCounter !== undefined) {
-            if ((lastCounter.get(packet.brokerId) ?? 0) >= packet.brokerCounter) {
+            const key = `${packet.brokerId}:${packet.brokerCounter}`;
+            if (recent.has(key)) {
                 setImmediate(callback);
                 return;
             }
-            lastCounter.set(packet.brokerId, packet.brokerCounter);
+            recent.add(key);
+            if (recent.size > 1000) {
+                recent.delete(recent.values().next().value);
+            }
+            const duplicates = client.duplicates;
+            if (duplicates) {
+                duplicates[packet.brokerId] = packet.brokerCounter - 1;
+            }
         }
         const granted = highestGrantedQos(target.subscriptions, packet.topic);
         const qos = Math.min(packet.qos, Math.max(granted, 0));

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { checkCredentials } from './auth';
-import { deliverAtHighestQos } from './overlap';
+import { deliverAtHighestQos, deliverDirect } from './overlap';
 import { SessionExpiry } from './sessions';
 import { Listeners, type ListenerOptions } from './listeners';
 import type { ForceCleanSession, QoS } from '../settings';
@@ -388,11 +388,7 @@ export class BrokerService {
         if (client.closed) {
             return;
         }
-        client.publish(toPacket(message), err => {
-            if (err) {
-                this.log.debug(`Cannot send '${message.topic}' to '${client.id}': ${err.message}`);
-            }
-        });
+        deliverDirect(client, toPacket(message) as Parameters<typeof deliverDirect>[1], () => undefined);
     }
 
     /** Topics with a retained message that `filter` matches. */

@@ -1,8 +1,9 @@
 /**
  * [MQTT-3.3.5-1]: when several subscriptions of one client match a message, the client gets ONE copy, at the
  * highest QoS those subscriptions granted (capped by the message's QoS). aedes delivers one copy but at the QoS of
- * whichever matching subscription it happens to see first. This wraps a client's delivery functions, before any of
- * its subscriptions is made or restored, to pick the copy and its QoS itself.
+ * whichever matching subscription it happens to see first, and its duplicate check drops messages that arrive out
+ * of counter order (a retained message overtaken by a later plain one). This wraps a client's delivery functions,
+ * before any of its subscriptions is made or restored, to pick the copy and its QoS itself.
  */
 import type { Client } from 'aedes';
 import { compileTopicFilter, topicFilterError, type TopicFilter } from '../mapping/filter';
@@ -47,20 +48,56 @@ export function highestGrantedQos(subscriptions: DeliveringClient['subscriptions
     return best;
 }
 
+const ORIGINAL = Symbol('mqtt-gateway.originalDeliver');
+
+interface PatchedClient extends DeliveringClient {
+    [ORIGINAL]?: { deliver0: Deliver; deliverQoS: Deliver };
+}
+
+/**
+ * Sends a packet to this one client only (current values for a new subscription). It carries no broker id or
+ * counter, so it cannot make the one-copy rule (which relies on counters rising) skip a broker message that was
+ * created earlier but is delivered later — `client.publish()` of aedes stamps a fresh counter and would.
+ */
+export function deliverDirect(
+    client: Client,
+    packet: { cmd: 'publish'; topic: string; payload: Buffer; qos: 0 | 1 | 2; retain: boolean; dup: boolean },
+    callback: () => void,
+): void {
+    const target = client as unknown as PatchedClient;
+    const original = target[ORIGINAL] ?? { deliver0: target.deliver0, deliverQoS: target.deliverQoS };
+    if (packet.qos === 0) {
+        original.deliver0(packet, callback);
+    } else {
+        original.deliverQoS(packet, callback);
+    }
+}
+
 export function deliverAtHighestQos(client: Client): void {
-    const target = client as unknown as DeliveringClient;
+    const target = client as unknown as PatchedClient;
     const deliver0 = target.deliver0;
     const deliverQoS = target.deliverQoS;
-    const lastCounter = new Map<string, number>();
-
+    target[ORIGINAL] = { deliver0, deliverQoS };
+    // packets this client got recently, by broker id and counter: the same packet through a second matching
+    // subscription is skipped. An older packet that arrives late (aedes stores a retained message before it
+    // delivers it, so a later message can overtake it) is NOT a duplicate — aedes' own check, 'counter must
+    // rise', would drop it, so that check is fed the value that lets this packet through.
+    const recent = new Set<string>();
     const deliver: Deliver = (packet, callback) => {
-        // one copy per message: later matching subscriptions see the same broker counter
         if (packet.brokerId !== undefined && packet.brokerCounter !== undefined) {
-            if ((lastCounter.get(packet.brokerId) ?? 0) >= packet.brokerCounter) {
+            const key = `${packet.brokerId}:${packet.brokerCounter}`;
+            if (recent.has(key)) {
                 setImmediate(callback);
                 return;
             }
-            lastCounter.set(packet.brokerId, packet.brokerCounter);
+            recent.add(key);
+            if (recent.size > 1000) {
+                recent.delete(recent.values().next().value as string);
+            }
+            const duplicates = (client as unknown as { duplicates?: Record<string, number> }).duplicates;
+            if (duplicates) {
+                duplicates[packet.brokerId] = packet.brokerCounter - 1;
+            }
         }
         const granted = highestGrantedQos(target.subscriptions, packet.topic);
         const qos = Math.min(packet.qos, Math.max(granted, 0)) as 0 | 1 | 2;

@@ -165,8 +165,14 @@ export class ClientService {
                 }
             }
             if (o.patterns.length > 0) {
+                // MQTT 5: no local — the broker does not send our own messages back to us
                 const granted = await client.subscribeAsync(
-                    Object.fromEntries(o.patterns.map(topic => [topic, { qos: o.defaultQoS }])),
+                    Object.fromEntries(
+                        o.patterns.map(topic => [
+                            topic,
+                            this.version === 5 ? { qos: o.defaultQoS, nl: true } : { qos: o.defaultQoS },
+                        ]),
+                    ),
                 );
                 const refused = granted.filter(g => g.qos === 128 || g.qos > 2);
                 if (refused.length > 0) {

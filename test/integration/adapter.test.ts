@@ -8,6 +8,7 @@ import { ADAPTER_DIR, CONTROLLER_VERSION, freePort, prepareRealHost } from './re
 import { engineSuites } from './suites/engine';
 import { serverSuites } from './suites/server';
 import { clientSuites } from './suites/client';
+import { loopSuites } from './suites/loop';
 
 prepareRealHost();
 
@@ -20,6 +21,7 @@ tests.integration(ADAPTER_DIR, {
         engineSuites(context);
         serverSuites(context);
         clientSuites(context);
+        loopSuites(context);
 
         suite('Server mode on a real socket', getHarness => {
             let port = 0;

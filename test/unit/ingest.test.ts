@@ -114,6 +114,24 @@ describe('Ingest', () => {
         assert.equal(store.writes.length, 0);
     });
 
+    it('never writes read-only states (write: false), own or foreign, nor into the own info channel', async () => {
+        const { ingest, store } = setup({ writableMask: [compileIdMask('*')] });
+        store.addObject(`${NS}.info.connection`, {
+            type: 'state',
+            common: { type: 'boolean', write: false } as ioBroker.StateCommon,
+        });
+        store.addObject('other.0.info.connection', {
+            type: 'state',
+            common: { type: 'boolean', write: false } as ioBroker.StateCommon,
+        });
+        assert.equal((await ingest.handle('info/connection', buf('false'))).status, 'dropped');
+        assert.equal((await ingest.handle('mqtt-gateway/0/info/connection', buf('false'))).status, 'dropped');
+        assert.equal((await ingest.handle('other/0/info/connection', buf('false'))).status, 'dropped');
+        assert.equal((await ingest.handle('info/newThing', buf('1'))).status, 'dropped');
+        assert.equal(store.writes.length, 0);
+        assert.equal(store.objects.has(`${NS}.info.newThing`), false);
+    });
+
     it('treats a foreign-looking topic without an object as an own state', async () => {
         const { ingest } = setup();
         const result = await ingest.handle('shelly/0/relay', buf('on'));

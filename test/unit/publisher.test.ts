@@ -124,19 +124,25 @@ describe('Publisher', () => {
         const { publisher, sent } = setup({}, () => now);
         await publisher.start();
         const id = `${NS}.cmd`;
+        const ours = (val: string): ioBroker.State => ({ ...state(val), from: `system.adapter.${NS}` });
         publisher.noteFromMqtt(id, 'on');
-        publisher.onStateChange(id, state('on'));
+        publisher.onStateChange(id, ours('on'));
         await settle();
         assert.equal(sent.length, 0, 'echo suppressed');
         publisher.noteFromMqtt(id, 'off');
         now += 2001;
-        publisher.onStateChange(id, state('off'));
+        publisher.onStateChange(id, ours('off'));
         await settle();
         assert.equal(sent.length, 1, 'outside noEchoInterval it is a new change');
         publisher.noteFromMqtt(id, 'a');
-        publisher.onStateChange(id, state('b'));
+        publisher.onStateChange(id, ours('b'));
         await settle();
         assert.equal(sent.length, 2, 'a different value is not an echo');
+        // regression: a script's change with the same value, arriving while our write is pending, is a command
+        publisher.noteFromMqtt(id, 'x');
+        publisher.onStateChange(id, state('x'));
+        await settle();
+        assert.equal(sent.length, 3, "someone else's change is never an echo");
     });
 
     it('extraSet: commands go to <topic>/set, statuses to <topic>', async () => {
