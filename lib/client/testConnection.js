@@ -38,7 +38,8 @@ async function testConnection(request, extra = {}, timeoutMs = 5000) {
             protocolVersion: version,
             rejectUnauthorized: request.rejectUnauthorized !== false,
             reconnectPeriod: 0,
-            connectTimeout: timeoutMs,
+            // our own timer answers first, with a clearer message
+            connectTimeout: timeoutMs + 1000,
             clean: true,
             ...extra,
         });

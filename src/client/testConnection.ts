@@ -48,7 +48,8 @@ export async function testConnection(
             protocolVersion: version,
             rejectUnauthorized: request.rejectUnauthorized !== false,
             reconnectPeriod: 0,
-            connectTimeout: timeoutMs,
+            // our own timer answers first, with a clearer message
+            connectTimeout: timeoutMs + 1000,
             clean: true,
             ...extra,
         });

@@ -10,7 +10,7 @@ import { makeCertificates } from '../../lib/certs';
 import { Mosquitto, type MosquittoOptions } from '../../lib/mosquitto';
 import { TestClient } from '../../lib/mqttClient';
 import { hasCommand } from '../../lib/tools';
-import { until, waitForState } from '../../lib/wait';
+import { until, waitForEvent, waitForState } from '../../lib/wait';
 import { clearInstanceData, freePort } from '../realHost';
 
 const NS = 'mqtt-gateway.0';
@@ -131,6 +131,33 @@ export function clientSuites({ suite }: TestContext): void {
             assert.equal((await watcher.waitForTopic('z/x')).payload.toString(), 'hi');
         });
 
+        it('the broker publishes the will when the adapter process dies', async function () {
+            this.timeout(30000);
+            const harness = getHarness();
+            const child = harness.adapterProcess;
+            assert.ok(child);
+            const willSeen = watcher.waitFor(
+                m => m.topic === 'iob/status' && m.payload.toString() === 'offline',
+                20000,
+                'the will',
+            );
+            // SIGKILL: no goodbye from the adapter; the broker notices the dead socket (keepalive/close) and sends the will
+            const exited = waitForEvent(harness, 'failed', 10000);
+            child.kill('SIGKILL');
+            await willSeen;
+            await exited;
+            // start it again for the next test
+            const internals = harness as unknown as { _adapterExit: unknown; _adapterProcess: unknown };
+            internals._adapterExit = undefined;
+            internals._adapterProcess = undefined;
+            await harness.states.setStateAsync('system.adapter.mqtt-gateway.0.alive', { val: false, ack: true });
+            await harness.states.setStateAsync(`${NS}.info.connection`, { val: false, ack: true });
+            await harness.startAdapterAndWait(true);
+            await watcher.waitFor(
+                m => m.topic === 'iob/status' && m.payload.toString() === 'online' && watcher.messages.indexOf(m) > 0,
+            );
+        });
+
         it('publishes the will payload as a clean goodbye when the instance stops, and info.connection goes false', async () => {
             const harness = getHarness();
             await harness.stopAdapter();
@@ -189,12 +216,26 @@ export function clientSuites({ suite }: TestContext): void {
             await client.endAsync();
         });
 
-        it('the test message reports success, bad credentials and a refused connection', async () => {
+        it('the test message reports success, bad credentials, TLS errors, timeouts and a refused connection', async function () {
+            this.timeout(20000);
             const harness = getHarness();
             const refusedPort = await freePort();
             assert.deepEqual(await sendTo(harness, 'test', { url: '127.0.0.1', port: refusedPort }), {
                 error: `mqtt://127.0.0.1:${refusedPort}: connect ECONNREFUSED 127.0.0.1:${refusedPort}`,
             });
+            // a TLS broker whose CA the form does not trust
+            const untrusted = await sendTo(harness, 'test', { url: `mqtts://127.0.0.1:${mosquitto.options.port}` });
+            assert.match(String(untrusted.error), /certificate/i);
+            // a port that accepts TCP but never answers MQTT: the answer comes within 5 s
+            const { createServer } = await import('node:net');
+            const silent = createServer(() => undefined);
+            await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', () => resolve()));
+            const silentPort = (silent.address() as { port: number }).port;
+            const started = Date.now();
+            const timedOut = await sendTo(harness, 'test', { url: '127.0.0.1', port: silentPort });
+            silent.close();
+            assert.match(String(timedOut.error), /timeout: no answer/);
+            assert.ok(Date.now() - started < 7000, 'answered within the 5 s limit (plus messaging)');
             const plain = await startMosquitto({ users: { u: 'right' } });
             try {
                 assert.deepEqual(
@@ -322,16 +363,26 @@ export function clientSuites({ suite }: TestContext): void {
         });
     });
 
-    suite('Client: MQTT auto falls back to 3.1.1; ws and wss', getHarness => {
+    suite('Client: MQTT auto falls back to 3.1.1, over wss with a private CA', getHarness => {
         let broker: BrokerService;
         let port = 0;
-        let wsPort = 0;
         before(async function () {
             this.timeout(60000);
-            // our own broker speaks 3.1.1 only (aedes), and serves WebSocket too
+            if (!hasCommand('openssl')) {
+                console.log('      SKIPPED: openssl is not installed');
+                this.skip();
+            }
+            const certs = makeCertificates();
+            // our own broker speaks 3.1.1 only (aedes), and serves TLS and secure WebSocket
             broker = new BrokerService(
                 {
-                    listeners: { bind: '127.0.0.1', port: 0, tls: undefined, webSocket: true, wsPort: 0 },
+                    listeners: {
+                        bind: '127.0.0.1',
+                        port: 0,
+                        tls: { key: certs.key, cert: certs.cert },
+                        webSocket: true,
+                        wsPort: 0,
+                    },
                     persistenceDir: undefined,
                     user: '',
                     pass: '',
@@ -346,25 +397,35 @@ export function clientSuites({ suite }: TestContext): void {
             );
             await broker.start();
             port = broker.boundPort!;
-            wsPort = (
+            const wsPort = (
                 broker as unknown as { listeners: { servers: { address(): { port: number } }[] } }
             ).listeners.servers[1]!.address().port;
-            await configureClient(getHarness(), {
-                url: `ws://127.0.0.1:${wsPort}/mqtt`,
+            const harness = getHarness();
+            const system = (await harness.objects.getObjectAsync('system.certificates')) as ioBroker.Object;
+            system.native.certificates = { ...system.native.certificates, testCa: certs.ca };
+            await harness.objects.setObjectAsync('system.certificates', system);
+            await configureClient(harness, {
+                url: `wss://127.0.0.1:${wsPort}/mqtt`,
+                caCert: 'testCa',
                 protocolVersion: 'auto',
                 patterns: 'w/#',
             });
-            await getHarness().startAdapterAndWait(true);
+            await harness.startAdapterAndWait(true);
         });
         after(async () => broker?.stop());
 
-        it('connects over ws with MQTT 3.1.1 after one info line and receives messages', async () => {
+        it('connects over wss with MQTT 3.1.1 after one info line and receives messages', async () => {
             const harness = getHarness();
             assert.ok(harness.hasLog(/does not speak MQTT 5: using MQTT 3\.1\.1/, 'info'));
-            const pub = await TestClient.connect(port);
-            await pub.publish('w/x', '3', { qos: 1 });
+            assert.ok(harness.hasLog(/Connected to wss:\/\/127\.0\.0\.1:\d+\/mqtt \(MQTT 3\.1\.1\)/, 'info'));
+            const { default: mqtt } = await import('mqtt');
+            const pub = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
+                ca: makeCertificates().ca,
+                reconnectPeriod: 0,
+            });
+            await pub.publishAsync('w/x', '3', { qos: 1 });
             await waitForState(harness, `${NS}.w.x`, s => s?.val === 3);
-            await pub.end();
+            await pub.endAsync();
         });
     });
 }
