@@ -181,8 +181,16 @@ function parseSettings(native, namespace) {
     if (type === 'client' && patterns.length === 0) {
         r.errors.push({ option: 'patterns', message: 'is empty: subscribe to at least one topic filter (e.g. #)' });
     }
+    const users = parseUsers(native.users, r.errors);
+    if (users.some(u => u.user === r.string('user', '').trim()) && r.string('user', '').trim() !== '') {
+        r.errors.push({
+            option: 'users',
+            message: `user '${r.string('user', '').trim()}' is also the single 'user' option`,
+        });
+    }
     const settings = {
         type,
+        users,
         namespace,
         bind,
         port,
@@ -247,6 +255,64 @@ function parseSettings(native, namespace) {
         return { ok: false, errors: r.errors };
     }
     return { ok: true, settings };
+}
+/** `users`: an array of accounts; filters are checked with %u/%c filled in. */
+function parseUsers(value, errors) {
+    if (value === undefined || value === null || value === '') {
+        return [];
+    }
+    // a table may come back from a deep merge as an object with keys 0, 1, …
+    const isIndexed = (v) => typeof v === 'object' && v !== null && Object.keys(v).every(k => /^\d+$/.test(k));
+    if (!Array.isArray(value) && !isIndexed(value)) {
+        errors.push({ option: 'users', message: 'must be a table (array) of accounts' });
+        return [];
+    }
+    const rows = Array.isArray(value)
+        ? value
+        : Object.keys(value)
+            .sort((a, b) => Number(a) - Number(b))
+            .map(k => value[k]);
+    const seen = new Set();
+    const result = [];
+    rows.forEach((raw, index) => {
+        const row = (raw ?? {});
+        const where = `row ${index + 1}`;
+        const user = typeof row.user === 'string' ? row.user.trim() : '';
+        if (user === '') {
+            errors.push({ option: 'users', message: `${where}: the user name is empty` });
+            return;
+        }
+        if (seen.has(user)) {
+            errors.push({ option: 'users', message: `${where}: user '${user}' appears twice` });
+            return;
+        }
+        seen.add(user);
+        const pass = typeof row.pass === 'string' ? row.pass : '';
+        const passHash = typeof row.passHash === 'string' ? row.passHash : '';
+        if (pass === '' && passHash === '') {
+            errors.push({ option: 'users', message: `${where}: user '${user}' has no password` });
+        }
+        const filters = (key) => {
+            const list = (0, filter_1.splitList)(typeof row[key] === 'string' ? row[key] : '');
+            for (const filter of list) {
+                const error = (0, filter_1.topicFilterError)(filter.replace(/%[uc]/g, 'x'));
+                if (error) {
+                    errors.push({ option: 'users', message: `${where}: ${key} filter '${filter}' ${error}` });
+                }
+            }
+            return list;
+        };
+        result.push({
+            user,
+            pass,
+            passHash,
+            publish: filters('publish'),
+            subscribe: filters('subscribe'),
+            readOnly: row.readOnly === true,
+            enabled: row.enabled !== false,
+        });
+    });
+    return result;
 }
 /** One line naming every invalid option, for the log. */
 function formatSettingsErrors(errors) {

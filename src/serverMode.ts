@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import * as utils from '@iobroker/adapter-core';
+import { hashPassword, type Account } from './broker/accessControl';
 import { BrokerService, type Client, type Subscription } from './broker/brokerService';
 import type { TlsMaterial } from './broker/listeners';
 import { Ingest } from './ingest';
@@ -71,6 +72,7 @@ export class ServerMode {
                 forceCleanSession: settings.forceCleanSession,
                 storeClientsTimeMin: settings.storeClientsTimeMin,
                 maxQueuedMessages: settings.maxQueuedMessages,
+                accounts: await this.accounts(),
             },
             {
                 clientPublish: (topic, payload, clientId) => {
@@ -142,6 +144,47 @@ export class ServerMode {
         this.warnIfOpen();
     }
 
+    /**
+     * The `users` table as broker accounts. Passwords entered in admin are stored as scrypt hashes: at the first
+     * start after an edit the plain text is replaced in the instance's settings (never kept, never logged).
+     */
+    private async accounts(): Promise<Account[]> {
+        const users = this.settings.users;
+        const plain = users.filter(u => u.pass !== '');
+        if (plain.length > 0) {
+            for (const user of plain) {
+                user.passHash = hashPassword(user.pass);
+            }
+            const id = `system.adapter.${this.settings.namespace}`;
+            const stored = users.map(u => ({
+                user: u.user,
+                pass: '',
+                passHash: u.passHash,
+                publish: u.publish.join(','),
+                subscribe: u.subscribe.join(','),
+                readOnly: u.readOnly,
+                enabled: u.enabled,
+            }));
+            // replace the whole object: a deep merge would keep the old table rows and their plain passwords
+            const instance = await this.adapter.getForeignObjectAsync(id);
+            if (instance) {
+                instance.native.users = stored;
+                await this.adapter.setForeignObjectAsync(id, instance);
+            }
+            this.adapter.log.info(`Stored ${plain.length} new password(s) of 'users' as hashes`);
+        }
+        return users.map(u => ({
+            user: u.user,
+            pass: undefined,
+            passHash: u.passHash,
+            publish: u.publish,
+            subscribe: u.subscribe,
+            readOnly: u.readOnly,
+            enabled: u.enabled,
+            full: false,
+        }));
+    }
+
     private async loadCertificates(): Promise<TlsMaterial> {
         const { certPublic, certPrivate, certChained } = this.settings;
         // check the names first: js-controller's own lookup logs an error of its own for missing ones
@@ -176,8 +219,8 @@ export class ServerMode {
     }
 
     private warnIfOpen(): void {
-        const { user, bind, doNotCheckPublicIP } = this.settings;
-        if (user || doNotCheckPublicIP || LOOPBACK.test(bind)) {
+        const { user, bind, doNotCheckPublicIP, users } = this.settings;
+        if (user || users.length > 0 || doNotCheckPublicIP || LOOPBACK.test(bind)) {
             return;
         }
         const message = `The MQTT broker accepts anonymous clients on ${bind}, which is not a loopback address: set a user and password, bind to 127.0.0.1, or set doNotCheckPublicIP if this is intended`;

@@ -17,8 +17,22 @@ export type QoS = 0 | 1 | 2;
 export type ProtocolVersionSetting = 4 | 5 | 'auto';
 export type ForceCleanSession = 'no' | 'clean' | 'keep';
 
+/** One broker account of the `users` table (server mode). */
+export interface UserSetting {
+    user: string;
+    /** Plain password as entered in admin; replaced by passHash at the first start. */
+    pass: string;
+    passHash: string;
+    /** Filters (with %u, %c) the account may publish to / subscribe to. */
+    publish: string[];
+    subscribe: string[];
+    readOnly: boolean;
+    enabled: boolean;
+}
+
 export interface Settings {
     type: Mode;
+    users: UserSetting[];
     /** Own namespace, e.g. `mqtt-gateway.0`. */
     namespace: string;
 
@@ -289,8 +303,17 @@ export function parseSettings(native: Native, namespace: string): ParseResult {
         r.errors.push({ option: 'patterns', message: 'is empty: subscribe to at least one topic filter (e.g. #)' });
     }
 
+    const users = parseUsers(native.users, r.errors);
+    if (users.some(u => u.user === r.string('user', '').trim()) && r.string('user', '').trim() !== '') {
+        r.errors.push({
+            option: 'users',
+            message: `user '${r.string('user', '').trim()}' is also the single 'user' option`,
+        });
+    }
+
     const settings: Settings = {
         type,
+        users,
         namespace,
         bind,
         port,
@@ -358,6 +381,66 @@ export function parseSettings(native: Native, namespace: string): ParseResult {
         return { ok: false, errors: r.errors };
     }
     return { ok: true, settings };
+}
+
+/** `users`: an array of accounts; filters are checked with %u/%c filled in. */
+function parseUsers(value: unknown, errors: SettingsError[]): UserSetting[] {
+    if (value === undefined || value === null || value === '') {
+        return [];
+    }
+    // a table may come back from a deep merge as an object with keys 0, 1, …
+    const isIndexed = (v: unknown): v is Record<string, unknown> =>
+        typeof v === 'object' && v !== null && Object.keys(v).every(k => /^\d+$/.test(k));
+    if (!Array.isArray(value) && !isIndexed(value)) {
+        errors.push({ option: 'users', message: 'must be a table (array) of accounts' });
+        return [];
+    }
+    const rows: unknown[] = Array.isArray(value)
+        ? value
+        : Object.keys(value)
+              .sort((a, b) => Number(a) - Number(b))
+              .map(k => value[k]);
+    const seen = new Set<string>();
+    const result: UserSetting[] = [];
+    rows.forEach((raw: unknown, index) => {
+        const row = (raw ?? {}) as Record<string, unknown>;
+        const where = `row ${index + 1}`;
+        const user = typeof row.user === 'string' ? row.user.trim() : '';
+        if (user === '') {
+            errors.push({ option: 'users', message: `${where}: the user name is empty` });
+            return;
+        }
+        if (seen.has(user)) {
+            errors.push({ option: 'users', message: `${where}: user '${user}' appears twice` });
+            return;
+        }
+        seen.add(user);
+        const pass = typeof row.pass === 'string' ? row.pass : '';
+        const passHash = typeof row.passHash === 'string' ? row.passHash : '';
+        if (pass === '' && passHash === '') {
+            errors.push({ option: 'users', message: `${where}: user '${user}' has no password` });
+        }
+        const filters = (key: 'publish' | 'subscribe'): string[] => {
+            const list = splitList(typeof row[key] === 'string' ? row[key] : '');
+            for (const filter of list) {
+                const error = topicFilterError(filter.replace(/%[uc]/g, 'x'));
+                if (error) {
+                    errors.push({ option: 'users', message: `${where}: ${key} filter '${filter}' ${error}` });
+                }
+            }
+            return list;
+        };
+        result.push({
+            user,
+            pass,
+            passHash,
+            publish: filters('publish'),
+            subscribe: filters('subscribe'),
+            readOnly: row.readOnly === true,
+            enabled: row.enabled !== false,
+        });
+    });
+    return result;
 }
 
 /** One line naming every invalid option, for the log. */

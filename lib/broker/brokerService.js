@@ -44,7 +44,7 @@ exports.BrokerService = void 0;
 const node_fs_1 = require("node:fs");
 const node_path_1 = __importDefault(require("node:path"));
 const aedes_1 = require("aedes");
-const auth_1 = require("./auth");
+const accessControl_1 = require("./accessControl");
 const overlap_1 = require("./overlap");
 const sessions_1 = require("./sessions");
 const listeners_1 = require("./listeners");
@@ -66,12 +66,41 @@ class BrokerService {
     /** Per client: trims run one after another, so concurrent enqueues never drop the same message twice. */
     trimChains = new Map();
     warned = new Map();
+    acl;
+    guard;
+    /** The account each connected client logged in with. */
+    accountOf = new WeakMap();
     /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
     emptyIdUnclean = new WeakSet();
     constructor(options, events, log) {
         this.options = options;
         this.events = events;
         this.log = log;
+        const accounts = [...(options.accounts ?? [])];
+        if (options.user) {
+            accounts.push({
+                user: options.user,
+                pass: options.pass,
+                passHash: undefined,
+                publish: [],
+                subscribe: [],
+                readOnly: false,
+                enabled: true,
+                full: true,
+            });
+        }
+        this.acl = new accessControl_1.AccessControl(accounts);
+        this.guard = new accessControl_1.BruteForceGuard({
+            maxFailures: 5,
+            windowMs: 60_000,
+            blockMs: 10_000,
+            maxBlockMs: 600_000,
+            ...options.bruteForce,
+        });
+    }
+    /** Logins refused because their address was blocked after repeated failures. */
+    get blockedLogins() {
+        return this.guard.refused;
     }
     /** Starts the broker and every listener; rejects (leaving nothing open) if a port cannot be bound. */
     async start() {
@@ -98,16 +127,32 @@ class BrokerService {
                     done(connectError(2, 'empty client id with clean session off'), false);
                     return;
                 }
-                if (!(0, auth_1.checkCredentials)(this.options, username, password)) {
-                    this.warnOnce(`auth:${client.id}`, `Client '${client.id}' was refused: wrong user name or password`);
+                const address = remoteAddress(client).ip ?? 'unknown';
+                if (this.guard.blockedFor(address) > 0) {
+                    this.guard.refused++;
+                    this.warnOnce(`blocked:${address}`, `Logins from ${address} are refused for a while: too many failed attempts`);
                     done(connectError(4, 'bad user name or password'), false);
                     return;
                 }
+                const result = this.acl.authenticate(username, password);
+                if (!result.ok) {
+                    const blockMs = result.returnCode === 4 ? this.guard.failed(address) : 0;
+                    this.warnOnce(`auth:${client.id}`, result.returnCode === 4
+                        ? `Client '${client.id}' from ${address} was refused: wrong user name or password`
+                        : `Client '${client.id}' (user '${username ?? ''}') was refused: the account is disabled`);
+                    if (blockMs > 0) {
+                        this.log.warn(`${address}: too many failed logins, refusing logins from it for ${Math.round(blockMs / 1000)} s`);
+                    }
+                    done(connectError(result.returnCode, result.returnCode === 4 ? 'bad user name or password' : 'not authorized'), false);
+                    return;
+                }
+                this.guard.succeeded(address);
                 if (this.broker && this.broker.connectedClients >= this.options.maxClients) {
                     this.warnOnce(`full:${client.id}`, `Client '${client.id}' was refused: maxClients (${this.options.maxClients}) reached`);
                     done(connectError(3, 'server unavailable'), false);
                     return;
                 }
+                this.accountOf.set(client, result.account);
                 done(null, true);
             },
             authorizePublish: (client, packet, done) => {
@@ -116,9 +161,19 @@ class BrokerService {
                     packet[DROP] = true;
                     this.events.dropped?.(`payload of ${packet.payload.length} bytes on '${packet.topic}' exceeds maxPayloadSize (${this.options.maxPayloadSizeBytes})`, client.id);
                 }
+                else if (client && !this.acl.canPublish(this.accountOf.get(client), client.id, packet.topic)) {
+                    // denied by the account's rights: acknowledged, dropped, counted
+                    packet[DROP] = true;
+                    this.events.dropped?.(`no right to publish to '${packet.topic}'`, client.id);
+                }
                 done(null);
             },
             authorizeSubscribe: (client, subscription, done) => {
+                if (!this.acl.canSubscribe(this.accountOf.get(client), client.id, subscription.topic)) {
+                    this.warnOnce(`sub:${client.id}:${subscription.topic}`, `Client '${client.id}' may not subscribe to '${subscription.topic}': outside its rights`);
+                    done(null, null);
+                    return;
+                }
                 const decide = this.events.allowSubscribe;
                 if (!decide) {
                     done(null, subscription);
@@ -126,6 +181,8 @@ class BrokerService {
                 }
                 Promise.resolve(decide(client.id, subscription.topic)).then(allowed => done(null, allowed ? subscription : null), () => done(null, null));
             },
+            // retained messages and current values reach a subscriber only where its account may read
+            authorizeForward: (client, packet) => this.acl.canRead(this.accountOf.get(client), client.id, packet.topic) ? packet : null,
         });
         this.broker = broker;
         this.wrapPublish(broker);

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
-import { checkCredentials } from './auth';
+import { AccessControl, BruteForceGuard, type Account, type BruteForceOptions } from './accessControl';
 import { deliverAtHighestQos, deliverDirect } from './overlap';
 import { SessionExpiry } from './sessions';
 import { Listeners, type ListenerOptions } from './listeners';
@@ -24,6 +24,10 @@ export interface BrokerServiceOptions {
     storeClientsTimeMin: number;
     /** QoS 1/2 messages kept per offline persistent session; the oldest are dropped first (0 = no limit). */
     maxQueuedMessages: number;
+    /** Accounts with topic rights (besides the single `user`/`pass`, which has all rights). */
+    accounts?: Account[];
+    /** Brute-force protection; defaults: 5 failures a minute → blocked 10 s, doubling up to 10 min. */
+    bruteForce?: Partial<BruteForceOptions>;
 }
 
 /** A message the adapter publishes into the broker. */
@@ -97,6 +101,10 @@ export class BrokerService {
     /** Per client: trims run one after another, so concurrent enqueues never drop the same message twice. */
     private readonly trimChains = new Map<string, Promise<void>>();
     private readonly warned = new Map<string, number>();
+    private readonly acl: AccessControl;
+    private readonly guard: BruteForceGuard;
+    /** The account each connected client logged in with. */
+    private readonly accountOf = new WeakMap<Client, Account | undefined>();
     /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
     private readonly emptyIdUnclean = new WeakSet<Client>();
 
@@ -104,7 +112,34 @@ export class BrokerService {
         private readonly options: BrokerServiceOptions,
         private readonly events: BrokerEvents,
         private readonly log: BrokerLogger,
-    ) {}
+    ) {
+        const accounts = [...(options.accounts ?? [])];
+        if (options.user) {
+            accounts.push({
+                user: options.user,
+                pass: options.pass,
+                passHash: undefined,
+                publish: [],
+                subscribe: [],
+                readOnly: false,
+                enabled: true,
+                full: true,
+            });
+        }
+        this.acl = new AccessControl(accounts);
+        this.guard = new BruteForceGuard({
+            maxFailures: 5,
+            windowMs: 60_000,
+            blockMs: 10_000,
+            maxBlockMs: 600_000,
+            ...options.bruteForce,
+        });
+    }
+
+    /** Logins refused because their address was blocked after repeated failures. */
+    get blockedLogins(): number {
+        return this.guard.refused;
+    }
 
     /** Starts the broker and every listener; rejects (leaving nothing open) if a port cannot be bound. */
     async start(): Promise<void> {
@@ -130,14 +165,40 @@ export class BrokerService {
                     done(connectError(2, 'empty client id with clean session off'), false);
                     return;
                 }
-                if (!checkCredentials(this.options, username, password)) {
+                const address = remoteAddress(client).ip ?? 'unknown';
+                if (this.guard.blockedFor(address) > 0) {
+                    this.guard.refused++;
                     this.warnOnce(
-                        `auth:${client.id}`,
-                        `Client '${client.id}' was refused: wrong user name or password`,
+                        `blocked:${address}`,
+                        `Logins from ${address} are refused for a while: too many failed attempts`,
                     );
                     done(connectError(4, 'bad user name or password'), false);
                     return;
                 }
+                const result = this.acl.authenticate(username, password);
+                if (!result.ok) {
+                    const blockMs = result.returnCode === 4 ? this.guard.failed(address) : 0;
+                    this.warnOnce(
+                        `auth:${client.id}`,
+                        result.returnCode === 4
+                            ? `Client '${client.id}' from ${address} was refused: wrong user name or password`
+                            : `Client '${client.id}' (user '${username ?? ''}') was refused: the account is disabled`,
+                    );
+                    if (blockMs > 0) {
+                        this.log.warn(
+                            `${address}: too many failed logins, refusing logins from it for ${Math.round(blockMs / 1000)} s`,
+                        );
+                    }
+                    done(
+                        connectError(
+                            result.returnCode,
+                            result.returnCode === 4 ? 'bad user name or password' : 'not authorized',
+                        ),
+                        false,
+                    );
+                    return;
+                }
+                this.guard.succeeded(address);
                 if (this.broker && this.broker.connectedClients >= this.options.maxClients) {
                     this.warnOnce(
                         `full:${client.id}`,
@@ -146,6 +207,7 @@ export class BrokerService {
                     done(connectError(3, 'server unavailable'), false);
                     return;
                 }
+                this.accountOf.set(client, result.account);
                 done(null, true);
             },
             authorizePublish: (client, packet: Droppable, done) => {
@@ -156,10 +218,22 @@ export class BrokerService {
                         `payload of ${packet.payload.length} bytes on '${packet.topic}' exceeds maxPayloadSize (${this.options.maxPayloadSizeBytes})`,
                         client.id,
                     );
+                } else if (client && !this.acl.canPublish(this.accountOf.get(client), client.id, packet.topic)) {
+                    // denied by the account's rights: acknowledged, dropped, counted
+                    packet[DROP] = true;
+                    this.events.dropped?.(`no right to publish to '${packet.topic}'`, client.id);
                 }
                 done(null);
             },
             authorizeSubscribe: (client, subscription, done) => {
+                if (!this.acl.canSubscribe(this.accountOf.get(client), client.id, subscription.topic)) {
+                    this.warnOnce(
+                        `sub:${client.id}:${subscription.topic}`,
+                        `Client '${client.id}' may not subscribe to '${subscription.topic}': outside its rights`,
+                    );
+                    done(null, null);
+                    return;
+                }
                 const decide = this.events.allowSubscribe;
                 if (!decide) {
                     done(null, subscription);
@@ -170,6 +244,9 @@ export class BrokerService {
                     () => done(null, null),
                 );
             },
+            // retained messages and current values reach a subscriber only where its account may read
+            authorizeForward: (client, packet) =>
+                this.acl.canRead(this.accountOf.get(client), client.id, packet.topic) ? packet : null,
         });
         this.broker = broker;
         this.wrapPublish(broker);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import type { Packet } from 'mqtt-packet';
+import { hashPassword, type Account } from '../../src/broker/accessControl';
 import { BrokerService, type BrokerEvents, type BrokerServiceOptions } from '../../src/broker/brokerService';
 import { makeCertificates } from '../lib/certs';
 import { TestClient } from '../lib/mqttClient';
@@ -542,6 +543,162 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
             const got = waitForEvent<string>(ws, 'message');
             await tcp.publish('w/x', 'hi');
             assert.equal(await got, 'w/x');
+        });
+    });
+});
+
+describe('Broker accounts and rights (real sockets)', function () {
+    this.timeout(60000);
+    const cleanups: (() => Promise<void> | void)[] = [];
+    afterEach(async () => {
+        for (const cleanup of cleanups.splice(0).reverse()) {
+            await cleanup();
+        }
+    });
+    const devices = (user: string, extra: Partial<Account> = {}): Account => ({
+        user,
+        pass: undefined,
+        passHash: hashPassword(`pw-${user}`),
+        publish: ['devices/%u/#'],
+        subscribe: ['devices/%u/#'],
+        readOnly: false,
+        enabled: true,
+        full: false,
+        ...extra,
+    });
+    async function start(accounts: Account[], options: Partial<BrokerServiceOptions> = {}): Promise<Started> {
+        const started = await startBroker({ accounts, ...options });
+        cleanups.push(() => started.broker.stop());
+        return started;
+    }
+    async function login(
+        port: number,
+        user: string,
+        options: Parameters<typeof TestClient.connect>[1] = {},
+    ): Promise<TestClient> {
+        const c = await TestClient.connect(port, { username: user, password: `pw-${user}`, ...options });
+        cleanups.push(() => void c.client.end(true));
+        return c;
+    }
+    function connectError(port: number, options: Parameters<typeof mqtt.connect>[1]): Promise<number | undefined> {
+        const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, ...options });
+        return waitForEvent<Error & { code?: number }>(c, 'error').then(err => {
+            c.end(true);
+            return err.code;
+        });
+    }
+
+    it('isolates two users: # is refused, retained messages and publishes of the other stay invisible', async () => {
+        const { port, dropped } = await start([devices('alice'), devices('bob')]);
+        const alice = await login(port, 'alice');
+        const bob = await login(port, 'bob');
+        const raw = await RawClient.open(port);
+        cleanups.push(() => raw.destroy());
+        raw.send({
+            cmd: 'connect',
+            protocolId: 'MQTT',
+            protocolVersion: 4,
+            clientId: 'raw-bob',
+            clean: true,
+            keepalive: 30,
+            username: 'bob',
+            password: Buffer.from('pw-bob'),
+        });
+        await raw.waitFor(p => p.cmd === 'connack');
+        raw.send({
+            cmd: 'subscribe',
+            messageId: 1,
+            subscriptions: [
+                { topic: '#', qos: 0 },
+                { topic: 'devices/+/x', qos: 0 },
+                { topic: 'devices/bob/#', qos: 1 },
+            ],
+        });
+        assert.deepEqual(
+            ((await raw.waitFor(p => p.cmd === 'suback')) as Packet & { granted: number[] }).granted,
+            [0x80, 0x80, 1],
+        );
+
+        await alice.publish('devices/alice/secret', 'a-retained', { qos: 1, retain: true });
+        await alice.publish('devices/bob/spoof', 'from alice', { qos: 1 }); // not alice's subtree: acked, dropped
+        await bob.subscribe('devices/bob/#');
+        await bob.publish('devices/bob/marker', 'm', { qos: 1 });
+        await bob.waitForTopic('devices/bob/marker');
+        assert.equal(bob.received('devices/bob/spoof').length, 0);
+        assert.ok(!bob.messages.some(m => m.topic.startsWith('devices/alice')));
+        assert.equal(dropped.filter(d => d.includes("no right to publish to 'devices/bob/spoof'")).length, 1);
+        // alice sees her own retained message
+        const again = await login(port, 'alice');
+        await again.subscribe('devices/alice/#');
+        assert.equal((await again.waitForTopic('devices/alice/secret')).payload.toString(), 'a-retained');
+    });
+
+    it('applies %c and a read-only account', async () => {
+        const { port, dropped } = await start([
+            devices('panel', { publish: [], subscribe: ['panels/%c/#'], readOnly: true }),
+            devices('writer', { publish: ['panels/#'], subscribe: [] }),
+        ]);
+        const panel = await login(port, 'panel', { clientId: 'kitchen' });
+        await panel.subscribe('panels/kitchen/#');
+        const writer = await login(port, 'writer');
+        await writer.publish('panels/kitchen/text', 'hello', { qos: 1 });
+        await writer.publish('panels/hall/text', 'not for the kitchen', { qos: 1 });
+        assert.equal((await panel.waitForTopic('panels/kitchen/text')).payload.toString(), 'hello');
+        await panel.publish('panels/kitchen/text', 'read-only', { qos: 1 }); // acked, dropped
+        await writer.publish('panels/kitchen/marker', 'm', { qos: 1 });
+        await panel.waitForTopic('panels/kitchen/marker');
+        assert.deepEqual(
+            panel.received('panels/kitchen/text').map(m => m.payload.toString()),
+            ['hello'],
+        );
+        assert.equal(panel.received('panels/hall/text').length, 0);
+        assert.ok(dropped.some(d => d.includes("no right to publish to 'panels/kitchen/text'")));
+    });
+
+    it('answers CONNACK 4 for a wrong password or unknown user, 5 for a disabled account, and refuses anonymous clients', async () => {
+        const { port } = await start([devices('ok'), devices('off', { enabled: false })]);
+        assert.equal(await connectError(port, { username: 'ok', password: 'wrong' }), 4);
+        assert.equal(await connectError(port, { username: 'ghost', password: 'pw-ghost' }), 4);
+        assert.equal(await connectError(port, { username: 'off', password: 'pw-off' }), 5);
+        assert.equal(await connectError(port, {}), 4);
+    });
+
+    it('refuses an address after 5 failed logins in a minute for a growing delay, then lets it in again', async () => {
+        const { port, broker: service } = await start([devices('ok')], {
+            bruteForce: { blockMs: 1500, maxBlockMs: 10_000 },
+        });
+        for (let i = 0; i < 5; i++) {
+            assert.equal(await connectError(port, { username: 'ok', password: `guess-${i}` }), 4);
+        }
+        // blocked: even the right password is refused now
+        assert.equal(await connectError(port, { username: 'ok', password: 'pw-ok' }), 4);
+        assert.equal(service.blockedLogins, 1);
+        const blockedAt = Date.now();
+        let connected: TestClient | undefined;
+        while (!connected) {
+            connected = await TestClient.connect(port, { username: 'ok', password: 'pw-ok' }).catch(() => undefined);
+            if (!connected) {
+                assert.ok(Date.now() - blockedAt < 5000, 'the block ends');
+                await new Promise(resolve => setTimeout(resolve, 250));
+            }
+        }
+        cleanups.push(() => void connected?.client.end(true));
+        assert.ok(Date.now() - blockedAt >= 1000, 'not before the block ended');
+    });
+
+    it('keeps 50 accounts with 50 clients apart', async () => {
+        const accounts = Array.from({ length: 50 }, (_, i) => devices(`dev${i}`));
+        const { port } = await start(accounts);
+        const clients = await Promise.all(accounts.map(a => login(port, a.user)));
+        await Promise.all(clients.map((c, i) => c.subscribe(`devices/dev${i}/#`)));
+        await Promise.all(clients.map((c, i) => c.publish(`devices/dev${i}/state`, `s${i}`, { qos: 1 })));
+        await Promise.all(clients.map((c, i) => c.waitForTopic(`devices/dev${i}/state`)));
+        clients.forEach((c, i) => {
+            assert.deepEqual(
+                c.messages.map(m => m.topic),
+                [`devices/dev${i}/state`],
+                `dev${i} saw only its own topic`,
+            );
         });
     });
 });

@@ -112,6 +112,15 @@ describe('parseSettings', () => {
             check: s => assert.equal(s.url, 'wss://broker:8884/mqtt'),
         },
         {
+            name: 'a users table that a deep merge turned into an object',
+            native: { users: { 1: { user: 'b', pass: 'y' }, 0: { user: 'a', pass: 'x' } } },
+            check: s =>
+                assert.deepEqual(
+                    s.users.map(u => u.user),
+                    ['a', 'b'],
+                ),
+        },
+        {
             name: 'storeClientsTime -1 = forever',
             native: { storeClientsTime: -1 },
             check: s => assert.equal(s.storeClientsTimeMin, -1),
@@ -148,6 +157,29 @@ describe('parseSettings', () => {
         { name: 'object where text belongs', native: { user: { a: 1 } }, options: ['user'] },
         { name: 'boolean nonsense', native: { onchange: 'yes' }, options: ['onchange'] },
         { name: 'forceCleanSession unknown', native: { forceCleanSession: 'maybe' }, options: ['forceCleanSession'] },
+        { name: 'users not a table', native: { users: 'bob' }, options: ['users'] },
+        { name: 'a user without name', native: { users: [{ user: ' ', pass: 'x' }] }, options: ['users'] },
+        { name: 'a user without password', native: { users: [{ user: 'a' }] }, options: ['users'] },
+        {
+            name: 'a user twice',
+            native: {
+                users: [
+                    { user: 'a', pass: 'x' },
+                    { user: 'a', pass: 'y' },
+                ],
+            },
+            options: ['users'],
+        },
+        {
+            name: 'an invalid user filter',
+            native: { users: [{ user: 'a', pass: 'x', publish: 'd/%u/#/x' }] },
+            options: ['users'],
+        },
+        {
+            name: 'a table user equal to the single user',
+            native: { user: 'a', users: [{ user: 'a', pass: 'x' }] },
+            options: ['users'],
+        },
     ];
     for (const row of refused) {
         it(`refuses ${row.name}, naming ${row.options.join(' and ')}`, () => {

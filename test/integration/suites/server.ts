@@ -453,6 +453,51 @@ export function serverSuites({ suite }: TestContext): void {
         });
     });
 
+    suite('Server: accounts table — passwords stored as hashes, rights enforced', getHarness => {
+        let port = 0;
+        before(async function () {
+            this.timeout(60000);
+            const harness = getHarness();
+            port = await configure(harness, {
+                users: [{ user: 'sensor1', pass: 'pw-sensor1', publish: 'devices/%u/#', subscribe: 'devices/%u/#' }],
+            });
+            await harness.startAdapterAndWait(true);
+        });
+
+        it('replaces the plain password in the settings by a hash at start', async () => {
+            const config = await getHarness().getAdapterConfig();
+            const users = (config?.native as { users: { pass: string; passHash: string }[] }).users;
+            assert.equal(users[0]?.pass, '');
+            assert.match(users[0]?.passHash ?? '', /^scrypt\$[0-9a-f]{32}\$[0-9a-f]{64}$/);
+            assert.ok(
+                !getHarness()
+                    .getLogs()
+                    .some(l => l.message.includes('pw-sensor1')),
+                'never logged',
+            );
+        });
+
+        it("writes a device's own topics to states, and nothing it may not publish", async () => {
+            const harness = getHarness();
+            const device = await TestClient.connect(port, { username: 'sensor1', password: 'pw-sensor1' });
+            await device.publish('devices/sensor1/temp', '20', { qos: 1 });
+            await device.publish('javascript/0/anything', '1', { qos: 1 });
+            await device.publish('devices/sensor2/temp', '99', { qos: 1 });
+            await device.publish('devices/sensor1/marker', '1', { qos: 1 });
+            // new topics are created concurrently (order is kept per topic only): wait for each
+            await waitForState(harness, `${NS}.devices.sensor1.marker`, s => s?.val === 1);
+            await waitForState(harness, `${NS}.devices.sensor1.temp`, s => s?.val === 20);
+            // the refused ones were dropped at the broker, before any state could be written
+            assert.equal(await harness.objects.getObjectAsync(`${NS}.devices.sensor2.temp`), null);
+            assert.equal(await harness.objects.getObjectAsync(`${NS}.javascript.0.anything`), null);
+            await device.end();
+            const anonymous = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
+            const err = await waitForEvent<Error & { code?: number }>(anonymous, 'error');
+            assert.equal(err.code, 4, 'no anonymous access once an account exists');
+            anonymous.end(true);
+        });
+    });
+
     suite('Server: user and password', getHarness => {
         const PASSWORD = 'pa55-Secret-xyz';
         let port = 0;
