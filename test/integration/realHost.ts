@@ -93,3 +93,20 @@ export function clearInstanceData(): void {
         force: true,
     });
 }
+
+/**
+ * Starts the adapter again in the same harness (same databases and data directory) after its process ended.
+ * `@iobroker/testing` 6.2.2 allows one start per harness, so its two private fields are reset first.
+ */
+export async function startAgain(harness: {
+    states: { setStateAsync(id: string, state: { val: boolean; ack: boolean }): Promise<unknown> };
+    startAdapterAndWait(waitForConnection?: boolean): Promise<void>;
+}): Promise<void> {
+    const internals = harness as unknown as { _adapterExit: unknown; _adapterProcess: unknown };
+    internals._adapterExit = undefined;
+    internals._adapterProcess = undefined;
+    // js-controller refuses to start an instance whose alive state another process still holds (exit code 7)
+    await harness.states.setStateAsync(`system.adapter.${ADAPTER_NAME}.0.alive`, { val: false, ack: true });
+    await harness.states.setStateAsync(`${ADAPTER_NAME}.0.info.connection`, { val: false, ack: true });
+    await harness.startAdapterAndWait(true);
+}

@@ -11,7 +11,7 @@ import { Mosquitto, type MosquittoOptions } from '../../lib/mosquitto';
 import { TestClient } from '../../lib/mqttClient';
 import { hasCommand } from '../../lib/tools';
 import { until, waitForEvent, waitForState } from '../../lib/wait';
-import { clearInstanceData, freePort } from '../realHost';
+import { clearInstanceData, freePort, startAgain } from '../realHost';
 
 const NS = 'mqtt-gateway.0';
 
@@ -147,12 +147,7 @@ export function clientSuites({ suite }: TestContext): void {
             await willSeen;
             await exited;
             // start it again for the next test
-            const internals = harness as unknown as { _adapterExit: unknown; _adapterProcess: unknown };
-            internals._adapterExit = undefined;
-            internals._adapterProcess = undefined;
-            await harness.states.setStateAsync('system.adapter.mqtt-gateway.0.alive', { val: false, ack: true });
-            await harness.states.setStateAsync(`${NS}.info.connection`, { val: false, ack: true });
-            await harness.startAdapterAndWait(true);
+            await startAgain(harness);
             await watcher.waitFor(
                 m => m.topic === 'iob/status' && m.payload.toString() === 'online' && watcher.messages.indexOf(m) > 0,
             );
@@ -350,11 +345,7 @@ export function clientSuites({ suite }: TestContext): void {
                 await pub.publish(`p/m${i}`, String(i), { qos: 1 });
             }
             await pub.end();
-            const internals = harness as unknown as { _adapterExit: unknown; _adapterProcess: unknown };
-            internals._adapterExit = undefined;
-            internals._adapterProcess = undefined;
-            await harness.states.setStateAsync('system.adapter.mqtt-gateway.0.alive', { val: false, ack: true });
-            await harness.startAdapterAndWait(true);
+            await startAgain(harness);
             for (let i = 0; i < 5; i++) {
                 await waitForState(harness, `${NS}.p.m${i}`, s => s?.val === i);
             }

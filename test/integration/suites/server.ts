@@ -14,7 +14,7 @@ import { TestClient } from '../../lib/mqttClient';
 import { RawClient } from '../../lib/rawMqtt';
 import { hasCommand, skipWithReason } from '../../lib/tools';
 import { until, waitForEvent, waitForState } from '../../lib/wait';
-import { clearInstanceData, freePort } from '../realHost';
+import { clearInstanceData, freePort, startAgain } from '../realHost';
 
 const NS = 'mqtt-gateway.0';
 
@@ -30,13 +30,7 @@ async function configure(harness: TestHarness, native: Record<string, unknown>):
 /** Stops the adapter process and starts it again in the same harness (same databases and data directory). */
 async function restartAdapter(harness: TestHarness): Promise<void> {
     await harness.stopAdapter();
-    const internals = harness as unknown as { _adapterExit: unknown; _adapterProcess: unknown };
-    internals._adapterExit = undefined;
-    internals._adapterProcess = undefined;
-    // js-controller refuses to start an instance whose alive state another process still holds (exit code 7)
-    await harness.states.setStateAsync('system.adapter.mqtt-gateway.0.alive', { val: false, ack: true });
-    await harness.states.setStateAsync(`${NS}.info.connection`, { val: false, ack: true });
-    await harness.startAdapterAndWait(true);
+    await startAgain(harness);
 }
 
 function sendTo(harness: TestHarness, command: string, message: unknown): Promise<Record<string, unknown>> {
