@@ -12,6 +12,7 @@ const ingest_1 = require("./ingest");
 const adapterStore_1 = require("./iobroker/adapterStore");
 const messages_1 = require("./messages");
 const publisher_1 = require("./publisher");
+const requests_1 = require("./requests");
 const serverMode_1 = require("./serverMode");
 const stats_1 = require("./stats");
 class ClientMode {
@@ -23,6 +24,7 @@ class ClientMode {
     ingest;
     publisher;
     stats;
+    requests;
     /** What this instance published last per topic: a copy coming back from the broker is not written. */
     ownMessages = new Map();
     constructor(adapter, settings, setConnected) {
@@ -174,11 +176,24 @@ class ClientMode {
     async handleMessage(command, message) {
         const service = this.service;
         const publisher = this.publisher;
-        if (command !== 'sendMessage2Client' && command !== 'sendState2Client') {
+        if (command !== 'sendMessage2Client' && command !== 'sendState2Client' && command !== 'request') {
             return undefined;
         }
         if (!service || !publisher) {
             return { error: 'not started' };
+        }
+        if (command === 'request') {
+            if (!service.isConnected) {
+                return { error: 'not connected to the broker' };
+            }
+            this.requests ??= new requests_1.Requests({
+                listen: (filter, onMessage) => service.listen(filter, onMessage),
+                publish: m => {
+                    this.rememberOwn(m.topic, m.payload);
+                    service.publishRequest(m);
+                },
+            }, this.settings.defaultQoS);
+            return this.requests.request(message);
         }
         if (command === 'sendMessage2Client') {
             const parsed = (0, messages_1.parseSendMessage)(message, this.settings.defaultQoS);

@@ -6,9 +6,12 @@ exports.Ingest = void 0;
  * topic → id → filters → object (resolve or create) → value → setState.
  */
 const filter_1 = require("./mapping/filter");
+const json_1 = require("./mapping/json");
 const payload_1 = require("./mapping/payload");
 const topic_1 = require("./mapping/topic");
 const store_1 = require("./iobroker/store");
+/** A JSON payload with more fields is not expanded (a warning, nothing written). */
+const MAX_JSON_FIELDS = 1000;
 class Ingest {
     options;
     store;
@@ -26,6 +29,9 @@ class Ingest {
     watchedForeign = new Set();
     /** Messages refused by a limit or a filter. */
     dropped = 0;
+    /** JSON field state id → its common.type (undefined: not known yet). */
+    jsonTypes = new Map();
+    knownChannels = new Set();
     constructor(options, store, log, hooks = {}) {
         this.options = options;
         this.store = store;
@@ -41,7 +47,8 @@ class Ingest {
         }
         const cached = this.cache.get(topic);
         const pending = this.inflight.get(topic);
-        if (cached && !pending) {
+        const isJson = this.options.jsonTopics !== undefined && (0, filter_1.matchesAnyFilter)(this.options.jsonTopics, topic);
+        if (cached && !pending && !isJson) {
             return this.write(topic, cached, payload);
         }
         const run = (pending ?? Promise.resolve(undefined)).then(() => this.resolveAndWrite(topic, payload));
@@ -57,6 +64,15 @@ class Ingest {
     onObjectChange(id, obj) {
         if (!obj) {
             this.knownParents.delete(id);
+            this.knownChannels.delete(id);
+        }
+        if (this.jsonTypes.has(id)) {
+            if (obj?.type === 'state') {
+                this.jsonTypes.set(id, obj.common.type);
+            }
+            else {
+                this.jsonTypes.delete(id);
+            }
         }
         const topics = this.topicsById.get(id);
         if (!topics) {
@@ -99,6 +115,12 @@ class Ingest {
     }
     async resolveAndWrite(topic, payload) {
         try {
+            if (this.options.jsonTopics && (0, filter_1.matchesAnyFilter)(this.options.jsonTopics, topic)) {
+                const handled = await this.writeJson(topic, payload);
+                if (handled) {
+                    return handled;
+                }
+            }
             const cached = this.cache.get(topic);
             if (cached) {
                 return await this.write(topic, cached, payload);
@@ -251,6 +273,105 @@ class Ingest {
         catch (err) {
             return this.failed(topic, err);
         }
+    }
+    /**
+     * jsonTopics: a JSON object (or telemetry `{ts, values}`, or an array of those) becomes one state per field
+     * below the topic's id, which becomes a channel. Returns undefined for a payload that is not JSON at all (it is
+     * then written as one state, like on any topic).
+     */
+    async writeJson(topic, payload) {
+        const text = payload.toString('utf8');
+        const batches = (0, json_1.expandJson)(text);
+        if (!batches) {
+            if (/^\s*[[{]/.test(text)) {
+                return this.drop(`json:${topic}`, 'malformed JSON', `Payload on '${topic}' (jsonTopics) is not valid JSON: not written`);
+            }
+            return undefined;
+        }
+        const fields = batches.reduce((n, b) => n + b.rows.length, 0);
+        if (fields > MAX_JSON_FIELDS) {
+            return this.drop(`jsonsize:${topic}`, 'too many JSON fields', `Payload on '${topic}' (jsonTopics) has ${fields} fields, more than ${MAX_JSON_FIELDS}: not written`);
+        }
+        const target = (0, topic_1.topicToId)(topic, this.options);
+        if (!target) {
+            return { status: 'ignored', reason: 'not a state topic' };
+        }
+        const parentId = target.ownId;
+        if (parentId.startsWith(`${this.options.namespace}.info.`)) {
+            return this.drop(`readonly:${topic}`, 'read-only', `Topic '${topic}' maps into the adapter's own info channel: not written`);
+        }
+        await this.ensureChannel(parentId, target.nativeTopic, { topic: target.nativeTopic, json: true });
+        const ack = !target.isCommand;
+        for (const batch of batches) {
+            await this.writeJsonBatch(parentId, target.nativeTopic, batch, ack);
+        }
+        return { status: 'written', id: parentId, val: null, ack };
+    }
+    async writeJsonBatch(parentId, parentTopic, batch, ack) {
+        for (const row of batch.rows) {
+            const id = `${parentId}.${row.path.join('.')}`;
+            let type = this.jsonTypes.get(id);
+            if (type === undefined) {
+                const existing = await this.store.getObject(id);
+                if (existing?.type === 'state') {
+                    if (existing.common.write === false) {
+                        continue;
+                    }
+                    type = existing.common.type;
+                }
+            }
+            const converted = row.isJsonText
+                ? { val: row.value, type: (type ?? 'json'), becomesMixed: false }
+                : (0, payload_1.convertValue)(row.value, type, false);
+            if (type === undefined) {
+                for (let i = 1; i < row.path.length; i++) {
+                    const channelId = `${parentId}.${row.path.slice(0, i).join('.')}`;
+                    await this.ensureChannel(channelId, row.keys[i - 1] ?? channelId, {
+                        jsonKeys: row.keys.slice(0, i),
+                    });
+                }
+                await this.store.createObjectIfMissing(id, {
+                    type: 'state',
+                    common: {
+                        name: row.keys.join('.'),
+                        role: 'state',
+                        type: converted.type,
+                        read: true,
+                        write: true,
+                    },
+                    native: { jsonParent: parentTopic, jsonKeys: row.keys },
+                });
+                type = converted.type;
+            }
+            else if (converted.becomesMixed) {
+                this.log.info(`State '${id}' (type ${type}) received a JSON value it cannot hold: its type becomes mixed`);
+                await this.store.extendObject(id, { common: { type: 'mixed' } });
+                type = 'mixed';
+            }
+            this.jsonTypes.set(id, type);
+            this.hooks.beforeWrite?.(id, converted.val, ack);
+            await this.store.setState(id, {
+                val: converted.val,
+                ack,
+                ...(batch.ts !== undefined ? { ts: batch.ts } : {}),
+            });
+        }
+    }
+    async ensureChannel(id, name, native) {
+        if (this.knownChannels.has(id)) {
+            return;
+        }
+        await this.createParents(id);
+        const existing = await this.store.getObject(id);
+        if (!existing || isOwnFolder(existing)) {
+            await this.store.setObject(id, {
+                type: 'channel',
+                common: { name },
+                native: { ...native, autoCreated: true },
+            });
+        }
+        this.knownChannels.add(id);
+        this.knownParents.add(id);
     }
     async createState(topic, target, type) {
         await this.createParents(target.id);

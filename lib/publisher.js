@@ -7,6 +7,7 @@ exports.Publisher = void 0;
  */
 const filter_1 = require("./mapping/filter");
 const payload_1 = require("./mapping/payload");
+const json_1 = require("./mapping/json");
 const topic_1 = require("./mapping/topic");
 class Publisher {
     options;
@@ -172,9 +173,14 @@ class Publisher {
     }
     rememberObject(id, obj) {
         const native = obj.native;
+        const keys = native?.jsonKeys;
+        const json = typeof native?.jsonParent === 'string' && Array.isArray(keys) && keys.every(k => typeof k === 'string')
+            ? { parentTopic: native.jsonParent, keys: keys }
+            : undefined;
         this.topicInfo.set(id, {
             nativeTopic: typeof native?.topic === 'string' && native.topic !== '' ? native.topic : undefined,
             binary: native?.binary === true,
+            ...(json ? { json } : {}),
         });
     }
     send(id, state) {
@@ -234,6 +240,19 @@ class Publisher {
         };
     }
     toTextMessage(id, state, info) {
+        if (info.json) {
+            // a JSON field: only commands leave, as {"<key>": value} on the parent's command topic
+            if (!state || state.ack) {
+                return undefined;
+            }
+            return {
+                id,
+                topic: info.json.parentTopic + (this.options.jsonCommandSuffix ?? '/set'),
+                payload: JSON.stringify((0, json_1.nestedCommand)(info.json.keys, state.val)),
+                qos: this.options.defaultQoS,
+                retain: false,
+            };
+        }
         return {
             id,
             topic: this.topicOf(id, state, info),

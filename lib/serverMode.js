@@ -53,6 +53,7 @@ const filter_1 = require("./mapping/filter");
 const messages_1 = require("./messages");
 const topic_1 = require("./mapping/topic");
 const publisher_1 = require("./publisher");
+const requests_1 = require("./requests");
 const stats_1 = require("./stats");
 /** A start-up problem caused by the configuration: the glue stops the instance with this message. */
 class ConfigError extends Error {
@@ -70,6 +71,7 @@ class ServerMode {
     clients;
     stats;
     timers = new Set();
+    requests;
     constructor(adapter, settings) {
         this.adapter = adapter;
         this.settings = settings;
@@ -331,9 +333,16 @@ class ServerMode {
         const broker = this.broker;
         const publisher = this.publisher;
         if (!broker || !publisher) {
-            return command === 'sendMessage2Client' || command === 'sendState2Client'
+            return ['sendMessage2Client', 'sendState2Client', 'request'].includes(command)
                 ? { error: 'not started' }
                 : undefined;
+        }
+        if (command === 'request') {
+            this.requests ??= new requests_1.Requests({
+                listen: (filter, onMessage) => broker.listen(filter, onMessage),
+                publish: m => broker.publish({ topic: m.topic, payload: m.payload, qos: m.qos, retain: false }),
+            }, this.settings.defaultQoS);
+            return this.requests.request(message);
         }
         if (command === 'sendMessage2Client') {
             const parsed = (0, messages_1.parseSendMessage)(message, this.settings.defaultQoS);

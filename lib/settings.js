@@ -246,6 +246,8 @@ function parseSettings(native, namespace) {
         maxTopicLength: r.integer('maxTopicLength', 100, 0, 65535),
         ignoredTopics: r.topicFilters('ignoredTopics', ''),
         binaryTopics: r.topicFilters('binaryTopics', ''),
+        jsonTopics: r.topicFilters('jsonTopics', ''),
+        jsonCommandSuffix: r.topicPart('jsonCommandSuffix', '/set'),
         ignoreNewObjects: r.boolean('ignoreNewObjects', false),
         parseCharCodes: r.boolean('parseCharCodes', false),
         dotToUnderscore: r.boolean('dotToUnderscore', false),

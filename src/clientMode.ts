@@ -9,6 +9,7 @@ import { Ingest } from './ingest';
 import { AdapterStore } from './iobroker/adapterStore';
 import { parseSendMessage, parseSendState } from './messages';
 import { Publisher } from './publisher';
+import { Requests } from './requests';
 import { ConfigError } from './serverMode';
 import type { Settings } from './settings';
 import { Stats } from './stats';
@@ -19,6 +20,7 @@ export class ClientMode {
     private ingest: Ingest | undefined;
     private publisher: Publisher | undefined;
     private stats: Stats | undefined;
+    private requests: Requests | undefined;
     /** What this instance published last per topic: a copy coming back from the broker is not written. */
     private readonly ownMessages = new Map<string, { payload: Buffer; at: number }>();
 
@@ -198,11 +200,27 @@ export class ClientMode {
     async handleMessage(command: string, message: unknown): Promise<Record<string, unknown> | undefined> {
         const service = this.service;
         const publisher = this.publisher;
-        if (command !== 'sendMessage2Client' && command !== 'sendState2Client') {
+        if (command !== 'sendMessage2Client' && command !== 'sendState2Client' && command !== 'request') {
             return undefined;
         }
         if (!service || !publisher) {
             return { error: 'not started' };
+        }
+        if (command === 'request') {
+            if (!service.isConnected) {
+                return { error: 'not connected to the broker' };
+            }
+            this.requests ??= new Requests(
+                {
+                    listen: (filter, onMessage) => service.listen(filter, onMessage),
+                    publish: m => {
+                        this.rememberOwn(m.topic, m.payload);
+                        service.publishRequest(m);
+                    },
+                },
+                this.settings.defaultQoS,
+            );
+            return this.requests.request(message);
         }
         if (command === 'sendMessage2Client') {
             const parsed = parseSendMessage(message, this.settings.defaultQoS);

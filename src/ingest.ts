@@ -3,7 +3,8 @@
  * topic → id → filters → object (resolve or create) → value → setState.
  */
 import { matchesAnyFilter, matchesAnyMask, type IdMask, type TopicFilter } from './mapping/filter';
-import { payloadToValue, type CommonType, type Value } from './mapping/payload';
+import { expandJson, type JsonBatch } from './mapping/json';
+import { convertValue, payloadToValue, type CommonType, type Value } from './mapping/payload';
 import { topicToId, unwritableTopicReason, type TopicOptions } from './mapping/topic';
 import { OnceLogger, type Logger, type SettableState, type Store } from './iobroker/store';
 
@@ -12,6 +13,8 @@ export interface IngestOptions extends TopicOptions {
     maxTopicLength: number;
     ignoredTopics: readonly TopicFilter[];
     binaryTopics: readonly TopicFilter[];
+    /** JSON object payloads on these topics become one state per field. */
+    jsonTopics?: readonly TopicFilter[];
     ignoreNewObjects: boolean;
     parseCharCodes: boolean;
     /** Foreign states MQTT messages may write. */
@@ -41,6 +44,9 @@ interface Resolved {
 
 type Resolution = { ok: true; target: Resolved } | { ok: false; result: IngestResult };
 
+/** A JSON payload with more fields is not expanded (a warning, nothing written). */
+const MAX_JSON_FIELDS = 1000;
+
 export class Ingest {
     private readonly once: OnceLogger;
     /** topic → where it is written; follows object changes. */
@@ -54,6 +60,9 @@ export class Ingest {
     private readonly watchedForeign = new Set<string>();
     /** Messages refused by a limit or a filter. */
     dropped = 0;
+    /** JSON field state id → its common.type (undefined: not known yet). */
+    private readonly jsonTypes = new Map<string, string>();
+    private readonly knownChannels = new Set<string>();
 
     constructor(
         private readonly options: IngestOptions,
@@ -72,7 +81,8 @@ export class Ingest {
         }
         const cached = this.cache.get(topic);
         const pending = this.inflight.get(topic);
-        if (cached && !pending) {
+        const isJson = this.options.jsonTopics !== undefined && matchesAnyFilter(this.options.jsonTopics, topic);
+        if (cached && !pending && !isJson) {
             return this.write(topic, cached, payload);
         }
         const run = (pending ?? Promise.resolve(undefined)).then(() => this.resolveAndWrite(topic, payload));
@@ -89,6 +99,14 @@ export class Ingest {
     onObjectChange(id: string, obj: ioBroker.Object | null | undefined): void {
         if (!obj) {
             this.knownParents.delete(id);
+            this.knownChannels.delete(id);
+        }
+        if (this.jsonTypes.has(id)) {
+            if (obj?.type === 'state') {
+                this.jsonTypes.set(id, obj.common.type);
+            } else {
+                this.jsonTypes.delete(id);
+            }
         }
         const topics = this.topicsById.get(id);
         if (!topics) {
@@ -137,6 +155,12 @@ export class Ingest {
 
     private async resolveAndWrite(topic: string, payload: Buffer): Promise<IngestResult> {
         try {
+            if (this.options.jsonTopics && matchesAnyFilter(this.options.jsonTopics, topic)) {
+                const handled = await this.writeJson(topic, payload);
+                if (handled) {
+                    return handled;
+                }
+            }
             const cached = this.cache.get(topic);
             if (cached) {
                 return await this.write(topic, cached, payload);
@@ -327,6 +351,121 @@ export class Ingest {
         } catch (err) {
             return this.failed(topic, err);
         }
+    }
+
+    /**
+     * jsonTopics: a JSON object (or telemetry `{ts, values}`, or an array of those) becomes one state per field
+     * below the topic's id, which becomes a channel. Returns undefined for a payload that is not JSON at all (it is
+     * then written as one state, like on any topic).
+     */
+    private async writeJson(topic: string, payload: Buffer): Promise<IngestResult | undefined> {
+        const text = payload.toString('utf8');
+        const batches = expandJson(text);
+        if (!batches) {
+            if (/^\s*[[{]/.test(text)) {
+                return this.drop(
+                    `json:${topic}`,
+                    'malformed JSON',
+                    `Payload on '${topic}' (jsonTopics) is not valid JSON: not written`,
+                );
+            }
+            return undefined;
+        }
+        const fields = batches.reduce((n, b) => n + b.rows.length, 0);
+        if (fields > MAX_JSON_FIELDS) {
+            return this.drop(
+                `jsonsize:${topic}`,
+                'too many JSON fields',
+                `Payload on '${topic}' (jsonTopics) has ${fields} fields, more than ${MAX_JSON_FIELDS}: not written`,
+            );
+        }
+        const target = topicToId(topic, this.options);
+        if (!target) {
+            return { status: 'ignored', reason: 'not a state topic' };
+        }
+        const parentId = target.ownId;
+        if (parentId.startsWith(`${this.options.namespace}.info.`)) {
+            return this.drop(
+                `readonly:${topic}`,
+                'read-only',
+                `Topic '${topic}' maps into the adapter's own info channel: not written`,
+            );
+        }
+        await this.ensureChannel(parentId, target.nativeTopic, { topic: target.nativeTopic, json: true });
+        const ack = !target.isCommand;
+        for (const batch of batches) {
+            await this.writeJsonBatch(parentId, target.nativeTopic, batch, ack);
+        }
+        return { status: 'written', id: parentId, val: null, ack };
+    }
+
+    private async writeJsonBatch(parentId: string, parentTopic: string, batch: JsonBatch, ack: boolean): Promise<void> {
+        for (const row of batch.rows) {
+            const id = `${parentId}.${row.path.join('.')}`;
+            let type = this.jsonTypes.get(id);
+            if (type === undefined) {
+                const existing = await this.store.getObject(id);
+                if (existing?.type === 'state') {
+                    if (existing.common.write === false) {
+                        continue;
+                    }
+                    type = existing.common.type;
+                }
+            }
+            const converted = row.isJsonText
+                ? { val: row.value, type: (type ?? 'json') as CommonType, becomesMixed: false }
+                : convertValue(row.value, type, false);
+            if (type === undefined) {
+                for (let i = 1; i < row.path.length; i++) {
+                    const channelId = `${parentId}.${row.path.slice(0, i).join('.')}`;
+                    await this.ensureChannel(channelId, row.keys[i - 1] ?? channelId, {
+                        jsonKeys: row.keys.slice(0, i),
+                    });
+                }
+                await this.store.createObjectIfMissing(id, {
+                    type: 'state',
+                    common: {
+                        name: row.keys.join('.'),
+                        role: 'state',
+                        type: converted.type as ioBroker.CommonType,
+                        read: true,
+                        write: true,
+                    },
+                    native: { jsonParent: parentTopic, jsonKeys: row.keys },
+                });
+                type = converted.type;
+            } else if (converted.becomesMixed) {
+                this.log.info(
+                    `State '${id}' (type ${type}) received a JSON value it cannot hold: its type becomes mixed`,
+                );
+                await this.store.extendObject(id, { common: { type: 'mixed' } });
+                type = 'mixed';
+            }
+            this.jsonTypes.set(id, type);
+            this.hooks.beforeWrite?.(id, converted.val, ack);
+            await this.store.setState(id, {
+                val: converted.val,
+                ack,
+                ...(batch.ts !== undefined ? { ts: batch.ts } : {}),
+            });
+        }
+    }
+
+    private async ensureChannel(id: string, name: string, native: Record<string, unknown>): Promise<void> {
+        if (this.knownChannels.has(id)) {
+            return;
+        }
+        await this.createParents(id);
+        const existing = await this.store.getObject(id);
+        if (!existing || isOwnFolder(existing)) {
+            await this.store.setObject(id, {
+                type: 'channel',
+                common: { name },
+                native: { ...native, autoCreated: true },
+            });
+        }
+        this.knownChannels.add(id);
+        this.knownParents.add(id);
     }
 
     private async createState(topic: string, target: Resolved, type: CommonType): Promise<void> {

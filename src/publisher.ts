@@ -4,6 +4,7 @@
  */
 import { matchesAnyMask, type IdMask } from './mapping/filter';
 import { valueToPayload, type Value } from './mapping/payload';
+import { nestedCommand } from './mapping/json';
 import { idToTopic, type TopicOptions } from './mapping/topic';
 import type { Logger, Store } from './iobroker/store';
 import type { QoS } from './settings';
@@ -20,6 +21,8 @@ export interface PublisherOptions extends TopicOptions {
     retain: boolean;
     sendOnStartIntervalMs: number;
     sendIntervalMs: number;
+    /** Appended to a JSON parent topic for field commands ('' = the parent topic). Default '/set'. */
+    jsonCommandSuffix?: string;
 }
 
 export interface OutgoingMessage {
@@ -35,6 +38,8 @@ export type Transport = (message: OutgoingMessage) => void;
 interface TopicInfo {
     nativeTopic: string | undefined;
     binary: boolean;
+    /** A field of a JSON payload (jsonTopics): commands go to its parent topic as `{"<key>": value}`. */
+    json?: { parentTopic: string; keys: string[] };
 }
 
 interface EchoEntry {
@@ -210,10 +215,17 @@ export class Publisher {
     }
 
     private rememberObject(id: string, obj: ioBroker.Object): void {
-        const native = obj.native as { topic?: unknown; binary?: unknown } | undefined;
+        const native = obj.native as
+            { topic?: unknown; binary?: unknown; jsonParent?: unknown; jsonKeys?: unknown } | undefined;
+        const keys = native?.jsonKeys;
+        const json =
+            typeof native?.jsonParent === 'string' && Array.isArray(keys) && keys.every(k => typeof k === 'string')
+                ? { parentTopic: native.jsonParent, keys: keys }
+                : undefined;
         this.topicInfo.set(id, {
             nativeTopic: typeof native?.topic === 'string' && native.topic !== '' ? native.topic : undefined,
             binary: native?.binary === true,
+            ...(json ? { json } : {}),
         });
     }
 
@@ -282,7 +294,20 @@ export class Publisher {
         };
     }
 
-    private toTextMessage(id: string, state: ioBroker.State | null, info: TopicInfo): OutgoingMessage {
+    private toTextMessage(id: string, state: ioBroker.State | null, info: TopicInfo): OutgoingMessage | undefined {
+        if (info.json) {
+            // a JSON field: only commands leave, as {"<key>": value} on the parent's command topic
+            if (!state || state.ack) {
+                return undefined;
+            }
+            return {
+                id,
+                topic: info.json.parentTopic + (this.options.jsonCommandSuffix ?? '/set'),
+                payload: JSON.stringify(nestedCommand(info.json.keys, state.val)),
+                qos: this.options.defaultQoS,
+                retain: false,
+            };
+        }
         return {
             id,
             topic: this.topicOf(id, state, info),

@@ -15,6 +15,7 @@ import { compileTopicFilter, matchesAnyFilter, topicFilterError, topicNameError 
 import { parseSendMessage, parseSendState } from './messages';
 import { topicToId } from './mapping/topic';
 import { Publisher, type OutgoingMessage } from './publisher';
+import { Requests } from './requests';
 import type { QoS, Settings } from './settings';
 import { Stats } from './stats';
 
@@ -32,6 +33,7 @@ export class ServerMode {
     private clients: ClientObjects | undefined;
     private stats: Stats | undefined;
     private readonly timers = new Set<NodeJS.Timeout>();
+    private requests: Requests | undefined;
 
     constructor(
         private readonly adapter: ioBroker.Adapter,
@@ -334,9 +336,19 @@ export class ServerMode {
         const broker = this.broker;
         const publisher = this.publisher;
         if (!broker || !publisher) {
-            return command === 'sendMessage2Client' || command === 'sendState2Client'
+            return ['sendMessage2Client', 'sendState2Client', 'request'].includes(command)
                 ? { error: 'not started' }
                 : undefined;
+        }
+        if (command === 'request') {
+            this.requests ??= new Requests(
+                {
+                    listen: (filter, onMessage) => broker.listen(filter, onMessage),
+                    publish: m => broker.publish({ topic: m.topic, payload: m.payload, qos: m.qos, retain: false }),
+                },
+                this.settings.defaultQoS,
+            );
+            return this.requests.request(message);
         }
         if (command === 'sendMessage2Client') {
             const parsed = parseSendMessage(message, this.settings.defaultQoS);

@@ -98,6 +98,10 @@ export interface Settings {
     maxTopicLength: number;
     ignoredTopics: TopicFilter[];
     binaryTopics: TopicFilter[];
+    /** Topic filters whose JSON object payloads become one state per field. */
+    jsonTopics: TopicFilter[];
+    /** Appended to the parent topic for commands of JSON fields ('' = the parent topic itself). */
+    jsonCommandSuffix: string;
     ignoreNewObjects: boolean;
     parseCharCodes: boolean;
     dotToUnderscore: boolean;
@@ -371,6 +375,8 @@ export function parseSettings(native: Native, namespace: string): ParseResult {
         maxTopicLength: r.integer('maxTopicLength', 100, 0, 65535),
         ignoredTopics: r.topicFilters('ignoredTopics', ''),
         binaryTopics: r.topicFilters('binaryTopics', ''),
+        jsonTopics: r.topicFilters('jsonTopics', ''),
+        jsonCommandSuffix: r.topicPart('jsonCommandSuffix', '/set'),
         ignoreNewObjects: r.boolean('ignoreNewObjects', false),
         parseCharCodes: r.boolean('parseCharCodes', false),
         dotToUnderscore: r.boolean('dotToUnderscore', false),

@@ -360,6 +360,19 @@ class BrokerService {
             }
         });
     }
+    /** Listens inside the broker on a filter (sendTo request); the returned function stops listening. */
+    async listen(filter, onMessage) {
+        const broker = this.broker;
+        if (!broker) {
+            throw new Error('the broker is not running');
+        }
+        const deliver = (packet, callback) => {
+            onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
+            callback();
+        };
+        await new Promise(resolve => broker.subscribe(filter, deliver, () => resolve()));
+        return () => new Promise(resolve => broker.unsubscribe(filter, deliver, () => resolve()));
+    }
     /** Sends a message to one client only (current values for a new subscription). */
     sendToClient(client, message) {
         if (client.closed) {

@@ -158,6 +158,43 @@ class ClientService {
         }
         this.events.disconnected();
     }
+    /**
+     * Listens on a filter for a request's answer (a temporary subscription unless it is one of the patterns);
+     * the returned function stops listening.
+     */
+    async listen(filter, onMessage) {
+        const client = this.client;
+        if (!client || !this.connected) {
+            throw new Error('not connected to the broker');
+        }
+        const handler = (topic, payload, packet) => onMessage(topic, payload, packet.properties?.correlationData);
+        client.on('message', handler);
+        const shared = this.options.patterns.includes(filter);
+        if (!shared) {
+            await client.subscribeAsync(filter, { qos: this.options.defaultQoS });
+        }
+        return async () => {
+            client.off('message', handler);
+            if (!shared && client.connected) {
+                await client.unsubscribeAsync(filter);
+            }
+        };
+    }
+    /** A request: with MQTT 5 it carries response topic and correlation data. */
+    publishRequest(message) {
+        const client = this.client;
+        if (!client || !this.connected) {
+            return;
+        }
+        const properties = this.version === 5
+            ? { responseTopic: message.responseTopic, correlationData: message.correlation }
+            : undefined;
+        client.publish(message.topic, message.payload, {
+            qos: message.qos,
+            retain: false,
+            ...(properties ? { properties } : {}),
+        });
+    }
     /** Publishes now, or queues QoS > 0 messages while disconnected (bounded; the oldest goes first). */
     publish(message) {
         const client = this.client;

@@ -9,6 +9,7 @@ exports.parseNumber = parseNumber;
 exports.parseBoolean = parseBoolean;
 exports.parseCharCodes = parseCharCodes;
 exports.payloadToValue = payloadToValue;
+exports.convertValue = convertValue;
 exports.valueToPayload = valueToPayload;
 /** The quality codes ioBroker accepts in `state.q`. */
 exports.QUALITY_CODES = [0, 1, 2, 16, 17, 18, 32, 64, 65, 66, 68, 128, 129, 130, 132];
@@ -194,16 +195,23 @@ function payloadToValue(payload, options) {
             };
         }
     }
+    return { ...convertValue(raw, existingType, true), invalidUtf8, ...extra };
+}
+/**
+ * A value (text of a payload, or a value from JSON) → the state value. The existing type decides; without one the
+ * type is inferred — from the text (`inferText`: '21.5' is a number) or, for values taken from JSON, from their JSON
+ * type ('21.5' in quotes stays a string).
+ */
+function convertValue(raw, existingType, inferFromText) {
+    const infer = () => typeof raw === 'string' ? (inferFromText ? inferText(raw) : { val: raw, type: 'string' }) : inferValue(raw);
     if (existingType === undefined) {
-        const inferred = typeof raw === 'string' ? inferText(raw) : inferValue(raw);
-        return { ...inferred, becomesMixed: false, invalidUtf8, ...extra };
+        return { ...infer(), becomesMixed: false };
     }
     const coerced = coerce(raw, existingType);
     if (coerced !== undefined) {
-        return { val: coerced, type: existingType, becomesMixed: false, invalidUtf8, ...extra };
+        return { val: coerced, type: existingType, becomesMixed: false };
     }
-    const inferred = typeof raw === 'string' ? inferText(raw) : inferValue(raw);
-    return { val: inferred.val, type: 'mixed', becomesMixed: true, invalidUtf8, ...extra };
+    return { val: infer().val, type: 'mixed', becomesMixed: true };
 }
 /** Converts a state into an MQTT payload (SPEC §7). A deleted state (null) gives an empty payload. */
 function valueToPayload(state, options) {

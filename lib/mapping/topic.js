@@ -1,6 +1,7 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.unwritableTopicReason = unwritableTopicReason;
+exports.sanitizeLevel = sanitizeLevel;
 exports.topicToId = topicToId;
 exports.idToTopic = idToTopic;
 /**

@@ -460,6 +460,20 @@ export class BrokerService {
         });
     }
 
+    /** Listens inside the broker on a filter (sendTo request); the returned function stops listening. */
+    async listen(filter: string, onMessage: (topic: string, payload: Buffer) => void): Promise<() => Promise<void>> {
+        const broker = this.broker;
+        if (!broker) {
+            throw new Error('the broker is not running');
+        }
+        const deliver = (packet: AedesPublishPacket, callback: () => void): void => {
+            onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
+            callback();
+        };
+        await new Promise<void>(resolve => broker.subscribe(filter, deliver, () => resolve()));
+        return () => new Promise<void>(resolve => broker.unsubscribe(filter, deliver, () => resolve()));
+    }
+
     /** Sends a message to one client only (current values for a new subscription). */
     sendToClient(client: Client, message: BrokerMessage): void {
         if (client.closed) {

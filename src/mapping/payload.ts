@@ -223,16 +223,29 @@ export function payloadToValue(payload: Uint8Array, options: PayloadOptions): Co
         }
     }
 
+    return { ...convertValue(raw, existingType, true), invalidUtf8, ...extra };
+}
+
+/**
+ * A value (text of a payload, or a value from JSON) → the state value. The existing type decides; without one the
+ * type is inferred — from the text (`inferText`: '21.5' is a number) or, for values taken from JSON, from their JSON
+ * type ('21.5' in quotes stays a string).
+ */
+export function convertValue(
+    raw: unknown,
+    existingType: string | undefined,
+    inferFromText: boolean,
+): { val: Value; type: CommonType; becomesMixed: boolean } {
+    const infer = (): { val: Value; type: CommonType } =>
+        typeof raw === 'string' ? (inferFromText ? inferText(raw) : { val: raw, type: 'string' }) : inferValue(raw);
     if (existingType === undefined) {
-        const inferred = typeof raw === 'string' ? inferText(raw) : inferValue(raw);
-        return { ...inferred, becomesMixed: false, invalidUtf8, ...extra };
+        return { ...infer(), becomesMixed: false };
     }
     const coerced = coerce(raw, existingType);
     if (coerced !== undefined) {
-        return { val: coerced, type: existingType as CommonType, becomesMixed: false, invalidUtf8, ...extra };
+        return { val: coerced, type: existingType as CommonType, becomesMixed: false };
     }
-    const inferred = typeof raw === 'string' ? inferText(raw) : inferValue(raw);
-    return { val: inferred.val, type: 'mixed', becomesMixed: true, invalidUtf8, ...extra };
+    return { val: infer().val, type: 'mixed', becomesMixed: true };
 }
 
 export interface OutgoingState {

@@ -55,7 +55,7 @@ const WHITESPACE = /\s/gu;
 const PLAIN_LEVEL = /^[A-Za-z0-9_-]+$/;
 
 /** Makes one topic level usable as one or more id levels. */
-function sanitizeLevel(level: string, dotToUnderscore: boolean): string {
+export function sanitizeLevel(level: string, dotToUnderscore: boolean): string {
     if (level === '') {
         return '_';
     }

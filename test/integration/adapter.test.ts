@@ -9,6 +9,7 @@ import { engineSuites } from './suites/engine';
 import { serverSuites } from './suites/server';
 import { clientSuites } from './suites/client';
 import { loopSuites } from './suites/loop';
+import { jsonSuites } from './suites/json';
 
 prepareRealHost();
 
@@ -22,6 +23,7 @@ tests.integration(ADAPTER_DIR, {
         serverSuites(context);
         clientSuites(context);
         loopSuites(context);
+        jsonSuites(context);
 
         suite('Server mode on a real socket', getHarness => {
             let port = 0;

@@ -110,3 +110,48 @@ export async function startAgain(harness: {
     await harness.states.setStateAsync(`${ADAPTER_NAME}.0.info.connection`, { val: false, ack: true });
     await harness.startAdapterAndWait(true);
 }
+
+let requestId = 1_000_000;
+
+/**
+ * sendTo that also works for concurrent calls: `harness.sendTo` of `@iobroker/testing` 6.2.2 resolves with the
+ * first answer that arrives, whichever call it belongs to; this one matches the answer by its callback id.
+ */
+export function sendToInstance(
+    harness: {
+        on(event: 'stateChange', h: (id: string, state: unknown) => void): unknown;
+        off(event: 'stateChange', h: (id: string, state: unknown) => void): unknown;
+    },
+    command: string,
+    message: unknown,
+    timeoutMs = 15000,
+): Promise<Record<string, unknown>> {
+    const from = 'system.adapter.test.0';
+    const id = requestId++;
+    const db = (
+        harness as unknown as {
+            dbConnection: { pushMessage(target: string, msg: unknown, cb: (err: unknown) => void): void };
+        }
+    ).dbConnection;
+    return new Promise((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined = undefined;
+        const onChange = (changedId: string, state: unknown): void => {
+            const answer = state as { message?: Record<string, unknown>; callback?: { id?: number } } | undefined;
+            if (changedId === `messagebox.${from}` && answer?.callback?.id === id) {
+                clearTimeout(timer);
+                harness.off('stateChange', onChange);
+                resolve(answer.message ?? {});
+            }
+        };
+        timer = setTimeout(() => {
+            harness.off('stateChange', onChange);
+            reject(new Error(`no answer to '${command}' within ${timeoutMs} ms`));
+        }, timeoutMs);
+        harness.on('stateChange', onChange);
+        db.pushMessage(
+            `system.adapter.${ADAPTER_NAME}.0`,
+            { command, message, from, callback: { message, id, ack: false, time: Date.now() } },
+            () => undefined,
+        );
+    });
+}
