@@ -12,22 +12,22 @@ const ingest_1 = require("./ingest");
 const adapterStore_1 = require("./iobroker/adapterStore");
 const messages_1 = require("./messages");
 const publisher_1 = require("./publisher");
+const mirrorMode_1 = require("./mirrorMode");
 const requests_1 = require("./requests");
 const serverMode_1 = require("./serverMode");
 const stats_1 = require("./stats");
-class ClientMode {
+class ClientMode extends mirrorMode_1.MirrorMode {
     adapter;
     settings;
     setConnected;
     store;
     service;
-    ingest;
-    publisher;
     stats;
     requests;
     /** What this instance published last per topic: a copy coming back from the broker is not written. */
     ownMessages = new Map();
     constructor(adapter, settings, setConnected) {
+        super();
         this.adapter = adapter;
         this.settings = settings;
         this.setConnected = setConnected;
@@ -165,13 +165,6 @@ class ClientMode {
         this.ownMessages.delete(topic);
         return own.payload.equals(payload) && Date.now() - own.at <= this.settings.noEchoIntervalMs;
     }
-    onStateChange(id, state) {
-        this.publisher?.onStateChange(id, state);
-    }
-    onObjectChange(id, obj) {
-        this.ingest?.onObjectChange(id, obj);
-        this.publisher?.onObjectChange(id, obj);
-    }
     /** sendTo commands of client mode; undefined when the command is not one of them. */
     async handleMessage(command, message) {
         const service = this.service;
@@ -207,13 +200,9 @@ class ClientMode {
             service.publish(parsed);
             return { result: true };
         }
-        const parsed = (0, messages_1.parseSendState)(message);
-        if ('error' in parsed) {
-            return parsed;
-        }
-        const built = await publisher.buildMessage(parsed.id, parsed.state);
-        if (!built) {
-            return { error: `cannot build a message for '${parsed.id}'` };
+        const built = await (0, messages_1.buildStateMessage)(message, publisher);
+        if ('error' in built) {
+            return built;
         }
         this.rememberOwn(built.topic, built.payload);
         service.publish({ ...built, retain: this.settings.retain });

@@ -2,6 +2,7 @@
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.parseSendMessage = parseSendMessage;
 exports.parseSendState = parseSendState;
+exports.buildStateMessage = buildStateMessage;
 /** Parsing of the sendTo commands both modes answer (`sendMessage2Client`, `sendState2Client`). */
 const filter_1 = require("./mapping/filter");
 /** `{topic, message, retain?, qos?, binary?}` → a message to publish, or the reason it is refused. */
@@ -46,4 +47,14 @@ function parseSendState(message) {
         ? { ack: false, ts: now, lc: now, q: 0, from: '', ...raw }
         : { val: raw, ack: false, ts: now, lc: now, q: 0, from: '' };
     return { id: m.id, state };
+}
+/** sendState2Client: the message a state would be published as (its topic rules, native.topic included). */
+async function buildStateMessage(message, publisher) {
+    const parsed = parseSendState(message);
+    if ('error' in parsed) {
+        return parsed;
+    }
+    return ((await publisher.buildMessage(parsed.id, parsed.state)) ?? {
+        error: `cannot build a message for '${parsed.id}'`,
+    });
 }

@@ -53,6 +53,7 @@ const filter_1 = require("./mapping/filter");
 const messages_1 = require("./messages");
 const topic_1 = require("./mapping/topic");
 const publisher_1 = require("./publisher");
+const mirrorMode_1 = require("./mirrorMode");
 const requests_1 = require("./requests");
 const stats_1 = require("./stats");
 /** A start-up problem caused by the configuration: the glue stops the instance with this message. */
@@ -60,19 +61,18 @@ class ConfigError extends Error {
 }
 exports.ConfigError = ConfigError;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
-class ServerMode {
+class ServerMode extends mirrorMode_1.MirrorMode {
     adapter;
     settings;
     store;
     once;
     broker;
-    ingest;
-    publisher;
     clients;
     stats;
     timers = new Set();
     requests;
     constructor(adapter, settings) {
+        super();
         this.adapter = adapter;
         this.settings = settings;
         this.store = new adapterStore_1.AdapterStore(adapter);
@@ -321,13 +321,6 @@ class ServerMode {
             });
         }
     }
-    onStateChange(id, state) {
-        this.publisher?.onStateChange(id, state);
-    }
-    onObjectChange(id, obj) {
-        this.ingest?.onObjectChange(id, obj);
-        this.publisher?.onObjectChange(id, obj);
-    }
     /** sendTo commands of server mode; undefined when the command is not one of them. */
     async handleMessage(command, message) {
         const broker = this.broker;
@@ -354,13 +347,9 @@ class ServerMode {
             return { result: true };
         }
         if (command === 'sendState2Client') {
-            const parsed = (0, messages_1.parseSendState)(message);
-            if ('error' in parsed) {
-                return parsed;
-            }
-            const built = await publisher.buildMessage(parsed.id, parsed.state);
-            if (!built) {
-                return { error: `cannot build a message for '${parsed.id}'` };
+            const built = await (0, messages_1.buildStateMessage)(message, publisher);
+            if ('error' in built) {
+                return built;
             }
             this.stats && this.stats.messagesOut++;
             broker.publish({ ...built, retain: !this.settings.noRetain });

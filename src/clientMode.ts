@@ -7,18 +7,17 @@ import { resolveBrokerUrl } from './client/brokerUrl';
 import { ClientService } from './client/clientService';
 import { Ingest } from './ingest';
 import { AdapterStore } from './iobroker/adapterStore';
-import { parseSendMessage, parseSendState } from './messages';
+import { buildStateMessage, parseSendMessage } from './messages';
 import { Publisher } from './publisher';
+import { MirrorMode } from './mirrorMode';
 import { Requests } from './requests';
 import { ConfigError } from './serverMode';
 import type { Settings } from './settings';
 import { Stats } from './stats';
 
-export class ClientMode {
+export class ClientMode extends MirrorMode {
     private readonly store: AdapterStore;
     private service: ClientService | undefined;
-    private ingest: Ingest | undefined;
-    private publisher: Publisher | undefined;
     private stats: Stats | undefined;
     private requests: Requests | undefined;
     /** What this instance published last per topic: a copy coming back from the broker is not written. */
@@ -29,6 +28,7 @@ export class ClientMode {
         private readonly settings: Settings,
         private readonly setConnected: (connected: boolean) => Promise<void>,
     ) {
+        super();
         this.store = new AdapterStore(adapter);
     }
 
@@ -187,15 +187,6 @@ export class ClientMode {
         return own.payload.equals(payload) && Date.now() - own.at <= this.settings.noEchoIntervalMs;
     }
 
-    onStateChange(id: string, state: ioBroker.State | null | undefined): void {
-        this.publisher?.onStateChange(id, state);
-    }
-
-    onObjectChange(id: string, obj: ioBroker.Object | null | undefined): void {
-        this.ingest?.onObjectChange(id, obj);
-        this.publisher?.onObjectChange(id, obj);
-    }
-
     /** sendTo commands of client mode; undefined when the command is not one of them. */
     async handleMessage(command: string, message: unknown): Promise<Record<string, unknown> | undefined> {
         const service = this.service;
@@ -234,13 +225,9 @@ export class ClientMode {
             service.publish(parsed);
             return { result: true };
         }
-        const parsed = parseSendState(message);
-        if ('error' in parsed) {
-            return parsed;
-        }
-        const built = await publisher.buildMessage(parsed.id, parsed.state);
-        if (!built) {
-            return { error: `cannot build a message for '${parsed.id}'` };
+        const built = await buildStateMessage(message, publisher);
+        if ('error' in built) {
+            return built;
         }
         this.rememberOwn(built.topic, built.payload);
         service.publish({ ...built, retain: this.settings.retain });

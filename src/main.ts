@@ -5,11 +5,12 @@
 import * as utils from '@iobroker/adapter-core';
 import { ClientMode } from './clientMode';
 import { testConnection } from './client/testConnection';
+import type { MirrorMode } from './mirrorMode';
 import { ConfigError, ServerMode } from './serverMode';
 import { formatSettingsErrors, parseSettings } from './settings';
 
 export class MqttGateway extends utils.Adapter {
-    private mode: ServerMode | ClientMode | undefined;
+    private mode: MirrorMode | undefined;
     private started = false;
 
     public constructor(options: Partial<utils.AdapterOptions> = {}) {

@@ -1,5 +1,6 @@
 /** Parsing of the sendTo commands both modes answer (`sendMessage2Client`, `sendState2Client`). */
 import { topicNameError } from './mapping/filter';
+import type { OutgoingMessage } from './publisher';
 import type { QoS } from './settings';
 
 export interface SendMessage {
@@ -55,4 +56,20 @@ export function parseSendState(message: unknown): { id: string; state: ioBroker.
             ? ({ ack: false, ts: now, lc: now, q: 0, from: '', ...raw } as ioBroker.State)
             : { val: raw as ioBroker.StateValue, ack: false, ts: now, lc: now, q: 0, from: '' };
     return { id: m.id, state };
+}
+
+/** sendState2Client: the message a state would be published as (its topic rules, native.topic included). */
+export async function buildStateMessage(
+    message: unknown,
+    publisher: { buildMessage(id: string, state: ioBroker.State | null): Promise<OutgoingMessage | undefined> },
+): Promise<OutgoingMessage | { error: string }> {
+    const parsed = parseSendState(message);
+    if ('error' in parsed) {
+        return parsed;
+    }
+    return (
+        (await publisher.buildMessage(parsed.id, parsed.state)) ?? {
+            error: `cannot build a message for '${parsed.id}'`,
+        }
+    );
 }

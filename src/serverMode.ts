@@ -12,9 +12,10 @@ import { AdapterStore } from './iobroker/adapterStore';
 import { ClientObjects } from './iobroker/clientObjects';
 import { OnceLogger } from './iobroker/store';
 import { compileTopicFilter, matchesAnyFilter, topicFilterError, topicNameError } from './mapping/filter';
-import { parseSendMessage, parseSendState } from './messages';
+import { buildStateMessage, parseSendMessage } from './messages';
 import { topicToId } from './mapping/topic';
 import { Publisher, type OutgoingMessage } from './publisher';
+import { MirrorMode } from './mirrorMode';
 import { Requests } from './requests';
 import type { QoS, Settings } from './settings';
 import { Stats } from './stats';
@@ -24,12 +25,10 @@ export class ConfigError extends Error {}
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
-export class ServerMode {
+export class ServerMode extends MirrorMode {
     private readonly store: AdapterStore;
     private readonly once: OnceLogger;
     private broker: BrokerService | undefined;
-    private ingest: Ingest | undefined;
-    private publisher: Publisher | undefined;
     private clients: ClientObjects | undefined;
     private stats: Stats | undefined;
     private readonly timers = new Set<NodeJS.Timeout>();
@@ -39,6 +38,7 @@ export class ServerMode {
         private readonly adapter: ioBroker.Adapter,
         private readonly settings: Settings,
     ) {
+        super();
         this.store = new AdapterStore(adapter);
         this.once = new OnceLogger(adapter.log);
     }
@@ -322,15 +322,6 @@ export class ServerMode {
         }
     }
 
-    onStateChange(id: string, state: ioBroker.State | null | undefined): void {
-        this.publisher?.onStateChange(id, state);
-    }
-
-    onObjectChange(id: string, obj: ioBroker.Object | null | undefined): void {
-        this.ingest?.onObjectChange(id, obj);
-        this.publisher?.onObjectChange(id, obj);
-    }
-
     /** sendTo commands of server mode; undefined when the command is not one of them. */
     async handleMessage(command: string, message: unknown): Promise<Record<string, unknown> | undefined> {
         const broker = this.broker;
@@ -360,13 +351,9 @@ export class ServerMode {
             return { result: true };
         }
         if (command === 'sendState2Client') {
-            const parsed = parseSendState(message);
-            if ('error' in parsed) {
-                return parsed;
-            }
-            const built = await publisher.buildMessage(parsed.id, parsed.state);
-            if (!built) {
-                return { error: `cannot build a message for '${parsed.id}'` };
+            const built = await buildStateMessage(message, publisher);
+            if ('error' in built) {
+                return built;
             }
             this.stats && this.stats.messagesOut++;
             broker.publish({ ...built, retain: !this.settings.noRetain });
