@@ -8,13 +8,10 @@ exports.ClientMode = void 0;
 const node_os_1 = require("node:os");
 const brokerUrl_1 = require("./client/brokerUrl");
 const clientService_1 = require("./client/clientService");
-const ingest_1 = require("./ingest");
 const adapterStore_1 = require("./iobroker/adapterStore");
 const messages_1 = require("./messages");
-const publisher_1 = require("./publisher");
 const mirrorMode_1 = require("./mirrorMode");
 const requests_1 = require("./requests");
-const serverMode_1 = require("./serverMode");
 const stats_1 = require("./stats");
 class ClientMode extends mirrorMode_1.MirrorMode {
     adapter;
@@ -36,25 +33,15 @@ class ClientMode extends mirrorMode_1.MirrorMode {
     /** Certificates named by options, as PEM text (a missing name is a configuration error naming the option). */
     async certificates() {
         const { caCert, clientCert, clientKey } = this.settings;
-        const wanted = [
+        const found = await (0, mirrorMode_1.namedCertificates)(this.adapter, [
             ['caCert', caCert],
             ['clientCert', clientCert],
             ['clientKey', clientKey],
-        ].filter(([, name]) => name !== '');
-        if (wanted.length === 0) {
-            return {};
-        }
-        const system = await this.adapter.getForeignObjectAsync('system.certificates');
-        const known = system?.native?.certificates ?? {};
-        const missing = wanted.filter(([, name]) => !known[name]);
-        if (missing.length > 0) {
-            throw new serverMode_1.ConfigError(`Invalid configuration: ${missing.map(([option, name]) => `option '${option}' names the certificate '${name}', which is not among the system certificates`).join('; ')}`);
-        }
+        ]);
         if ((clientCert === '') !== (clientKey === '')) {
-            throw new serverMode_1.ConfigError(`Invalid configuration: options 'clientCert' and 'clientKey' go together: set both or neither`);
+            throw new mirrorMode_1.ConfigError(`Invalid configuration: options 'clientCert' and 'clientKey' go together: set both or neither`);
         }
-        const read = (name) => (name ? known[name] : undefined);
-        return { ca: read(caCert), cert: read(clientCert), key: read(clientKey) };
+        return { ca: found.caCert, cert: found.clientCert, key: found.clientKey };
     }
     async start() {
         const settings = this.settings;
@@ -64,7 +51,7 @@ class ClientMode extends mirrorMode_1.MirrorMode {
             href = (0, brokerUrl_1.resolveBrokerUrl)(settings).href;
         }
         catch (err) {
-            throw new serverMode_1.ConfigError(`Invalid configuration: option 'url' ${err instanceof Error ? err.message : String(err)}`);
+            throw new mirrorMode_1.ConfigError(`Invalid configuration: option 'url' ${err instanceof Error ? err.message : String(err)}`);
         }
         const certs = await this.certificates();
         const stats = new stats_1.Stats(adapter, () => this.ingest?.dropped ?? 0);
@@ -128,16 +115,11 @@ class ClientMode extends mirrorMode_1.MirrorMode {
             },
         }, adapter.log);
         this.service = service;
-        const publisher = new publisher_1.Publisher({ ...settings, includeOwnStates: !settings.doNotSubscribeOwnStates, retain: settings.retain }, this.store, message => {
+        const publisher = this.buildPipelines(settings, this.store, adapter.log, { includeOwnStates: !settings.doNotSubscribeOwnStates, retain: settings.retain }, message => {
             stats.messagesOut++;
             this.rememberOwn(message.topic, message.payload);
             service.publish(message);
-        }, adapter.log);
-        const ingest = new ingest_1.Ingest(settings, this.store, adapter.log, {
-            beforeWrite: (id, val) => publisher.noteFromMqtt(id, val),
         });
-        this.publisher = publisher;
-        this.ingest = ingest;
         await adapter.subscribeObjectsAsync('*');
         await publisher.start();
         stats.start();

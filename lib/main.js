@@ -41,6 +41,7 @@ exports.MqttGateway = void 0;
 const utils = __importStar(require("@iobroker/adapter-core"));
 const clientMode_1 = require("./clientMode");
 const testConnection_1 = require("./client/testConnection");
+const mirrorMode_1 = require("./mirrorMode");
 const serverMode_1 = require("./serverMode");
 const settings_1 = require("./settings");
 class MqttGateway extends utils.Adapter {
@@ -73,7 +74,7 @@ class MqttGateway extends utils.Adapter {
         catch (err) {
             await mode.stop();
             this.mode = undefined;
-            if (err instanceof serverMode_1.ConfigError) {
+            if (err instanceof mirrorMode_1.ConfigError) {
                 this.stopForConfig(err.message);
                 return;
             }

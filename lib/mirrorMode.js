@@ -1,9 +1,45 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.MirrorMode = void 0;
+exports.MirrorMode = exports.ConfigError = void 0;
+exports.namedCertificates = namedCertificates;
+/** What both modes share: the engine's two pipelines, how ioBroker's events reach them, certificate lookup. */
+const ingest_1 = require("./ingest");
+const publisher_1 = require("./publisher");
+/** A start-up problem caused by the configuration: the glue stops the instance with this message. */
+class ConfigError extends Error {
+}
+exports.ConfigError = ConfigError;
+/**
+ * PEM text of the system certificates named by options (`[option, name]`; empty names are skipped). A name that
+ * does not exist is a configuration error naming its option — checked here, before js-controller's own lookup,
+ * which would log an error of its own.
+ */
+async function namedCertificates(adapter, named) {
+    const wanted = named.filter(([, name]) => name !== '');
+    if (wanted.length === 0) {
+        return {};
+    }
+    const system = await adapter.getForeignObjectAsync('system.certificates');
+    const known = system?.native?.certificates ?? {};
+    const missing = wanted.filter(([, name]) => !known[name]);
+    if (missing.length > 0) {
+        throw new ConfigError(`Invalid configuration: ${missing.map(([option, name]) => `option '${option}' names the certificate '${name}', which is not among the system certificates`).join('; ')}`);
+    }
+    return Object.fromEntries(wanted.map(([option, name]) => [option, known[name]]));
+}
 class MirrorMode {
     ingest;
     publisher;
+    /**
+     * Builds the publisher and the ingest pipeline of a mode. The ingest tells the publisher about every value it
+     * writes, so a value that came from MQTT is never sent back as a second copy.
+     */
+    buildPipelines(settings, store, log, publish, transport) {
+        const publisher = new publisher_1.Publisher({ ...settings, ...publish }, store, transport, log);
+        this.publisher = publisher;
+        this.ingest = new ingest_1.Ingest(settings, store, log, { beforeWrite: (id, val) => publisher.noteFromMqtt(id, val) });
+        return publisher;
+    }
     onStateChange(id, state) {
         this.publisher?.onStateChange(id, state);
     }

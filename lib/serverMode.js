@@ -36,7 +36,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
     return (mod && mod.__esModule) ? mod : { "default": mod };
 };
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.ServerMode = exports.ConfigError = void 0;
+exports.ServerMode = void 0;
 /**
  * Server mode: the embedded broker, mirrored into ioBroker through the engine. Messages clients publish go through
  * the ingest pipeline; state changes go through the publisher into the broker.
@@ -45,21 +45,15 @@ const node_path_1 = __importDefault(require("node:path"));
 const utils = __importStar(require("@iobroker/adapter-core"));
 const accessControl_1 = require("./broker/accessControl");
 const brokerService_1 = require("./broker/brokerService");
-const ingest_1 = require("./ingest");
 const adapterStore_1 = require("./iobroker/adapterStore");
 const clientObjects_1 = require("./iobroker/clientObjects");
 const store_1 = require("./iobroker/store");
 const filter_1 = require("./mapping/filter");
 const messages_1 = require("./messages");
 const topic_1 = require("./mapping/topic");
-const publisher_1 = require("./publisher");
 const mirrorMode_1 = require("./mirrorMode");
 const requests_1 = require("./requests");
 const stats_1 = require("./stats");
-/** A start-up problem caused by the configuration: the glue stops the instance with this message. */
-class ConfigError extends Error {
-}
-exports.ConfigError = ConfigError;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 class ServerMode extends mirrorMode_1.MirrorMode {
     adapter;
@@ -140,15 +134,10 @@ class ServerMode extends mirrorMode_1.MirrorMode {
             },
             allowSubscribe: (clientId, filter) => this.allowSubscribe(clientId, filter),
         }, adapter.log);
-        const publisher = new publisher_1.Publisher({ ...settings, includeOwnStates: false, retain: !settings.noRetain }, this.store, message => {
+        const publisher = this.buildPipelines(settings, this.store, adapter.log, { includeOwnStates: false, retain: !settings.noRetain }, message => {
             stats.messagesOut++;
             broker.publish(message);
-        }, adapter.log);
-        const ingest = new ingest_1.Ingest(settings, this.store, adapter.log, {
-            beforeWrite: (id, val) => publisher.noteFromMqtt(id, val),
         });
-        this.ingest = ingest;
-        this.publisher = publisher;
         this.broker = broker;
         await adapter.subscribeObjectsAsync('*');
         await publisher.start();
@@ -158,7 +147,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
         }
         catch (err) {
             const reason = err instanceof Error ? err.message : String(err);
-            throw new ConfigError(`Cannot listen on ${settings.bind} (options 'bind'/'port'/'wsPort'): ${reason}`);
+            throw new mirrorMode_1.ConfigError(`Cannot listen on ${settings.bind} (options 'bind'/'port'/'wsPort'): ${reason}`);
         }
         stats.start();
         this.warnIfOpen();
@@ -205,17 +194,11 @@ class ServerMode extends mirrorMode_1.MirrorMode {
     }
     async loadCertificates() {
         const { certPublic, certPrivate, certChained } = this.settings;
-        // check the names first: js-controller's own lookup logs an error of its own for missing ones
-        const system = await this.adapter.getForeignObjectAsync('system.certificates');
-        const known = system?.native?.certificates ?? {};
-        const missing = [
+        await (0, mirrorMode_1.namedCertificates)(this.adapter, [
             ['certPublic', certPublic],
             ['certPrivate', certPrivate],
             ['certChained', certChained],
-        ].filter(([, name]) => name !== '' && !known[name]);
-        if (missing.length > 0) {
-            throw new ConfigError(`Invalid configuration: ${missing.map(([option, name]) => `option '${option}' names the certificate '${name}', which is not among the system certificates`).join('; ')}`);
-        }
+        ]);
         try {
             const result = await this.adapter.getCertificatesAsync(certPublic, certPrivate, certChained || undefined);
             const certs = Array.isArray(result) ? result[0] : result;
@@ -227,7 +210,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
         }
         catch (err) {
             const reason = err instanceof Error ? err.message : String(err);
-            throw new ConfigError(`options 'certPublic'/'certPrivate'${certChained ? "/'certChained'" : ''}: the certificates '${certPublic}', '${certPrivate}'${certChained ? `, '${certChained}'` : ''} cannot be loaded from the system certificates (${reason})`);
+            throw new mirrorMode_1.ConfigError(`options 'certPublic'/'certPrivate'${certChained ? "/'certChained'" : ''}: the certificates '${certPublic}', '${certPrivate}'${certChained ? `, '${certChained}'` : ''} cannot be loaded from the system certificates (${reason})`);
         }
     }
     warnIfOpen() {

@@ -5,13 +5,10 @@
 import { hostname } from 'node:os';
 import { resolveBrokerUrl } from './client/brokerUrl';
 import { ClientService } from './client/clientService';
-import { Ingest } from './ingest';
 import { AdapterStore } from './iobroker/adapterStore';
 import { buildStateMessage, parseSendMessage } from './messages';
-import { Publisher } from './publisher';
-import { MirrorMode } from './mirrorMode';
+import { ConfigError, MirrorMode, namedCertificates } from './mirrorMode';
 import { Requests } from './requests';
-import { ConfigError } from './serverMode';
 import type { Settings } from './settings';
 import { Stats } from './stats';
 
@@ -35,31 +32,17 @@ export class ClientMode extends MirrorMode {
     /** Certificates named by options, as PEM text (a missing name is a configuration error naming the option). */
     private async certificates(): Promise<{ ca?: string; cert?: string; key?: string }> {
         const { caCert, clientCert, clientKey } = this.settings;
-        const wanted = (
-            [
-                ['caCert', caCert],
-                ['clientCert', clientCert],
-                ['clientKey', clientKey],
-            ] as const
-        ).filter(([, name]) => name !== '');
-        if (wanted.length === 0) {
-            return {};
-        }
-        const system = await this.adapter.getForeignObjectAsync('system.certificates');
-        const known = (system?.native as { certificates?: Record<string, string> } | undefined)?.certificates ?? {};
-        const missing = wanted.filter(([, name]) => !known[name]);
-        if (missing.length > 0) {
-            throw new ConfigError(
-                `Invalid configuration: ${missing.map(([option, name]) => `option '${option}' names the certificate '${name}', which is not among the system certificates`).join('; ')}`,
-            );
-        }
+        const found = await namedCertificates(this.adapter, [
+            ['caCert', caCert],
+            ['clientCert', clientCert],
+            ['clientKey', clientKey],
+        ]);
         if ((clientCert === '') !== (clientKey === '')) {
             throw new ConfigError(
                 `Invalid configuration: options 'clientCert' and 'clientKey' go together: set both or neither`,
             );
         }
-        const read = (name: string): string | undefined => (name ? known[name] : undefined);
-        return { ca: read(caCert), cert: read(clientCert), key: read(clientKey) };
+        return { ca: found.caCert, cert: found.clientCert, key: found.clientKey };
     }
 
     async start(): Promise<void> {
@@ -141,21 +124,17 @@ export class ClientMode extends MirrorMode {
         );
         this.service = service;
 
-        const publisher = new Publisher(
-            { ...settings, includeOwnStates: !settings.doNotSubscribeOwnStates, retain: settings.retain },
+        const publisher = this.buildPipelines(
+            settings,
             this.store,
+            adapter.log,
+            { includeOwnStates: !settings.doNotSubscribeOwnStates, retain: settings.retain },
             message => {
                 stats.messagesOut++;
                 this.rememberOwn(message.topic, message.payload);
                 service.publish(message);
             },
-            adapter.log,
         );
-        const ingest = new Ingest(settings, this.store, adapter.log, {
-            beforeWrite: (id, val) => publisher.noteFromMqtt(id, val),
-        });
-        this.publisher = publisher;
-        this.ingest = ingest;
 
         await adapter.subscribeObjectsAsync('*');
         await publisher.start();

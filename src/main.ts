@@ -5,8 +5,8 @@
 import * as utils from '@iobroker/adapter-core';
 import { ClientMode } from './clientMode';
 import { testConnection } from './client/testConnection';
-import type { MirrorMode } from './mirrorMode';
-import { ConfigError, ServerMode } from './serverMode';
+import { ConfigError, type MirrorMode } from './mirrorMode';
+import { ServerMode } from './serverMode';
 import { formatSettingsErrors, parseSettings } from './settings';
 
 export class MqttGateway extends utils.Adapter {

@@ -1,6 +1,35 @@
-/** What both modes share: the engine's two pipelines and how ioBroker's events reach them. */
-import type { Ingest } from './ingest';
-import type { Publisher } from './publisher';
+/** What both modes share: the engine's two pipelines, how ioBroker's events reach them, certificate lookup. */
+import { Ingest } from './ingest';
+import type { Logger, Store } from './iobroker/store';
+import { Publisher, type PublisherOptions, type Transport } from './publisher';
+import type { Settings } from './settings';
+
+/** A start-up problem caused by the configuration: the glue stops the instance with this message. */
+export class ConfigError extends Error {}
+
+/**
+ * PEM text of the system certificates named by options (`[option, name]`; empty names are skipped). A name that
+ * does not exist is a configuration error naming its option — checked here, before js-controller's own lookup,
+ * which would log an error of its own.
+ */
+export async function namedCertificates(
+    adapter: ioBroker.Adapter,
+    named: readonly (readonly [option: string, name: string])[],
+): Promise<Record<string, string>> {
+    const wanted = named.filter(([, name]) => name !== '');
+    if (wanted.length === 0) {
+        return {};
+    }
+    const system = await adapter.getForeignObjectAsync('system.certificates');
+    const known = (system?.native as { certificates?: Record<string, string> } | undefined)?.certificates ?? {};
+    const missing = wanted.filter(([, name]) => !known[name]);
+    if (missing.length > 0) {
+        throw new ConfigError(
+            `Invalid configuration: ${missing.map(([option, name]) => `option '${option}' names the certificate '${name}', which is not among the system certificates`).join('; ')}`,
+        );
+    }
+    return Object.fromEntries(wanted.map(([option, name]) => [option, known[name]!]));
+}
 
 export abstract class MirrorMode {
     protected ingest: Ingest | undefined;
@@ -10,6 +39,23 @@ export abstract class MirrorMode {
     abstract stop(): Promise<void>;
     /** sendTo commands of the mode; undefined when the command is not one of them. */
     abstract handleMessage(command: string, message: unknown): Promise<Record<string, unknown> | undefined>;
+
+    /**
+     * Builds the publisher and the ingest pipeline of a mode. The ingest tells the publisher about every value it
+     * writes, so a value that came from MQTT is never sent back as a second copy.
+     */
+    protected buildPipelines(
+        settings: Settings,
+        store: Store,
+        log: Logger,
+        publish: Pick<PublisherOptions, 'includeOwnStates' | 'retain'>,
+        transport: Transport,
+    ): Publisher {
+        const publisher = new Publisher({ ...settings, ...publish }, store, transport, log);
+        this.publisher = publisher;
+        this.ingest = new Ingest(settings, store, log, { beforeWrite: (id, val) => publisher.noteFromMqtt(id, val) });
+        return publisher;
+    }
 
     onStateChange(id: string, state: ioBroker.State | null | undefined): void {
         this.publisher?.onStateChange(id, state);

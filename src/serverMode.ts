@@ -7,21 +7,17 @@ import * as utils from '@iobroker/adapter-core';
 import { hashPassword, type Account } from './broker/accessControl';
 import { BrokerService, type Client, type Subscription } from './broker/brokerService';
 import type { TlsMaterial } from './broker/listeners';
-import { Ingest } from './ingest';
 import { AdapterStore } from './iobroker/adapterStore';
 import { ClientObjects } from './iobroker/clientObjects';
 import { OnceLogger } from './iobroker/store';
 import { compileTopicFilter, matchesAnyFilter, topicFilterError, topicNameError } from './mapping/filter';
 import { buildStateMessage, parseSendMessage } from './messages';
 import { topicToId } from './mapping/topic';
-import { Publisher, type OutgoingMessage } from './publisher';
-import { MirrorMode } from './mirrorMode';
+import type { OutgoingMessage } from './publisher';
+import { ConfigError, MirrorMode, namedCertificates } from './mirrorMode';
 import { Requests } from './requests';
 import type { QoS, Settings } from './settings';
 import { Stats } from './stats';
-
-/** A start-up problem caused by the configuration: the glue stops the instance with this message. */
-export class ConfigError extends Error {}
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -117,20 +113,16 @@ export class ServerMode extends MirrorMode {
             adapter.log,
         );
 
-        const publisher = new Publisher(
-            { ...settings, includeOwnStates: false, retain: !settings.noRetain },
+        const publisher = this.buildPipelines(
+            settings,
             this.store,
+            adapter.log,
+            { includeOwnStates: false, retain: !settings.noRetain },
             message => {
                 stats.messagesOut++;
                 broker.publish(message);
             },
-            adapter.log,
         );
-        const ingest = new Ingest(settings, this.store, adapter.log, {
-            beforeWrite: (id, val) => publisher.noteFromMqtt(id, val),
-        });
-        this.ingest = ingest;
-        this.publisher = publisher;
         this.broker = broker;
 
         await adapter.subscribeObjectsAsync('*');
@@ -189,21 +181,11 @@ export class ServerMode extends MirrorMode {
 
     private async loadCertificates(): Promise<TlsMaterial> {
         const { certPublic, certPrivate, certChained } = this.settings;
-        // check the names first: js-controller's own lookup logs an error of its own for missing ones
-        const system = await this.adapter.getForeignObjectAsync('system.certificates');
-        const known = (system?.native as { certificates?: Record<string, unknown> } | undefined)?.certificates ?? {};
-        const missing = (
-            [
-                ['certPublic', certPublic],
-                ['certPrivate', certPrivate],
-                ['certChained', certChained],
-            ] as const
-        ).filter(([, name]) => name !== '' && !known[name]);
-        if (missing.length > 0) {
-            throw new ConfigError(
-                `Invalid configuration: ${missing.map(([option, name]) => `option '${option}' names the certificate '${name}', which is not among the system certificates`).join('; ')}`,
-            );
-        }
+        await namedCertificates(this.adapter, [
+            ['certPublic', certPublic],
+            ['certPrivate', certPrivate],
+            ['certChained', certChained],
+        ]);
         try {
             const result = await this.adapter.getCertificatesAsync(certPublic, certPrivate, certChained || undefined);
             const certs = Array.isArray(result) ? result[0] : result;
