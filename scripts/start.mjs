@@ -26,7 +26,7 @@ const MQTT_PORT = Number(process.env.MQTT_GATEWAY_PORT ?? 1883);
 const ADMIN_PORT = Number(process.env.MQTT_GATEWAY_ADMIN_PORT ?? 8081);
 const HOST = '127.0.0.1';
 const SETUP_STAMP = path.join(hostDir, '.mqtt-gateway-setup');
-const SETUP_VERSION = `${CONTROLLER_VERSION}/${ADMIN_VERSION}/${OBJECTS_PORT}/${STATES_PORT}/1`;
+const SETUP_VERSION = `${CONTROLLER_VERSION}/${ADMIN_VERSION}/${OBJECTS_PORT}/${STATES_PORT}/${ADMIN_PORT}/1`;
 
 const started = Date.now();
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
