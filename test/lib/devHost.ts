@@ -78,7 +78,9 @@ export class DevHost {
                 [path.join(controllerDir, 'iobroker.js'), ...args],
                 { cwd: controllerDir, maxBuffer: 16 * 1024 * 1024 },
                 (err, stdout, stderr) =>
-                    err ? reject(new Error(`iobroker ${args.join(' ')}: ${stderr || stdout || err.message}`)) : resolve(stdout),
+                    err
+                        ? reject(new Error(`iobroker ${args.join(' ')}: ${stderr || stdout || err.message}`))
+                        : resolve(stdout),
             );
         });
     }

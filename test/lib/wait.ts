@@ -69,10 +69,14 @@ export async function waitForEvent<T = unknown>(
     });
 }
 
-/** Resolves once `condition()` holds (checked every 20 ms), or rejects after `timeoutMs`. */
-export async function until(condition: () => boolean, timeoutMs = 5000, what = 'a condition'): Promise<void> {
+/** Resolves once `condition()` (which may be async) holds (checked every 20 ms), or rejects after `timeoutMs`. */
+export async function until(
+    condition: () => boolean | Promise<boolean>,
+    timeoutMs = 5000,
+    what = 'a condition',
+): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
+    while (!(await condition())) {
         if (Date.now() > deadline) {
             throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
         }

@@ -52,7 +52,10 @@ function textsOf(node: unknown, out = new Set<string>()): Set<string> {
 }
 
 function readLanguage(lang: string): Record<string, unknown> {
-    return JSON.parse(readFileSync(path.join(root, 'admin', 'i18n', `${lang}.json`), 'utf8')) as Record<string, unknown>;
+    return JSON.parse(readFileSync(path.join(root, 'admin', 'i18n', `${lang}.json`), 'utf8')) as Record<
+        string,
+        unknown
+    >;
 }
 
 describe('admin/i18n', () => {

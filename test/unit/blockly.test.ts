@@ -68,7 +68,18 @@ function build(Blockly: Record<string, any>): Recorded {
     return rec;
 }
 
-function generate(Blockly: Record<string, any>, fields: Record<string, unknown>, values: Record<string, string>): string {
+/** The field at `field` of input `input` of a built block. */
+function fieldOf(rec: Recorded, input: number, field: number): unknown {
+    const entry = rec.inputs[input]?.fields[field];
+    assert.ok(entry, `input ${input} has a field ${field}`);
+    return entry.field;
+}
+
+function generate(
+    Blockly: Record<string, any>,
+    fields: Record<string, unknown>,
+    values: Record<string, string>,
+): string {
     return Blockly.JavaScript.mqtt_gateway_message({ getFieldValue: (n: string) => fields[n], values });
 }
 
@@ -103,7 +114,7 @@ describe('admin/blockly.js', () => {
             'system.adapter.mqtt-gateway-x.1',
         ]);
         const rec = build(Blockly);
-        const dropdown = rec.inputs[0].fields[1].field as FieldDropdown;
+        const dropdown = fieldOf(rec, 0, 1) as FieldDropdown;
         assert.deepEqual(JSON.parse(JSON.stringify(dropdown.options)), [
             ['mqtt-gateway.0', '.0'],
             ['mqtt-gateway.3', '.3'],
@@ -119,12 +130,12 @@ describe('admin/blockly.js', () => {
             }
         }
         const de = build(load('de', []));
-        assert.equal(de.inputs[0].fields[0].field, 'MQTT-Nachricht');
-        assert.equal(de.inputs[2].fields[0].field, 'Nachricht');
+        assert.equal(fieldOf(de, 0, 0), 'MQTT-Nachricht');
+        assert.equal(fieldOf(de, 2, 0), 'Nachricht');
         const zh = build(load('zh-cn', []));
-        assert.equal(zh.inputs[0].fields[0].field, 'MQTT 消息');
+        assert.equal(fieldOf(zh, 0, 0), 'MQTT 消息');
         // an unknown language falls back to English
-        assert.equal(build(load('xx', [])).inputs[0].fields[0].field, 'MQTT message');
+        assert.equal(fieldOf(build(load('xx', [])), 0, 0), 'MQTT message');
     });
 
     it('generates sendTo(mqtt-gateway.N, sendMessage2Client, {topic, message, retain[, qos]})', () => {
@@ -138,7 +149,11 @@ describe('admin/blockly.js', () => {
             ['mqtt-gateway.1', 'sendMessage2Client', { topic: 'home/lamp', message: 'on', retain: true, qos: 2 }],
         ]);
         // default QoS (none given → the instance's setting), not retained, all instances, a computed message
-        const code2 = generate(Blockly, { INSTANCE: '', RETAIN: 'FALSE', QOS: '' }, { TOPIC: "'a/b'", MESSAGE: '(20 + 1.5)' });
+        const code2 = generate(
+            Blockly,
+            { INSTANCE: '', RETAIN: 'FALSE', QOS: '' },
+            { TOPIC: "'a/b'", MESSAGE: '(20 + 1.5)' },
+        );
         assert.deepEqual(runSendTo(code2), [
             ['mqtt-gateway', 'sendMessage2Client', { topic: 'a/b', message: 21.5, retain: false }],
         ]);

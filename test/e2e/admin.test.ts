@@ -1,0 +1,298 @@
+/**
+ * The configuration page in the real admin (7.8.20) of a real js-controller host, driven in Debian's headless
+ * Chromium by playwright-core: every tab renders with its fields, server ↔ client switches the fields, invalid input
+ * is refused in the form, saved values land in the instance's `native` (and the restarted instance uses them), and
+ * the page speaks the system language. Screenshots of every tab go to test-output/e2e/.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { DevHost } from '../lib/devHost';
+import { TestClient } from '../lib/mqttClient';
+import { skipWithReason } from '../lib/tools';
+import { until } from '../lib/wait';
+
+const root = path.join(__dirname, '../..');
+const shots = path.join(root, 'test-output', 'e2e');
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(p => existsSync(p));
+const INSTANCE = 'system.adapter.mqtt-gateway.0';
+const MQTT_PORT = 38883;
+
+/** Labels each tab must show in server mode (a sample of every kind of control on the tab). */
+const SERVER_TABS: Record<string, string[]> = {
+    Connection: ['Mode', 'Listen address', 'Port', 'TLS (SSL)', 'WebSocket', 'User', 'Password', 'Password (repeat)'],
+    Server: [
+        'Sessions',
+        'Keep offline sessions (min)',
+        'Queued messages per offline session',
+        'Max. clients',
+        'Max. payload (bytes)',
+        'Send current values on subscribe',
+    ],
+    MQTT: [
+        'Publish states (mask)',
+        'Writable foreign states (mask)',
+        'Topic prefix',
+        'QoS',
+        'Only changes',
+        'Publish statuses too',
+        'Max. topic length',
+        'Ignored topics',
+        'JSON topics',
+    ],
+    Accounts: ['Broker accounts (per-user topic rights; %u = user name, %c = client id)'],
+};
+const CLIENT_TABS: Record<string, string[]> = {
+    Connection: ['Mode', 'Broker host or URL', 'Port', 'MQTT version', 'Keepalive (s)', 'Persistent session'],
+    Client: ['Subscribe to', 'Status topic (will/birth)', 'Publish with retain flag', 'No echo for (ms)'],
+    MQTT: ['Publish states (mask)', 'Topic prefix'],
+};
+
+describe('admin UI: the configuration page in the real admin, in headless Chromium', function () {
+    this.timeout(120000);
+    let host: DevHost | undefined;
+    let browser: Browser | undefined;
+    let page: Page;
+
+    before(async function () {
+        if (!CHROMIUM) {
+            skipWithReason(
+                this,
+                'Chromium is not installed (Debian: apt-get install -y chromium); .ci/run installs it',
+            );
+        }
+        // first run installs js-controller and admin into .e2e-host (about 1.5 min); later runs start in ~15 s
+        this.timeout(600000);
+        mkdirSync(shots, { recursive: true });
+        host = new DevHost({
+            dir: path.join(root, '.e2e-host'),
+            objectsPort: 39001,
+            statesPort: 39000,
+            adminPort: 38081,
+            mqttPort: MQTT_PORT,
+            timeoutMs: 540000,
+        });
+        await host.start();
+        await host.cli('object', 'set', 'system.config', 'common.language=en');
+        browser = await chromium.launch({
+            executablePath: CHROMIUM,
+            headless: true,
+            args: [
+                '--no-sandbox',
+                '--disable-gpu',
+                '--disable-quic',
+                '--no-first-run',
+                '--disable-background-networking',
+                '--disable-component-update',
+                '--disable-sync',
+                // nothing outside this machine: every name but the loopback ones fails to resolve
+                '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1',
+            ],
+        });
+    });
+
+    after(async function () {
+        this.timeout(60000);
+        await browser?.close();
+        await host?.stop();
+    });
+
+    // a fresh browser context per test: no unsaved form (and its "leave the page?" prompt) carries over
+    beforeEach(async () => {
+        const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
+        page = await context.newPage();
+    });
+
+    afterEach(async () => {
+        await page.context().close();
+    });
+
+    async function openSettings(): Promise<void> {
+        await page.goto(`${host!.adminUrl}/#tab-instances/config/${INSTANCE}`);
+        await page.getByRole('tab', { name: 'Connection' }).waitFor({ timeout: 60000 });
+    }
+
+    async function tabNames(): Promise<string[]> {
+        return (await page.getByRole('tab').allInnerTexts()).map(t => t.trim().toLowerCase());
+    }
+
+    async function expectLabels(labels: string[], where: string): Promise<void> {
+        for (const label of labels) {
+            const visible = page.getByText(label, { exact: true }).filter({ visible: true }).first();
+            await visible.waitFor({ timeout: 10000 }).catch(() => assert.fail(`'${label}' is not shown on ${where}`));
+        }
+    }
+
+    async function chooseMode(mode: 'Server (embedded broker)' | 'Client (connect to a broker)'): Promise<void> {
+        await page.getByRole('tab', { name: 'Connection' }).click();
+        await page.getByRole('combobox').first().click();
+        await page.getByRole('option', { name: mode }).click();
+    }
+
+    it('renders every tab of server mode with its fields (screenshot per tab)', async () => {
+        await openSettings();
+        assert.deepEqual(await tabNames(), ['connection', 'server', 'mqtt', 'accounts']);
+        for (const [tab, labels] of Object.entries(SERVER_TABS)) {
+            await page.getByRole('tab', { name: tab }).click();
+            await page
+                .getByText(labels[0] ?? tab, { exact: true })
+                .first()
+                .waitFor({ timeout: 10000 });
+            await expectLabels(labels, `tab ${tab} (server mode)`);
+            await page.screenshot({ path: path.join(shots, `server-${tab.toLowerCase()}.png`), fullPage: true });
+        }
+        // the client-only fields are not there
+        await page.getByRole('tab', { name: 'Connection' }).click();
+        assert.equal(await page.getByText('Broker host or URL', { exact: true }).count(), 0);
+    });
+
+    it('on a phone the fields take the whole width, one under the other', async () => {
+        await page.setViewportSize({ width: 390, height: 844 });
+        await openSettings();
+        const port = page.getByLabel('Port', { exact: true });
+        const bind = page.getByLabel('Listen address', { exact: true });
+        const portBox = await port.boundingBox();
+        const bindBox = await bind.boundingBox();
+        assert.ok(portBox && bindBox);
+        assert.ok(portBox.width > 390 * 0.6, `port field is ${portBox.width}px wide on a 390px screen`);
+        assert.ok(portBox.y > bindBox.y + bindBox.height, 'port is below the address, not beside it');
+        await page.screenshot({ path: path.join(shots, 'phone-connection.png'), fullPage: true });
+    });
+
+    it('switching server → client shows the client fields and hides the server ones, and back', async () => {
+        await openSettings();
+        await chooseMode('Client (connect to a broker)');
+        await page.getByText('Broker host or URL', { exact: true }).waitFor({ timeout: 10000 });
+        assert.deepEqual(await tabNames(), ['connection', 'client', 'mqtt']);
+        assert.equal(await page.getByText('Listen address', { exact: true }).count(), 0);
+        for (const [tab, labels] of Object.entries(CLIENT_TABS)) {
+            await page.getByRole('tab', { name: tab }).click();
+            await page
+                .getByText(labels[0] ?? tab, { exact: true })
+                .first()
+                .waitFor({ timeout: 10000 });
+            await expectLabels(labels, `tab ${tab} (client mode)`);
+            await page.screenshot({ path: path.join(shots, `client-${tab.toLowerCase()}.png`), fullPage: true });
+        }
+        assert.equal(await page.getByText('Test connection', { exact: true }).count(), 0, 'button only on Connection');
+        await page.getByRole('tab', { name: 'Connection' }).click();
+        assert.equal(await page.getByRole('button', { name: 'Test connection' }).count(), 1);
+
+        await chooseMode('Server (embedded broker)');
+        await page.getByText('Listen address', { exact: true }).waitFor({ timeout: 10000 });
+        assert.equal(await page.getByText('Broker host or URL', { exact: true }).count(), 0);
+        assert.deepEqual(await tabNames(), ['connection', 'server', 'mqtt', 'accounts']);
+    });
+
+    it('an invalid port, address or topic filter is marked and cannot be saved', async () => {
+        await openSettings();
+        const save = page.getByRole('button', { name: 'Save', exact: true });
+        const port = page.getByLabel('Port', { exact: true });
+
+        await port.fill('70000');
+        await until(async () => (await port.getAttribute('aria-invalid')) === 'true', 5000, 'port marked invalid');
+        await until(() => save.isDisabled(), 5000, 'save disabled');
+        await page.screenshot({ path: path.join(shots, 'invalid-port.png'), fullPage: true });
+
+        await port.fill('1884');
+        await until(async () => (await port.getAttribute('aria-invalid')) !== 'true', 5000, 'port valid again');
+        await until(() => save.isEnabled(), 5000, 'save enabled again');
+
+        const bind = page.getByLabel('Listen address', { exact: true });
+        await bind.fill('not an address!');
+        // admin shows the field in red with its help text in red (the help explains what is expected)
+        await until(async () => (await bind.getAttribute('aria-invalid')) === 'true', 5000, 'address marked invalid');
+        await until(() => save.isDisabled(), 5000, 'save disabled for the address');
+        await bind.fill('127.0.0.1');
+        await until(() => save.isEnabled(), 5000, 'save enabled again');
+
+        await page.getByRole('tab', { name: 'MQTT' }).click();
+        const mask = page.getByLabel('Ignored topics', { exact: true });
+        await mask.fill('a/#/b');
+        await until(async () => (await mask.getAttribute('aria-invalid')) === 'true', 5000, 'filter marked invalid');
+        await until(() => save.isDisabled(), 5000, 'save disabled for a bad filter');
+        await page.screenshot({ path: path.join(shots, 'invalid-filter.png'), fullPage: true });
+        await mask.fill('');
+        await until(() => save.isEnabled(), 5000, 'save enabled again');
+
+        // nothing of this was saved
+        const native = (await host!.getObject(INSTANCE)).native;
+        assert.equal(native.port, MQTT_PORT);
+        assert.equal(native.bind, '127.0.0.1');
+    });
+
+    it('saves valid values into the instance native, and the restarted instance uses them', async () => {
+        await openSettings();
+        const newPort = MQTT_PORT + 1;
+        const prefix = `e2e${Date.now()}/`;
+        await page.getByLabel('Port', { exact: true }).fill(String(newPort));
+        await page.getByRole('tab', { name: 'MQTT' }).click();
+        await page.getByLabel('Topic prefix', { exact: true }).fill(prefix);
+        await page.getByLabel('Max. topic length', { exact: true }).fill('120');
+        // QoS: whatever it is now, choose the next one
+        const qosLabels = ['0 – at most once', '1 – at least once', '2 – exactly once'];
+        const before = (await host!.getObject(INSTANCE)).native;
+        const newQoS = (Number(before.defaultQoS) + 1) % 3;
+        await page
+            .getByRole('combobox')
+            .filter({ hasText: qosLabels[Number(before.defaultQoS)] })
+            .click();
+        await page.getByRole('option', { name: qosLabels[newQoS] }).click();
+        await page.getByRole('tab', { name: 'Server' }).click();
+        const maxClients = 100 + (Date.now() % 900);
+        await page.getByLabel('Max. clients', { exact: true }).fill(String(maxClients));
+        await page.getByRole('button', { name: 'Save', exact: true }).click();
+
+        await until(
+            async () => (await host!.getObject(INSTANCE)).native.prefix === prefix,
+            20000,
+            'native.prefix saved',
+        );
+        const native = (await host!.getObject(INSTANCE)).native;
+        assert.equal(native.port, newPort);
+        assert.equal(native.prefix, prefix);
+        assert.equal(native.maxTopicLength, 120);
+        assert.equal(native.defaultQoS, newQoS);
+        assert.equal(native.maxClients, maxClients);
+        assert.equal(native.type, 'server');
+        assert.equal(native.bind, '127.0.0.1');
+
+        // the instance restarted with the saved settings: its broker answers on the new port, with the new prefix
+        let client: TestClient | undefined;
+        await until(
+            async () => {
+                client = await TestClient.connect(newPort).catch(() => undefined);
+                return client !== undefined;
+            },
+            60000,
+            `mqtt-gateway.0 listening on ${newPort}`,
+        );
+        try {
+            await client!.publish(`${prefix}e2e/value`, '42', { qos: 1 });
+            await until(
+                async () => (await host!.cli('state', 'get', 'mqtt-gateway.0.e2e.value')).includes('42'),
+                20000,
+                'the prefix is stripped: mqtt-gateway.0.e2e.value = 42',
+            );
+        } finally {
+            await client!.end();
+        }
+    });
+
+    it('speaks the system language (German)', async () => {
+        await host!.cli('object', 'set', 'system.config', 'common.language=de');
+        try {
+            await page.goto(`${host!.adminUrl}/#tab-instances/config/${INSTANCE}`);
+            await page.getByRole('tab', { name: 'Verbindung' }).waitFor({ timeout: 60000 });
+            await expectLabels(['Modus', 'Empfangsadresse', 'Benutzer'], 'the German page');
+            await page
+                .getByText('Adresse dieses Hosts, auf der der Broker lauscht', { exact: false })
+                .first()
+                .waitFor({ timeout: 5000 });
+            await page.screenshot({ path: path.join(shots, 'server-connection-de.png'), fullPage: true });
+        } finally {
+            await host!.cli('object', 'set', 'system.config', 'common.language=en');
+        }
+    });
+});
