@@ -3,7 +3,17 @@ import config from '@iobroker/eslint-config';
 export default [
     ...config,
     {
-        ignores: ['lib/**', 'admin/**', '.dev-host/**', 'coverage/**', 'node_modules/**', 'build/**', 'test-output/**'],
+        ignores: [
+            'lib/**',
+            'admin/**',
+            '.dev-host/**',
+            '.e2e-host/**',
+            '.bench-host/**',
+            'coverage/**',
+            'node_modules/**',
+            'build/**',
+            'test-output/**',
+        ],
     },
     {
         languageOptions: {
