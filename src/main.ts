@@ -14,7 +14,10 @@ export class MqttGateway extends utils.Adapter {
     private started = false;
 
     public constructor(options: Partial<utils.AdapterOptions> = {}) {
-        super({ ...options, name: 'mqtt-gateway' });
+        // strictObjectChecks off: js-controller would read the object of every state on every write to check its
+        // type; the ingest already knows each state's object (cached, kept true by object subscriptions) and converts
+        // values to its type itself. (measured in bench/compare.ts, see README Performance).
+        super({ strictObjectChecks: false, ...options, name: 'mqtt-gateway' });
         this.on('ready', () => void this.onReady());
         this.on('unload', callback => void this.onUnload(callback));
         this.on('message', obj => void this.onMessage(obj));

@@ -5,7 +5,7 @@
  * the page speaks the system language. Screenshots of every tab go to test-output/e2e/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DevHost } from '../lib/devHost';
@@ -107,6 +107,16 @@ describe('admin UI: the configuration page in the real admin, in headless Chromi
     afterEach(async () => {
         await page.context().close();
     });
+
+    /** The host's log of today (js-controller and adapters), as written so far. */
+    function hostLog(): string {
+        const dir = path.join(host!.options.dir, 'log');
+        const file = readdirSync(dir)
+            .filter(f => /^iobroker\.\d{4}-\d\d-\d\d\.log$/.test(f))
+            .sort()
+            .pop();
+        return file ? readFileSync(path.join(dir, file), 'utf8') : '';
+    }
 
     async function openSettings(): Promise<void> {
         await page.goto(`${host!.adminUrl}/#tab-instances/config/${INSTANCE}`);
@@ -242,6 +252,7 @@ describe('admin UI: the configuration page in the real admin, in headless Chromi
         await page.getByRole('tab', { name: 'Server' }).click();
         const maxClients = 100 + (Date.now() % 900);
         await page.getByLabel('Max. clients', { exact: true }).fill(String(maxClients));
+        const logBefore = hostLog().length;
         await page.getByRole('button', { name: 'Save', exact: true }).click();
 
         await until(
@@ -278,6 +289,13 @@ describe('admin UI: the configuration page in the real admin, in headless Chromi
         } finally {
             await client!.end();
         }
+        // the save restarted the instance: it stopped by itself, in time, not killed by the controller
+        const restartLog = hostLog().slice(logBefore);
+        assert.match(restartLog, /stopInstance system\.adapter\.mqtt-gateway\.0/);
+        const killed = restartLog
+            .split('\n')
+            .filter(l => l.includes('mqtt-gateway.0') && /killing pid|SIGKILL|stopInstance timeout/.test(l));
+        assert.deepEqual(killed, []);
     });
 
     it('speaks the system language (German)', async () => {

@@ -13,6 +13,10 @@ export interface DevHostOptions {
     mqttPort: number;
     /** How long the first start (which installs js-controller and admin) may take. */
     timeoutMs: number;
+    /** More environment for start.mjs (MQTT_GATEWAY_NODE_PACKAGE, MQTT_GATEWAY_EXTRA_ADAPTERS, MQTT_GATEWAY_ADMIN). */
+    env?: Record<string, string>;
+    /** The Node binary for the host's command line (default: this process's). */
+    cliNode?: string;
 }
 
 const root = path.join(__dirname, '../..');
@@ -39,6 +43,7 @@ export class DevHost {
                 MQTT_GATEWAY_STATES_PORT: String(o.statesPort),
                 MQTT_GATEWAY_ADMIN_PORT: String(o.adminPort),
                 MQTT_GATEWAY_PORT: String(o.mqttPort),
+                ...o.env,
             },
             stdio: ['ignore', 'pipe', 'pipe'],
         });
@@ -74,7 +79,7 @@ export class DevHost {
         const controllerDir = path.join(this.options.dir, 'node_modules', 'iobroker.js-controller');
         return new Promise((resolve, reject) => {
             execFile(
-                process.execPath,
+                this.options.cliNode ?? process.execPath,
                 [path.join(controllerDir, 'iobroker.js'), ...args],
                 { cwd: controllerDir, maxBuffer: 16 * 1024 * 1024 },
                 (err, stdout, stderr) =>

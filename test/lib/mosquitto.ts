@@ -16,6 +16,8 @@ export interface MosquittoOptions {
     requireClientCertificate?: boolean;
     /** Keep sessions and retained messages across restarts of this broker. */
     persistence?: boolean;
+    /** More lines for mosquitto.conf (e.g. limits for a benchmark). */
+    extraConfig?: string[];
 }
 
 function portOpen(port: number): Promise<boolean> {
@@ -70,6 +72,7 @@ export class Mosquitto {
         if (options.persistence) {
             lines.push('persistence true', `persistence_location ${this.dir}/`, 'autosave_interval 1');
         }
+        lines.push(...(options.extraConfig ?? []));
         this.config = path.join(this.dir, 'mosquitto.conf');
         writeFileSync(this.config, `${lines.join('\n')}\n`);
         for (const file of readdirSync(this.dir)) {

