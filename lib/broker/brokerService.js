@@ -48,6 +48,7 @@ const accessControl_1 = require("./accessControl");
 const overlap_1 = require("./overlap");
 const sessions_1 = require("./sessions");
 const listeners_1 = require("./listeners");
+const writeBatcher_1 = require("./writeBatcher");
 function connectError(returnCode, message) {
     return Object.assign(new Error(message), { returnCode });
 }
@@ -59,6 +60,8 @@ class BrokerService {
     broker;
     listeners;
     db;
+    /** Same-turn batching of the persistence's writes (see writeBatcher.ts). */
+    writes;
     sessions;
     sweepTimer;
     /** Per offline client: messages queued since its queue was last counted. */
@@ -270,6 +273,7 @@ class BrokerService {
             return;
         }
         const prefix = `outgoing:${encodeURIComponent(clientId)}:`;
+        await this.writes?.flush(); // count what was queued, not only what reached the disk
         const keys = [];
         for await (const key of db.keys({ gte: prefix, lt: `${prefix.slice(0, -1)};` })) {
             keys.push(key);
@@ -339,6 +343,7 @@ class BrokerService {
         const db = new Level(dir);
         await db.open();
         this.db = db;
+        this.writes = (0, writeBatcher_1.batchWrites)(db);
         return persistenceLevel(db);
     }
     /** The port of the TCP/TLS listener. */
@@ -410,6 +415,8 @@ class BrokerService {
         if (broker) {
             await new Promise(resolve => broker.close(() => resolve()));
         }
+        await this.writes?.flush();
+        this.writes = undefined;
         await db?.close().catch(() => undefined);
     }
 }

@@ -9,6 +9,7 @@ import { AccessControl, BruteForceGuard, type Account, type BruteForceOptions } 
 import { deliverAtHighestQos, deliverDirect } from './overlap';
 import { SessionExpiry } from './sessions';
 import { Listeners, type ListenerOptions } from './listeners';
+import { batchWrites, type BatchableDb } from './writeBatcher';
 import type { ForceCleanSession, QoS } from '../settings';
 
 export interface BrokerServiceOptions {
@@ -94,6 +95,8 @@ export class BrokerService {
     private broker: Aedes | undefined;
     private listeners: Listeners | undefined;
     private db: LevelDb | undefined;
+    /** Same-turn batching of the persistence's writes (see writeBatcher.ts). */
+    private writes: { flush(): Promise<void> } | undefined;
     private sessions: SessionExpiry | undefined;
     private sweepTimer: NodeJS.Timeout | undefined;
     /** Per offline client: messages queued since its queue was last counted. */
@@ -360,6 +363,7 @@ export class BrokerService {
             return;
         }
         const prefix = `outgoing:${encodeURIComponent(clientId)}:`;
+        await this.writes?.flush(); // count what was queued, not only what reached the disk
         const keys: string[] = [];
         for await (const key of db.keys({ gte: prefix, lt: `${prefix.slice(0, -1)};` })) {
             keys.push(key);
@@ -435,6 +439,7 @@ export class BrokerService {
         const db = new Level(dir);
         await db.open();
         this.db = db;
+        this.writes = batchWrites(db);
         return persistenceLevel(db);
     }
 
@@ -518,6 +523,8 @@ export class BrokerService {
         if (broker) {
             await new Promise<void>(resolve => broker.close(() => resolve()));
         }
+        await this.writes?.flush();
+        this.writes = undefined;
         await db?.close().catch(() => undefined);
     }
 }
