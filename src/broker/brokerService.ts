@@ -9,7 +9,7 @@ import { AccessControl, BruteForceGuard, type Account, type BruteForceOptions } 
 import { deliverAtHighestQos, deliverDirect } from './overlap';
 import { SessionExpiry } from './sessions';
 import { Listeners, type ListenerOptions } from './listeners';
-import { batchWrites, type BatchableDb } from './writeBatcher';
+import { batchWrites } from './writeBatcher';
 import type { ForceCleanSession, QoS } from '../settings';
 
 export interface BrokerServiceOptions {
