@@ -363,6 +363,9 @@ async function configure(adapter: string, n: number, native: Record<string, unkn
             `--cpu-prof-dir=${PROFILE_DIR}`,
             `--cpu-prof-name=${adapter}.${n}-${Date.now()}.cpuprofile`,
         ];
+    } else if (process.env.BENCH_NODE_PARAMS && adapter === 'mqtt-gateway') {
+        // experiments only: extra Node flags for this adapter's process (e.g. --max-semi-space-size=16)
+        common.nodeProcessParams = process.env.BENCH_NODE_PARAMS.split(' ');
     } else {
         delete common.nodeProcessParams;
     }
