@@ -49,6 +49,7 @@ const overlap_1 = require("./overlap");
 const sessions_1 = require("./sessions");
 const listeners_1 = require("./listeners");
 const writeBatcher_1 = require("./writeBatcher");
+const retainedIndex_1 = require("./retainedIndex");
 function connectError(returnCode, message) {
     return Object.assign(new Error(message), { returnCode });
 }
@@ -60,6 +61,7 @@ class BrokerService {
     broker;
     listeners;
     db;
+    retained = new retainedIndex_1.RetainedIndex();
     /** Same-turn batching of the persistence's writes (see writeBatcher.ts). */
     writes;
     sessions;
@@ -188,6 +190,10 @@ class BrokerService {
             authorizeForward: (client, packet) => this.acl.canRead(this.accountOf.get(client), client.id, packet.topic) ? packet : null,
         });
         this.broker = broker;
+        if (this.db) {
+            // retained lookups from memory instead of a LevelDB scan per subscription (see retainedIndex.ts)
+            await this.retained.attach(broker.persistence);
+        }
         this.wrapPublish(broker);
         this.limitQueues(broker);
         broker.on('publish', (packet, client) => {

@@ -10,6 +10,7 @@ import { deliverAtHighestQos, deliverDirect } from './overlap';
 import { SessionExpiry } from './sessions';
 import { Listeners, type ListenerOptions } from './listeners';
 import { batchWrites } from './writeBatcher';
+import { RetainedIndex, type RetainedPersistence } from './retainedIndex';
 import type { ForceCleanSession, QoS } from '../settings';
 
 export interface BrokerServiceOptions {
@@ -95,6 +96,7 @@ export class BrokerService {
     private broker: Aedes | undefined;
     private listeners: Listeners | undefined;
     private db: LevelDb | undefined;
+    private readonly retained = new RetainedIndex();
     /** Same-turn batching of the persistence's writes (see writeBatcher.ts). */
     private writes: { flush(): Promise<void> } | undefined;
     private sessions: SessionExpiry | undefined;
@@ -252,6 +254,10 @@ export class BrokerService {
                 this.acl.canRead(this.accountOf.get(client), client.id, packet.topic) ? packet : null,
         });
         this.broker = broker;
+        if (this.db) {
+            // retained lookups from memory instead of a LevelDB scan per subscription (see retainedIndex.ts)
+            await this.retained.attach((broker as unknown as { persistence: RetainedPersistence }).persistence);
+        }
         this.wrapPublish(broker);
         this.limitQueues(broker);
 
