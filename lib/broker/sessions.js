@@ -34,13 +34,30 @@ class SessionExpiry {
             }
         }
     }
+    saveTimer;
+    dirty = false;
+    /** Writes the file at most once a second (a connect storm must not write it once per client). */
     save() {
-        if (this.options.file) {
+        if (!this.options.file) {
+            return;
+        }
+        this.dirty = true;
+        this.saveTimer ??= setTimeout(() => this.flush(), 1000).unref();
+    }
+    /** Writes pending changes now. */
+    flush() {
+        clearTimeout(this.saveTimer);
+        this.saveTimer = undefined;
+        if (this.dirty && this.options.file) {
+            this.dirty = false;
             (0, node_fs_1.writeFileSync)(this.options.file, JSON.stringify(this.sessions));
         }
     }
     connected(clientId, clean) {
         if (clean) {
+            if (!(clientId in this.sessions)) {
+                return; // a clean session was never recorded: nothing changes
+            }
             delete this.sessions[clientId];
         }
         else {

@@ -529,6 +529,11 @@ export class BrokerService {
         if (broker) {
             await new Promise<void>(resolve => broker.close(() => resolve()));
         }
+        try {
+            this.sessions?.flush();
+        } catch (err) {
+            this.log.warn(`Cannot save the session times: ${err instanceof Error ? err.message : String(err)}`);
+        }
         await this.writes?.flush();
         this.writes = undefined;
         await db?.close().catch(() => undefined);

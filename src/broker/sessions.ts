@@ -42,14 +42,33 @@ export class SessionExpiry {
         }
     }
 
+    private saveTimer: NodeJS.Timeout | undefined;
+    private dirty = false;
+
+    /** Writes the file at most once a second (a connect storm must not write it once per client). */
     private save(): void {
-        if (this.options.file) {
+        if (!this.options.file) {
+            return;
+        }
+        this.dirty = true;
+        this.saveTimer ??= setTimeout(() => this.flush(), 1000).unref();
+    }
+
+    /** Writes pending changes now. */
+    flush(): void {
+        clearTimeout(this.saveTimer);
+        this.saveTimer = undefined;
+        if (this.dirty && this.options.file) {
+            this.dirty = false;
             writeFileSync(this.options.file, JSON.stringify(this.sessions));
         }
     }
 
     connected(clientId: string, clean: boolean): void {
         if (clean) {
+            if (!(clientId in this.sessions)) {
+                return; // a clean session was never recorded: nothing changes
+            }
             delete this.sessions[clientId];
         } else {
             this.sessions[clientId] = 0;

@@ -79,6 +79,7 @@ describe('SessionExpiry (storeClientsTime)', () => {
             first.connected('gone', false);
             await first.disconnected('gone');
             first.connected('wasOnline', false);
+            first.flush(); // written at most once a second; flush() (called at stop) writes at once
             assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { gone: now, wasOnline: 0 });
             now += 5 * 60_000;
             const second = make(10, file);
