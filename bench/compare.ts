@@ -32,13 +32,15 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const selected = process.argv.slice(2).map(a => a.toUpperCase());
 const wants = (w: string): boolean => selected.length === 0 || selected.includes(w);
 
+// below 32768: outside Linux's ephemeral port range, so none of the bench's own client sockets can be holding one
+// (seen: a listener failing with EADDRINUSE because a client connection had that local port)
 const PORT = {
-    objects: 49001,
-    states: 49000,
-    mosquitto: 43883,
-    raw: 44883,
-    server: { ours: 42883, theirs: 41883 },
-    big: { ours: 42884, theirs: 41884 },
+    objects: 24001,
+    states: 24000,
+    mosquitto: 23883,
+    raw: 24883,
+    server: { ours: 22883, theirs: 21883 },
+    big: { ours: 22884, theirs: 21884 },
 };
 const FANOUT_IDS = 1000;
 const BIG_STATES = 100_000;
@@ -897,7 +899,7 @@ async function main(): Promise<void> {
         dir: hostDir,
         objectsPort: PORT.objects,
         statesPort: PORT.states,
-        adminPort: 48081,
+        adminPort: 28081,
         mqttPort: PORT.server.ours,
         timeoutMs: 900000,
         env: {

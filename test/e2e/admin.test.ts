@@ -17,7 +17,7 @@ const root = path.join(__dirname, '../..');
 const shots = path.join(root, 'test-output', 'e2e');
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(p => existsSync(p));
 const INSTANCE = 'system.adapter.mqtt-gateway.0';
-const MQTT_PORT = 38883;
+const MQTT_PORT = 26883; // below the ephemeral port range (32768+), so no client socket can hold it
 
 /** Labels each tab must show in server mode (a sample of every kind of control on the tab). */
 const SERVER_TABS: Record<string, string[]> = {
@@ -67,9 +67,9 @@ describe('admin UI: the configuration page in the real admin, in headless Chromi
         mkdirSync(shots, { recursive: true });
         host = new DevHost({
             dir: path.join(root, '.e2e-host'),
-            objectsPort: 39001,
-            statesPort: 39000,
-            adminPort: 38081,
+            objectsPort: 26001,
+            statesPort: 26000,
+            adminPort: 28181,
             mqttPort: MQTT_PORT,
             timeoutMs: 540000,
         });

@@ -81,6 +81,10 @@ export class Mosquitto {
     }
 
     async start(timeoutMs = 10000): Promise<void> {
+        if (await portOpen(this.options.port)) {
+            // something else answers there (a leftover broker?): it would be mistaken for this one
+            throw new Error(`127.0.0.1:${this.options.port} is already in use: cannot start mosquitto there`);
+        }
         const child = spawn('mosquitto', ['-c', this.config], { stdio: ['ignore', 'pipe', 'pipe'] });
         this.process = child;
         child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
