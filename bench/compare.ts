@@ -17,11 +17,11 @@
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createConnection } from 'node:net';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { DevHost } from '../test/lib/devHost';
 import { Mosquitto } from '../test/lib/mosquitto';
+import { portOpen } from '../test/lib/tools';
 
 const root = path.join(__dirname, '..');
 const hostDir = path.join(root, '.bench-host');
@@ -57,17 +57,6 @@ const now = (): number => performance.now();
 
 function log(message: string): void {
     console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
-}
-
-function portAnswers(port: number): Promise<boolean> {
-    return new Promise(resolve => {
-        const socket = createConnection({ port, host: '127.0.0.1' });
-        socket.once('connect', () => {
-            socket.destroy();
-            resolve(true);
-        });
-        socket.once('error', () => resolve(false));
-    });
 }
 
 async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -738,7 +727,7 @@ async function serverRound(who: Who): Promise<void> {
     const adapter = ADAPTER[who];
     const ns = `${adapter}.0`;
     const port = PORT.server[who];
-    const pid = await startInstance(adapter, 0, () => portAnswers(port));
+    const pid = await startInstance(adapter, 0, () => portOpen(port));
     try {
         if (wants('W4')) {
             const r = await connections(port, () => instancePid(ns), 1000);

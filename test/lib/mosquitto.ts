@@ -3,10 +3,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestCertificates } from './certs';
+import { portOpen } from './tools';
 
 export interface MosquittoOptions {
     port: number;
@@ -18,17 +18,6 @@ export interface MosquittoOptions {
     persistence?: boolean;
     /** More lines for mosquitto.conf (e.g. limits for a benchmark). */
     extraConfig?: string[];
-}
-
-function portOpen(port: number): Promise<boolean> {
-    return new Promise(resolve => {
-        const socket = createConnection({ port, host: '127.0.0.1' });
-        socket.once('connect', () => {
-            socket.destroy();
-            resolve(true);
-        });
-        socket.once('error', () => resolve(false));
-    });
 }
 
 export class Mosquitto {

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createConnection } from 'node:net';
 
 /** Whether an executable is on PATH. */
 export function hasCommand(command: string): boolean {
@@ -9,4 +10,16 @@ export function hasCommand(command: string): boolean {
 export function skipWithReason(ctx: Mocha.Context, reason: string): never {
     console.log(`      SKIPPED: ${reason}`);
     ctx.skip();
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+export function portOpen(port: number): Promise<boolean> {
+    return new Promise(resolve => {
+        const socket = createConnection({ port, host: '127.0.0.1' });
+        socket.once('connect', () => {
+            socket.destroy();
+            resolve(true);
+        });
+        socket.once('error', () => resolve(false));
+    });
 }
