@@ -158,15 +158,26 @@ describe('admin UI: the configuration page in the real admin, in headless Chromi
     });
 
     it('on a phone the fields take the whole width, one under the other', async () => {
-        await page.setViewportSize({ width: 390, height: 844 });
+        // open at desktop size (on a phone admin folds the tabs into a menu), then narrow the window
         await openSettings();
+        await page.setViewportSize({ width: 390, height: 844 });
         const port = page.getByLabel('Port', { exact: true });
         const bind = page.getByLabel('Listen address', { exact: true });
-        const portBox = await port.boundingBox();
-        const bindBox = await bind.boundingBox();
-        assert.ok(portBox && bindBox);
-        assert.ok(portBox.width > 390 * 0.6, `port field is ${portBox.width}px wide on a 390px screen`);
-        assert.ok(portBox.y > bindBox.y + bindBox.height, 'port is below the address, not beside it');
+        let layout = '';
+        await until(
+            async () => {
+                const portBox = await port.boundingBox();
+                const bindBox = await bind.boundingBox();
+                if (!portBox || !bindBox) {
+                    return false;
+                }
+                layout = `port ${portBox.width}px wide at y=${portBox.y}, address ends at y=${bindBox.y + bindBox.height}`;
+                // full width (not the md:2 column) and below the address, not beside it
+                return portBox.width > 390 * 0.6 && portBox.y > bindBox.y + bindBox.height;
+            },
+            10000,
+            'the phone layout',
+        ).catch(() => assert.fail(`not laid out for a phone: ${layout}`));
         await page.screenshot({ path: path.join(shots, 'phone-connection.png'), fullPage: true });
     });
 
