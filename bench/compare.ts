@@ -727,7 +727,7 @@ async function serverRound(who: Who): Promise<void> {
     const adapter = ADAPTER[who];
     const ns = `${adapter}.0`;
     const port = PORT.server[who];
-    const pid = await startInstance(adapter, 0, () => portOpen(port));
+    await startInstance(adapter, 0, () => portOpen(port));
     try {
         if (wants('W4')) {
             const r = await connections(port, () => instancePid(ns), 1000);
@@ -791,7 +791,6 @@ async function serverRound(who: Who): Promise<void> {
             }
         }
     } finally {
-        void pid;
         await stopInstance(adapter, 0);
     }
 }
