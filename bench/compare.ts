@@ -22,6 +22,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { DevHost } from '../test/lib/devHost';
 import { Mosquitto } from '../test/lib/mosquitto';
 import { portOpen } from '../test/lib/tools';
+import { until } from '../test/lib/wait';
 
 const root = path.join(__dirname, '..');
 const hostDir = path.join(root, '.bench-host');
@@ -57,16 +58,6 @@ const now = (): number => performance.now();
 
 function log(message: string): void {
     console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await condition())) {
-        if (Date.now() > deadline) {
-            throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-        }
-        await sleep(25);
-    }
 }
 
 /** Pid of the first process whose command line (its title) matches. */
@@ -256,11 +247,8 @@ function format(value: number, unit: string): string {
     if (!Number.isFinite(value)) {
         return 'n/a';
     }
-    if (unit === 'MB') {
-        return `${value.toFixed(1)}`;
-    }
-    if (unit === 'KB') {
-        return `${value.toFixed(1)}`;
+    if (unit === 'MB' || unit === 'KB') {
+        return value.toFixed(1);
     }
     if (value >= 100) {
         return `${Math.round(value).toLocaleString('en-US')}`;
@@ -376,13 +364,13 @@ async function setEnabled(adapter: string, n: number, enabled: boolean): Promise
 
 async function stopInstance(adapter: string, n: number): Promise<void> {
     await setEnabled(adapter, n, false);
-    await waitFor(() => instancePid(`${adapter}.${n}`) === undefined, 60000, `${adapter}.${n} to stop`);
+    await until(() => instancePid(`${adapter}.${n}`) === undefined, 60000, `${adapter}.${n} to stop`);
 }
 
 /** Starts an instance; resolves with its pid once `ready()` holds. */
 async function startInstance(adapter: string, n: number, ready: () => Promise<boolean>): Promise<number> {
     await setEnabled(adapter, n, true);
-    await waitFor(ready, 300000, `${adapter}.${n} to be ready`);
+    await until(ready, 300000, `${adapter}.${n} to be ready`);
     const pid = instancePid(`${adapter}.${n}`);
     if (!pid) {
         throw new Error(`${adapter}.${n} has no process`);
@@ -802,7 +790,7 @@ async function bigMaskRound(who: Who): Promise<void> {
     await setEnabled(adapter, 2, true);
     let served = NaN;
     const limitMs = 300000;
-    const servedInTime = await waitFor(
+    const servedInTime = await until(
         async () => {
             const client = await connect(port, { clientId: `bench-w5-${Date.now()}`, connectTimeout: 2000 }).catch(
                 () => undefined,

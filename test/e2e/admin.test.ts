@@ -140,18 +140,19 @@ describe('admin UI: the configuration page in the real admin, in headless Chromi
         await page.getByRole('option', { name: mode }).click();
     }
 
+    /** Opens each tab, waits for each of its labels, and saves a screenshot of it as <mode>-<tab>.png. */
+    async function checkTabs(tabs: Record<string, string[]>, mode: 'server' | 'client'): Promise<void> {
+        for (const [tab, labels] of Object.entries(tabs)) {
+            await page.getByRole('tab', { name: tab }).click();
+            await expectLabels(labels, `tab ${tab} (${mode} mode)`);
+            await page.screenshot({ path: path.join(shots, `${mode}-${tab.toLowerCase()}.png`), fullPage: true });
+        }
+    }
+
     it('renders every tab of server mode with its fields (screenshot per tab)', async () => {
         await openSettings();
         assert.deepEqual(await tabNames(), ['connection', 'server', 'mqtt', 'accounts']);
-        for (const [tab, labels] of Object.entries(SERVER_TABS)) {
-            await page.getByRole('tab', { name: tab }).click();
-            await page
-                .getByText(labels[0] ?? tab, { exact: true })
-                .first()
-                .waitFor({ timeout: 10000 });
-            await expectLabels(labels, `tab ${tab} (server mode)`);
-            await page.screenshot({ path: path.join(shots, `server-${tab.toLowerCase()}.png`), fullPage: true });
-        }
+        await checkTabs(SERVER_TABS, 'server');
         // the client-only fields are not there
         await page.getByRole('tab', { name: 'Connection' }).click();
         assert.equal(await page.getByText('Broker host or URL', { exact: true }).count(), 0);
@@ -187,15 +188,7 @@ describe('admin UI: the configuration page in the real admin, in headless Chromi
         await page.getByText('Broker host or URL', { exact: true }).waitFor({ timeout: 10000 });
         assert.deepEqual(await tabNames(), ['connection', 'client', 'mqtt']);
         assert.equal(await page.getByText('Listen address', { exact: true }).count(), 0);
-        for (const [tab, labels] of Object.entries(CLIENT_TABS)) {
-            await page.getByRole('tab', { name: tab }).click();
-            await page
-                .getByText(labels[0] ?? tab, { exact: true })
-                .first()
-                .waitFor({ timeout: 10000 });
-            await expectLabels(labels, `tab ${tab} (client mode)`);
-            await page.screenshot({ path: path.join(shots, `client-${tab.toLowerCase()}.png`), fullPage: true });
-        }
+        await checkTabs(CLIENT_TABS, 'client');
         assert.equal(await page.getByText('Test connection', { exact: true }).count(), 0, 'button only on Connection');
         await page.getByRole('tab', { name: 'Connection' }).click();
         assert.equal(await page.getByRole('button', { name: 'Test connection' }).count(), 1);
