@@ -37,7 +37,7 @@ export class MqttGateway extends utils.Adapter {
 
         const mode =
             settings.type === 'server'
-                ? new ServerMode(this, settings)
+                ? new ServerMode(this, settings, connected => this.setConnected(connected))
                 : new ClientMode(this, settings, connected => this.setConnected(connected));
         this.mode = mode;
         try {
@@ -50,10 +50,6 @@ export class MqttGateway extends utils.Adapter {
                 return;
             }
             throw err;
-        }
-        if (settings.type === 'server') {
-            // server: listening; client mode reports its connection itself (true only after CONNACK)
-            await this.setConnected(true);
         }
     }
 

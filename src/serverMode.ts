@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as utils from '@iobroker/adapter-core';
 import { hashPassword, type Account } from './broker/accessControl';
 import { BrokerService, type Client, type Subscription } from './broker/brokerService';
+import { probeRedis } from './broker/redisLink';
 import type { TlsMaterial } from './broker/listeners';
 import { AdapterStore } from './iobroker/adapterStore';
 import { ClientObjects } from './iobroker/clientObjects';
@@ -16,7 +17,7 @@ import { topicToId } from './mapping/topic';
 import type { OutgoingMessage } from './publisher';
 import { ConfigError, MirrorMode, namedCertificates } from './mirrorMode';
 import { Requests } from './requests';
-import type { QoS, Settings } from './settings';
+import { redisUrlForLog, type QoS, type Settings } from './settings';
 import { Stats } from './stats';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -29,10 +30,14 @@ export class ServerMode extends MirrorMode {
     private stats: Stats | undefined;
     private readonly timers = new Set<NodeJS.Timeout>();
     private requests: Requests | undefined;
+    private stopped = false;
+    private wake: (() => void) | undefined;
 
     constructor(
         private readonly adapter: ioBroker.Adapter,
         private readonly settings: Settings,
+        /** info.connection: true while the broker listens (and, with Redis, while Redis answers). */
+        private readonly connected: (connected: boolean) => Promise<void>,
     ) {
         super();
         this.store = new AdapterStore(adapter);
@@ -62,7 +67,9 @@ export class ServerMode extends MirrorMode {
                     webSocket: settings.webSocket,
                     wsPort: settings.wsPort,
                 },
+                persistence: settings.persistence,
                 persistenceDir: path.join(utils.getAbsoluteInstanceDataDir(adapter), 'broker'),
+                redisUrl: settings.redisUrl,
                 user: settings.user,
                 pass: settings.pass,
                 maxClients: settings.maxClients,
@@ -109,6 +116,7 @@ export class ServerMode extends MirrorMode {
                     );
                 },
                 allowSubscribe: (clientId, filter) => this.allowSubscribe(clientId, filter),
+                storeConnection: up => void this.connected(up),
             },
             adapter.log,
         );
@@ -128,6 +136,9 @@ export class ServerMode extends MirrorMode {
         await adapter.subscribeObjectsAsync('*');
         await publisher.start();
         await clients.start();
+        if (settings.persistence === 'redis' && !(await this.waitForRedis())) {
+            return; // stopped while waiting
+        }
         try {
             await broker.start();
         } catch (err) {
@@ -136,6 +147,42 @@ export class ServerMode extends MirrorMode {
         }
         stats.start();
         this.warnIfOpen();
+        await this.connected(true);
+    }
+
+    /**
+     * `persistence: redis`: the broker starts only once Redis answers. Until then the instance keeps running and
+     * tries again after 5, 10, 20, 40, then every 60 s (no crash loop); false when the instance stops meanwhile.
+     */
+    private async waitForRedis(): Promise<boolean> {
+        const where = redisUrlForLog(this.settings.redisUrl);
+        for (let attempt = 0; !this.stopped; attempt++) {
+            try {
+                await probeRedis(this.settings.redisUrl, 5000);
+                if (attempt > 0) {
+                    this.adapter.log.info(`Redis ${where} answers now: starting the broker`);
+                }
+                return !this.stopped;
+            } catch (err) {
+                const reason = err instanceof Error ? err.message : String(err);
+                const delayMs = Math.min(5000 * 2 ** attempt, 60_000);
+                const message = `Redis ${where} (option 'redisUrl') is not reachable: ${reason}. The broker starts as soon as it answers; next try in ${delayMs / 1000} s`;
+                if (attempt === 0) {
+                    this.adapter.log.error(message);
+                } else {
+                    this.adapter.log.info(message);
+                }
+                await new Promise<void>(resolve => {
+                    const timer = setTimeout(() => {
+                        this.timers.delete(timer);
+                        resolve();
+                    }, delayMs);
+                    this.timers.add(timer);
+                    this.wake = resolve;
+                });
+            }
+        }
+        return false;
     }
 
     /**
@@ -345,6 +392,8 @@ export class ServerMode extends MirrorMode {
     }
 
     async stop(): Promise<void> {
+        this.stopped = true;
+        this.wake?.();
         for (const timer of this.timers) {
             clearTimeout(timer);
         }

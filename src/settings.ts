@@ -16,6 +16,8 @@ export type Mode = 'server' | 'client';
 export type QoS = 0 | 1 | 2;
 export type ProtocolVersionSetting = 4 | 5 | 'auto';
 export type ForceCleanSession = 'no' | 'clean' | 'keep';
+/** Where the embedded broker keeps sessions, queues and retained messages. */
+export type Persistence = 'memory' | 'disk' | 'redis';
 
 /** One broker account of the `users` table (server mode). */
 export interface UserSetting {
@@ -47,6 +49,9 @@ export interface Settings {
     /** Resolved WebSocket port (`port + 1` when the option is 0). */
     wsPort: number;
     forceCleanSession: ForceCleanSession;
+    persistence: Persistence;
+    /** `persistence: redis`: the Redis server the broker instances share. */
+    redisUrl: string;
     /** Minutes an offline persistent session is kept; -1 forever, 0 never. */
     storeClientsTimeMin: number;
     noRetain: boolean;
@@ -277,6 +282,17 @@ export function parseSettings(native: Native, namespace: string): ParseResult {
         }
     }
 
+    const persistence = r.choice<Persistence>('persistence', 'disk', ['memory', 'disk', 'redis']);
+    const redisUrl = r.string('redisUrl', 'redis://127.0.0.1:6379').trim();
+    if (type === 'server' && persistence === 'redis') {
+        const error = redisUrl === '' ? 'is empty: name the Redis server (redis://host:port)' : redisUrlError(redisUrl);
+        if (error) {
+            r.errors.push({
+                option: 'redisUrl',
+                message: redisUrl === '' ? error : `'${redisUrlForLog(redisUrl)}' ${error}`,
+            });
+        }
+    }
     const protocolVersion = r.choice<ProtocolVersionSetting>('protocolVersion', 'auto', [4, 5, 'auto']);
     const url = r.string('url', '127.0.0.1').trim();
     if (type === 'client') {
@@ -328,6 +344,8 @@ export function parseSettings(native: Native, namespace: string): ParseResult {
         webSocket,
         wsPort,
         forceCleanSession: r.choice<ForceCleanSession>('forceCleanSession', 'no', ['no', 'clean', 'keep']),
+        persistence,
+        redisUrl,
         storeClientsTimeMin: r.integer('storeClientsTime', DAY_MIN, -1, 365 * DAY_MIN),
         noRetain: r.boolean('noRetain', false),
         publishOnSubscribe: r.boolean('publishOnSubscribe', true),
@@ -447,6 +465,40 @@ function parseUsers(value: unknown, errors: SettingsError[]): UserSetting[] {
         });
     });
     return result;
+}
+
+/** `redisUrl`: why a Redis URL cannot be used, or undefined when it can. */
+export function redisUrlError(url: string): string | undefined {
+    let parsed: URL;
+    try {
+        parsed = new URL(url);
+    } catch {
+        return 'is not a URL (expected redis://host:port or rediss://host:port)';
+    }
+    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+        return `has the scheme '${parsed.protocol.replace(/:$/, '')}': use redis:// or rediss://`;
+    }
+    if (!parsed.hostname) {
+        return 'has no host';
+    }
+    const db = parsed.pathname.replace(/^\//, '');
+    if (db !== '' && !/^\d+$/.test(db)) {
+        return `names the database '${db}': it must be a number (redis://host:port/2)`;
+    }
+    return undefined;
+}
+
+/** The URL without its password, for log lines. */
+export function redisUrlForLog(url: string): string {
+    try {
+        const parsed = new URL(url);
+        if (parsed.password) {
+            parsed.password = '***';
+        }
+        return parsed.toString();
+    } catch {
+        return url;
+    }
 }
 
 /** One line naming every invalid option, for the log. */

@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { AccessControl, BruteForceGuard, type Account, type BruteForceOptions } from './accessControl';
 import { deliverAtHighestQos, deliverDirect } from './overlap';
@@ -11,12 +12,20 @@ import { SessionExpiry } from './sessions';
 import { Listeners, type ListenerOptions } from './listeners';
 import { batchWrites } from './writeBatcher';
 import { RetainedIndex, type RetainedPersistence } from './retainedIndex';
-import type { ForceCleanSession, QoS } from '../settings';
+import { redisUrlForLog, type ForceCleanSession, type Persistence, type QoS } from '../settings';
+import { ClusterPresence, connectRedis } from './redisLink';
+import type { Redis } from 'ioredis';
 
 export interface BrokerServiceOptions {
     listeners: ListenerOptions;
-    /** Folder for sessions and retained messages; undefined keeps them in memory. */
-    persistenceDir: string | undefined;
+    /**
+     * Where sessions, queued messages and retained messages live: `memory` (lost at stop), `disk` (LevelDB in
+     * `persistenceDir`) or `redis` (`redisUrl`, shared with every broker instance on the same Redis).
+     */
+    persistence: Persistence;
+    /** The instance's folder: the LevelDB store (disk) and the session times (disk and redis). */
+    persistenceDir: string;
+    redisUrl?: string;
     user: string;
     pass: string;
     maxClients: number;
@@ -58,6 +67,8 @@ export interface BrokerEvents {
     subscribed?(client: Client, granted: Subscription[]): void;
     /** A publish refused by a limit, with the reason. */
     dropped?(reason: string, clientId: string): void;
+    /** `persistence: redis`: the connection to Redis was lost (false) or is back (true). */
+    storeConnection?(up: boolean): void;
     /** Decides SUBACK 0x80 (false) for a filter. */
     allowSubscribe?(clientId: string, filter: string): boolean | Promise<boolean>;
 }
@@ -96,6 +107,9 @@ export class BrokerService {
     private broker: Aedes | undefined;
     private listeners: Listeners | undefined;
     private db: LevelDb | undefined;
+    /** `persistence: redis`: the store's, the publishing and the subscribing connection. */
+    private redis: { store: Redis; pub: Redis; sub: Redis; persistence: { destroy(): Promise<void> } } | undefined;
+    private presence: ClusterPresence | undefined;
     private readonly retained = new RetainedIndex();
     /** Same-turn batching of the persistence's writes (see writeBatcher.ts). */
     private writes: { flush(): Promise<void> } | undefined;
@@ -148,9 +162,10 @@ export class BrokerService {
 
     /** Starts the broker and every listener; rejects (leaving nothing open) if a port cannot be bound. */
     async start(): Promise<void> {
-        const persistence = await this.openPersistence();
+        const { persistence, mq } = await this.openPersistence();
         const broker = await Aedes.createBroker({
             persistence,
+            mq,
             preConnect: (client, packet, done) => {
                 deliverAtHighestQos(client);
                 const mode = this.options.forceCleanSession;
@@ -261,6 +276,8 @@ export class BrokerService {
         this.wrapPublish(broker);
         this.limitQueues(broker);
 
+        // aedes reports store failures (queueing for offline sessions, wills) as 'error' events
+        (broker as unknown as NodeJS.EventEmitter).on('error', (err: Error) => this.log.warn(`Broker: ${err.message}`));
         broker.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
             // client is null for messages the broker itself publishes ($SYS, the adapter's own)
             if (client && !(packet as Droppable)[DROP]) {
@@ -268,13 +285,22 @@ export class BrokerService {
                 this.events.clientPublish?.(packet.topic, payload, client.id);
             }
         });
+        const presence = this.presence;
         const sessions = new SessionExpiry({
-            file: this.options.persistenceDir ? path.join(this.options.persistenceDir, 'sessions.json') : undefined,
+            file:
+                this.options.persistence === 'memory'
+                    ? undefined
+                    : path.join(this.options.persistenceDir, 'sessions.json'),
             keepMin: this.options.storeClientsTimeMin,
             expire: clientId => this.expireSession(clientId),
             isOnline: clientId =>
-                Boolean((broker as unknown as { clients: Record<string, unknown> }).clients[clientId]),
+                Boolean((broker as unknown as { clients: Record<string, unknown> }).clients[clientId]) ||
+                (presence?.elsewhere(clientId) ?? false),
         });
+        if (presence) {
+            // recorded when aedes registers the client: before it tells the other instances to drop their copy
+            broker.on('client', client => this.redisCall(presence.online(client.id), `record '${client.id}'`));
+        }
         this.sessions = sessions;
         await sessions.sweep();
         this.sweepTimer = setInterval(() => {
@@ -295,8 +321,8 @@ export class BrokerService {
         });
         broker.on('clientDisconnect', client => {
             this.events.clientDisconnected?.(client.id);
-            sessions
-                .disconnected(client.id)
+            (presence ? presence.release(client.id) : Promise.resolve())
+                .then(() => sessions.disconnected(client.id))
                 .catch((err: unknown) =>
                     this.log.warn(
                         `Cannot drop the session of '${client.id}': ${err instanceof Error ? err.message : String(err)}`,
@@ -410,6 +436,8 @@ export class BrokerService {
     private async expireSession(clientId: string): Promise<void> {
         const persistence = (this.broker as unknown as { persistence?: SessionPersistence } | undefined)?.persistence;
         await persistence?.cleanSubscriptions({ id: clientId });
+        // aedes-persistence-redis keeps a client's queue in this list (its messages expire with packetTTL)
+        await this.redis?.store.del(`outgoing:${clientId}`);
         if (this.db) {
             // aedes-persistence-level keeps a client's queue under these two key ranges
             const id = encodeURIComponent(clientId);
@@ -434,19 +462,95 @@ export class BrokerService {
         };
     }
 
-    private async openPersistence(): Promise<unknown> {
-        const dir = this.options.persistenceDir;
-        if (!dir) {
-            return undefined; // aedes' in-memory default
+    private async openPersistence(): Promise<{ persistence?: unknown; mq?: unknown }> {
+        const options = this.options;
+        if (options.persistence === 'memory') {
+            return {}; // aedes' in-memory defaults
         }
-        mkdirSync(dir, { recursive: true });
+        mkdirSync(options.persistenceDir, { recursive: true });
+        if (options.persistence === 'redis') {
+            return this.openRedis(options.redisUrl ?? '');
+        }
         const { Level } = await import('level');
         const persistenceLevel = (await import('aedes-persistence-level')).default;
-        const db = new Level(dir);
+        const db = new Level(options.persistenceDir);
         await db.open();
         this.db = db;
         this.writes = batchWrites(db);
-        return persistenceLevel(db);
+        return { persistence: persistenceLevel(db) };
+    }
+
+    /**
+     * Sessions, queues and retained messages in Redis; messages between broker instances over Redis pub/sub.
+     * Three connections: the store's, one to publish and one to subscribe (a subscribing connection can do
+     * nothing else). While Redis is away their commands wait; the store's connection reports the outage.
+     */
+    private async openRedis(url: string): Promise<{ persistence: unknown; mq: unknown }> {
+        const { default: RedisPersistence } = await import('aedes-persistence-redis/asyncPersistence.js');
+        const { default: mqEmitterRedis } = await import('mqemitter-redis');
+        const store = connectRedis(url, 'mqtt-gateway store');
+        const pub = connectRedis(url, 'mqtt-gateway pub');
+        const sub = connectRedis(url, 'mqtt-gateway sub');
+        let up = true;
+        const report = (nowUp: boolean, reason: string): void => {
+            if (nowUp === up || this.redis?.store !== store) {
+                // unchanged, or the broker is stopping (it closes the connections itself)
+                return;
+            }
+            up = nowUp;
+            if (nowUp) {
+                this.log.info(`Redis ${redisUrlForLog(url)} is back: the broker is shared again`);
+            } else {
+                this.log.warn(
+                    `Lost the connection to Redis ${redisUrlForLog(url)} (${reason}): connected clients stay connected, ` +
+                        'their messages wait until Redis is back',
+                );
+            }
+            this.events.storeConnection?.(nowUp);
+        };
+        let lastError = 'connection closed';
+        for (const connection of [store, pub, sub]) {
+            connection.on('error', (err: Error) => {
+                lastError = err.message;
+                this.log.debug(`Redis: ${err.message}`);
+            });
+        }
+        store.on('close', () => report(false, lastError));
+        store.on('ready', () => report(true, ''));
+        const keepMin = this.options.storeClientsTimeMin;
+        const persistence = new RedisPersistence({
+            conn: store,
+            // queued messages of an offline session expire with the session (storeClientsTime)
+            packetTTL: () => (keepMin > 0 ? keepMin * 60 : 0),
+            maxSessionDelivery: this.options.maxQueuedMessages > 0 ? this.options.maxQueuedMessages : 1_000_000,
+        });
+        // aedes 1.2 pipes the retained messages as a stream; this persistence gives an async iterator
+        const retained = persistence as unknown as { createRetainedStreamCombi(patterns: string[]): unknown };
+        const iterate = retained.createRetainedStreamCombi.bind(retained) as (p: string[]) => AsyncIterable<unknown>;
+        retained.createRetainedStreamCombi = patterns => Readable.from(iterate(patterns));
+        const mq = mqEmitterRedis({ pubConn: pub, subConn: sub, matchEmptyLevels: true });
+        (mq as unknown as { state: { on(event: 'error', h: (err: Error) => void): void } }).state.on('error', err =>
+            this.log.debug(`Redis pub/sub: ${err.message}`),
+        );
+        this.redis = { store, pub, sub, persistence };
+        this.presence = new ClusterPresence(
+            store,
+            () => this.broker?.id ?? '',
+            id => {
+                const seen = (this.broker as unknown as { brokers?: Record<string, number> } | undefined)?.brokers?.[
+                    id
+                ];
+                return seen !== undefined && Date.now() - seen < 3 * 60_000;
+            },
+        );
+        return { persistence, mq };
+    }
+
+    /** A Redis write whose failure is only worth a warning. */
+    private redisCall(call: Promise<unknown>, what: string): void {
+        call.catch((err: unknown) =>
+            this.log.warn(`Redis: cannot ${what}: ${err instanceof Error ? err.message : String(err)}`),
+        );
     }
 
     /** The port of the TCP/TLS listener. */
@@ -521,13 +625,25 @@ export class BrokerService {
         const listeners = this.listeners;
         const broker = this.broker;
         const db = this.db;
+        const redis = this.redis;
         this.listeners = undefined;
         this.broker = undefined;
         this.db = undefined;
+        this.redis = undefined;
         clearInterval(this.sweepTimer);
         await listeners?.stop();
         if (broker) {
-            await new Promise<void>(resolve => broker.close(() => resolve()));
+            const closed = new Promise<void>(resolve => broker.close(() => resolve()));
+            // with Redis away, closing the pub/sub connections politely would wait for it: 3 s, then cut them
+            await (redis ? Promise.race([closed, new Promise(resolve => setTimeout(resolve, 3000))]) : closed);
+        }
+        if (redis) {
+            await Promise.race([redis.persistence.destroy(), new Promise(resolve => setTimeout(resolve, 1000))]).catch(
+                () => undefined,
+            );
+            for (const connection of [redis.store, redis.pub, redis.sub]) {
+                connection.disconnect();
+            }
         }
         try {
             this.sessions?.flush();

@@ -11,8 +11,11 @@ export interface SessionExpiryOptions {
     keepMin: number;
     /** Removes the stored session of a client. */
     expire(clientId: string): Promise<void>;
-    /** Whether a client with this id is connected right now (a takeover must never lose the new session). */
-    isOnline(clientId: string): boolean;
+    /**
+     * Whether a client with this id is connected right now, here or (with a shared broker) on another instance:
+     * a takeover must never lose the new session.
+     */
+    isOnline(clientId: string): boolean | Promise<boolean>;
     now?: () => number;
 }
 
@@ -77,7 +80,7 @@ export class SessionExpiry {
     }
 
     async disconnected(clientId: string): Promise<void> {
-        if (!(clientId in this.sessions) || this.options.isOnline(clientId)) {
+        if (!(clientId in this.sessions) || (await this.options.isOnline(clientId))) {
             return;
         }
         if (this.options.keepMin === 0) {
@@ -96,10 +99,15 @@ export class SessionExpiry {
             return [];
         }
         const limit = this.now() - this.options.keepMin * 60_000;
-        const expired = Object.entries(this.sessions)
-            .filter(([id, lastSeen]) => lastSeen > 0 && lastSeen <= limit && !this.options.isOnline(id))
+        const due = Object.entries(this.sessions)
+            .filter(([, lastSeen]) => lastSeen > 0 && lastSeen <= limit)
             .map(([id]) => id);
-        for (const id of expired) {
+        const expired: string[] = [];
+        for (const id of due) {
+            if (await this.options.isOnline(id)) {
+                continue;
+            }
+            expired.push(id);
             delete this.sessions[id];
             await this.options.expire(id);
         }

@@ -31,7 +31,8 @@ async function startBroker(options: Partial<BrokerServiceOptions> = {}, events: 
     const broker = new BrokerService(
         {
             listeners: { bind: '127.0.0.1', port: 0, tls: undefined, webSocket: false, wsPort: 0 },
-            persistenceDir: undefined,
+            persistence: 'memory',
+            persistenceDir: '',
             user: '',
             pass: '',
             maxClients: 1000,
@@ -170,7 +171,7 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
         // duplicate check ('broker counter must rise') then drops the retained one — half of them here
         const dir = mkdtempSync(path.join(tmpdir(), 'mqtt-gateway-persist-'));
         cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-        const { port } = await broker({ persistenceDir: dir });
+        const { port } = await broker({ persistence: 'disk', persistenceDir: dir });
         const sub = await client(port);
         await sub.subscribe('#');
         const a = await client(port);
@@ -379,7 +380,7 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
     it('keeps persistent sessions and queued QoS 1 messages across a broker restart', async () => {
         const dir = mkdtempSync(path.join(tmpdir(), 'mqtt-gateway-persist-'));
         cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-        let started = await startBroker({ persistenceDir: dir });
+        let started = await startBroker({ persistence: 'disk', persistenceDir: dir });
         const port = started.port;
         const session = await TestClient.connect(port, { clientId: 'persistent', clean: false });
         await session.subscribe('p/#', 1);
@@ -393,6 +394,7 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
         await started.broker.stop();
 
         started = await startBroker({
+            persistence: 'disk',
             persistenceDir: dir,
             listeners: { bind: '127.0.0.1', port, tls: undefined, webSocket: false, wsPort: 0 },
         });
@@ -422,7 +424,7 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
     it('maxQueuedMessages keeps the newest messages of an offline session and counts the dropped ones', async () => {
         const dir = mkdtempSync(path.join(tmpdir(), 'mqtt-gateway-persist-'));
         cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-        const { port, dropped } = await broker({ persistenceDir: dir, maxQueuedMessages: 5 });
+        const { port, dropped } = await broker({ persistence: 'disk', persistenceDir: dir, maxQueuedMessages: 5 });
         const session = await TestClient.connect(port, { clientId: 'offline', clean: false });
         await session.subscribe('mq/#', 1);
         await session.end();
@@ -452,7 +454,7 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
     it('storeClientsTime 0 drops a persistent session and its queue at disconnect', async () => {
         const dir = mkdtempSync(path.join(tmpdir(), 'mqtt-gateway-persist-'));
         cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-        const { port } = await broker({ persistenceDir: dir, storeClientsTimeMin: 0 });
+        const { port } = await broker({ persistence: 'disk', persistenceDir: dir, storeClientsTimeMin: 0 });
         const session = await TestClient.connect(port, { clientId: 'short', clean: false });
         await session.subscribe('s/#', 1);
         await session.end();

@@ -28,6 +28,7 @@ describe('parseSettings', () => {
         assert.equal(s.type, 'server');
         assert.equal(s.bind, '0.0.0.0');
         assert.equal(s.port, 1883);
+        assert.equal(s.persistence, 'disk');
         assert.equal(s.wsPort, 1884, 'wsPort 0 means port + 1');
         assert.equal(s.keepaliveSec, 60);
         assert.equal(s.reconnectPeriodSec, 10);
@@ -121,6 +122,19 @@ describe('parseSettings', () => {
                 ),
         },
         {
+            name: 'persistence redis with a URL naming a database',
+            native: { persistence: 'redis', redisUrl: ' redis://:secret@127.0.0.1:6380/2 ' },
+            check: s => {
+                assert.equal(s.persistence, 'redis');
+                assert.equal(s.redisUrl, 'redis://:secret@127.0.0.1:6380/2');
+            },
+        },
+        {
+            name: 'persistence memory (the redisUrl is not looked at)',
+            native: { persistence: 'memory', redisUrl: 'nonsense' },
+            check: s => assert.equal(s.persistence, 'memory'),
+        },
+        {
             name: 'storeClientsTime -1 = forever',
             native: { storeClientsTime: -1 },
             check: s => assert.equal(s.storeClientsTimeMin, -1),
@@ -157,6 +171,23 @@ describe('parseSettings', () => {
         { name: 'object where text belongs', native: { user: { a: 1 } }, options: ['user'] },
         { name: 'boolean nonsense', native: { onchange: 'yes' }, options: ['onchange'] },
         { name: 'forceCleanSession unknown', native: { forceCleanSession: 'maybe' }, options: ['forceCleanSession'] },
+        { name: 'persistence unknown', native: { persistence: 'mongodb' }, options: ['persistence'] },
+        {
+            name: 'redisUrl not a URL',
+            native: { persistence: 'redis', redisUrl: 'localhost:6379' },
+            options: ['redisUrl'],
+        },
+        {
+            name: 'redisUrl with http://',
+            native: { persistence: 'redis', redisUrl: 'http://x:6379' },
+            options: ['redisUrl'],
+        },
+        { name: 'redisUrl empty', native: { persistence: 'redis', redisUrl: '' }, options: ['redisUrl'] },
+        {
+            name: 'redisUrl naming a database by name',
+            native: { persistence: 'redis', redisUrl: 'redis://h:6379/abc' },
+            options: ['redisUrl'],
+        },
         { name: 'users not a table', native: { users: 'bob' }, options: ['users'] },
         { name: 'a user without name', native: { users: [{ user: ' ', pass: 'x' }] }, options: ['users'] },
         { name: 'a user without password', native: { users: [{ user: 'a' }] }, options: ['users'] },

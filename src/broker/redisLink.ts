@@ -1,0 +1,71 @@
+/**
+ * `persistence: redis`: the connections to the Redis server that several broker instances share. Sessions,
+ * subscriptions, queues and retained messages live there (aedes-persistence-redis), and messages travel between
+ * the instances through its pub/sub (mqemitter-redis). This module owns the connections, the start-up probe and
+ * the record of which instance has which client connected.
+ */
+import Redis from 'ioredis';
+
+/**
+ * A connection for the broker: while Redis is away, commands wait in ioredis' offline queue (they neither fail nor
+ * get lost) and the connection retries every 0.2–5 s until Redis is back.
+ */
+export function connectRedis(url: string, name: string): Redis {
+    return new Redis(url, {
+        connectionName: name,
+        maxRetriesPerRequest: null,
+        enableOfflineQueue: true,
+        retryStrategy: times => Math.min(times * 200, 5000),
+    });
+}
+
+/** Resolves when Redis answers PING within `timeoutMs`; rejects with the reason otherwise. Never retries. */
+export async function probeRedis(url: string, timeoutMs: number): Promise<void> {
+    const probe = new Redis(url, {
+        lazyConnect: true,
+        connectTimeout: timeoutMs,
+        maxRetriesPerRequest: 0,
+        enableOfflineQueue: false,
+        retryStrategy: () => null,
+    });
+    probe.on('error', () => undefined); // reported through the rejected promise below
+    try {
+        await probe.connect();
+        await probe.ping();
+    } finally {
+        probe.disconnect();
+    }
+}
+
+/** Deletes the field only when it still holds this broker's id; 1 when deleted. */
+const RELEASE = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0`;
+
+/**
+ * Which broker instance has which client connected, in one Redis hash. A client that moves from instance A to B
+ * is recorded by B when it registers (before aedes tells A to close its old connection), and A's release only
+ * removes the record while it is still A's — so A never takes a client that lives on B for offline and never
+ * expires its session.
+ */
+export class ClusterPresence {
+    constructor(
+        private readonly db: Redis,
+        private readonly brokerId: () => string,
+        /** Whether a broker id has sent a heartbeat lately (records of a broker that died are ignored). */
+        private readonly brokerAlive: (id: string) => boolean,
+        private readonly key = 'mqtt-gateway:online',
+    ) {}
+
+    online(clientId: string): Promise<unknown> {
+        return this.db.hset(this.key, clientId, this.brokerId());
+    }
+
+    release(clientId: string): Promise<unknown> {
+        return this.db.eval(RELEASE, 1, this.key, clientId, this.brokerId());
+    }
+
+    /** Whether another live broker instance has this client connected now. */
+    async elsewhere(clientId: string): Promise<boolean> {
+        const owner = await this.db.hget(this.key, clientId);
+        return owner !== null && owner !== this.brokerId() && this.brokerAlive(owner);
+    }
+}

@@ -1,0 +1,226 @@
+/**
+ * `persistence: redis`: two broker instances (BrokerService on aedes, each with its own listener) sharing one real
+ * redis-server form one broker. Real sockets, real mqtt.js clients, a real Redis that is stopped and restarted.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import mqtt from 'mqtt';
+import { BrokerService, type BrokerServiceOptions } from '../../src/broker/brokerService';
+import { TestClient } from '../lib/mqttClient';
+import { RedisServer } from '../lib/redis';
+import { hasCommand, skipWithReason } from '../lib/tools';
+import { until } from '../lib/wait';
+import { freePort } from './realHost';
+
+const quiet = { info: (): void => undefined, warn: (): void => undefined, debug: (): void => undefined };
+
+interface Instance {
+    name: string;
+    broker: BrokerService;
+    port: number;
+    /** What this instance would mirror into ioBroker: messages its own clients published. */
+    mirrored: string[];
+    /** storeConnection events: false = Redis lost, true = back. */
+    store: boolean[];
+}
+
+describe('Shared broker on Redis (two instances, persistence: redis)', function () {
+    this.timeout(60000);
+    let redis: RedisServer | undefined;
+    const dirs: string[] = [];
+    const instances: Instance[] = [];
+    const clients: TestClient[] = [];
+
+    before(async function () {
+        if (!hasCommand('redis-server')) {
+            skipWithReason(this, 'redis-server is not installed (apt-get install redis-server)');
+        }
+        redis = new RedisServer(await freePort());
+        await redis.start();
+    });
+    after(async () => {
+        await redis?.dispose();
+        for (const dir of dirs) {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+    beforeEach(async () => {
+        await flushRedis();
+    });
+    afterEach(async () => {
+        for (const c of clients.splice(0)) {
+            c.client.end(true);
+        }
+        for (const i of instances.splice(0)) {
+            await i.broker.stop();
+        }
+    });
+
+    async function flushRedis(): Promise<void> {
+        const c = new (await import('ioredis')).default(redis!.url);
+        await c.flushall();
+        c.disconnect();
+    }
+
+    async function instance(name: string, options: Partial<BrokerServiceOptions> = {}): Promise<Instance> {
+        const dir = mkdtempSync(path.join(tmpdir(), `redis-broker-${name}-`));
+        dirs.push(dir);
+        const mirrored: string[] = [];
+        const store: boolean[] = [];
+        const broker = new BrokerService(
+            {
+                listeners: { bind: '127.0.0.1', port: 0, tls: undefined, webSocket: false, wsPort: 0 },
+                persistence: 'redis',
+                persistenceDir: dir,
+                redisUrl: redis!.url,
+                user: '',
+                pass: '',
+                maxClients: 1000,
+                maxPayloadSizeBytes: 1048576,
+                forceCleanSession: 'no',
+                storeClientsTimeMin: 1440,
+                maxQueuedMessages: 1000,
+                ...options,
+            },
+            {
+                clientPublish: (topic, payload) => mirrored.push(`${topic}=${payload.toString()}`),
+                storeConnection: up => store.push(up),
+            },
+            quiet,
+        );
+        await broker.start();
+        const started = { name, broker, port: broker.boundPort!, mirrored, store };
+        instances.push(started);
+        return started;
+    }
+
+    async function client(port: number, options: Parameters<typeof TestClient.connect>[1] = {}): Promise<TestClient> {
+        const c = await TestClient.connect(port, options);
+        clients.push(c);
+        return c;
+    }
+
+    it('delivers across instances at QoS 0, 1 and 2, once each; only the receiving instance mirrors', async () => {
+        const a = await instance('a');
+        const b = await instance('b');
+        const sub = await client(b.port, { clientId: 'sub-on-b' });
+        await sub.subscribe('x/#', 2);
+        const pub = await client(a.port, { clientId: 'pub-on-a' });
+        for (const qos of [0, 1, 2] as const) {
+            await pub.publish(`x/q${qos}`, `v${qos}`, { qos });
+        }
+        await until(() => sub.messages.length >= 3, 10000, 'three messages on instance b');
+        await new Promise(resolve => setTimeout(resolve, 300)); // room for a duplicate to show up
+        assert.deepEqual(
+            sub.messages.map(m => `${m.topic}=${m.payload.toString()} qos${m.qos}`).sort(),
+            ['x/q0=v0 qos0', 'x/q1=v1 qos1', 'x/q2=v2 qos2'],
+        );
+        assert.deepEqual(a.mirrored.sort(), ['x/q0=v0', 'x/q1=v1', 'x/q2=v2']);
+        assert.deepEqual(b.mirrored, []);
+        // and the other way round
+        const subA = await client(a.port, { clientId: 'sub-on-a' });
+        await subA.subscribe('y/#', 1);
+        await sub.publish('y/back', 'from-b', { qos: 1 });
+        assert.equal((await subA.waitForTopic('y/back')).payload.toString(), 'from-b');
+        assert.deepEqual(b.mirrored, ['y/back=from-b']);
+    });
+
+    it('shares retained messages: published on a, delivered by b to a new subscriber', async () => {
+        const a = await instance('a');
+        const b = await instance('b');
+        const pub = await client(a.port);
+        await pub.publish('home/lamp', 'on', { qos: 1, retain: true });
+        const late = await client(b.port);
+        await late.subscribe('home/#', 1);
+        const got = await late.waitForTopic('home/lamp');
+        assert.equal(got.payload.toString(), 'on');
+        assert.equal(got.retain, true);
+        // cleared on b, gone for a new subscriber on a
+        await late.publish('home/lamp', '', { qos: 1, retain: true });
+        await new Promise(resolve => setTimeout(resolve, 200));
+        const later = await client(a.port);
+        await later.subscribe('home/#', 1);
+        await new Promise(resolve => setTimeout(resolve, 500));
+        assert.deepEqual(later.received('home/lamp'), []);
+    });
+
+    it('a persistent client that moves from a (stopped) to b gets every QoS 1 message queued meanwhile', async () => {
+        const a = await instance('a');
+        const b = await instance('b');
+        const mover = await client(a.port, { clientId: 'mover', clean: false });
+        await mover.subscribe('q/#', 1);
+        await mover.end();
+        await a.broker.stop();
+        instances.splice(instances.indexOf(a), 1);
+
+        const pub = await client(b.port);
+        for (let i = 0; i < 20; i++) {
+            await pub.publish('q/x', `m${i}`, { qos: 1 });
+        }
+        // aedes sends PUBACK before it queues a QoS 1 message: wait until b has handled all 20
+        await until(() => b.mirrored.length >= 20, 10000, 'b has handled the 20 messages');
+        const back = mqtt.connect(`mqtt://127.0.0.1:${b.port}`, { clientId: 'mover', clean: false, reconnectPeriod: 0 });
+        const got: string[] = [];
+        back.on('message', (_t, payload) => got.push(payload.toString()));
+        const connack = await new Promise<{ sessionPresent: boolean }>(resolve => back.once('connect', resolve));
+        try {
+            assert.equal(connack.sessionPresent, true, 'b knows the session that was made on a');
+            await until(() => got.length >= 20, 10000, '20 queued messages on b');
+            await new Promise(resolve => setTimeout(resolve, 300));
+            assert.deepEqual(
+                got,
+                Array.from({ length: 20 }, (_, i) => `m${i}`),
+            );
+        } finally {
+            back.end(true);
+        }
+    });
+
+    it('a takeover from a to b closes the old connection and keeps the session, even with storeClientsTime 0', async () => {
+        const a = await instance('a', { storeClientsTimeMin: 0 });
+        const b = await instance('b', { storeClientsTimeMin: 0 });
+        const first = await client(a.port, { clientId: 'dev', clean: false });
+        await first.subscribe('cmd/#', 1);
+        const closed = new Promise<void>(resolve => first.client.once('close', () => resolve()));
+        const second = await client(b.port, { clientId: 'dev', clean: false });
+        await closed; // a dropped its connection when b registered the same client id
+        await new Promise(resolve => setTimeout(resolve, 500)); // a's disconnect handling has run
+        const pub = await client(a.port);
+        await pub.publish('cmd/go', '1', { qos: 1 });
+        assert.equal((await second.waitForTopic('cmd/go')).payload.toString(), '1');
+    });
+
+    it('survives a Redis restart while both run: reports it, keeps clients, loses and doubles nothing', async () => {
+        const a = await instance('a');
+        const b = await instance('b');
+        const sub = await client(b.port, { clientId: 'steady', clean: false });
+        await sub.subscribe('r/#', 1);
+        const pub = await client(a.port, { clientId: 'writer' });
+        await pub.publish('r/before', '0', { qos: 1 });
+        await sub.waitForTopic('r/before');
+
+        await redis!.stop();
+        await until(() => a.store.includes(false) && b.store.includes(false), 10000, 'both report Redis lost');
+        // published while Redis is down: PUBACK waits for Redis, nothing is dropped
+        const during = Promise.all(
+            Array.from({ length: 10 }, (_, i) => pub.publish('r/during', `d${i}`, { qos: 1 })),
+        );
+        await new Promise(resolve => setTimeout(resolve, 1000));
+        assert.equal(sub.client.connected && pub.client.connected, true, 'clients stay connected');
+        await redis!.start();
+        await until(() => a.store.at(-1) === true && b.store.at(-1) === true, 20000, 'both report Redis back');
+        await during;
+        await until(() => sub.received('r/during').length >= 10, 10000, 'the 10 messages sent during the outage');
+        await pub.publish('r/after', '1', { qos: 1 });
+        await sub.waitForTopic('r/after');
+        await new Promise(resolve => setTimeout(resolve, 300));
+        assert.deepEqual(
+            sub.received('r/during').map(m => m.payload.toString()),
+            Array.from({ length: 10 }, (_, i) => `d${i}`),
+        );
+        assert.equal(a.mirrored.filter(m => m.startsWith('r/during=')).length, 10, 'a mirrored each once');
+        assert.deepEqual(b.mirrored, []);
+    });
+});
