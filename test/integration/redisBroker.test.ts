@@ -113,10 +113,11 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         }
         await until(() => sub.messages.length >= 3, 10000, 'three messages on instance b');
         await new Promise(resolve => setTimeout(resolve, 300)); // room for a duplicate to show up
-        assert.deepEqual(
-            sub.messages.map(m => `${m.topic}=${m.payload.toString()} qos${m.qos}`).sort(),
-            ['x/q0=v0 qos0', 'x/q1=v1 qos1', 'x/q2=v2 qos2'],
-        );
+        assert.deepEqual(sub.messages.map(m => `${m.topic}=${m.payload.toString()} qos${m.qos}`).sort(), [
+            'x/q0=v0 qos0',
+            'x/q1=v1 qos1',
+            'x/q2=v2 qos2',
+        ]);
         assert.deepEqual(a.mirrored.sort(), ['x/q0=v0', 'x/q1=v1', 'x/q2=v2']);
         assert.deepEqual(b.mirrored, []);
         // and the other way round
@@ -161,7 +162,11 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         }
         // aedes sends PUBACK before it queues a QoS 1 message: wait until b has handled all 20
         await until(() => b.mirrored.length >= 20, 10000, 'b has handled the 20 messages');
-        const back = mqtt.connect(`mqtt://127.0.0.1:${b.port}`, { clientId: 'mover', clean: false, reconnectPeriod: 0 });
+        const back = mqtt.connect(`mqtt://127.0.0.1:${b.port}`, {
+            clientId: 'mover',
+            clean: false,
+            reconnectPeriod: 0,
+        });
         const got: string[] = [];
         back.on('message', (_t, payload) => got.push(payload.toString()));
         const connack = await new Promise<{ sessionPresent: boolean }>(resolve => back.once('connect', resolve));
@@ -204,9 +209,7 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         await redis!.stop();
         await until(() => a.store.includes(false) && b.store.includes(false), 10000, 'both report Redis lost');
         // published while Redis is down: PUBACK waits for Redis, nothing is dropped
-        const during = Promise.all(
-            Array.from({ length: 10 }, (_, i) => pub.publish('r/during', `d${i}`, { qos: 1 })),
-        );
+        const during = Promise.all(Array.from({ length: 10 }, (_, i) => pub.publish('r/during', `d${i}`, { qos: 1 })));
         await new Promise(resolve => setTimeout(resolve, 1000));
         assert.equal(sub.client.connected && pub.client.connected, true, 'clients stay connected');
         await redis!.start();
