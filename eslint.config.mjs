@@ -9,6 +9,7 @@ export default [
             '.dev-host/**',
             '.e2e-host/**',
             '.bench-host/**',
+            '.redis-host/**',
             'coverage/**',
             'node_modules/**',
             'build/**',

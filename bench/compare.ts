@@ -16,10 +16,10 @@
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { DevHost } from '../test/lib/devHost';
+import { openHostDatabases, type HostObjects, type HostStates } from '../test/lib/hostDb';
 import { Mosquitto } from '../test/lib/mosquitto';
 import { portOpen } from '../test/lib/tools';
 import { until } from '../test/lib/wait';
@@ -147,54 +147,13 @@ function percentile(sorted: number[], p: number): number {
 // ---------------------------------------------------------------------------------------------------------------
 // the ioBroker databases, through js-controller's own client classes (the path every adapter uses)
 
-interface StatesDb {
-    setState(id: string, state: { val: unknown; ack: boolean }): Promise<unknown>;
-    getState(id: string): Promise<{ val: unknown } | null>;
-    subscribe(pattern: string): Promise<unknown>;
-    unsubscribe(pattern: string): Promise<unknown>;
-    destroy(): Promise<void>;
-}
-interface ObjectsDb {
-    getObject(id: string): Promise<ioBroker.Object | null | undefined>;
-    setObject(id: string, obj: unknown): Promise<unknown>;
-    destroy(): Promise<void>;
-}
+type StatesDb = HostStates;
+type ObjectsDb = HostObjects;
 
-type ChangeHandler = (id: string, state: { val: unknown } | null) => void;
-let onChange: ChangeHandler = () => undefined;
+let onChange: (id: string, state: { val: unknown } | null) => void = () => undefined;
 
-async function openDatabases(): Promise<{ states: StatesDb; objects: ObjectsDb }> {
-    const req = createRequire(path.join(hostDir, 'package.json'));
-    const config = JSON.parse(readFileSync(path.join(hostDir, 'iobroker-data', 'iobroker.json'), 'utf8'));
-    const logger = {
-        silly: () => undefined,
-        debug: () => undefined,
-        info: () => undefined,
-        warn: (m: string) => log(`db warn: ${m}`),
-        error: (m: string) => log(`db error: ${m}`),
-    };
-    const { Client: StatesClient } = req('@iobroker/db-states-redis');
-    const { Client: ObjectsClient } = req('@iobroker/db-objects-redis');
-    let states: StatesDb | undefined;
-    let objects: ObjectsDb | undefined;
-    await new Promise<void>(resolve => {
-        states = new StatesClient({
-            namespace: 'bench',
-            connection: config.states,
-            logger,
-            connected: () => resolve(),
-            change: (id: string, state: { val: unknown } | null) => onChange(id, state),
-        }) as StatesDb;
-    });
-    await new Promise<void>(resolve => {
-        objects = new ObjectsClient({
-            namespace: 'bench',
-            connection: config.objects,
-            logger,
-            connected: () => resolve(),
-        }) as ObjectsDb;
-    });
-    return { states: states!, objects: objects! };
+function openDatabases(): Promise<{ states: StatesDb; objects: ObjectsDb }> {
+    return openHostDatabases(hostDir, (id, state) => onChange(id, state), log);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ class MqttGateway extends utils.Adapter {
         const settings = parsed.settings;
         this.started = true;
         const mode = settings.type === 'server'
-            ? new serverMode_1.ServerMode(this, settings)
+            ? new serverMode_1.ServerMode(this, settings, connected => this.setConnected(connected))
             : new clientMode_1.ClientMode(this, settings, connected => this.setConnected(connected));
         this.mode = mode;
         try {
@@ -82,10 +82,6 @@ class MqttGateway extends utils.Adapter {
                 return;
             }
             throw err;
-        }
-        if (settings.type === 'server') {
-            // server: listening; client mode reports its connection itself (true only after CONNACK)
-            await this.setConnected(true);
         }
     }
     async setConnected(connected) {

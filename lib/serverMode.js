@@ -45,6 +45,7 @@ const node_path_1 = __importDefault(require("node:path"));
 const utils = __importStar(require("@iobroker/adapter-core"));
 const accessControl_1 = require("./broker/accessControl");
 const brokerService_1 = require("./broker/brokerService");
+const redisLink_1 = require("./broker/redisLink");
 const adapterStore_1 = require("./iobroker/adapterStore");
 const clientObjects_1 = require("./iobroker/clientObjects");
 const store_1 = require("./iobroker/store");
@@ -53,11 +54,13 @@ const messages_1 = require("./messages");
 const topic_1 = require("./mapping/topic");
 const mirrorMode_1 = require("./mirrorMode");
 const requests_1 = require("./requests");
+const settings_1 = require("./settings");
 const stats_1 = require("./stats");
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 class ServerMode extends mirrorMode_1.MirrorMode {
     adapter;
     settings;
+    connected;
     store;
     once;
     broker;
@@ -65,10 +68,15 @@ class ServerMode extends mirrorMode_1.MirrorMode {
     stats;
     timers = new Set();
     requests;
-    constructor(adapter, settings) {
+    stopped = false;
+    wake;
+    constructor(adapter, settings, 
+    /** info.connection: true while the broker listens (and, with Redis, while Redis answers). */
+    connected) {
         super();
         this.adapter = adapter;
         this.settings = settings;
+        this.connected = connected;
         this.store = new adapterStore_1.AdapterStore(adapter);
         this.once = new store_1.OnceLogger(adapter.log);
     }
@@ -92,7 +100,9 @@ class ServerMode extends mirrorMode_1.MirrorMode {
                 webSocket: settings.webSocket,
                 wsPort: settings.wsPort,
             },
+            persistence: settings.persistence,
             persistenceDir: node_path_1.default.join(utils.getAbsoluteInstanceDataDir(adapter), 'broker'),
+            redisUrl: settings.redisUrl,
             user: settings.user,
             pass: settings.pass,
             maxClients: settings.maxClients,
@@ -133,6 +143,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
                 this.once.warn(`drop:${clientId}:${reason.split(' ')[0] ?? ''}`, `Message from '${clientId}' refused: ${reason}`);
             },
             allowSubscribe: (clientId, filter) => this.allowSubscribe(clientId, filter),
+            storeConnection: up => void this.connected(up),
         }, adapter.log);
         const publisher = this.buildPipelines(settings, this.store, adapter.log, { includeOwnStates: false, retain: !settings.noRetain }, message => {
             stats.messagesOut++;
@@ -142,6 +153,9 @@ class ServerMode extends mirrorMode_1.MirrorMode {
         await adapter.subscribeObjectsAsync('*');
         await publisher.start();
         await clients.start();
+        if (settings.persistence === 'redis' && !(await this.waitForRedis())) {
+            return; // stopped while waiting
+        }
         try {
             await broker.start();
         }
@@ -151,6 +165,43 @@ class ServerMode extends mirrorMode_1.MirrorMode {
         }
         stats.start();
         this.warnIfOpen();
+        await this.connected(true);
+    }
+    /**
+     * `persistence: redis`: the broker starts only once Redis answers. Until then the instance keeps running and
+     * tries again after 5, 10, 20, 40, then every 60 s (no crash loop); false when the instance stops meanwhile.
+     */
+    async waitForRedis() {
+        const where = (0, settings_1.redisUrlForLog)(this.settings.redisUrl);
+        for (let attempt = 0; !this.stopped; attempt++) {
+            try {
+                await (0, redisLink_1.probeRedis)(this.settings.redisUrl, 5000);
+                if (attempt > 0) {
+                    this.adapter.log.info(`Redis ${where} answers now: starting the broker`);
+                }
+                return !this.stopped;
+            }
+            catch (err) {
+                const reason = (err instanceof Error ? err.message : String(err)).replace(/\.+$/, '');
+                const delayMs = Math.min(5000 * 2 ** attempt, 60_000);
+                const message = `Redis ${where} (option 'redisUrl') is not reachable: ${reason}. The broker starts as soon as it answers; next try in ${delayMs / 1000} s`;
+                if (attempt === 0) {
+                    this.adapter.log.error(message);
+                }
+                else {
+                    this.adapter.log.info(message);
+                }
+                await new Promise(resolve => {
+                    const timer = setTimeout(() => {
+                        this.timers.delete(timer);
+                        resolve();
+                    }, delayMs);
+                    this.timers.add(timer);
+                    this.wake = resolve;
+                });
+            }
+        }
+        return false;
     }
     /**
      * The `users` table as broker accounts. Passwords entered in admin are stored as scrypt hashes: at the first
@@ -341,6 +392,8 @@ class ServerMode extends mirrorMode_1.MirrorMode {
         return undefined;
     }
     async stop() {
+        this.stopped = true;
+        this.wake?.();
         for (const timer of this.timers) {
             clearTimeout(timer);
         }

@@ -1,6 +1,8 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.parseSettings = parseSettings;
+exports.redisUrlError = redisUrlError;
+exports.redisUrlForLog = redisUrlForLog;
 exports.formatSettingsErrors = formatSettingsErrors;
 /**
  * Parses the instance's `native` configuration once, at start, into one typed, validated object.
@@ -153,6 +155,17 @@ function parseSettings(native, namespace) {
             r.errors.push({ option: 'certPrivate', message: 'ssl is on: choose a private key' });
         }
     }
+    const persistence = r.choice('persistence', 'disk', ['memory', 'disk', 'redis']);
+    const redisUrl = r.string('redisUrl', 'redis://127.0.0.1:6379').trim();
+    if (type === 'server' && persistence === 'redis') {
+        const error = redisUrl === '' ? 'is empty: name the Redis server (redis://host:port)' : redisUrlError(redisUrl);
+        if (error) {
+            r.errors.push({
+                option: 'redisUrl',
+                message: redisUrl === '' ? error : `'${redisUrlForLog(redisUrl)}' ${error}`,
+            });
+        }
+    }
     const protocolVersion = r.choice('protocolVersion', 'auto', [4, 5, 'auto']);
     const url = r.string('url', '127.0.0.1').trim();
     if (type === 'client') {
@@ -201,6 +214,8 @@ function parseSettings(native, namespace) {
         webSocket,
         wsPort,
         forceCleanSession: r.choice('forceCleanSession', 'no', ['no', 'clean', 'keep']),
+        persistence,
+        redisUrl,
         storeClientsTimeMin: r.integer('storeClientsTime', DAY_MIN, -1, 365 * DAY_MIN),
         noRetain: r.boolean('noRetain', false),
         publishOnSubscribe: r.boolean('publishOnSubscribe', true),
@@ -315,6 +330,40 @@ function parseUsers(value, errors) {
         });
     });
     return result;
+}
+/** `redisUrl`: why a Redis URL cannot be used, or undefined when it can. */
+function redisUrlError(url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return 'is not a URL (expected redis://host:port or rediss://host:port)';
+    }
+    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+        return `has the scheme '${parsed.protocol.replace(/:$/, '')}': use redis:// or rediss://`;
+    }
+    if (!parsed.hostname) {
+        return 'has no host';
+    }
+    const db = parsed.pathname.replace(/^\//, '');
+    if (db !== '' && !/^\d+$/.test(db)) {
+        return `names the database '${db}': it must be a number (redis://host:port/2)`;
+    }
+    return undefined;
+}
+/** The URL without its password, for log lines. */
+function redisUrlForLog(url) {
+    try {
+        const parsed = new URL(url);
+        if (parsed.password) {
+            parsed.password = '***';
+        }
+        return parsed.toString();
+    }
+    catch {
+        return url;
+    }
 }
 /** One line naming every invalid option, for the log. */
 function formatSettingsErrors(errors) {

@@ -14,6 +14,11 @@
  * run the controller and its adapters with), MQTT_GATEWAY_EXTRA_ADAPTERS (comma-separated npm specs installed and
  * uploaded too, e.g. iobroker.mqtt@8.1.0) and MQTT_GATEWAY_ADMIN=0 (the admin instance is created, as adapters
  * require it, but not started).
+ *
+ * MQTT_GATEWAY_DB=redis puts the host's objects and states databases into Redis instead of the jsonl files:
+ * start.mjs starts a redis-server (Debian's `redis-server`) on 127.0.0.1:MQTT_GATEWAY_OBJECTS_PORT with its data in
+ * <host folder>/redis-db (append-only file, kept like the jsonl files), fills it with `iobroker setup first` the
+ * first time, and stops it with the host.
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
@@ -34,6 +39,8 @@ const HOST = '127.0.0.1';
 const NODE_PACKAGE = process.env.MQTT_GATEWAY_NODE_PACKAGE ?? '';
 const EXTRA_ADAPTERS = (process.env.MQTT_GATEWAY_EXTRA_ADAPTERS ?? '').split(',').filter(Boolean);
 const WITH_ADMIN = process.env.MQTT_GATEWAY_ADMIN !== '0';
+const DB_TYPE = process.env.MQTT_GATEWAY_DB === 'redis' ? 'redis' : 'jsonl';
+const REDIS_DIR = path.join(hostDir, 'redis-db');
 const SETUP_STAMP = path.join(hostDir, '.mqtt-gateway-setup');
 const SETUP_VERSION = [
     CONTROLLER_VERSION,
@@ -44,6 +51,7 @@ const SETUP_VERSION = [
     ADMIN_PORT,
     NODE_PACKAGE,
     ...EXTRA_ADAPTERS,
+    DB_TYPE,
     1,
 ].join('/');
 
@@ -148,10 +156,12 @@ function installHost() {
         run(nodeBinary, [path.join(controllerDir, 'iobroker.js'), 'setup', 'first', '--console'], controllerDir);
     }
     const ioConfig = JSON.parse(readFileSync(ioConfigPath, 'utf8'));
+    ioConfig.objects.type = DB_TYPE;
     ioConfig.objects.host = HOST;
     ioConfig.objects.port = OBJECTS_PORT;
+    ioConfig.states.type = DB_TYPE;
     ioConfig.states.host = HOST;
-    ioConfig.states.port = STATES_PORT;
+    ioConfig.states.port = DB_TYPE === 'redis' ? OBJECTS_PORT : STATES_PORT;
     if (ioConfig.multihostService) {
         ioConfig.multihostService.enabled = false;
     }
@@ -274,7 +284,34 @@ async function startAdapterInstance() {
 }
 
 let controller;
+let redisServer;
 let stopping = false;
+
+/** MQTT_GATEWAY_DB=redis: the host's databases in a redis-server of its own; filled by `setup first` once. */
+async function startRedisDatabase() {
+    const fresh = !existsSync(path.join(REDIS_DIR, '.filled'));
+    if (fresh) {
+        rmSync(REDIS_DIR, { recursive: true, force: true });
+    }
+    mkdirSync(REDIS_DIR, { recursive: true });
+    step(`starting redis-server for the databases on ${HOST}:${OBJECTS_PORT}`);
+    redisServer = spawn(
+        'redis-server',
+        ['--port', String(OBJECTS_PORT), '--bind', HOST, '--dir', REDIS_DIR, '--save', '', '--appendonly', 'yes'],
+        { stdio: 'ignore' },
+    );
+    redisServer.once('error', err => {
+        console.error(`redis-server cannot start: ${err.message} (apt-get install redis-server)`);
+        void stopAll(1);
+    });
+    await waitForPort(OBJECTS_PORT, 'redis-server', 20000);
+    if (fresh) {
+        step('filling the Redis databases (iobroker setup first)');
+        rmSync(SETUP_STAMP, { force: true });
+        run(nodeBinary, [path.join(controllerDir, 'iobroker.js'), 'setup', 'first', '--console'], controllerDir);
+        writeFileSync(path.join(REDIS_DIR, '.filled'), new Date().toISOString());
+    }
+}
 
 async function stopAll(code) {
     if (stopping) {
@@ -305,6 +342,11 @@ async function stopAll(code) {
             // nothing left
         }
     }
+    if (redisServer && redisServer.exitCode === null) {
+        const exited = new Promise(resolve => redisServer.once('exit', resolve));
+        redisServer.kill('SIGTERM');
+        await exited;
+    }
     console.log('Stopped.');
     process.exit(code);
 }
@@ -313,8 +355,8 @@ async function main() {
     for (const [port, what] of [
         [MQTT_PORT, 'MQTT'],
         ...(WITH_ADMIN ? [[ADMIN_PORT, 'admin']] : []),
-        [OBJECTS_PORT, 'objects DB'],
-        [STATES_PORT, 'states DB'],
+        [OBJECTS_PORT, DB_TYPE === 'redis' ? 'Redis for the databases' : 'objects DB'],
+        ...(DB_TYPE === 'redis' ? [] : [[STATES_PORT, 'states DB']]),
     ]) {
         if (await portAnswers(port)) {
             throw new Error(`${HOST}:${port} (${what}) is already in use: is another host running? Stop it first.`);
@@ -322,6 +364,9 @@ async function main() {
     }
     installHost();
     installAdapter();
+    if (DB_TYPE === 'redis') {
+        await startRedisDatabase();
+    }
 
     step('starting js-controller');
     controller = spawn(nodeBinary, [path.join(controllerDir, 'controller.js')], {
@@ -341,7 +386,7 @@ async function main() {
 
     await waitForPort(OBJECTS_PORT, 'objects database', 60000);
     // the CLI starts a database of its own when it finds none: both must answer first
-    await waitForPort(STATES_PORT, 'states database', 60000);
+    await waitForPort(DB_TYPE === 'redis' ? OBJECTS_PORT : STATES_PORT, 'states database', 60000);
     await configureOnce();
     await startAdapterInstance();
     await waitForPort(MQTT_PORT, 'mqtt-gateway.0', 60000);

@@ -164,7 +164,7 @@ export class ServerMode extends MirrorMode {
                 }
                 return !this.stopped;
             } catch (err) {
-                const reason = err instanceof Error ? err.message : String(err);
+                const reason = (err instanceof Error ? err.message : String(err)).replace(/\.+$/, '');
                 const delayMs = Math.min(5000 * 2 ** attempt, 60_000);
                 const message = `Redis ${where} (option 'redisUrl') is not reachable: ${reason}. The broker starts as soon as it answers; next try in ${delayMs / 1000} s`;
                 if (attempt === 0) {

@@ -43,6 +43,7 @@ exports.BrokerService = void 0;
  */
 const node_fs_1 = require("node:fs");
 const node_path_1 = __importDefault(require("node:path"));
+const node_stream_1 = require("node:stream");
 const aedes_1 = require("aedes");
 const accessControl_1 = require("./accessControl");
 const overlap_1 = require("./overlap");
@@ -50,6 +51,8 @@ const sessions_1 = require("./sessions");
 const listeners_1 = require("./listeners");
 const writeBatcher_1 = require("./writeBatcher");
 const retainedIndex_1 = require("./retainedIndex");
+const settings_1 = require("../settings");
+const redisLink_1 = require("./redisLink");
 function connectError(returnCode, message) {
     return Object.assign(new Error(message), { returnCode });
 }
@@ -61,6 +64,9 @@ class BrokerService {
     broker;
     listeners;
     db;
+    /** `persistence: redis`: the store's, the publishing and the subscribing connection. */
+    redis;
+    presence;
     retained = new retainedIndex_1.RetainedIndex();
     /** Same-turn batching of the persistence's writes (see writeBatcher.ts). */
     writes;
@@ -109,9 +115,10 @@ class BrokerService {
     }
     /** Starts the broker and every listener; rejects (leaving nothing open) if a port cannot be bound. */
     async start() {
-        const persistence = await this.openPersistence();
+        const { persistence, mq } = await this.openPersistence();
         const broker = await aedes_1.Aedes.createBroker({
             persistence,
+            mq,
             preConnect: (client, packet, done) => {
                 (0, overlap_1.deliverAtHighestQos)(client);
                 const mode = this.options.forceCleanSession;
@@ -196,6 +203,8 @@ class BrokerService {
         }
         this.wrapPublish(broker);
         this.limitQueues(broker);
+        // aedes reports store failures (queueing for offline sessions, wills) as 'error' events
+        broker.on('error', (err) => this.log.warn(`Broker: ${err.message}`));
         broker.on('publish', (packet, client) => {
             // client is null for messages the broker itself publishes ($SYS, the adapter's own)
             if (client && !packet[DROP]) {
@@ -203,12 +212,20 @@ class BrokerService {
                 this.events.clientPublish?.(packet.topic, payload, client.id);
             }
         });
+        const presence = this.presence;
         const sessions = new sessions_1.SessionExpiry({
-            file: this.options.persistenceDir ? node_path_1.default.join(this.options.persistenceDir, 'sessions.json') : undefined,
+            file: this.options.persistence === 'memory'
+                ? undefined
+                : node_path_1.default.join(this.options.persistenceDir, 'sessions.json'),
             keepMin: this.options.storeClientsTimeMin,
             expire: clientId => this.expireSession(clientId),
-            isOnline: clientId => Boolean(broker.clients[clientId]),
+            isOnline: clientId => Boolean(broker.clients[clientId]) ||
+                (presence?.elsewhere(clientId) ?? false),
         });
+        if (presence) {
+            // recorded when aedes registers the client: before it tells the other instances to drop their copy
+            broker.on('client', client => this.redisCall(presence.online(client.id), `record '${client.id}'`));
+        }
         this.sessions = sessions;
         await sessions.sweep();
         this.sweepTimer = setInterval(() => {
@@ -221,8 +238,8 @@ class BrokerService {
         });
         broker.on('clientDisconnect', client => {
             this.events.clientDisconnected?.(client.id);
-            sessions
-                .disconnected(client.id)
+            (presence ? presence.release(client.id) : Promise.resolve())
+                .then(() => sessions.disconnected(client.id))
                 .catch((err) => this.log.warn(`Cannot drop the session of '${client.id}': ${err instanceof Error ? err.message : String(err)}`));
         });
         broker.on('subscribe', (subscriptions, client) => this.events.subscribed?.(client, subscriptions));
@@ -316,6 +333,8 @@ class BrokerService {
     async expireSession(clientId) {
         const persistence = this.broker?.persistence;
         await persistence?.cleanSubscriptions({ id: clientId });
+        // aedes-persistence-redis keeps a client's queue in this list (its messages expire with packetTTL)
+        await this.redis?.store.del(`outgoing:${clientId}`);
         if (this.db) {
             // aedes-persistence-level keeps a client's queue under these two key ranges
             const id = encodeURIComponent(clientId);
@@ -339,18 +358,81 @@ class BrokerService {
         };
     }
     async openPersistence() {
-        const dir = this.options.persistenceDir;
-        if (!dir) {
-            return undefined; // aedes' in-memory default
+        const options = this.options;
+        if (options.persistence === 'memory') {
+            return {}; // aedes' in-memory defaults
         }
-        (0, node_fs_1.mkdirSync)(dir, { recursive: true });
+        (0, node_fs_1.mkdirSync)(options.persistenceDir, { recursive: true });
+        if (options.persistence === 'redis') {
+            return this.openRedis(options.redisUrl ?? '');
+        }
         const { Level } = await Promise.resolve().then(() => __importStar(require('level')));
         const persistenceLevel = (await Promise.resolve().then(() => __importStar(require('aedes-persistence-level')))).default;
-        const db = new Level(dir);
+        const db = new Level(options.persistenceDir);
         await db.open();
         this.db = db;
         this.writes = (0, writeBatcher_1.batchWrites)(db);
-        return persistenceLevel(db);
+        return { persistence: persistenceLevel(db) };
+    }
+    /**
+     * Sessions, queues and retained messages in Redis; messages between broker instances over Redis pub/sub.
+     * Three connections: the store's, one to publish and one to subscribe (a subscribing connection can do
+     * nothing else). While Redis is away their commands wait; the store's connection reports the outage.
+     */
+    async openRedis(url) {
+        const { default: RedisPersistence } = await Promise.resolve().then(() => __importStar(require('aedes-persistence-redis/asyncPersistence.js')));
+        const { default: mqEmitterRedis } = await Promise.resolve().then(() => __importStar(require('mqemitter-redis')));
+        const store = (0, redisLink_1.connectRedis)(url, 'mqtt-gateway store');
+        const pub = (0, redisLink_1.connectRedis)(url, 'mqtt-gateway pub');
+        const sub = (0, redisLink_1.connectRedis)(url, 'mqtt-gateway sub');
+        let up = true;
+        const report = (nowUp, reason) => {
+            if (nowUp === up || this.redis?.store !== store) {
+                // unchanged, or the broker is stopping (it closes the connections itself)
+                return;
+            }
+            up = nowUp;
+            if (nowUp) {
+                this.log.info(`Redis ${(0, settings_1.redisUrlForLog)(url)} is back: the broker is shared again`);
+            }
+            else {
+                this.log.warn(`Lost the connection to Redis ${(0, settings_1.redisUrlForLog)(url)} (${reason}): connected clients stay connected, ` +
+                    'their messages wait until Redis is back');
+            }
+            this.events.storeConnection?.(nowUp);
+        };
+        let lastError = 'connection closed';
+        for (const connection of [store, pub, sub]) {
+            connection.on('error', (err) => {
+                lastError = err.message;
+                this.log.debug(`Redis: ${err.message}`);
+            });
+        }
+        store.on('close', () => report(false, lastError));
+        store.on('ready', () => report(true, ''));
+        const keepMin = this.options.storeClientsTimeMin;
+        const persistence = new RedisPersistence({
+            conn: store,
+            // queued messages of an offline session expire with the session (storeClientsTime)
+            packetTTL: () => (keepMin > 0 ? keepMin * 60 : 0),
+            maxSessionDelivery: this.options.maxQueuedMessages > 0 ? this.options.maxQueuedMessages : 1_000_000,
+        });
+        // aedes 1.2 pipes the retained messages as a stream; this persistence gives an async iterator
+        const retained = persistence;
+        const iterate = retained.createRetainedStreamCombi.bind(retained);
+        retained.createRetainedStreamCombi = patterns => node_stream_1.Readable.from(iterate(patterns));
+        const mq = mqEmitterRedis({ pubConn: pub, subConn: sub, matchEmptyLevels: true });
+        mq.state.on('error', err => this.log.debug(`Redis pub/sub: ${err.message}`));
+        this.redis = { store, pub, sub, persistence };
+        this.presence = new redisLink_1.ClusterPresence(store, () => this.broker?.id ?? '', id => {
+            const seen = this.broker?.brokers?.[id];
+            return seen !== undefined && Date.now() - seen < 3 * 60_000;
+        });
+        return { persistence, mq };
+    }
+    /** A Redis write whose failure is only worth a warning. */
+    redisCall(call, what) {
+        call.catch((err) => this.log.warn(`Redis: cannot ${what}: ${err instanceof Error ? err.message : String(err)}`));
     }
     /** The port of the TCP/TLS listener. */
     get boundPort() {
@@ -413,13 +495,23 @@ class BrokerService {
         const listeners = this.listeners;
         const broker = this.broker;
         const db = this.db;
+        const redis = this.redis;
         this.listeners = undefined;
         this.broker = undefined;
         this.db = undefined;
+        this.redis = undefined;
         clearInterval(this.sweepTimer);
         await listeners?.stop();
         if (broker) {
-            await new Promise(resolve => broker.close(() => resolve()));
+            const closed = new Promise(resolve => broker.close(() => resolve()));
+            // with Redis away, closing the pub/sub connections politely would wait for it: 3 s, then cut them
+            await (redis ? Promise.race([closed, new Promise(resolve => setTimeout(resolve, 3000))]) : closed);
+        }
+        if (redis) {
+            await Promise.race([redis.persistence.destroy(), new Promise(resolve => setTimeout(resolve, 1000))]).catch(() => undefined);
+            for (const connection of [redis.store, redis.pub, redis.sub]) {
+                connection.disconnect();
+            }
         }
         try {
             this.sessions?.flush();

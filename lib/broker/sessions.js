@@ -66,7 +66,7 @@ class SessionExpiry {
         this.save();
     }
     async disconnected(clientId) {
-        if (!(clientId in this.sessions) || this.options.isOnline(clientId)) {
+        if (!(clientId in this.sessions) || (await this.options.isOnline(clientId))) {
             return;
         }
         if (this.options.keepMin === 0) {
@@ -84,10 +84,15 @@ class SessionExpiry {
             return [];
         }
         const limit = this.now() - this.options.keepMin * 60_000;
-        const expired = Object.entries(this.sessions)
-            .filter(([id, lastSeen]) => lastSeen > 0 && lastSeen <= limit && !this.options.isOnline(id))
+        const due = Object.entries(this.sessions)
+            .filter(([, lastSeen]) => lastSeen > 0 && lastSeen <= limit)
             .map(([id]) => id);
-        for (const id of expired) {
+        const expired = [];
+        for (const id of due) {
+            if (await this.options.isOnline(id)) {
+                continue;
+            }
+            expired.push(id);
             delete this.sessions[id];
             await this.options.expire(id);
         }

@@ -28,10 +28,13 @@ export async function probeRedis(url: string, timeoutMs: number): Promise<void> 
         enableOfflineQueue: false,
         retryStrategy: () => null,
     });
-    probe.on('error', () => undefined); // reported through the rejected promise below
+    let cause: Error | undefined;
+    probe.on('error', (err: Error) => (cause ??= err)); // the socket's reason, e.g. ECONNREFUSED
     try {
         await probe.connect();
         await probe.ping();
+    } catch (err) {
+        throw cause ?? err;
     } finally {
         probe.disconnect();
     }
