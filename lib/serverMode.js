@@ -165,7 +165,41 @@ class ServerMode extends mirrorMode_1.MirrorMode {
         }
         stats.start();
         this.warnIfOpen();
+        if (settings.persistence === 'redis') {
+            await this.warnIfMaskShared();
+        }
         await this.connected(true);
+    }
+    /**
+     * With a shared broker each instance publishes the changes of its own publish mask; two instances whose masks
+     * overlap would both publish every change of those states. Said once at start, naming the other instance.
+     */
+    async warnIfMaskShared() {
+        const { namespace, redisUrl, publish } = this.settings;
+        const view = await this.adapter.getObjectViewAsync('system', 'instance', {
+            startkey: 'system.adapter.mqtt-gateway.',
+            endkey: 'system.adapter.mqtt-gateway.\u9999',
+        });
+        // a sample id of a mask: its wildcards filled in
+        const sample = (mask) => mask.replace(/\*/g, 'x');
+        for (const row of view.rows) {
+            const native = row.value?.native;
+            if (row.id === `system.adapter.${namespace}` ||
+                !native ||
+                native.type !== 'server' ||
+                native.persistence !== 'redis' ||
+                (typeof native.redisUrl === 'string' ? native.redisUrl.trim() : '') !== redisUrl ||
+                row.value?.common.enabled === false) {
+                continue;
+            }
+            const theirs = (0, filter_1.splitList)(typeof native.publish === 'string' ? native.publish : '')
+                .filter(mask => !(0, filter_1.idMaskError)(mask))
+                .map(mask => (0, filter_1.compileIdMask)(mask));
+            const shared = publish.filter(ours => theirs.some(other => ours.matches(sample(other.mask)) || other.matches(sample(ours.mask))));
+            if (shared.length > 0) {
+                this.adapter.log.warn(`${row.id.replace('system.adapter.', '')} shares this broker (same redisUrl) and its publish mask overlaps '${shared.map(m => m.mask).join("', '")}': subscribers would get each change of those states twice. Keep a mask of foreign states on one instance only.`);
+            }
+        }
     }
     /**
      * `persistence: redis`: the broker starts only once Redis answers. Until then the instance keeps running and

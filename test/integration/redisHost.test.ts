@@ -32,7 +32,6 @@ describe('ioBroker on Redis with a broker shared by two instances', function () 
     let db: { states: HostStates; objects: HostObjects } | undefined;
     const changes: { id: string; val: unknown; ack: boolean }[] = [];
     const clients: TestClient[] = [];
-    let logStart = 0;
 
     before(async function () {
         this.timeout(420000);
@@ -62,7 +61,6 @@ describe('ioBroker on Redis with a broker shared by two instances', function () 
             }
         });
         await db.states.subscribe('mqtt-gateway.*');
-        logStart = readFileSync(logFile(), 'utf8').length;
 
         for (const n of [1, 2]) {
             if (!(await db.objects.getObject(`system.adapter.mqtt-gateway.${n}`))) {
@@ -97,9 +95,14 @@ describe('ioBroker on Redis with a broker shared by two instances', function () 
         return path.join(HOST_DIR, 'log', 'iobroker.current.log');
     }
 
-    /** Host log lines written since the suite started. */
-    function newLog(): string {
-        return readFileSync(logFile(), 'utf8').slice(logStart);
+    /** How far the host log is written now (a mark for newLog). */
+    function logLength(): number {
+        return readFileSync(logFile(), 'utf8').length;
+    }
+
+    /** Host log lines written since the mark. */
+    function newLog(from: number): string {
+        return readFileSync(logFile(), 'utf8').slice(from);
     }
 
     /** Saves native settings the way admin does: the controller (re)starts the instance. */
@@ -191,6 +194,7 @@ describe('ioBroker on Redis with a broker shared by two instances', function () 
         await sub.subscribe('outage/#', 1);
         const pub = await client(MQTT[0]!, { clientId: 'outage-pub' });
         changes.length = 0;
+        const mark = logLength();
 
         await brokerRedis!.stop();
         await until(async () => !(await connected(0)) && !(await connected(1)), 15000, 'info.connection false');
@@ -216,24 +220,46 @@ describe('ioBroker on Redis with a broker shared by two instances', function () 
             writes,
             [0, 1, 2, 3, 4].map(v => `mqtt-gateway.0.outage.x=${v}`),
         );
-        assert.match(newLog(), /Lost the connection to Redis redis:\/\/127\.0\.0\.1:25380/);
-        assert.match(newLog(), /Redis redis:\/\/127\.0\.0\.1:25380\/? is back/);
+        assert.match(newLog(mark), /mqtt-gateway\.0 .*Lost the connection to Redis redis:\/\/127\.0\.0\.1:25380/);
+        assert.match(newLog(mark), /mqtt-gateway\.1 .*Redis redis:\/\/127\.0\.0\.1:25380\/? is back/);
+    });
+
+    it('warns when two instances of one shared broker publish overlapping masks', async () => {
+        const mark = logLength();
+        await configure(1, { publish: 'mqtt-gateway.1.*,0_userdata.0.*' });
+        await until(() => connected(1), 30000, 'mqtt-gateway.1 restarted');
+        // .0 publishes only its own states so far: nothing to warn about
+        assert.doesNotMatch(newLog(mark), /shares this broker/);
+        await configure(0, { publish: 'mqtt-gateway.0.*,0_userdata.0.lamps.*' });
+        await until(
+            () =>
+                /mqtt-gateway\.0 .*mqtt-gateway\.1 shares this broker .* overlaps '0_userdata\.0\.lamps\.\*'/.test(
+                    newLog(mark),
+                ),
+            30000,
+            'the warning of mqtt-gateway.0 naming .1 and the mask',
+        );
+        await until(() => connected(0), 30000, 'mqtt-gateway.0 running');
+        await configure(0, { publish: '' });
+        await configure(1, { publish: '' });
+        await until(async () => (await connected(0)) && (await connected(1)), 30000, 'both back with their own masks');
     });
 
     it('Redis unavailable at start: one clear error naming redisUrl, retries with backoff, starts when it comes', async () => {
         this.timeout(90000);
+        const mark = logLength();
         await configure(1, { redisUrl: `redis://127.0.0.1:${DOWN_PORT}` });
         await until(
-            () => /mqtt-gateway\.1.*option 'redisUrl'.*is not reachable/.test(newLog()),
+            () => /mqtt-gateway\.1.*option 'redisUrl'.*is not reachable/.test(newLog(mark)),
             30000,
             'the error line of mqtt-gateway.1',
         );
-        const errorLine = newLog()
+        const errorLine = newLog(mark)
             .split('\n')
             .find(l => /mqtt-gateway\.1.*option 'redisUrl'/.test(l));
         assert.match(errorLine ?? '', /error/);
         assert.match(errorLine ?? '', /next try in 5 s/);
-        const waiting = readFileSync(logFile(), 'utf8').length;
+        const waiting = logLength();
         assert.equal(await connected(1), false);
         assert.equal((await db!.states.getState('system.adapter.mqtt-gateway.1.alive'))?.val, true, 'still running');
         assert.equal(await portOpen(MQTT[1]!), false, 'no listener without Redis');
@@ -242,10 +268,7 @@ describe('ioBroker on Redis with a broker shared by two instances', function () 
         await downRedis.start();
         await until(() => connected(1), 45000, 'mqtt-gateway.1 connected once Redis answers');
         assert.equal(await portOpen(MQTT[1]!), true);
-        const restarts =
-            readFileSync(logFile(), 'utf8')
-                .slice(waiting)
-                .match(/mqtt-gateway\.1.*(terminated|exited)/g) ?? [];
+        const restarts = newLog(waiting).match(/mqtt-gateway\.1.*(terminated|exited)/g) ?? [];
         assert.deepEqual(restarts, [], 'the instance never exited while waiting');
     });
 });
