@@ -49,6 +49,31 @@ describe('SessionExpiry (storeClientsTime)', () => {
         assert.deepEqual(await sessions.sweep(), []);
     });
 
+    it('asks an asynchronous isOnline (shared broker: connected on another instance) before expiring', async () => {
+        const elsewhere = new Set(['moved']);
+        const asked: string[] = [];
+        const sessions = new SessionExpiry({
+            file: undefined,
+            keepMin: 0,
+            expire: id => {
+                expired.push(id);
+                return Promise.resolve();
+            },
+            isOnline: async id => {
+                asked.push(id);
+                await new Promise(resolve => setImmediate(resolve));
+                return elsewhere.has(id);
+            },
+            now: () => now,
+        });
+        sessions.connected('moved', false);
+        sessions.connected('gone', false);
+        await sessions.disconnected('moved');
+        await sessions.disconnected('gone');
+        assert.deepEqual(asked, ['moved', 'gone']);
+        assert.deepEqual(expired, ['gone'], 'the client now on another instance keeps its session');
+    });
+
     it('0 drops the session at disconnect, unless the id is connected again', async () => {
         const sessions = make(0);
         sessions.connected('a', false);
