@@ -57,6 +57,8 @@ const requests_1 = require("./requests");
 const settings_1 = require("./settings");
 const stats_1 = require("./stats");
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+/** Errors of binding a listener: the configuration names a port or address that cannot be used. */
+const LISTEN_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EINVAL']);
 class ServerMode extends mirrorMode_1.MirrorMode {
     adapter;
     settings;
@@ -143,7 +145,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
                 this.once.warn(`drop:${clientId}:${reason.split(' ')[0] ?? ''}`, `Message from '${clientId}' refused: ${reason}`);
             },
             allowSubscribe: (clientId, filter) => this.allowSubscribe(clientId, filter),
-            storeConnection: up => void this.connected(up),
+            storeConnection: up => this.connected(up).catch((err) => adapter.log.warn(`Cannot set info.connection: ${err instanceof Error ? err.message : String(err)}`)),
         }, adapter.log);
         const publisher = this.buildPipelines(settings, this.store, adapter.log, { includeOwnStates: false, retain: !settings.noRetain }, message => {
             stats.messagesOut++;
@@ -161,7 +163,16 @@ class ServerMode extends mirrorMode_1.MirrorMode {
         }
         catch (err) {
             const reason = err instanceof Error ? err.message : String(err);
-            throw new mirrorMode_1.ConfigError(`Cannot listen on ${settings.bind} (options 'bind'/'port'/'wsPort'): ${reason}`);
+            const code = err.code;
+            // with Redis the broker's own start can fail for other reasons (e.g. Redis lost again): not a config error
+            if (settings.persistence !== 'redis' || (typeof code === 'string' && LISTEN_ERRORS.has(code))) {
+                throw new mirrorMode_1.ConfigError(`Cannot listen on ${settings.bind} (options 'bind'/'port'/'wsPort'): ${reason}`);
+            }
+            throw err;
+        }
+        if (this.stopped) {
+            await broker.stop(); // the instance was stopped while the broker started
+            return;
         }
         stats.start();
         this.warnIfOpen();

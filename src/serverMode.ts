@@ -29,6 +29,8 @@ import { redisUrlForLog, type QoS, type Settings } from './settings';
 import { Stats } from './stats';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+/** Errors of binding a listener: the configuration names a port or address that cannot be used. */
+const LISTEN_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EINVAL']);
 
 export class ServerMode extends MirrorMode {
     private readonly store: AdapterStore;
@@ -124,7 +126,12 @@ export class ServerMode extends MirrorMode {
                     );
                 },
                 allowSubscribe: (clientId, filter) => this.allowSubscribe(clientId, filter),
-                storeConnection: up => void this.connected(up),
+                storeConnection: up =>
+                    this.connected(up).catch((err: unknown) =>
+                        adapter.log.warn(
+                            `Cannot set info.connection: ${err instanceof Error ? err.message : String(err)}`,
+                        ),
+                    ),
             },
             adapter.log,
         );
@@ -151,7 +158,16 @@ export class ServerMode extends MirrorMode {
             await broker.start();
         } catch (err) {
             const reason = err instanceof Error ? err.message : String(err);
-            throw new ConfigError(`Cannot listen on ${settings.bind} (options 'bind'/'port'/'wsPort'): ${reason}`);
+            const code = (err as { code?: unknown }).code;
+            // with Redis the broker's own start can fail for other reasons (e.g. Redis lost again): not a config error
+            if (settings.persistence !== 'redis' || (typeof code === 'string' && LISTEN_ERRORS.has(code))) {
+                throw new ConfigError(`Cannot listen on ${settings.bind} (options 'bind'/'port'/'wsPort'): ${reason}`);
+            }
+            throw err;
+        }
+        if (this.stopped) {
+            await broker.stop(); // the instance was stopped while the broker started
+            return;
         }
         stats.start();
         this.warnIfOpen();

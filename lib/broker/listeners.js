@@ -80,7 +80,7 @@ class Listeners {
     async listen(server, port, bind) {
         this.servers.push(server);
         await new Promise((resolve, reject) => {
-            const onError = (err) => reject(new Error(`${bind}:${port}: ${err.message}`));
+            const onError = (err) => reject(Object.assign(new Error(`${bind}:${port}: ${err.message}`), { code: err.code }));
             server.once('error', onError);
             server.listen(port, bind, () => {
                 server.off('error', onError);

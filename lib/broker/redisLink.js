@@ -49,24 +49,42 @@ async function probeRedis(url, timeoutMs) {
 }
 /** Deletes the field only when it still holds this broker's id; 1 when deleted. */
 const RELEASE = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0`;
+const HEARTBEAT_MS = 30_000;
 /**
- * Which broker instance has which client connected, in one Redis hash. A client that moves from instance A to B
- * is recorded by B when it registers (before aedes tells A to close its old connection), and A's release only
- * removes the record while it is still A's — so A never takes a client that lives on B for offline and never
- * expires its session.
+ * Which broker instance has which client connected, in one Redis hash, and which broker instances are alive (a key
+ * per instance that expires unless refreshed every 30 s). A client that moves from instance A to B is recorded by B
+ * when it registers (before aedes tells A to close its old connection), and A's release only removes the record
+ * while it is still A's — so A never takes a client that lives on B for offline and never expires its session.
+ * Records of an instance whose heartbeat key has expired (it died) count as offline.
  */
 class ClusterPresence {
     db;
     brokerId;
-    brokerAlive;
     key;
-    constructor(db, brokerId, 
-    /** Whether a broker id has sent a heartbeat lately (records of a broker that died are ignored). */
-    brokerAlive, key = 'mqtt-gateway:online') {
+    timer;
+    constructor(db, brokerId, key = 'mqtt-gateway:online') {
         this.db = db;
         this.brokerId = brokerId;
-        this.brokerAlive = brokerAlive;
         this.key = key;
+    }
+    aliveKey(id) {
+        return `mqtt-gateway:broker:${id}`;
+    }
+    /** Says "alive" now and every 30 s (the key lives 90 s). */
+    startHeartbeat() {
+        this.beat();
+        this.timer ??= setInterval(() => this.beat(), HEARTBEAT_MS);
+    }
+    /** Refreshes the alive key now (also right after Redis is back from an outage). */
+    beat() {
+        const id = this.brokerId();
+        if (id) {
+            this.db.set(this.aliveKey(id), String(Date.now()), 'PX', 3 * HEARTBEAT_MS).catch(() => undefined);
+        }
+    }
+    stopHeartbeat() {
+        clearInterval(this.timer);
+        this.timer = undefined;
     }
     online(clientId) {
         return this.db.hset(this.key, clientId, this.brokerId());
@@ -77,7 +95,10 @@ class ClusterPresence {
     /** Whether another live broker instance has this client connected now. */
     async elsewhere(clientId) {
         const owner = await this.db.hget(this.key, clientId);
-        return owner !== null && owner !== this.brokerId() && this.brokerAlive(owner);
+        if (owner === null || owner === this.brokerId()) {
+            return false;
+        }
+        return (await this.db.exists(this.aliveKey(owner))) === 1;
     }
 }
 exports.ClusterPresence = ClusterPresence;

@@ -298,8 +298,20 @@ export class BrokerService {
                 (presence?.elsewhere(clientId) ?? false),
         });
         if (presence) {
+            presence.startHeartbeat();
             // recorded when aedes registers the client: before it tells the other instances to drop their copy
             broker.on('client', client => this.redisCall(presence.online(client.id), `record '${client.id}'`));
+            // a client connected to another instance: that instance keeps its session time from now on
+            broker.subscribe(
+                '$SYS/+/new/clients',
+                (packet: AedesPublishPacket, done: () => void) => {
+                    if (packet.topic.split('/')[1] !== broker.id) {
+                        sessions.forget(packet.payload.toString());
+                    }
+                    done();
+                },
+                () => undefined,
+            );
         }
         this.sessions = sessions;
         await sessions.sweep();
@@ -437,7 +449,7 @@ export class BrokerService {
         const persistence = (this.broker as unknown as { persistence?: SessionPersistence } | undefined)?.persistence;
         await persistence?.cleanSubscriptions({ id: clientId });
         // aedes-persistence-redis keeps a client's queue in this list (its messages expire with packetTTL)
-        await this.redis?.store.del(`outgoing:${clientId}`);
+        await this.redis?.store.del(`outgoing:${encodeURIComponent(clientId)}`);
         if (this.db) {
             // aedes-persistence-level keeps a client's queue under these two key ranges
             const id = encodeURIComponent(clientId);
@@ -516,12 +528,16 @@ export class BrokerService {
             });
         }
         store.on('close', () => report(false, lastError));
-        store.on('ready', () => report(true, ''));
+        store.on('ready', () => {
+            this.presence?.beat();
+            report(true, '');
+        });
         const keepMin = this.options.storeClientsTimeMin;
         const persistence = new RedisPersistence({
             conn: store,
             // queued messages of an offline session expire with the session (storeClientsTime)
-            packetTTL: () => (keepMin > 0 ? keepMin * 60 : 0),
+            // (an hour with storeClientsTime 0: sessions go at disconnect, only messages in flight are stored)
+            packetTTL: () => (keepMin > 0 ? keepMin * 60 : keepMin === 0 ? 3600 : 0),
             maxSessionDelivery: this.options.maxQueuedMessages > 0 ? this.options.maxQueuedMessages : 1_000_000,
         });
         // aedes 1.2 pipes the retained messages as a stream; this persistence gives an async iterator
@@ -533,16 +549,19 @@ export class BrokerService {
             this.log.debug(`Redis pub/sub: ${err.message}`),
         );
         this.redis = { store, pub, sub, persistence };
-        this.presence = new ClusterPresence(
-            store,
-            () => this.broker?.id ?? '',
-            id => {
-                const seen = (this.broker as unknown as { brokers?: Record<string, number> } | undefined)?.brokers?.[
-                    id
-                ];
-                return seen !== undefined && Date.now() - seen < 3 * 60_000;
-            },
-        );
+        this.presence = new ClusterPresence(store, () => this.broker?.id ?? '');
+        // aedes closes the pub/sub connections with QUIT, which waits for (or fails without) Redis: cut them instead
+        const closable = mq as unknown as {
+            closing: boolean;
+            close(cb: () => void): void;
+            _close(cb: () => void): void;
+        };
+        closable.close = cb => {
+            closable.closing = true;
+            pub.disconnect();
+            sub.disconnect();
+            closable._close(cb);
+        };
         return { persistence, mq };
     }
 
@@ -631,24 +650,28 @@ export class BrokerService {
         this.db = undefined;
         this.redis = undefined;
         clearInterval(this.sweepTimer);
+        this.presence?.stopHeartbeat();
+        this.presence = undefined;
         await listeners?.stop();
+        // the session times first: with Redis away the rest may take seconds
+        try {
+            this.sessions?.flush();
+        } catch (err) {
+            this.log.warn(`Cannot save the session times: ${err instanceof Error ? err.message : String(err)}`);
+        }
         if (broker) {
             const closed = new Promise<void>(resolve => broker.close(() => resolve()));
-            // with Redis away, closing the pub/sub connections politely would wait for it: 3 s, then cut them
-            await (redis ? Promise.race([closed, new Promise(resolve => setTimeout(resolve, 3000))]) : closed);
+            // with Redis away, the store's last writes would wait for it: at most 1.2 s, then the connections are cut
+            // (io-package stopTimeout is 2 s: js-controller ends the process after that)
+            await (redis ? Promise.race([closed, new Promise(resolve => setTimeout(resolve, 1200))]) : closed);
         }
         if (redis) {
-            await Promise.race([redis.persistence.destroy(), new Promise(resolve => setTimeout(resolve, 1000))]).catch(
+            await Promise.race([redis.persistence.destroy(), new Promise(resolve => setTimeout(resolve, 300))]).catch(
                 () => undefined,
             );
             for (const connection of [redis.store, redis.pub, redis.sub]) {
                 connection.disconnect();
             }
-        }
-        try {
-            this.sessions?.flush();
-        } catch (err) {
-            this.log.warn(`Cannot save the session times: ${err instanceof Error ? err.message : String(err)}`);
         }
         await this.writes?.flush();
         this.writes = undefined;

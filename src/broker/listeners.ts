@@ -104,7 +104,8 @@ export class Listeners {
     private async listen(server: NetServer | HttpServer, port: number, bind: string): Promise<void> {
         this.servers.push(server);
         await new Promise<void>((resolve, reject) => {
-            const onError = (err: Error): void => reject(new Error(`${bind}:${port}: ${err.message}`));
+            const onError = (err: NodeJS.ErrnoException): void =>
+                reject(Object.assign(new Error(`${bind}:${port}: ${err.message}`), { code: err.code }));
             server.once('error', onError);
             server.listen(port, bind, () => {
                 server.off('error', onError);

@@ -43,20 +43,46 @@ export async function probeRedis(url: string, timeoutMs: number): Promise<void> 
 /** Deletes the field only when it still holds this broker's id; 1 when deleted. */
 const RELEASE = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0`;
 
+const HEARTBEAT_MS = 30_000;
+
 /**
- * Which broker instance has which client connected, in one Redis hash. A client that moves from instance A to B
- * is recorded by B when it registers (before aedes tells A to close its old connection), and A's release only
- * removes the record while it is still A's — so A never takes a client that lives on B for offline and never
- * expires its session.
+ * Which broker instance has which client connected, in one Redis hash, and which broker instances are alive (a key
+ * per instance that expires unless refreshed every 30 s). A client that moves from instance A to B is recorded by B
+ * when it registers (before aedes tells A to close its old connection), and A's release only removes the record
+ * while it is still A's — so A never takes a client that lives on B for offline and never expires its session.
+ * Records of an instance whose heartbeat key has expired (it died) count as offline.
  */
 export class ClusterPresence {
+    private timer: NodeJS.Timeout | undefined;
+
     constructor(
         private readonly db: Redis,
         private readonly brokerId: () => string,
-        /** Whether a broker id has sent a heartbeat lately (records of a broker that died are ignored). */
-        private readonly brokerAlive: (id: string) => boolean,
         private readonly key = 'mqtt-gateway:online',
     ) {}
+
+    private aliveKey(id: string): string {
+        return `mqtt-gateway:broker:${id}`;
+    }
+
+    /** Says "alive" now and every 30 s (the key lives 90 s). */
+    startHeartbeat(): void {
+        this.beat();
+        this.timer ??= setInterval(() => this.beat(), HEARTBEAT_MS);
+    }
+
+    /** Refreshes the alive key now (also right after Redis is back from an outage). */
+    beat(): void {
+        const id = this.brokerId();
+        if (id) {
+            this.db.set(this.aliveKey(id), String(Date.now()), 'PX', 3 * HEARTBEAT_MS).catch(() => undefined);
+        }
+    }
+
+    stopHeartbeat(): void {
+        clearInterval(this.timer);
+        this.timer = undefined;
+    }
 
     online(clientId: string): Promise<unknown> {
         return this.db.hset(this.key, clientId, this.brokerId());
@@ -69,6 +95,9 @@ export class ClusterPresence {
     /** Whether another live broker instance has this client connected now. */
     async elsewhere(clientId: string): Promise<boolean> {
         const owner = await this.db.hget(this.key, clientId);
-        return owner !== null && owner !== this.brokerId() && this.brokerAlive(owner);
+        if (owner === null || owner === this.brokerId()) {
+            return false;
+        }
+        return (await this.db.exists(this.aliveKey(owner))) === 1;
     }
 }

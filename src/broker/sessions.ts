@@ -67,7 +67,12 @@ export class SessionExpiry {
         }
     }
 
+    /** Bumped at every connect of an id: a check that awaited something sees whether the client came back. */
+    private readonly generations = new Map<string, number>();
+    private sweeping = false;
+
     connected(clientId: string, clean: boolean): void {
+        this.generations.set(clientId, (this.generations.get(clientId) ?? 0) + 1);
         if (clean) {
             if (!(clientId in this.sessions)) {
                 return; // a clean session was never recorded: nothing changes
@@ -79,9 +84,24 @@ export class SessionExpiry {
         this.save();
     }
 
+    /**
+     * A shared broker: the client connected to another instance, which keeps its session time from now on; this
+     * instance forgets its own (older) record, so it never expires the session on that record.
+     */
+    forget(clientId: string): void {
+        if (clientId in this.sessions) {
+            delete this.sessions[clientId];
+            this.save();
+        }
+    }
+
     async disconnected(clientId: string): Promise<void> {
+        const generation = this.generations.get(clientId);
         if (!(clientId in this.sessions) || (await this.options.isOnline(clientId))) {
             return;
+        }
+        if (this.generations.get(clientId) !== generation || !(clientId in this.sessions)) {
+            return; // it came back (or moved away) while isOnline was answered
         }
         if (this.options.keepMin === 0) {
             delete this.sessions[clientId];
@@ -95,25 +115,28 @@ export class SessionExpiry {
 
     /** Removes sessions offline for longer than keepMin; returns the client ids removed. */
     async sweep(): Promise<string[]> {
-        if (this.options.keepMin < 0) {
-            return [];
+        if (this.options.keepMin < 0 || this.sweeping) {
+            return []; // a sweep still waiting for answers (e.g. Redis away) is not joined by another one
         }
-        const limit = this.now() - this.options.keepMin * 60_000;
-        const due = Object.entries(this.sessions)
-            .filter(([, lastSeen]) => lastSeen > 0 && lastSeen <= limit)
-            .map(([id]) => id);
-        const expired: string[] = [];
-        for (const id of due) {
-            if (await this.options.isOnline(id)) {
-                continue;
+        this.sweeping = true;
+        try {
+            const limit = this.now() - this.options.keepMin * 60_000;
+            const due = Object.entries(this.sessions).filter(([, lastSeen]) => lastSeen > 0 && lastSeen <= limit);
+            const expired: string[] = [];
+            for (const [id, lastSeen] of due) {
+                if ((await this.options.isOnline(id)) || this.sessions[id] !== lastSeen) {
+                    continue; // connected (here or elsewhere), or it came back while we asked
+                }
+                expired.push(id);
+                delete this.sessions[id];
+                await this.options.expire(id);
             }
-            expired.push(id);
-            delete this.sessions[id];
-            await this.options.expire(id);
+            if (expired.length > 0) {
+                this.save();
+            }
+            return expired;
+        } finally {
+            this.sweeping = false;
         }
-        if (expired.length > 0) {
-            this.save();
-        }
-        return expired;
     }
 }

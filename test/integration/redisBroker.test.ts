@@ -3,7 +3,7 @@
  * redis-server form one broker. Real sockets, real mqtt.js clients, a real Redis that is stopped and restarted.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
@@ -96,6 +96,22 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         return started;
     }
 
+    /** Connects a persistent client: its session must be present and bring exactly `expected` queued messages. */
+    async function expectSession(port: number, clientId: string, expected: string[]): Promise<void> {
+        const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId, clean: false, reconnectPeriod: 0 });
+        const got: string[] = [];
+        c.on('message', (_t, payload) => got.push(payload.toString()));
+        try {
+            const connack = await new Promise<{ sessionPresent: boolean }>(resolve => c.once('connect', resolve));
+            assert.equal(connack.sessionPresent, true, `the session of '${clientId}' is kept`);
+            await until(() => got.length >= expected.length, 10000, `${expected.length} queued message(s)`);
+            await new Promise(resolve => setTimeout(resolve, 200));
+            assert.deepEqual(got, expected);
+        } finally {
+            c.end(true);
+        }
+    }
+
     async function client(port: number, options: Parameters<typeof TestClient.connect>[1] = {}): Promise<TestClient> {
         const c = await TestClient.connect(port, options);
         clients.push(c);
@@ -138,12 +154,14 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         const got = await late.waitForTopic('home/lamp');
         assert.equal(got.payload.toString(), 'on');
         assert.equal(got.retain, true);
-        // cleared on b, gone for a new subscriber on a
+        // cleared on b, gone for a new subscriber on a (which does get another retained message of the same filter)
         await late.publish('home/lamp', '', { qos: 1, retain: true });
-        await new Promise(resolve => setTimeout(resolve, 200));
+        await late.publish('home/marker', 'm', { qos: 1, retain: true });
+        await late.waitForTopic('home/marker');
         const later = await client(a.port);
         await later.subscribe('home/#', 1);
-        await new Promise(resolve => setTimeout(resolve, 500));
+        await later.waitForTopic('home/marker');
+        await new Promise(resolve => setTimeout(resolve, 300));
         assert.deepEqual(later.received('home/lamp'), []);
     });
 
@@ -195,6 +213,36 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         const pub = await client(a.port);
         await pub.publish('cmd/go', '1', { qos: 1 });
         assert.equal((await second.waitForTopic('cmd/go')).payload.toString(), '1');
+        // the stored session (its subscriptions in Redis) survived a's disconnect handling, which would have dropped
+        // it if a had taken dev for offline (storeClientsTime 0 drops a session at disconnect)
+        const db = new (await import('ioredis')).default(redis!.url);
+        try {
+            assert.deepEqual(await db.hkeys('client:dev'), ['cmd/#']);
+        } finally {
+            db.disconnect();
+        }
+    });
+
+    it('a restarted instance does not expire a session that lives on another instance', async () => {
+        const a = await instance('a', { storeClientsTimeMin: 1 });
+        const dirOfA = dirs.at(-1)!;
+        const b = await instance('b', { storeClientsTimeMin: 1 });
+        const dev = await client(a.port, { clientId: 'dev', clean: false });
+        await dev.subscribe('cmd/#', 1);
+        await dev.end();
+        const back = await client(b.port, { clientId: 'dev', clean: false }); // dev moved to b
+        // a restarts with its record of dev's disconnect long overdue (storeClientsTime 1 min): its first sweep runs
+        // before any aedes heartbeat of b has arrived
+        await a.broker.stop();
+        instances.splice(instances.indexOf(a), 1);
+        writeFileSync(path.join(dirOfA, 'sessions.json'), JSON.stringify({ dev: Date.now() - 10 * 60_000 }));
+        const a2 = await instance('a2', { storeClientsTimeMin: 1, persistenceDir: dirOfA });
+        await new Promise(resolve => setTimeout(resolve, 500));
+        await back.end();
+        const pub = await client(a2.port);
+        await pub.publish('cmd/kept', '3', { qos: 1 });
+        await until(() => a2.mirrored.includes('cmd/kept=3'), 5000, 'a2 handled the message');
+        await expectSession(b.port, 'dev', ['3']);
     });
 
     it('survives a Redis restart while both run: reports it, keeps clients, loses and doubles nothing', async () => {

@@ -245,7 +245,7 @@ describe('ioBroker on Redis with a broker shared by two instances', function () 
         await until(async () => (await connected(0)) && (await connected(1)), 30000, 'both back with their own masks');
     });
 
-    it('Redis unavailable at start: one clear error naming redisUrl, retries with backoff, starts when it comes', async () => {
+    it('Redis unavailable at start: one clear error naming redisUrl, retries with backoff, starts when it comes', async function () {
         this.timeout(90000);
         const mark = logLength();
         await configure(1, { redisUrl: `redis://127.0.0.1:${DOWN_PORT}` });
