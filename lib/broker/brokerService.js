@@ -67,6 +67,7 @@ class BrokerService {
     /** `persistence: redis`: the store's, the publishing and the subscribing connection. */
     redis;
     presence;
+    redeliverTimer;
     retained = new retainedIndex_1.RetainedIndex();
     /** Same-turn batching of the persistence's writes (see writeBatcher.ts). */
     writes;
@@ -219,6 +220,7 @@ class BrokerService {
                 : node_path_1.default.join(this.options.persistenceDir, 'sessions.json'),
             keepMin: this.options.storeClientsTimeMin,
             expire: clientId => this.expireSession(clientId),
+            onError: err => this.log.warn(`Cannot save the session times: ${err instanceof Error ? err.message : String(err)}`),
             isOnline: clientId => Boolean(broker.clients[clientId]) ||
                 (presence?.elsewhere(clientId) ?? false),
         });
@@ -416,11 +418,32 @@ class BrokerService {
                 this.log.debug(`Redis: ${err.message}`);
             });
         }
-        store.on('close', () => report(false, lastError));
+        let outage = false;
+        store.on('close', () => {
+            outage ||= this.redis?.store === store;
+            report(false, lastError);
+        });
+        // Redis pub/sub does not buffer: what another instance sent on before this instance's subscription was back
+        // reached no live client here, but its QoS 1/2 copies for persistent sessions are queued in Redis
+        const afterOutage = () => {
+            if (!outage) {
+                return;
+            }
+            clearTimeout(this.redeliverTimer);
+            this.redeliverTimer = setTimeout(() => {
+                outage = false;
+                this.closeClientsWithQueues().catch((err) => this.log.warn(`Redis: ${err instanceof Error ? err.message : String(err)}`));
+            }, 2000);
+        };
         store.on('ready', () => {
             this.presence?.beat();
             report(true, '');
+            afterOutage();
         });
+        sub.on('close', () => {
+            outage ||= this.redis?.sub === sub;
+        });
+        sub.on('ready', afterOutage);
         const keepMin = this.options.storeClientsTimeMin;
         const persistence = new RedisPersistence({
             conn: store,
@@ -446,6 +469,28 @@ class BrokerService {
             closable._close(cb);
         };
         return { persistence, mq };
+    }
+    /**
+     * After a Redis outage: a connected persistent client with messages still queued for it in Redis missed them
+     * live; its connection is closed, so that it reconnects (every MQTT client library does) and aedes delivers the
+     * queue, as at any reconnect.
+     */
+    async closeClientsWithQueues() {
+        const broker = this.broker;
+        const store = this.redis?.store;
+        if (!broker || !store) {
+            return;
+        }
+        for (const client of Object.values(broker.clients)) {
+            if (client.clean || client.closed) {
+                continue;
+            }
+            const queued = await store.llen(`outgoing:${encodeURIComponent(client.id)}`);
+            if (queued > 0 && !client.closed) {
+                this.log.info(`Client '${client.id}' has ${queued} message(s) waiting from the Redis outage: closing its connection, so that it reconnects and receives them`);
+                client.close();
+            }
+        }
     }
     /** A Redis write whose failure is only worth a warning. */
     redisCall(call, what) {
@@ -518,12 +563,13 @@ class BrokerService {
         this.db = undefined;
         this.redis = undefined;
         clearInterval(this.sweepTimer);
+        clearTimeout(this.redeliverTimer);
         this.presence?.stopHeartbeat();
         this.presence = undefined;
         await listeners?.stop();
         // the session times first: with Redis away the rest may take seconds
         try {
-            this.sessions?.flush();
+            this.sessions?.close();
         }
         catch (err) {
             this.log.warn(`Cannot save the session times: ${err instanceof Error ? err.message : String(err)}`);

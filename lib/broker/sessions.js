@@ -36,13 +36,29 @@ class SessionExpiry {
     }
     saveTimer;
     dirty = false;
+    closed = false;
     /** Writes the file at most once a second (a connect storm must not write it once per client). */
     save() {
-        if (!this.options.file) {
+        if (!this.options.file || this.closed) {
             return;
         }
         this.dirty = true;
-        this.saveTimer ??= setTimeout(() => this.flush(), 1000).unref();
+        this.saveTimer ??= setTimeout(() => {
+            try {
+                this.flush();
+            }
+            catch (err) {
+                this.options.onError?.(err);
+            }
+        }, 1000).unref();
+    }
+    /**
+     * Writes pending changes and stops writing: the broker is stopping (clients it disconnects now count as
+     * connected at the stop, i.e. offline from the next start).
+     */
+    close() {
+        this.flush();
+        this.closed = true;
     }
     /** Writes pending changes now. */
     flush() {

@@ -17,6 +17,8 @@ export interface SessionExpiryOptions {
      */
     isOnline(clientId: string): boolean | Promise<boolean>;
     now?: () => number;
+    /** A write of the file failed (disk full, folder gone): reported, never thrown from a timer. */
+    onError?: (err: unknown) => void;
 }
 
 export class SessionExpiry {
@@ -48,13 +50,30 @@ export class SessionExpiry {
     private saveTimer: NodeJS.Timeout | undefined;
     private dirty = false;
 
+    private closed = false;
+
     /** Writes the file at most once a second (a connect storm must not write it once per client). */
     private save(): void {
-        if (!this.options.file) {
+        if (!this.options.file || this.closed) {
             return;
         }
         this.dirty = true;
-        this.saveTimer ??= setTimeout(() => this.flush(), 1000).unref();
+        this.saveTimer ??= setTimeout(() => {
+            try {
+                this.flush();
+            } catch (err) {
+                this.options.onError?.(err);
+            }
+        }, 1000).unref();
+    }
+
+    /**
+     * Writes pending changes and stops writing: the broker is stopping (clients it disconnects now count as
+     * connected at the stop, i.e. offline from the next start).
+     */
+    close(): void {
+        this.flush();
+        this.closed = true;
     }
 
     /** Writes pending changes now. */

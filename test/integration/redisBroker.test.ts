@@ -32,6 +32,7 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
     const dirs: string[] = [];
     const instances: Instance[] = [];
     const clients: TestClient[] = [];
+    const cleanupClients: mqtt.MqttClient[] = [];
 
     before(async function () {
         if (!hasCommand('redis-server')) {
@@ -52,6 +53,9 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
     afterEach(async () => {
         for (const c of clients.splice(0)) {
             c.client.end(true);
+        }
+        for (const c of cleanupClients.splice(0)) {
+            c.end(true);
         }
         for (const i of instances.splice(0)) {
             await i.broker.stop();
@@ -94,6 +98,22 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         const started = { name, broker, port: broker.boundPort!, mirrored, store };
         instances.push(started);
         return started;
+    }
+
+    /** A persistent QoS 1 subscriber that reconnects by itself, as devices do; `got` lists `topic=payload`. */
+    async function persistentSubscriber(
+        port: number,
+        clientId: string,
+        filter: string,
+    ): Promise<{ client: mqtt.MqttClient; got: string[]; connects: number }> {
+        const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId, clean: false, reconnectPeriod: 300 });
+        const result = { client: c, got: [] as string[], connects: 0 };
+        c.on('message', (topic, payload) => result.got.push(`${topic}=${payload.toString()}`));
+        c.on('connect', () => result.connects++);
+        cleanupClients.push(c);
+        await new Promise(resolve => c.once('connect', resolve));
+        await c.subscribeAsync(filter, { qos: 1 });
+        return result;
     }
 
     /** Connects a persistent client: its session must be present and bring exactly `expected` queued messages. */
@@ -245,33 +265,53 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         await expectSession(b.port, 'dev', ['3']);
     });
 
-    it('survives a Redis restart while both run: reports it, keeps clients, loses and doubles nothing', async () => {
+    it('survives a Redis restart while both run: reports it, keeps clients, loses nothing, mirrors each once', async () => {
         const a = await instance('a');
         const b = await instance('b');
-        const sub = await client(b.port, { clientId: 'steady', clean: false });
-        await sub.subscribe('r/#', 1);
+        const sub = await persistentSubscriber(b.port, 'steady', 'r/#');
         const pub = await client(a.port, { clientId: 'writer' });
         await pub.publish('r/before', '0', { qos: 1 });
-        await sub.waitForTopic('r/before');
+        await until(() => sub.got.includes('r/before=0'), 5000, 'r/before');
 
         await redis!.stop();
         await until(() => a.store.includes(false) && b.store.includes(false), 10000, 'both report Redis lost');
-        // published while Redis is down: PUBACK waits for Redis, nothing is dropped
+        // published while Redis is down: aedes acknowledges QoS 1 at once, the message waits for Redis
         const during = Promise.all(Array.from({ length: 10 }, (_, i) => pub.publish('r/during', `d${i}`, { qos: 1 })));
         await new Promise(resolve => setTimeout(resolve, 1000));
         assert.equal(sub.client.connected && pub.client.connected, true, 'clients stay connected');
         await redis!.start();
         await until(() => a.store.at(-1) === true && b.store.at(-1) === true, 20000, 'both report Redis back');
         await during;
-        await until(() => sub.received('r/during').length >= 10, 10000, 'the 10 messages sent during the outage');
+        const expected = Array.from({ length: 10 }, (_, i) => `r/during=d${i}`);
+        await until(() => expected.every(m => sub.got.includes(m)), 15000, 'the 10 messages sent during the outage');
         await pub.publish('r/after', '1', { qos: 1 });
-        await sub.waitForTopic('r/after');
-        await new Promise(resolve => setTimeout(resolve, 300));
+        await until(() => sub.got.includes('r/after=1'), 5000, 'r/after');
         assert.deepEqual(
-            sub.received('r/during').map(m => m.payload.toString()),
-            Array.from({ length: 10 }, (_, i) => `d${i}`),
+            sub.got.filter(m => m.startsWith('r/during=')),
+            expected,
         );
         assert.equal(a.mirrored.filter(m => m.startsWith('r/during=')).length, 10, 'a mirrored each once');
         assert.deepEqual(b.mirrored, []);
+    });
+
+    it('a persistent subscriber whose instance missed messages live (its Redis subscription dropped) gets them', async () => {
+        const a = await instance('a');
+        const b = await instance('b');
+        const sub = await persistentSubscriber(b.port, 'watcher', 'm/#');
+        const pub = await client(a.port, { clientId: 'sender' });
+        const admin = new (await import('ioredis')).default(redis!.url);
+        try {
+            // the subscribing connections of both instances drop; a's publishing connection does not
+            await admin.client('KILL', 'TYPE', 'pubsub');
+        } finally {
+            admin.disconnect();
+        }
+        for (let i = 0; i < 5; i++) {
+            await pub.publish('m/x', `${i}`, { qos: 1 });
+        }
+        const expected = ['0', '1', '2', '3', '4'].map(v => `m/x=${v}`);
+        await until(() => expected.every(m => sub.got.includes(m)), 15000, 'the 5 messages');
+        assert.deepEqual(sub.got, expected);
+        assert.ok(sub.connects >= 2, 'b closed the connection once, so the client reconnected and got its queue');
     });
 });
