@@ -39,10 +39,7 @@ exports.MqttGateway = void 0;
  * them; on unload it stops them and always calls the callback. Owns `info.connection`.
  */
 const utils = __importStar(require("@iobroker/adapter-core"));
-const clientMode_1 = require("./clientMode");
-const testConnection_1 = require("./client/testConnection");
 const mirrorMode_1 = require("./mirrorMode");
-const serverMode_1 = require("./serverMode");
 const settings_1 = require("./settings");
 class MqttGateway extends utils.Adapter {
     mode;
@@ -68,8 +65,9 @@ class MqttGateway extends utils.Adapter {
         const settings = parsed.settings;
         this.started = true;
         const mode = settings.type === 'server'
-            ? new serverMode_1.ServerMode(this, settings, connected => this.setConnected(connected))
-            : new clientMode_1.ClientMode(this, settings, connected => this.setConnected(connected));
+            ? // each mode loads only its own libraries (aedes, level, ws vs. mqtt.js): less memory for either
+                new (await Promise.resolve().then(() => __importStar(require('./serverMode')))).ServerMode(this, settings, connected => this.setConnected(connected))
+            : new (await Promise.resolve().then(() => __importStar(require('./clientMode')))).ClientMode(this, settings, connected => this.setConnected(connected));
         this.mode = mode;
         try {
             await mode.start();
@@ -105,7 +103,7 @@ class MqttGateway extends utils.Adapter {
         try {
             answer =
                 obj.command === 'test'
-                    ? await (0, testConnection_1.testConnection)((obj.message ?? {}))
+                    ? await (await Promise.resolve().then(() => __importStar(require('./client/testConnection')))).testConnection((obj.message ?? {}))
                     : await this.mode?.handleMessage(obj.command, obj.message);
         }
         catch (err) {

@@ -15,7 +15,10 @@ class Publisher {
     transport;
     log;
     now;
-    /** Last known state of every published id (publishOnSubscribe / publishAllOnStart / on-change). */
+    /**
+     * Last known state of every published id (publishOnSubscribe / publishAllOnStart / on-change), kept small: only
+     * what a message is built from (`from`, `user`, … of 100,000 states would cost tens of MB).
+     */
     states = new Map();
     topicInfo = new Map();
     echoes = new Map();
@@ -49,7 +52,7 @@ class Publisher {
             const states = await this.store.getStates(pattern);
             for (const [id, state] of Object.entries(states)) {
                 if (state && this.isPublished(id)) {
-                    this.states.set(id, state);
+                    this.states.set(id, this.keep(state));
                 }
             }
         }
@@ -92,7 +95,7 @@ class Publisher {
         }
         const previous = this.states.get(id);
         if (state) {
-            this.states.set(id, state);
+            this.states.set(id, this.keep(state));
         }
         else {
             this.states.delete(id);
@@ -158,6 +161,12 @@ class Publisher {
                 clearTimeout(timer);
             },
         };
+    }
+    /** The part of a state that is kept between changes. */
+    keep(state) {
+        return this.options.sendStateObject
+            ? { val: state.val, ack: state.ack, ts: state.ts, q: state.q, lc: state.lc }
+            : { val: state.val, ack: state.ack, ts: state.ts };
     }
     /**
      * Only the change our own write caused is an echo: same value, written by this instance (`from`), within

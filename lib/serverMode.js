@@ -45,7 +45,6 @@ const node_path_1 = __importDefault(require("node:path"));
 const utils = __importStar(require("@iobroker/adapter-core"));
 const accessControl_1 = require("./broker/accessControl");
 const brokerService_1 = require("./broker/brokerService");
-const redisLink_1 = require("./broker/redisLink");
 const adapterStore_1 = require("./iobroker/adapterStore");
 const clientObjects_1 = require("./iobroker/clientObjects");
 const store_1 = require("./iobroker/store");
@@ -220,7 +219,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
         const where = (0, settings_1.redisUrlForLog)(this.settings.redisUrl);
         for (let attempt = 0; !this.stopped; attempt++) {
             try {
-                await (0, redisLink_1.probeRedis)(this.settings.redisUrl, 5000);
+                await (await Promise.resolve().then(() => __importStar(require('./broker/redisLink')))).probeRedis(this.settings.redisUrl, 5000);
                 if (attempt > 0) {
                     this.adapter.log.info(`Redis ${where} answers now: starting the broker`);
                 }

@@ -3,10 +3,7 @@
  * them; on unload it stops them and always calls the callback. Owns `info.connection`.
  */
 import * as utils from '@iobroker/adapter-core';
-import { ClientMode } from './clientMode';
-import { testConnection } from './client/testConnection';
 import { ConfigError, type MirrorMode } from './mirrorMode';
-import { ServerMode } from './serverMode';
 import { formatSettingsErrors, parseSettings } from './settings';
 
 export class MqttGateway extends utils.Adapter {
@@ -37,8 +34,13 @@ export class MqttGateway extends utils.Adapter {
 
         const mode =
             settings.type === 'server'
-                ? new ServerMode(this, settings, connected => this.setConnected(connected))
-                : new ClientMode(this, settings, connected => this.setConnected(connected));
+                ? // each mode loads only its own libraries (aedes, level, ws vs. mqtt.js): less memory for either
+                  new (await import('./serverMode')).ServerMode(this, settings, connected =>
+                      this.setConnected(connected),
+                  )
+                : new (await import('./clientMode')).ClientMode(this, settings, connected =>
+                      this.setConnected(connected),
+                  );
         this.mode = mode;
         try {
             await mode.start();
@@ -75,7 +77,9 @@ export class MqttGateway extends utils.Adapter {
         try {
             answer =
                 obj.command === 'test'
-                    ? await testConnection((obj.message ?? {}) as Record<string, unknown>)
+                    ? await (
+                          await import('./client/testConnection')
+                      ).testConnection((obj.message ?? {}) as Record<string, unknown>)
                     : await this.mode?.handleMessage(obj.command, obj.message);
         } catch (err) {
             answer = { error: err instanceof Error ? err.message : String(err) };

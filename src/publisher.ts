@@ -3,7 +3,7 @@
  * through an injected transport, so it is tested with fake timers and no broker.
  */
 import { matchesAnyMask, type IdMask } from './mapping/filter';
-import { valueToPayload, type Value } from './mapping/payload';
+import { valueToPayload, type OutgoingState, type Value } from './mapping/payload';
 import { nestedCommand } from './mapping/json';
 import { idToTopic, type TopicOptions } from './mapping/topic';
 import type { Logger, Store } from './iobroker/store';
@@ -48,8 +48,11 @@ interface EchoEntry {
 }
 
 export class Publisher {
-    /** Last known state of every published id (publishOnSubscribe / publishAllOnStart / on-change). */
-    private readonly states = new Map<string, ioBroker.State>();
+    /**
+     * Last known state of every published id (publishOnSubscribe / publishAllOnStart / on-change), kept small: only
+     * what a message is built from (`from`, `user`, … of 100,000 states would cost tens of MB).
+     */
+    private readonly states = new Map<string, OutgoingState>();
     private readonly topicInfo = new Map<string, TopicInfo>();
     private readonly echoes = new Map<string, EchoEntry>();
     /** Per-id chains while an object is read for its topic: keeps the order of changes. */
@@ -85,7 +88,7 @@ export class Publisher {
             const states = await this.store.getStates(pattern);
             for (const [id, state] of Object.entries(states)) {
                 if (state && this.isPublished(id)) {
-                    this.states.set(id, state);
+                    this.states.set(id, this.keep(state));
                 }
             }
         }
@@ -133,7 +136,7 @@ export class Publisher {
         }
         const previous = this.states.get(id);
         if (state) {
-            this.states.set(id, state);
+            this.states.set(id, this.keep(state));
         } else {
             this.states.delete(id);
         }
@@ -201,6 +204,13 @@ export class Publisher {
         };
     }
 
+    /** The part of a state that is kept between changes. */
+    private keep(state: ioBroker.State): OutgoingState {
+        return this.options.sendStateObject
+            ? { val: state.val, ack: state.ack, ts: state.ts, q: state.q, lc: state.lc }
+            : { val: state.val, ack: state.ack, ts: state.ts };
+    }
+
     /**
      * Only the change our own write caused is an echo: same value, written by this instance (`from`), within
      * noEchoInterval. A user's or script's change with the same value is a new command and is published.
@@ -229,7 +239,7 @@ export class Publisher {
         });
     }
 
-    private send(id: string, state: ioBroker.State | null): void {
+    private send(id: string, state: OutgoingState | null): void {
         const info = this.topicInfo.get(id);
         const chain = this.pending.get(id);
         if (info && !chain) {
@@ -261,18 +271,18 @@ export class Publisher {
     }
 
     /** The message a state would be published as, without any filter (sendState2Client). */
-    async buildMessage(id: string, state: ioBroker.State | null): Promise<OutgoingMessage | undefined> {
+    async buildMessage(id: string, state: OutgoingState | null): Promise<OutgoingMessage | undefined> {
         const info = await this.info(id);
         return this.toMessage(id, state, info);
     }
 
-    private topicOf(id: string, state: ioBroker.State | null, info: TopicInfo): string {
+    private topicOf(id: string, state: OutgoingState | null, info: TopicInfo): string {
         return idToTopic(id, this.options, { nativeTopic: info.nativeTopic, isCommand: state ? !state.ack : false });
     }
 
     private async toMessage(
         id: string,
-        state: ioBroker.State | null,
+        state: OutgoingState | null,
         info: TopicInfo,
     ): Promise<OutgoingMessage | undefined> {
         if (!info.binary || !state || typeof state.val !== 'string') {
@@ -294,7 +304,7 @@ export class Publisher {
         };
     }
 
-    private toTextMessage(id: string, state: ioBroker.State | null, info: TopicInfo): OutgoingMessage | undefined {
+    private toTextMessage(id: string, state: OutgoingState | null, info: TopicInfo): OutgoingMessage | undefined {
         if (info.json) {
             // a JSON field: only commands leave, as {"<key>": value} on the parent's command topic
             if (!state || state.ack) {
@@ -317,7 +327,7 @@ export class Publisher {
         };
     }
 
-    private async emit(id: string, state: ioBroker.State | null, info: TopicInfo): Promise<void> {
+    private async emit(id: string, state: OutgoingState | null, info: TopicInfo): Promise<void> {
         // text payloads leave synchronously, so changes of one id keep their order
         const message = info.binary ? await this.toMessage(id, state, info) : this.toTextMessage(id, state, info);
         if (message && !this.stopped) {

@@ -52,7 +52,6 @@ const listeners_1 = require("./listeners");
 const writeBatcher_1 = require("./writeBatcher");
 const retainedIndex_1 = require("./retainedIndex");
 const settings_1 = require("../settings");
-const redisLink_1 = require("./redisLink");
 function connectError(returnCode, message) {
     return Object.assign(new Error(message), { returnCode });
 }
@@ -392,9 +391,11 @@ class BrokerService {
     async openRedis(url) {
         const { default: RedisPersistence } = await Promise.resolve().then(() => __importStar(require('aedes-persistence-redis/asyncPersistence.js')));
         const { default: mqEmitterRedis } = await Promise.resolve().then(() => __importStar(require('mqemitter-redis')));
-        const store = (0, redisLink_1.connectRedis)(url, 'mqtt-gateway store');
-        const pub = (0, redisLink_1.connectRedis)(url, 'mqtt-gateway pub');
-        const sub = (0, redisLink_1.connectRedis)(url, 'mqtt-gateway sub');
+        // loaded only with persistence: redis (ioredis alone is several MB of memory)
+        const { ClusterPresence, connectRedis } = await Promise.resolve().then(() => __importStar(require('./redisLink')));
+        const store = connectRedis(url, 'mqtt-gateway store');
+        const pub = connectRedis(url, 'mqtt-gateway pub');
+        const sub = connectRedis(url, 'mqtt-gateway sub');
         let up = true;
         const report = (nowUp, reason) => {
             if (nowUp === up || this.redis?.store !== store) {
@@ -459,7 +460,7 @@ class BrokerService {
         const mq = mqEmitterRedis({ pubConn: pub, subConn: sub, matchEmptyLevels: true });
         mq.state.on('error', err => this.log.debug(`Redis pub/sub: ${err.message}`));
         this.redis = { store, pub, sub, persistence };
-        this.presence = new redisLink_1.ClusterPresence(store, () => this.broker?.id ?? '');
+        this.presence = new ClusterPresence(store, () => this.broker?.id ?? '');
         // aedes closes the pub/sub connections with QUIT, which waits for (or fails without) Redis: cut them instead
         const closable = mq;
         closable.close = cb => {

@@ -13,7 +13,7 @@ import { Listeners, type ListenerOptions } from './listeners';
 import { batchWrites } from './writeBatcher';
 import { RetainedIndex, type RetainedPersistence } from './retainedIndex';
 import { redisUrlForLog, type ForceCleanSession, type Persistence, type QoS } from '../settings';
-import { ClusterPresence, connectRedis } from './redisLink';
+import type { ClusterPresence } from './redisLink';
 import type { Redis } from 'ioredis';
 
 export interface BrokerServiceOptions {
@@ -503,6 +503,8 @@ export class BrokerService {
     private async openRedis(url: string): Promise<{ persistence: unknown; mq: unknown }> {
         const { default: RedisPersistence } = await import('aedes-persistence-redis/asyncPersistence.js');
         const { default: mqEmitterRedis } = await import('mqemitter-redis');
+        // loaded only with persistence: redis (ioredis alone is several MB of memory)
+        const { ClusterPresence, connectRedis } = await import('./redisLink');
         const store = connectRedis(url, 'mqtt-gateway store');
         const pub = connectRedis(url, 'mqtt-gateway pub');
         const sub = connectRedis(url, 'mqtt-gateway sub');
