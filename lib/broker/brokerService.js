@@ -67,7 +67,9 @@ class BrokerService {
     redis;
     presence;
     redeliverTimer;
-    retained = new retainedIndex_1.RetainedIndex();
+    retained = new retainedIndex_1.RetainedIndex({
+        onError: err => this.log.warn(`Cannot store retained messages: ${err instanceof Error ? err.message : String(err)}`),
+    });
     /** Same-turn batching of the persistence's writes (see writeBatcher.ts). */
     writes;
     sessions;
@@ -586,6 +588,9 @@ class BrokerService {
             for (const connection of [redis.store, redis.pub, redis.sub]) {
                 connection.disconnect();
             }
+        }
+        if (db) {
+            await this.retained.flush();
         }
         await this.writes?.flush();
         this.writes = undefined;

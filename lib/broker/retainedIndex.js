@@ -8,14 +8,27 @@ exports.RetainedIndex = void 0;
  * decoding each one. With ioBroker publishing every state retained, that is thousands of reads per SUBSCRIBE:
  * measured in bench/compare.ts (W4) as ~400 KB of RSS per client and most of the connect time. This index loads the
  * retained messages once at start, keeps itself up to date on every store, and answers lookups from a Map: an exact
- * topic in O(1), a wildcard filter by matching the topics in memory. The persistence still writes every change, so
- * the retained store survives restarts exactly as before.
+ * topic in O(1), a wildcard filter by matching the topics in memory.
+ *
+ * Writes to the store happen behind (every `delayMs`, 200 ms by default, and at stop): a topic that changes several
+ * times in that window is written once, with its last message, and a publish never waits for the disk. ioBroker
+ * publishes every state change retained, so this takes the encoding and LevelDB write of most changes off the
+ * message path. What the last window held is lost only if the process dies without stopping.
  */
 const node_stream_1 = require("node:stream");
 const filter_1 = require("../mapping/filter");
 const WILDCARD = /[+#]/;
 class RetainedIndex {
+    options;
     byTopic = new Map();
+    /** topic → its newest message not yet written (an empty payload deletes). */
+    dirty = new Map();
+    timer;
+    writing = Promise.resolve();
+    write;
+    constructor(options = {}) {
+        this.options = options;
+    }
     get size() {
         return this.byTopic.size;
     }
@@ -24,13 +37,29 @@ class RetainedIndex {
         for await (const packet of persistence.createRetainedStream('#')) {
             this.store(packet);
         }
-        const storeRetained = persistence.storeRetained.bind(persistence);
-        persistence.storeRetained = (packet, ...rest) => {
+        this.write = persistence.storeRetained.bind(persistence);
+        persistence.storeRetained = packet => {
             this.store(packet);
-            return storeRetained(packet, ...rest);
+            this.dirty.set(packet.topic, packet);
+            this.timer ??= setTimeout(() => void this.flush(), this.options.delayMs ?? 200);
+            return Promise.resolve();
         };
         persistence.createRetainedStreamCombi = patterns => node_stream_1.Readable.from(this.match(patterns));
         persistence.createRetainedStream = pattern => node_stream_1.Readable.from(this.match([pattern]));
+    }
+    /** Writes what is pending now (one batch: the writes are issued in one turn); resolves when it is written. */
+    flush() {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        const write = this.write;
+        const pending = [...this.dirty.values()];
+        this.dirty.clear();
+        if (write && pending.length > 0) {
+            this.writing = this.writing
+                .then(() => Promise.all(pending.map(packet => write(packet))))
+                .then(() => undefined, (err) => this.options.onError?.(err));
+        }
+        return this.writing;
     }
     /** A retained message stored (an empty payload removes the topic's message, as MQTT says). */
     store(packet) {

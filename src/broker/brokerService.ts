@@ -111,7 +111,10 @@ export class BrokerService {
     private redis: { store: Redis; pub: Redis; sub: Redis; persistence: { destroy(): Promise<void> } } | undefined;
     private presence: ClusterPresence | undefined;
     private redeliverTimer: NodeJS.Timeout | undefined;
-    private readonly retained = new RetainedIndex();
+    private readonly retained = new RetainedIndex({
+        onError: err =>
+            this.log.warn(`Cannot store retained messages: ${err instanceof Error ? err.message : String(err)}`),
+    });
     /** Same-turn batching of the persistence's writes (see writeBatcher.ts). */
     private writes: { flush(): Promise<void> } | undefined;
     private sessions: SessionExpiry | undefined;
@@ -726,6 +729,9 @@ export class BrokerService {
             for (const connection of [redis.store, redis.pub, redis.sub]) {
                 connection.disconnect();
             }
+        }
+        if (db) {
+            await this.retained.flush();
         }
         await this.writes?.flush();
         this.writes = undefined;

@@ -5,8 +5,12 @@
  * decoding each one. With ioBroker publishing every state retained, that is thousands of reads per SUBSCRIBE:
  * measured in bench/compare.ts (W4) as ~400 KB of RSS per client and most of the connect time. This index loads the
  * retained messages once at start, keeps itself up to date on every store, and answers lookups from a Map: an exact
- * topic in O(1), a wildcard filter by matching the topics in memory. The persistence still writes every change, so
- * the retained store survives restarts exactly as before.
+ * topic in O(1), a wildcard filter by matching the topics in memory.
+ *
+ * Writes to the store happen behind (every `delayMs`, 200 ms by default, and at stop): a topic that changes several
+ * times in that window is written once, with its last message, and a publish never waits for the disk. ioBroker
+ * publishes every state change retained, so this takes the encoding and LevelDB write of most changes off the
+ * message path. What the last window held is lost only if the process dies without stopping.
  */
 import { Readable } from 'node:stream';
 import { compileTopicFilter } from '../mapping/filter';
@@ -26,8 +30,21 @@ export interface RetainedPersistence {
 
 const WILDCARD = /[+#]/;
 
+export interface RetainedIndexOptions {
+    delayMs?: number;
+    /** A write to the store failed. */
+    onError?: (err: unknown) => void;
+}
+
 export class RetainedIndex {
     private readonly byTopic = new Map<string, RetainedPacket>();
+    /** topic → its newest message not yet written (an empty payload deletes). */
+    private readonly dirty = new Map<string, RetainedPacket>();
+    private timer: NodeJS.Timeout | undefined;
+    private writing: Promise<void> = Promise.resolve();
+    private write: ((packet: RetainedPacket) => unknown) | undefined;
+
+    constructor(private readonly options: RetainedIndexOptions = {}) {}
 
     get size(): number {
         return this.byTopic.size;
@@ -38,13 +55,33 @@ export class RetainedIndex {
         for await (const packet of persistence.createRetainedStream('#') as AsyncIterable<RetainedPacket>) {
             this.store(packet);
         }
-        const storeRetained = persistence.storeRetained.bind(persistence);
-        persistence.storeRetained = (packet, ...rest) => {
+        this.write = persistence.storeRetained.bind(persistence);
+        persistence.storeRetained = packet => {
             this.store(packet);
-            return storeRetained(packet, ...rest);
+            this.dirty.set(packet.topic, packet);
+            this.timer ??= setTimeout(() => void this.flush(), this.options.delayMs ?? 200);
+            return Promise.resolve();
         };
         persistence.createRetainedStreamCombi = patterns => Readable.from(this.match(patterns));
         persistence.createRetainedStream = pattern => Readable.from(this.match([pattern]));
+    }
+
+    /** Writes what is pending now (one batch: the writes are issued in one turn); resolves when it is written. */
+    flush(): Promise<void> {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        const write = this.write;
+        const pending = [...this.dirty.values()];
+        this.dirty.clear();
+        if (write && pending.length > 0) {
+            this.writing = this.writing
+                .then(() => Promise.all(pending.map(packet => write(packet))))
+                .then(
+                    () => undefined,
+                    (err: unknown) => this.options.onError?.(err),
+                );
+        }
+        return this.writing;
     }
 
     /** A retained message stored (an empty payload removes the topic's message, as MQTT says). */

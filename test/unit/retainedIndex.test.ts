@@ -23,7 +23,7 @@ function fakePersistence(stored: RetainedPacket[]): RetainedPersistence & { writ
     return {
         writes: [],
         storeRetained(p: RetainedPacket) {
-            this.writes.push(p.topic);
+            this.writes.push(`${p.topic}=${p.payload.toString()}`);
             return Promise.resolve();
         },
         createRetainedStream: () => Readable.from(stored),
@@ -49,7 +49,7 @@ describe('RetainedIndex (retained lookups from memory)', () => {
         assert.deepEqual(await drain(persistence.createRetainedStreamCombi(['nothing/here', 'x/+'])), []);
     });
 
-    it('keeps itself up to date on every store, and still writes through to the store', async () => {
+    it('keeps itself up to date on every store, and writes the store behind', async () => {
         const persistence = fakePersistence([packet('a/b', '1')]);
         const index = new RetainedIndex();
         await index.attach(persistence);
@@ -59,7 +59,42 @@ describe('RetainedIndex (retained lookups from memory)', () => {
         // an empty retained payload removes the topic's message
         await persistence.storeRetained(packet('a/b', ''));
         assert.deepEqual(await drain(persistence.createRetainedStreamCombi(['#'])), ['n/e/w=x']);
-        assert.deepEqual(persistence.writes, ['a/b', 'n/e/w', 'a/b']);
+        // the store is written behind: nothing yet, then each topic once with its last message (a/b: the delete)
+        assert.deepEqual(persistence.writes, []);
+        await index.flush();
+        assert.deepEqual(persistence.writes, ['a/b=', 'n/e/w=x']);
+    });
+
+    it('writes behind on its own after delayMs, coalescing the changes of a topic', async () => {
+        const persistence = fakePersistence([]);
+        const index = new RetainedIndex({ delayMs: 20 });
+        await index.attach(persistence);
+        for (let i = 0; i < 5; i++) {
+            await persistence.storeRetained(packet('t/1', `v${i}`));
+        }
+        await persistence.storeRetained(packet('t/2', 'x'));
+        await new Promise(resolve => setTimeout(resolve, 60));
+        assert.deepEqual(persistence.writes, ['t/1=v4', 't/2=x']);
+        await persistence.storeRetained(packet('t/1', 'v5'));
+        await new Promise(resolve => setTimeout(resolve, 60));
+        assert.deepEqual(persistence.writes, ['t/1=v4', 't/2=x', 't/1=v5']);
+    });
+
+    it('reports a failed write and keeps going', async () => {
+        const errors: unknown[] = [];
+        const persistence = fakePersistence([]);
+        let fail = true;
+        const write = persistence.storeRetained.bind(persistence);
+        persistence.storeRetained = (p: RetainedPacket) => (fail ? Promise.reject(new Error('disk full')) : write(p));
+        const index = new RetainedIndex({ onError: err => errors.push(err) });
+        await index.attach(persistence);
+        await persistence.storeRetained(packet('a', '1'));
+        await index.flush();
+        assert.equal(errors.length, 1);
+        fail = false;
+        await persistence.storeRetained(packet('a', '2'));
+        await index.flush();
+        assert.deepEqual(persistence.writes, ['a=2']);
     });
 
     it('an invalid filter matches nothing instead of throwing', async () => {
