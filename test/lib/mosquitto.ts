@@ -1,11 +1,12 @@
 /**
  * A real mosquitto broker for client-mode tests: its own config on a loopback port, started and stopped by the test.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestCertificates } from './certs';
+import { ServerProcess } from './serverProcess';
 import { portOpen } from './tools';
 
 export interface MosquittoOptions {
@@ -20,14 +21,11 @@ export interface MosquittoOptions {
     extraConfig?: string[];
 }
 
-export class Mosquitto {
-    private process: ChildProcess | undefined;
-    readonly dir: string;
+export class Mosquitto extends ServerProcess {
     private readonly config: string;
-    output = '';
 
     constructor(readonly options: MosquittoOptions) {
-        this.dir = mkdtempSync(path.join(tmpdir(), 'mosquitto-'));
+        super(mkdtempSync(path.join(tmpdir(), 'mosquitto-')), 'mosquitto');
         // mosquitto started as root drops to the 'mosquitto' user: it must read the config and write persistence here
         chmodSync(this.dir, 0o777);
         const lines = [`listener ${options.port} 127.0.0.1`, 'log_dest stdout', 'log_type error', 'log_type warning'];
@@ -70,36 +68,7 @@ export class Mosquitto {
     }
 
     async start(timeoutMs = 10000): Promise<void> {
-        if (await portOpen(this.options.port)) {
-            // something else answers there (a leftover broker?): it would be mistaken for this one
-            throw new Error(`127.0.0.1:${this.options.port} is already in use: cannot start mosquitto there`);
-        }
-        const child = spawn('mosquitto', ['-c', this.config], { stdio: ['ignore', 'pipe', 'pipe'] });
-        this.process = child;
-        child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-        child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-        const deadline = Date.now() + timeoutMs;
-        while (!(await portOpen(this.options.port))) {
-            if (child.exitCode !== null || Date.now() > deadline) {
-                throw new Error(`mosquitto did not start on 127.0.0.1:${this.options.port}: ${this.output}`);
-            }
-            await new Promise(resolve => setTimeout(resolve, 50));
-        }
-    }
-
-    async stop(): Promise<void> {
-        const child = this.process;
-        this.process = undefined;
-        if (!child || child.exitCode !== null) {
-            return;
-        }
-        const exited = new Promise(resolve => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-    }
-
-    async dispose(): Promise<void> {
-        await this.stop();
-        rmSync(this.dir, { recursive: true, force: true });
+        const port = this.options.port;
+        await this.spawnAndWait('mosquitto', ['-c', this.config], port, () => portOpen(port), timeoutMs);
     }
 }
