@@ -66,8 +66,8 @@ class MqttGateway extends utils.Adapter {
         this.started = true;
         const mode = settings.type === 'server'
             ? // each mode loads only its own libraries (aedes, level, ws vs. mqtt.js): less memory for either
-                new (await Promise.resolve().then(() => __importStar(require('./serverMode')))).ServerMode(this, settings, connected => this.setConnected(connected))
-            : new (await Promise.resolve().then(() => __importStar(require('./clientMode')))).ClientMode(this, settings, connected => this.setConnected(connected));
+                new (await Promise.resolve().then(() => __importStar(require('./serverMode.js')))).ServerMode(this, settings, connected => this.setConnected(connected))
+            : new (await Promise.resolve().then(() => __importStar(require('./clientMode.js')))).ClientMode(this, settings, connected => this.setConnected(connected));
         this.mode = mode;
         try {
             await mode.start();
@@ -103,7 +103,7 @@ class MqttGateway extends utils.Adapter {
         try {
             answer =
                 obj.command === 'test'
-                    ? await (await Promise.resolve().then(() => __importStar(require('./client/testConnection')))).testConnection((obj.message ?? {}))
+                    ? await (await Promise.resolve().then(() => __importStar(require('./client/testConnection.js')))).testConnection((obj.message ?? {}))
                     : await this.mode?.handleMessage(obj.command, obj.message);
         }
         catch (err) {

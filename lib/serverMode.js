@@ -219,7 +219,9 @@ class ServerMode extends mirrorMode_1.MirrorMode {
         const where = (0, settings_1.redisUrlForLog)(this.settings.redisUrl);
         for (let attempt = 0; !this.stopped; attempt++) {
             try {
-                await (await Promise.resolve().then(() => __importStar(require('./broker/redisLink')))).probeRedis(this.settings.redisUrl, 5000);
+                // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: ioredis only with redis
+                const { probeRedis } = require('./broker/redisLink');
+                await probeRedis(this.settings.redisUrl, 5000);
                 if (attempt > 0) {
                     this.adapter.log.info(`Redis ${where} answers now: starting the broker`);
                 }

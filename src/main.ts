@@ -35,10 +35,10 @@ export class MqttGateway extends utils.Adapter {
         const mode =
             settings.type === 'server'
                 ? // each mode loads only its own libraries (aedes, level, ws vs. mqtt.js): less memory for either
-                  new (await import('./serverMode')).ServerMode(this, settings, connected =>
+                  new (await import('./serverMode.js')).ServerMode(this, settings, connected =>
                       this.setConnected(connected),
                   )
-                : new (await import('./clientMode')).ClientMode(this, settings, connected =>
+                : new (await import('./clientMode.js')).ClientMode(this, settings, connected =>
                       this.setConnected(connected),
                   );
         this.mode = mode;
@@ -78,7 +78,7 @@ export class MqttGateway extends utils.Adapter {
             answer =
                 obj.command === 'test'
                     ? await (
-                          await import('./client/testConnection')
+                          await import('./client/testConnection.js')
                       ).testConnection((obj.message ?? {}) as Record<string, unknown>)
                     : await this.mode?.handleMessage(obj.command, obj.message);
         } catch (err) {

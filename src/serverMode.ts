@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as utils from '@iobroker/adapter-core';
 import { hashPassword, type Account } from './broker/accessControl';
 import { BrokerService, type Client, type Subscription } from './broker/brokerService';
+import type * as RedisLink from './broker/redisLink';
 import type { TlsMaterial } from './broker/listeners';
 import { AdapterStore } from './iobroker/adapterStore';
 import { ClientObjects } from './iobroker/clientObjects';
@@ -222,7 +223,9 @@ export class ServerMode extends MirrorMode {
         const where = redisUrlForLog(this.settings.redisUrl);
         for (let attempt = 0; !this.stopped; attempt++) {
             try {
-                await (await import('./broker/redisLink')).probeRedis(this.settings.redisUrl, 5000);
+                // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: ioredis only with redis
+                const { probeRedis } = require('./broker/redisLink') as typeof RedisLink;
+                await probeRedis(this.settings.redisUrl, 5000);
                 if (attempt > 0) {
                     this.adapter.log.info(`Redis ${where} answers now: starting the broker`);
                 }

@@ -394,7 +394,8 @@ class BrokerService {
         const { default: RedisPersistence } = await Promise.resolve().then(() => __importStar(require('aedes-persistence-redis/asyncPersistence.js')));
         const { default: mqEmitterRedis } = await Promise.resolve().then(() => __importStar(require('mqemitter-redis')));
         // loaded only with persistence: redis (ioredis alone is several MB of memory)
-        const { ClusterPresence, connectRedis } = await Promise.resolve().then(() => __importStar(require('./redisLink')));
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load (CommonJS output; tsx in tests)
+        const { ClusterPresence, connectRedis } = require('./redisLink');
         const store = connectRedis(url, 'mqtt-gateway store');
         const pub = connectRedis(url, 'mqtt-gateway pub');
         const sub = connectRedis(url, 'mqtt-gateway sub');

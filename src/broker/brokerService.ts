@@ -13,7 +13,7 @@ import { Listeners, type ListenerOptions } from './listeners';
 import { batchWrites } from './writeBatcher';
 import { RetainedIndex, type RetainedPersistence } from './retainedIndex';
 import { redisUrlForLog, type ForceCleanSession, type Persistence, type QoS } from '../settings';
-import type { ClusterPresence } from './redisLink';
+import type * as RedisLink from './redisLink';
 import type { Redis } from 'ioredis';
 
 export interface BrokerServiceOptions {
@@ -109,7 +109,7 @@ export class BrokerService {
     private db: LevelDb | undefined;
     /** `persistence: redis`: the store's, the publishing and the subscribing connection. */
     private redis: { store: Redis; pub: Redis; sub: Redis; persistence: { destroy(): Promise<void> } } | undefined;
-    private presence: ClusterPresence | undefined;
+    private presence: RedisLink.ClusterPresence | undefined;
     private redeliverTimer: NodeJS.Timeout | undefined;
     private readonly retained = new RetainedIndex({
         onError: err =>
@@ -507,7 +507,8 @@ export class BrokerService {
         const { default: RedisPersistence } = await import('aedes-persistence-redis/asyncPersistence.js');
         const { default: mqEmitterRedis } = await import('mqemitter-redis');
         // loaded only with persistence: redis (ioredis alone is several MB of memory)
-        const { ClusterPresence, connectRedis } = await import('./redisLink');
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load (CommonJS output; tsx in tests)
+        const { ClusterPresence, connectRedis } = require('./redisLink') as typeof RedisLink;
         const store = connectRedis(url, 'mqtt-gateway store');
         const pub = connectRedis(url, 'mqtt-gateway pub');
         const sub = connectRedis(url, 'mqtt-gateway sub');
