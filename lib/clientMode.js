@@ -115,7 +115,11 @@ class ClientMode extends mirrorMode_1.MirrorMode {
             },
         }, adapter.log);
         this.service = service;
-        const publisher = this.buildPipelines(settings, this.store, adapter.log, { includeOwnStates: !settings.doNotSubscribeOwnStates, retain: settings.retain }, message => {
+        const publisher = this.buildPipelines(settings, this.store, adapter.log, {
+            includeOwnStates: !settings.doNotSubscribeOwnStates,
+            retain: settings.retain,
+            keepValues: settings.publishAllOnStart,
+        }, message => {
             stats.messagesOut++;
             this.rememberOwn(message.topic, message.payload);
             service.publish(message);

@@ -49,6 +49,9 @@ class Publisher {
         for (const pattern of this.patterns) {
             await this.store.subscribeStates(pattern);
             await this.store.subscribeObjects(pattern);
+            if (this.options.keepValues === false) {
+                continue;
+            }
             const states = await this.store.getStates(pattern);
             for (const [id, state] of Object.entries(states)) {
                 if (state && this.isPublished(id)) {
@@ -106,7 +109,7 @@ class Publisher {
         if (state && state.ack && !this.options.sendAckToo) {
             return;
         }
-        if (state && previous && this.options.onchange && previous.val === state.val && previous.ack === state.ack) {
+        if (state && this.options.onchange && this.unchanged(state, previous)) {
             return;
         }
         this.send(id, state ?? null);
@@ -161,6 +164,17 @@ class Publisher {
                 clearTimeout(timer);
             },
         };
+    }
+    /**
+     * onchange: the same value and ack as before. Without a previous value (values not loaded at start), js-controller
+     * tells whether the value changed: `lc` (last change) stays older than `ts` when the same value is written again.
+     * A command (ack=false) whose previous ack is unknown is sent, so a command is never swallowed.
+     */
+    unchanged(state, previous) {
+        if (previous) {
+            return previous.val === state.val && previous.ack === state.ack;
+        }
+        return this.options.keepValues === false && state.ack && state.lc !== undefined && state.lc !== state.ts;
     }
     /** The part of a state that is kept between changes. */
     keep(state) {

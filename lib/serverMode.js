@@ -146,7 +146,11 @@ class ServerMode extends mirrorMode_1.MirrorMode {
             allowSubscribe: (clientId, filter) => this.allowSubscribe(clientId, filter),
             storeConnection: up => this.connected(up).catch((err) => adapter.log.warn(`Cannot set info.connection: ${err instanceof Error ? err.message : String(err)}`)),
         }, adapter.log);
-        const publisher = this.buildPipelines(settings, this.store, adapter.log, { includeOwnStates: false, retain: !settings.noRetain }, message => {
+        const publisher = this.buildPipelines(settings, this.store, adapter.log, {
+            includeOwnStates: false,
+            retain: !settings.noRetain,
+            keepValues: settings.publishOnSubscribe || settings.publishAllOnStart,
+        }, message => {
             stats.messagesOut++;
             broker.publish(message);
         });

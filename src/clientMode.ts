@@ -128,7 +128,11 @@ export class ClientMode extends MirrorMode {
             settings,
             this.store,
             adapter.log,
-            { includeOwnStates: !settings.doNotSubscribeOwnStates, retain: settings.retain },
+            {
+                includeOwnStates: !settings.doNotSubscribeOwnStates,
+                retain: settings.retain,
+                keepValues: settings.publishAllOnStart,
+            },
             message => {
                 stats.messagesOut++;
                 this.rememberOwn(message.topic, message.payload);

@@ -48,7 +48,7 @@ export abstract class MirrorMode {
         settings: Settings,
         store: Store,
         log: Logger,
-        publish: Pick<PublisherOptions, 'includeOwnStates' | 'retain'>,
+        publish: Pick<PublisherOptions, 'includeOwnStates' | 'retain' | 'keepValues'>,
         transport: Transport,
     ): Publisher {
         const publisher = new Publisher({ ...settings, ...publish }, store, transport, log);

@@ -23,6 +23,12 @@ export interface PublisherOptions extends TopicOptions {
     sendIntervalMs: number;
     /** Appended to a JSON parent topic for field commands ('' = the parent topic). Default '/set'. */
     jsonCommandSuffix?: string;
+    /**
+     * Load the current value of every published state at start (default true): needed by publishOnSubscribe and
+     * publishAllOnStart. Without them nothing is loaded — with 100,000 states in the mask that is most of the
+     * instance's memory — and `onchange` learns each state's value at its first change (see onStateChange).
+     */
+    keepValues?: boolean;
 }
 
 export interface OutgoingMessage {
@@ -85,6 +91,9 @@ export class Publisher {
         for (const pattern of this.patterns) {
             await this.store.subscribeStates(pattern);
             await this.store.subscribeObjects(pattern);
+            if (this.options.keepValues === false) {
+                continue;
+            }
             const states = await this.store.getStates(pattern);
             for (const [id, state] of Object.entries(states)) {
                 if (state && this.isPublished(id)) {
@@ -146,7 +155,7 @@ export class Publisher {
         if (state && state.ack && !this.options.sendAckToo) {
             return;
         }
-        if (state && previous && this.options.onchange && previous.val === state.val && previous.ack === state.ack) {
+        if (state && this.options.onchange && this.unchanged(state, previous)) {
             return;
         }
         this.send(id, state ?? null);
@@ -202,6 +211,18 @@ export class Publisher {
                 clearTimeout(timer);
             },
         };
+    }
+
+    /**
+     * onchange: the same value and ack as before. Without a previous value (values not loaded at start), js-controller
+     * tells whether the value changed: `lc` (last change) stays older than `ts` when the same value is written again.
+     * A command (ack=false) whose previous ack is unknown is sent, so a command is never swallowed.
+     */
+    private unchanged(state: ioBroker.State, previous: OutgoingState | undefined): boolean {
+        if (previous) {
+            return previous.val === state.val && previous.ack === state.ack;
+        }
+        return this.options.keepValues === false && state.ack && state.lc !== undefined && state.lc !== state.ts;
     }
 
     /** The part of a state that is kept between changes. */

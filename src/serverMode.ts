@@ -140,7 +140,11 @@ export class ServerMode extends MirrorMode {
             settings,
             this.store,
             adapter.log,
-            { includeOwnStates: false, retain: !settings.noRetain },
+            {
+                includeOwnStates: false,
+                retain: !settings.noRetain,
+                keepValues: settings.publishOnSubscribe || settings.publishAllOnStart,
+            },
             message => {
                 stats.messagesOut++;
                 broker.publish(message);

@@ -100,6 +100,46 @@ describe('Publisher', () => {
         );
     });
 
+    it('keepValues false: loads no values at start; onchange learns them at the first change, helped by lc', async () => {
+        const { publisher, sent, store } = setup({ sendAckToo: true, keepValues: false });
+        const read = sinon.spy(store, 'getStates');
+        await store.setState(`${NS}.known`, { val: 5, ack: true });
+        await publisher.start();
+        assert.equal(read.callCount, 0, 'no states read at start');
+        const id = `${NS}.s`;
+        // first change seen: the value changed (lc = ts) → sent
+        publisher.onStateChange(id, { val: 1, ack: true, ts: 10, lc: 10, q: 0, from: 'system.adapter.test.0' });
+        // the same value again: known now → not sent
+        publisher.onStateChange(id, { val: 1, ack: true, ts: 11, lc: 10, q: 0, from: 'system.adapter.test.0' });
+        // another id, first seen with a value written again (lc older than ts) → not sent
+        const other = `${NS}.t`;
+        publisher.onStateChange(other, { val: 7, ack: true, ts: 20, lc: 5, q: 0, from: 'system.adapter.test.0' });
+        // a command whose previous ack is unknown is sent even when the value is unchanged
+        const cmd = `${NS}.u`;
+        publisher.onStateChange(cmd, { val: 3, ack: false, ts: 30, lc: 2, q: 0, from: 'system.adapter.test.0' });
+        await settle();
+        assert.deepEqual(
+            sent.map(m => `${m.topic}=${String(m.payload)}`),
+            ['s=1', 'u=3'],
+        );
+    });
+
+    it('keepValues (default): the values are loaded at start, so an unchanged first update is not sent', async () => {
+        const { publisher, sent, store } = setup({ sendAckToo: true });
+        await store.setState(`${NS}.known`, { val: 5, ack: true });
+        await publisher.start();
+        publisher.onStateChange(`${NS}.known`, {
+            val: 5,
+            ack: true,
+            ts: 50,
+            lc: 1,
+            q: 0,
+            from: 'system.adapter.test.0',
+        });
+        await settle();
+        assert.deepEqual(sent, []);
+    });
+
     it('without onchange every update is sent', async () => {
         const { publisher, sent } = setup({ onchange: false });
         await publisher.start();
