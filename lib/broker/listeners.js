@@ -9,7 +9,6 @@ const node_http_1 = require("node:http");
 const node_https_1 = require("node:https");
 const node_net_1 = require("node:net");
 const node_tls_1 = require("node:tls");
-const ws_1 = require("ws");
 class Listeners {
     options;
     handle;
@@ -39,6 +38,8 @@ class Listeners {
             await this.listen(main, port, bind);
             this.log.info(`MQTT broker listening on ${bind}:${port} (${tls ? 'TLS' : 'TCP'})`);
             if (this.options.webSocket) {
+                // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when WebSocket is on
+                const { WebSocketServer, createWebSocketStream } = require('ws');
                 const http = tls
                     ? (0, node_https_1.createServer)({ key: tls.key, cert: tls.cert, ca: tls.ca })
                     : (0, node_http_1.createServer)((_req, res) => {
@@ -51,13 +52,13 @@ class Listeners {
                         res.end('MQTT over WebSocket only');
                     });
                 }
-                const wss = new ws_1.WebSocketServer({
+                const wss = new WebSocketServer({
                     server: http,
                     handleProtocols: protocols => pickProtocol(protocols),
                 });
                 this.wss = wss;
                 wss.on('connection', (ws, request) => {
-                    const stream = (0, ws_1.createWebSocketStream)(ws);
+                    const stream = createWebSocketStream(ws);
                     stream.on('error', err => this.log.debug(`WebSocket stream error: ${err.message}`));
                     this.track(stream);
                     this.handle(stream, request);

@@ -7,7 +7,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
-import { WebSocketServer, createWebSocketStream } from 'ws';
+import type * as Ws from 'ws';
 
 export interface TlsMaterial {
     key: string;
@@ -35,7 +35,7 @@ export interface ListenerLogger {
 export class Listeners {
     private readonly servers: (NetServer | HttpServer)[] = [];
     private readonly sockets = new Set<Socket | Duplex>();
-    private wss: WebSocketServer | undefined;
+    private wss: Ws.WebSocketServer | undefined;
 
     constructor(
         private readonly options: ListenerOptions,
@@ -62,6 +62,8 @@ export class Listeners {
             this.log.info(`MQTT broker listening on ${bind}:${port} (${tls ? 'TLS' : 'TCP'})`);
 
             if (this.options.webSocket) {
+                // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when WebSocket is on
+                const { WebSocketServer, createWebSocketStream } = require('ws') as typeof Ws;
                 const http = tls
                     ? createHttpsServer({ key: tls.key, cert: tls.cert, ca: tls.ca })
                     : createHttpServer((_req, res) => {
