@@ -166,15 +166,12 @@ class Publisher {
         };
     }
     /**
-     * onchange: the same value and ack as before. Without a previous value (values not loaded at start), js-controller
-     * tells whether the value changed: `lc` (last change) stays older than `ts` when the same value is written again.
-     * A command (ack=false) whose previous ack is unknown is sent, so a command is never swallowed.
+     * onchange: the same value and ack as before. Without a previous value (values not loaded at start, or a state
+     * new to the mask) the update is sent: js-controller's `lc` follows the value only, not the ack, and a script may
+     * write a stale `lc`, so it cannot stand in for the previous state.
      */
     unchanged(state, previous) {
-        if (previous) {
-            return previous.val === state.val && previous.ack === state.ack;
-        }
-        return this.options.keepValues === false && state.ack && state.lc !== undefined && state.lc !== state.ts;
+        return previous !== undefined && previous.val === state.val && previous.ack === state.ack;
     }
     /** The part of a state that is kept between changes. */
     keep(state) {

@@ -26,7 +26,7 @@ export interface PublisherOptions extends TopicOptions {
     /**
      * Load the current value of every published state at start (default true): needed by publishOnSubscribe and
      * publishAllOnStart. Without them nothing is loaded — with 100,000 states in the mask that is most of the
-     * instance's memory — and `onchange` learns each state's value at its first change (see onStateChange).
+     * instance's memory — and `onchange` learns each state's value at its first update, which is always sent.
      */
     keepValues?: boolean;
 }
@@ -214,15 +214,12 @@ export class Publisher {
     }
 
     /**
-     * onchange: the same value and ack as before. Without a previous value (values not loaded at start), js-controller
-     * tells whether the value changed: `lc` (last change) stays older than `ts` when the same value is written again.
-     * A command (ack=false) whose previous ack is unknown is sent, so a command is never swallowed.
+     * onchange: the same value and ack as before. Without a previous value (values not loaded at start, or a state
+     * new to the mask) the update is sent: js-controller's `lc` follows the value only, not the ack, and a script may
+     * write a stale `lc`, so it cannot stand in for the previous state.
      */
     private unchanged(state: ioBroker.State, previous: OutgoingState | undefined): boolean {
-        if (previous) {
-            return previous.val === state.val && previous.ack === state.ack;
-        }
-        return this.options.keepValues === false && state.ack && state.lc !== undefined && state.lc !== state.ts;
+        return previous !== undefined && previous.val === state.val && previous.ack === state.ack;
     }
 
     /** The part of a state that is kept between changes. */

@@ -435,6 +435,9 @@ class BrokerService {
             }
             clearTimeout(this.redeliverTimer);
             this.redeliverTimer = setTimeout(() => {
+                if (store.status !== 'ready' || sub.status !== 'ready') {
+                    return; // the other connection's 'ready' schedules this again
+                }
                 outage = false;
                 this.closeClientsWithQueues().catch((err) => this.log.warn(`Redis: ${err instanceof Error ? err.message : String(err)}`));
             }, 2000);
@@ -492,6 +495,10 @@ class BrokerService {
             const queued = await store.llen(`outgoing:${encodeURIComponent(client.id)}`);
             if (queued > 0 && !client.closed) {
                 this.log.info(`Client '${client.id}' has ${queued} message(s) waiting from the Redis outage: closing its connection, so that it reconnects and receives them`);
+                // not an abnormal end of the client: its will must not be published (it is stored again when the
+                // client reconnects)
+                client.will = null;
+                client._will = null;
                 client.close();
             }
         }

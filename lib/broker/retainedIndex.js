@@ -40,7 +40,8 @@ class RetainedIndex {
         this.write = persistence.storeRetained.bind(persistence);
         persistence.storeRetained = packet => {
             this.store(packet);
-            this.dirty.set(packet.topic, packet);
+            // a copy: aedes sets fields on the packet later (clientId), which must not reach the store
+            this.dirty.set(packet.topic, { ...packet });
             this.timer ??= setTimeout(() => void this.flush(), this.options.delayMs ?? 200);
             return Promise.resolve();
         };
@@ -57,7 +58,20 @@ class RetainedIndex {
         if (write && pending.length > 0) {
             this.writing = this.writing
                 .then(() => Promise.all(pending.map(packet => write(packet))))
-                .then(() => undefined, (err) => this.options.onError?.(err));
+                .then(() => undefined, (err) => {
+                // written again with the next flush, unless a newer message of the topic is waiting
+                for (const packet of pending) {
+                    if (!this.dirty.has(packet.topic)) {
+                        this.dirty.set(packet.topic, packet);
+                    }
+                }
+                try {
+                    this.options.onError?.(err);
+                }
+                catch {
+                    // a failing reporter must not stop the writes
+                }
+            });
         }
         return this.writing;
     }

@@ -549,6 +549,9 @@ export class BrokerService {
             }
             clearTimeout(this.redeliverTimer);
             this.redeliverTimer = setTimeout(() => {
+                if (store.status !== 'ready' || sub.status !== 'ready') {
+                    return; // the other connection's 'ready' schedules this again
+                }
                 outage = false;
                 this.closeClientsWithQueues().catch((err: unknown) =>
                     this.log.warn(`Redis: ${err instanceof Error ? err.message : String(err)}`),
@@ -617,6 +620,10 @@ export class BrokerService {
                 this.log.info(
                     `Client '${client.id}' has ${queued} message(s) waiting from the Redis outage: closing its connection, so that it reconnects and receives them`,
                 );
+                // not an abnormal end of the client: its will must not be published (it is stored again when the
+                // client reconnects)
+                (client as unknown as { will: unknown; _will: unknown }).will = null;
+                (client as unknown as { will: unknown; _will: unknown })._will = null;
                 client.close();
             }
         }

@@ -58,7 +58,8 @@ export class RetainedIndex {
         this.write = persistence.storeRetained.bind(persistence);
         persistence.storeRetained = packet => {
             this.store(packet);
-            this.dirty.set(packet.topic, packet);
+            // a copy: aedes sets fields on the packet later (clientId), which must not reach the store
+            this.dirty.set(packet.topic, { ...packet });
             this.timer ??= setTimeout(() => void this.flush(), this.options.delayMs ?? 200);
             return Promise.resolve();
         };
@@ -78,7 +79,19 @@ export class RetainedIndex {
                 .then(() => Promise.all(pending.map(packet => write(packet))))
                 .then(
                     () => undefined,
-                    (err: unknown) => this.options.onError?.(err),
+                    (err: unknown) => {
+                        // written again with the next flush, unless a newer message of the topic is waiting
+                        for (const packet of pending) {
+                            if (!this.dirty.has(packet.topic)) {
+                                this.dirty.set(packet.topic, packet);
+                            }
+                        }
+                        try {
+                            this.options.onError?.(err);
+                        } catch {
+                            // a failing reporter must not stop the writes
+                        }
+                    },
                 );
         }
         return this.writing;

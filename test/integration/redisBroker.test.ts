@@ -105,8 +105,14 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         port: number,
         clientId: string,
         filter: string,
+        options: mqtt.IClientOptions = {},
     ): Promise<{ client: mqtt.MqttClient; got: string[]; connects: number }> {
-        const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId, clean: false, reconnectPeriod: 300 });
+        const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+            clientId,
+            clean: false,
+            reconnectPeriod: 300,
+            ...options,
+        });
         const result = { client: c, got: [] as string[], connects: 0 };
         c.on('message', (topic, payload) => result.got.push(`${topic}=${payload.toString()}`));
         c.on('connect', () => result.connects++);
@@ -297,7 +303,11 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
     it('a persistent subscriber whose instance missed messages live (its Redis subscription dropped) gets them', async () => {
         const a = await instance('a');
         const b = await instance('b');
-        const sub = await persistentSubscriber(b.port, 'watcher', 'm/#');
+        const sub = await persistentSubscriber(b.port, 'watcher', 'm/#', {
+            will: { topic: 'wills/watcher', payload: Buffer.from('gone'), qos: 1, retain: false },
+        });
+        const wills = await client(a.port, { clientId: 'will-watcher' });
+        await wills.subscribe('wills/#', 1);
         const pub = await client(a.port, { clientId: 'sender' });
         const admin = new (await import('ioredis')).default(redis!.url);
         try {
@@ -313,5 +323,7 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         await until(() => expected.every(m => sub.got.includes(m)), 15000, 'the 5 messages');
         assert.deepEqual(sub.got, expected);
         assert.ok(sub.connects >= 2, 'b closed the connection once, so the client reconnected and got its queue');
+        await new Promise(resolve => setTimeout(resolve, 300));
+        assert.deepEqual(wills.received('wills/watcher'), [], 'closing it for its queue is no abnormal end: no will');
     });
 });
