@@ -13,6 +13,7 @@ const messages_1 = require("./messages");
 const mirrorMode_1 = require("./mirrorMode");
 const requests_1 = require("./requests");
 const stats_1 = require("./stats");
+const errorText_1 = require("./errorText");
 class ClientMode extends mirrorMode_1.MirrorMode {
     adapter;
     settings;
@@ -51,7 +52,7 @@ class ClientMode extends mirrorMode_1.MirrorMode {
             href = (0, brokerUrl_1.resolveBrokerUrl)(settings).href;
         }
         catch (err) {
-            throw new mirrorMode_1.ConfigError(`Invalid configuration: option 'url' ${err instanceof Error ? err.message : String(err)}`);
+            throw new mirrorMode_1.ConfigError(`Invalid configuration: option 'url' ${(0, errorText_1.errorText)(err)}`);
         }
         const certs = await this.certificates();
         const stats = new stats_1.Stats(adapter, () => this.ingest?.dropped ?? 0);

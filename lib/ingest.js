@@ -10,6 +10,7 @@ const json_1 = require("./mapping/json");
 const payload_1 = require("./mapping/payload");
 const topic_1 = require("./mapping/topic");
 const store_1 = require("./iobroker/store");
+const errorText_1 = require("./errorText");
 /** A JSON payload with more fields is not expanded (a warning, nothing written). */
 const MAX_JSON_FIELDS = 1000;
 class Ingest {
@@ -136,7 +137,7 @@ class Ingest {
         }
     }
     failed(topic, err) {
-        const message = err instanceof Error ? err.message : String(err);
+        const message = (0, errorText_1.errorText)(err);
         return this.drop(`error:${topic}`, 'error', `Message on '${topic}' could not be written: ${message}`);
     }
     remember(topic, target) {

@@ -41,6 +41,7 @@ exports.MqttGateway = void 0;
 const utils = __importStar(require("@iobroker/adapter-core"));
 const mirrorMode_1 = require("./mirrorMode");
 const settings_1 = require("./settings");
+const errorText_1 = require("./errorText");
 class MqttGateway extends utils.Adapter {
     mode;
     started = false;
@@ -107,7 +108,7 @@ class MqttGateway extends utils.Adapter {
                     : await this.mode?.handleMessage(obj.command, obj.message);
         }
         catch (err) {
-            answer = { error: err instanceof Error ? err.message : String(err) };
+            answer = { error: (0, errorText_1.errorText)(err) };
         }
         if (obj.callback) {
             this.sendTo(obj.from, obj.command, answer ?? { error: `Unknown command '${obj.command}'` }, obj.callback);
@@ -121,7 +122,7 @@ class MqttGateway extends utils.Adapter {
             }
         }
         catch (err) {
-            this.log.warn(`Error while stopping: ${err instanceof Error ? err.message : String(err)}`);
+            this.log.warn(`Error while stopping: ${(0, errorText_1.errorText)(err)}`);
         }
         finally {
             callback();

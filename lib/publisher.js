@@ -9,6 +9,7 @@ const filter_1 = require("./mapping/filter");
 const payload_1 = require("./mapping/payload");
 const json_1 = require("./mapping/json");
 const topic_1 = require("./mapping/topic");
+const errorText_1 = require("./errorText");
 class Publisher {
     options;
     store;
@@ -213,7 +214,7 @@ class Publisher {
         // first change of a foreign id: read its object once (native.topic), keep later changes in order
         const run = (chain ?? Promise.resolve())
             .then(async () => this.emit(id, state, await this.info(id)))
-            .catch(err => this.log.warn(`Cannot publish '${id}': ${err instanceof Error ? err.message : String(err)}`));
+            .catch(err => this.log.warn(`Cannot publish '${id}': ${(0, errorText_1.errorText)(err)}`));
         this.pending.set(id, run);
         void run.then(() => {
             if (this.pending.get(id) === run) {

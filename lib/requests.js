@@ -8,6 +8,7 @@ exports.Requests = void 0;
  */
 const node_crypto_1 = require("node:crypto");
 const filter_1 = require("./mapping/filter");
+const errorText_1 = require("./errorText");
 class Requests {
     transport;
     defaultQoS;
@@ -66,7 +67,7 @@ class Requests {
                 this.transport.publish({ topic, payload, qos, responseTopic, correlation });
             }, (err) => {
                 clearTimeout(timer);
-                resolve({ error: err instanceof Error ? err.message : String(err) });
+                resolve({ error: (0, errorText_1.errorText)(err) });
             });
         });
         await stop?.().catch(() => undefined);

@@ -55,6 +55,7 @@ const mirrorMode_1 = require("./mirrorMode");
 const requests_1 = require("./requests");
 const settings_1 = require("./settings");
 const stats_1 = require("./stats");
+const errorText_1 = require("./errorText");
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 /** Errors of binding a listener: the configuration names a port or address that cannot be used. */
 const LISTEN_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EINVAL']);
@@ -144,7 +145,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
                 this.once.warn(`drop:${clientId}:${reason.split(' ')[0] ?? ''}`, `Message from '${clientId}' refused: ${reason}`);
             },
             allowSubscribe: (clientId, filter) => this.allowSubscribe(clientId, filter),
-            storeConnection: up => this.connected(up).catch((err) => adapter.log.warn(`Cannot set info.connection: ${err instanceof Error ? err.message : String(err)}`)),
+            storeConnection: up => this.connected(up).catch((err) => adapter.log.warn(`Cannot set info.connection: ${(0, errorText_1.errorText)(err)}`)),
         }, adapter.log);
         const publisher = this.buildPipelines(settings, this.store, adapter.log, {
             includeOwnStates: false,
@@ -165,7 +166,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
             await broker.start();
         }
         catch (err) {
-            const reason = err instanceof Error ? err.message : String(err);
+            const reason = (0, errorText_1.errorText)(err);
             const code = err.code;
             // with Redis the broker's own start can fail for other reasons (e.g. Redis lost again): not a config error
             if (settings.persistence !== 'redis' || (typeof code === 'string' && LISTEN_ERRORS.has(code))) {
@@ -232,7 +233,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
                 return !this.stopped;
             }
             catch (err) {
-                const reason = (err instanceof Error ? err.message : String(err)).replace(/\.+$/, '');
+                const reason = (0, errorText_1.errorText)(err).replace(/\.+$/, '');
                 const delayMs = Math.min(5000 * 2 ** attempt, 60_000);
                 const message = `Redis ${where} (option 'redisUrl') is not reachable: ${reason}. The broker starts as soon as it answers; next try in ${delayMs / 1000} s`;
                 if (attempt === 0) {
@@ -310,7 +311,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
             return { key: certs.key, cert: certs.cert, ca: Array.isArray(ca) ? ca.join('\n') : ca };
         }
         catch (err) {
-            const reason = err instanceof Error ? err.message : String(err);
+            const reason = (0, errorText_1.errorText)(err);
             throw new mirrorMode_1.ConfigError(`options 'certPublic'/'certPrivate'${certChained ? "/'certChained'" : ''}: the certificates '${certPublic}', '${certPrivate}'${certChained ? `, '${certChained}'` : ''} cannot be loaded from the system certificates (${reason})`);
         }
     }

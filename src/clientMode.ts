@@ -11,6 +11,7 @@ import { ConfigError, MirrorMode, namedCertificates } from './mirrorMode';
 import { Requests } from './requests';
 import type { Settings } from './settings';
 import { Stats } from './stats';
+import { errorText } from './errorText';
 
 export class ClientMode extends MirrorMode {
     private readonly store: AdapterStore;
@@ -52,9 +53,7 @@ export class ClientMode extends MirrorMode {
         try {
             href = resolveBrokerUrl(settings).href;
         } catch (err) {
-            throw new ConfigError(
-                `Invalid configuration: option 'url' ${err instanceof Error ? err.message : String(err)}`,
-            );
+            throw new ConfigError(`Invalid configuration: option 'url' ${errorText(err)}`);
         }
         const certs = await this.certificates();
         const stats = new Stats(adapter, () => this.ingest?.dropped ?? 0);

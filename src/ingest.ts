@@ -7,6 +7,7 @@ import { expandJson, type JsonBatch } from './mapping/json';
 import { convertValue, payloadToValue, type CommonType, type Value } from './mapping/payload';
 import { topicToId, unwritableTopicReason, type TopicOptions } from './mapping/topic';
 import { OnceLogger, type Logger, type SettableState, type Store } from './iobroker/store';
+import { errorText } from './errorText';
 
 export interface IngestOptions extends TopicOptions {
     /** 0 = no limit. */
@@ -176,7 +177,7 @@ export class Ingest {
     }
 
     private failed(topic: string, err: unknown): IngestResult {
-        const message = err instanceof Error ? err.message : String(err);
+        const message = errorText(err);
         return this.drop(`error:${topic}`, 'error', `Message on '${topic}' could not be written: ${message}`);
     }
 

@@ -5,6 +5,7 @@
 import * as utils from '@iobroker/adapter-core';
 import { ConfigError, type MirrorMode } from './mirrorMode';
 import { formatSettingsErrors, parseSettings } from './settings';
+import { errorText } from './errorText';
 
 export class MqttGateway extends utils.Adapter {
     private mode: MirrorMode | undefined;
@@ -82,7 +83,7 @@ export class MqttGateway extends utils.Adapter {
                       ).testConnection((obj.message ?? {}) as Record<string, unknown>)
                     : await this.mode?.handleMessage(obj.command, obj.message);
         } catch (err) {
-            answer = { error: err instanceof Error ? err.message : String(err) };
+            answer = { error: errorText(err) };
         }
         if (obj.callback) {
             this.sendTo(obj.from, obj.command, answer ?? { error: `Unknown command '${obj.command}'` }, obj.callback);
@@ -96,7 +97,7 @@ export class MqttGateway extends utils.Adapter {
                 await this.setState('info.connection', false, true);
             }
         } catch (err) {
-            this.log.warn(`Error while stopping: ${err instanceof Error ? err.message : String(err)}`);
+            this.log.warn(`Error while stopping: ${errorText(err)}`);
         } finally {
             callback();
         }

@@ -8,6 +8,7 @@ import { nestedCommand } from './mapping/json';
 import { idToTopic, type TopicOptions } from './mapping/topic';
 import type { Logger, Store } from './iobroker/store';
 import type { QoS } from './settings';
+import { errorText } from './errorText';
 
 export interface PublisherOptions extends TopicOptions {
     publish: readonly IdMask[];
@@ -267,7 +268,7 @@ export class Publisher {
         // first change of a foreign id: read its object once (native.topic), keep later changes in order
         const run = (chain ?? Promise.resolve())
             .then(async () => this.emit(id, state, await this.info(id)))
-            .catch(err => this.log.warn(`Cannot publish '${id}': ${err instanceof Error ? err.message : String(err)}`));
+            .catch(err => this.log.warn(`Cannot publish '${id}': ${errorText(err)}`));
         this.pending.set(id, run);
         void run.then(() => {
             if (this.pending.get(id) === run) {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { compileTopicFilter, topicFilterError, topicNameError } from './mapping/filter';
 import type { QoS } from './settings';
+import { errorText } from './errorText';
 
 export interface RequestTransport {
     /** Starts listening on a filter; the returned function stops it. */
@@ -100,7 +101,7 @@ export class Requests {
                     },
                     (err: unknown) => {
                         clearTimeout(timer);
-                        resolve({ error: err instanceof Error ? err.message : String(err) });
+                        resolve({ error: errorText(err) });
                     },
                 );
         });

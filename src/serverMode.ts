@@ -27,6 +27,7 @@ import { ConfigError, MirrorMode, namedCertificates } from './mirrorMode';
 import { Requests } from './requests';
 import { redisUrlForLog, type QoS, type Settings } from './settings';
 import { Stats } from './stats';
+import { errorText } from './errorText';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 /** Errors of binding a listener: the configuration names a port or address that cannot be used. */
@@ -128,9 +129,7 @@ export class ServerMode extends MirrorMode {
                 allowSubscribe: (clientId, filter) => this.allowSubscribe(clientId, filter),
                 storeConnection: up =>
                     this.connected(up).catch((err: unknown) =>
-                        adapter.log.warn(
-                            `Cannot set info.connection: ${err instanceof Error ? err.message : String(err)}`,
-                        ),
+                        adapter.log.warn(`Cannot set info.connection: ${errorText(err)}`),
                     ),
             },
             adapter.log,
@@ -161,7 +160,7 @@ export class ServerMode extends MirrorMode {
         try {
             await broker.start();
         } catch (err) {
-            const reason = err instanceof Error ? err.message : String(err);
+            const reason = errorText(err);
             const code = (err as { code?: unknown }).code;
             // with Redis the broker's own start can fail for other reasons (e.g. Redis lost again): not a config error
             if (settings.persistence !== 'redis' || (typeof code === 'string' && LISTEN_ERRORS.has(code))) {
@@ -235,7 +234,7 @@ export class ServerMode extends MirrorMode {
                 }
                 return !this.stopped;
             } catch (err) {
-                const reason = (err instanceof Error ? err.message : String(err)).replace(/\.+$/, '');
+                const reason = errorText(err).replace(/\.+$/, '');
                 const delayMs = Math.min(5000 * 2 ** attempt, 60_000);
                 const message = `Redis ${where} (option 'redisUrl') is not reachable: ${reason}. The broker starts as soon as it answers; next try in ${delayMs / 1000} s`;
                 if (attempt === 0) {
@@ -313,7 +312,7 @@ export class ServerMode extends MirrorMode {
             const ca = (certs as { ca?: string | string[] }).ca;
             return { key: certs.key, cert: certs.cert, ca: Array.isArray(ca) ? ca.join('\n') : ca };
         } catch (err) {
-            const reason = err instanceof Error ? err.message : String(err);
+            const reason = errorText(err);
             throw new ConfigError(
                 `options 'certPublic'/'certPrivate'${certChained ? "/'certChained'" : ''}: the certificates '${certPublic}', '${certPrivate}'${certChained ? `, '${certChained}'` : ''} cannot be loaded from the system certificates (${reason})`,
             );

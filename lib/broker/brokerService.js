@@ -52,6 +52,7 @@ const listeners_1 = require("./listeners");
 const writeBatcher_1 = require("./writeBatcher");
 const retainedIndex_1 = require("./retainedIndex");
 const settings_1 = require("../settings");
+const errorText_1 = require("../errorText");
 function connectError(returnCode, message) {
     return Object.assign(new Error(message), { returnCode });
 }
@@ -68,7 +69,7 @@ class BrokerService {
     presence;
     redeliverTimer;
     retained = new retainedIndex_1.RetainedIndex({
-        onError: err => this.log.warn(`Cannot store retained messages: ${err instanceof Error ? err.message : String(err)}`),
+        onError: err => this.log.warn(`Cannot store retained messages: ${(0, errorText_1.errorText)(err)}`),
     });
     /** Same-turn batching of the persistence's writes (see writeBatcher.ts). */
     writes;
@@ -221,7 +222,7 @@ class BrokerService {
                 : node_path_1.default.join(this.options.persistenceDir, 'sessions.json'),
             keepMin: this.options.storeClientsTimeMin,
             expire: clientId => this.expireSession(clientId),
-            onError: err => this.log.warn(`Cannot save the session times: ${err instanceof Error ? err.message : String(err)}`),
+            onError: err => this.log.warn(`Cannot save the session times: ${(0, errorText_1.errorText)(err)}`),
             isOnline: clientId => Boolean(broker.clients[clientId]) ||
                 (presence?.elsewhere(clientId) ?? false),
         });
@@ -240,7 +241,7 @@ class BrokerService {
         this.sessions = sessions;
         await sessions.sweep();
         this.sweepTimer = setInterval(() => {
-            sessions.sweep().then(expired => expired.forEach(id => this.log.info(`Session of '${id}' expired (storeClientsTime)`)), (err) => this.log.warn(`Cannot expire sessions: ${err instanceof Error ? err.message : String(err)}`));
+            sessions.sweep().then(expired => expired.forEach(id => this.log.info(`Session of '${id}' expired (storeClientsTime)`)), (err) => this.log.warn(`Cannot expire sessions: ${(0, errorText_1.errorText)(err)}`));
         }, 60_000);
         broker.on('clientReady', client => {
             sessions.connected(client.id, client.clean);
@@ -251,7 +252,7 @@ class BrokerService {
             this.events.clientDisconnected?.(client.id);
             (presence ? presence.release(client.id) : Promise.resolve())
                 .then(() => sessions.disconnected(client.id))
-                .catch((err) => this.log.warn(`Cannot drop the session of '${client.id}': ${err instanceof Error ? err.message : String(err)}`));
+                .catch((err) => this.log.warn(`Cannot drop the session of '${client.id}': ${(0, errorText_1.errorText)(err)}`));
         });
         broker.on('subscribe', (subscriptions, client) => this.events.subscribed?.(client, subscriptions));
         broker.on('clientError', (client, err) => this.log.debug(`Client '${client.id}' error: ${err.message}`));
@@ -287,7 +288,7 @@ class BrokerService {
                     const id = sub.clientId;
                     const run = (this.trimChains.get(id) ?? Promise.resolve())
                         .then(() => this.trimQueue(broker, id, max))
-                        .catch((err) => this.log.warn(`Cannot limit the queue of '${id}': ${err instanceof Error ? err.message : String(err)}`));
+                        .catch((err) => this.log.warn(`Cannot limit the queue of '${id}': ${(0, errorText_1.errorText)(err)}`));
                     this.trimChains.set(id, run);
                     void run.then(() => this.trimChains.get(id) === run && this.trimChains.delete(id));
                     await run;
@@ -439,7 +440,7 @@ class BrokerService {
                     return; // the other connection's 'ready' schedules this again
                 }
                 outage = false;
-                this.closeClientsWithQueues().catch((err) => this.log.warn(`Redis: ${err instanceof Error ? err.message : String(err)}`));
+                this.closeClientsWithQueues().catch((err) => this.log.warn(`Redis: ${(0, errorText_1.errorText)(err)}`));
             }, 2000);
         };
         store.on('ready', () => {
@@ -505,7 +506,7 @@ class BrokerService {
     }
     /** A Redis write whose failure is only worth a warning. */
     redisCall(call, what) {
-        call.catch((err) => this.log.warn(`Redis: cannot ${what}: ${err instanceof Error ? err.message : String(err)}`));
+        call.catch((err) => this.log.warn(`Redis: cannot ${what}: ${(0, errorText_1.errorText)(err)}`));
     }
     /** The port of the TCP/TLS listener. */
     get boundPort() {
@@ -583,7 +584,7 @@ class BrokerService {
             this.sessions?.close();
         }
         catch (err) {
-            this.log.warn(`Cannot save the session times: ${err instanceof Error ? err.message : String(err)}`);
+            this.log.warn(`Cannot save the session times: ${(0, errorText_1.errorText)(err)}`);
         }
         if (broker) {
             const closed = new Promise(resolve => broker.close(() => resolve()));

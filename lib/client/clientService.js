@@ -9,6 +9,7 @@ exports.ClientService = void 0;
  * MQTT 5 with fallback to 3.1.1, and typed events. Reconnects forever with `reconnectPeriod`.
  */
 const mqtt_1 = __importDefault(require("mqtt"));
+const errorText_1 = require("../errorText");
 /** MQTT 5 CONNACK 'unsupported protocol version' (0x84) or MQTT 3 return code 1. */
 function isProtocolRefusal(err) {
     const code = err?.code;
@@ -129,7 +130,7 @@ class ClientService {
             }
         }
         catch (err) {
-            this.log.warn(`After connecting: ${err instanceof Error ? err.message : String(err)}`);
+            this.log.warn(`After connecting: ${(0, errorText_1.errorText)(err)}`);
         }
         if (client !== this.client || this.stopped) {
             return;

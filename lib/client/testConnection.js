@@ -7,6 +7,7 @@ exports.testConnection = testConnection;
 /** The admin's "Test connection" button: connect once with the form's values, answer within 5 s. */
 const mqtt_1 = __importDefault(require("mqtt"));
 const brokerUrl_1 = require("./brokerUrl");
+const errorText_1 = require("../errorText");
 const REASONS = {
     1: 'unacceptable protocol version',
     2: 'client id rejected',
@@ -27,7 +28,7 @@ async function testConnection(request, extra = {}, timeoutMs = 5000) {
         }).href;
     }
     catch (err) {
-        return { error: `url: ${err instanceof Error ? err.message : String(err)}` };
+        return { error: `url: ${(0, errorText_1.errorText)(err)}` };
     }
     const version = Number(request.protocolVersion) === 4 ? 4 : 5;
     return new Promise(resolve => {

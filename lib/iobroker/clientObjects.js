@@ -7,6 +7,7 @@ exports.clientIdToLevel = clientIdToLevel;
  * `doNotCreateClientObjects`, one `info.clients.<id>` state per client (true while connected).
  */
 const filter_1 = require("../mapping/filter");
+const errorText_1 = require("../errorText");
 /** A client id as one ioBroker id level. */
 function clientIdToLevel(clientId) {
     const level = clientId.replace(filter_1.FORBIDDEN_ID_CHARS, '_').replace(/[.\s]/g, '_');
@@ -43,7 +44,7 @@ class ClientObjects {
     /** Runs updates one after another, so a fast reconnect cannot overtake its disconnect. */
     serial(task) {
         this.queue = this.queue.then(task).catch((err) => {
-            this.adapter.log.warn(`Cannot update client states: ${err instanceof Error ? err.message : String(err)}`);
+            this.adapter.log.warn(`Cannot update client states: ${(0, errorText_1.errorText)(err)}`);
         });
     }
     connectedIds() {

@@ -15,6 +15,7 @@ import { RetainedIndex, type RetainedPersistence } from './retainedIndex';
 import { redisUrlForLog, type ForceCleanSession, type Persistence, type QoS } from '../settings';
 import type * as RedisLink from './redisLink';
 import type { Redis } from 'ioredis';
+import { errorText } from '../errorText';
 
 export interface BrokerServiceOptions {
     listeners: ListenerOptions;
@@ -112,8 +113,7 @@ export class BrokerService {
     private presence: RedisLink.ClusterPresence | undefined;
     private redeliverTimer: NodeJS.Timeout | undefined;
     private readonly retained = new RetainedIndex({
-        onError: err =>
-            this.log.warn(`Cannot store retained messages: ${err instanceof Error ? err.message : String(err)}`),
+        onError: err => this.log.warn(`Cannot store retained messages: ${errorText(err)}`),
     });
     /** Same-turn batching of the persistence's writes (see writeBatcher.ts). */
     private writes: { flush(): Promise<void> } | undefined;
@@ -297,8 +297,7 @@ export class BrokerService {
                     : path.join(this.options.persistenceDir, 'sessions.json'),
             keepMin: this.options.storeClientsTimeMin,
             expire: clientId => this.expireSession(clientId),
-            onError: err =>
-                this.log.warn(`Cannot save the session times: ${err instanceof Error ? err.message : String(err)}`),
+            onError: err => this.log.warn(`Cannot save the session times: ${errorText(err)}`),
             isOnline: clientId =>
                 Boolean((broker as unknown as { clients: Record<string, unknown> }).clients[clientId]) ||
                 (presence?.elsewhere(clientId) ?? false),
@@ -324,8 +323,7 @@ export class BrokerService {
         this.sweepTimer = setInterval(() => {
             sessions.sweep().then(
                 expired => expired.forEach(id => this.log.info(`Session of '${id}' expired (storeClientsTime)`)),
-                (err: unknown) =>
-                    this.log.warn(`Cannot expire sessions: ${err instanceof Error ? err.message : String(err)}`),
+                (err: unknown) => this.log.warn(`Cannot expire sessions: ${errorText(err)}`),
             );
         }, 60_000);
 
@@ -341,11 +339,7 @@ export class BrokerService {
             this.events.clientDisconnected?.(client.id);
             (presence ? presence.release(client.id) : Promise.resolve())
                 .then(() => sessions.disconnected(client.id))
-                .catch((err: unknown) =>
-                    this.log.warn(
-                        `Cannot drop the session of '${client.id}': ${err instanceof Error ? err.message : String(err)}`,
-                    ),
-                );
+                .catch((err: unknown) => this.log.warn(`Cannot drop the session of '${client.id}': ${errorText(err)}`));
         });
         broker.on('subscribe', (subscriptions, client) => this.events.subscribed?.(client, subscriptions));
         broker.on('clientError', (client, err) => this.log.debug(`Client '${client.id}' error: ${err.message}`));
@@ -388,11 +382,7 @@ export class BrokerService {
                     const id = sub.clientId;
                     const run = (this.trimChains.get(id) ?? Promise.resolve())
                         .then(() => this.trimQueue(broker, id, max))
-                        .catch((err: unknown) =>
-                            this.log.warn(
-                                `Cannot limit the queue of '${id}': ${err instanceof Error ? err.message : String(err)}`,
-                            ),
-                        );
+                        .catch((err: unknown) => this.log.warn(`Cannot limit the queue of '${id}': ${errorText(err)}`));
                     this.trimChains.set(id, run);
                     void run.then(() => this.trimChains.get(id) === run && this.trimChains.delete(id));
                     await run;
@@ -553,9 +543,7 @@ export class BrokerService {
                     return; // the other connection's 'ready' schedules this again
                 }
                 outage = false;
-                this.closeClientsWithQueues().catch((err: unknown) =>
-                    this.log.warn(`Redis: ${err instanceof Error ? err.message : String(err)}`),
-                );
+                this.closeClientsWithQueues().catch((err: unknown) => this.log.warn(`Redis: ${errorText(err)}`));
             }, 2000);
         };
         store.on('ready', () => {
@@ -631,9 +619,7 @@ export class BrokerService {
 
     /** A Redis write whose failure is only worth a warning. */
     private redisCall(call: Promise<unknown>, what: string): void {
-        call.catch((err: unknown) =>
-            this.log.warn(`Redis: cannot ${what}: ${err instanceof Error ? err.message : String(err)}`),
-        );
+        call.catch((err: unknown) => this.log.warn(`Redis: cannot ${what}: ${errorText(err)}`));
     }
 
     /** The port of the TCP/TLS listener. */
@@ -722,7 +708,7 @@ export class BrokerService {
         try {
             this.sessions?.close();
         } catch (err) {
-            this.log.warn(`Cannot save the session times: ${err instanceof Error ? err.message : String(err)}`);
+            this.log.warn(`Cannot save the session times: ${errorText(err)}`);
         }
         if (broker) {
             const closed = new Promise<void>(resolve => broker.close(() => resolve()));

@@ -4,6 +4,7 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { QoS } from '../settings';
+import { errorText } from '../errorText';
 
 export interface ClientServiceOptions {
     href: string;
@@ -186,7 +187,7 @@ export class ClientService {
                 await client.publishAsync(o.lwtTopic, o.birthPayload, { qos: 1, retain: true });
             }
         } catch (err) {
-            this.log.warn(`After connecting: ${err instanceof Error ? err.message : String(err)}`);
+            this.log.warn(`After connecting: ${errorText(err)}`);
         }
         if (client !== this.client || this.stopped) {
             return;

@@ -1,6 +1,7 @@
 /** The admin's "Test connection" button: connect once with the form's values, answer within 5 s. */
 import mqtt from 'mqtt';
 import { resolveBrokerUrl } from './brokerUrl';
+import { errorText } from '../errorText';
 
 export interface TestConnectionRequest {
     url?: unknown;
@@ -37,7 +38,7 @@ export async function testConnection(
             ssl: request.ssl === true || request.ssl === 'true',
         }).href;
     } catch (err) {
-        return { error: `url: ${err instanceof Error ? err.message : String(err)}` };
+        return { error: `url: ${errorText(err)}` };
     }
     const version = Number(request.protocolVersion) === 4 ? 4 : 5;
     return new Promise(resolve => {

@@ -4,6 +4,7 @@
  */
 import { FORBIDDEN_ID_CHARS } from '../mapping/filter';
 import type { ConnectedClient } from '../broker/brokerService';
+import { errorText } from '../errorText';
 
 export interface ClientObjectsOptions {
     namespace: string;
@@ -51,7 +52,7 @@ export class ClientObjects {
     /** Runs updates one after another, so a fast reconnect cannot overtake its disconnect. */
     private serial(task: () => Promise<void>): void {
         this.queue = this.queue.then(task).catch((err: unknown) => {
-            this.adapter.log.warn(`Cannot update client states: ${err instanceof Error ? err.message : String(err)}`);
+            this.adapter.log.warn(`Cannot update client states: ${errorText(err)}`);
         });
     }
 

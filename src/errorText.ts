@@ -1,0 +1,4 @@
+/** The message of anything thrown, for a log line or an answer. */
+export function errorText(err: unknown): string {
+    return err instanceof Error ? err.message : String(err);
+}
