@@ -243,12 +243,8 @@ class ServerMode extends mirrorMode_1.MirrorMode {
                     this.adapter.log.info(message);
                 }
                 await new Promise(resolve => {
-                    const timer = setTimeout(() => {
-                        this.timers.delete(timer);
-                        resolve();
-                    }, delayMs);
-                    this.timers.add(timer);
                     this.wake = resolve;
+                    this.later(delayMs, resolve);
                 });
             }
         }

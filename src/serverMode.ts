@@ -243,12 +243,8 @@ export class ServerMode extends MirrorMode {
                     this.adapter.log.info(message);
                 }
                 await new Promise<void>(resolve => {
-                    const timer = setTimeout(() => {
-                        this.timers.delete(timer);
-                        resolve();
-                    }, delayMs);
-                    this.timers.add(timer);
                     this.wake = resolve;
+                    this.later(delayMs, resolve);
                 });
             }
         }
