@@ -498,8 +498,7 @@ class BrokerService {
                 this.log.info(`Client '${client.id}' has ${queued} message(s) waiting from the Redis outage: closing its connection, so that it reconnects and receives them`);
                 // not an abnormal end of the client: its will must not be published (it is stored again when the
                 // client reconnects)
-                client.will = null;
-                client._will = null;
+                Object.assign(client, { will: null, _will: null });
                 client.close();
             }
         }
@@ -579,13 +578,8 @@ class BrokerService {
         this.presence?.stopHeartbeat();
         this.presence = undefined;
         await listeners?.stop();
-        // the session times first: with Redis away the rest may take seconds
-        try {
-            this.sessions?.close();
-        }
-        catch (err) {
-            this.log.warn(`Cannot save the session times: ${(0, errorText_1.errorText)(err)}`);
-        }
+        // the session times first: with Redis away the rest may take seconds (a failed write goes to onError)
+        this.sessions?.close();
         if (broker) {
             const closed = new Promise(resolve => broker.close(() => resolve()));
             // with Redis away, the store's last writes would wait for it: at most 1.2 s, then the connections are cut

@@ -57,7 +57,12 @@ class SessionExpiry {
      * connected at the stop, i.e. offline from the next start).
      */
     close() {
-        this.flush();
+        try {
+            this.flush();
+        }
+        catch (err) {
+            this.options.onError?.(err);
+        }
         this.closed = true;
     }
     /** Writes pending changes now. */
@@ -69,19 +74,28 @@ class SessionExpiry {
             (0, node_fs_1.writeFileSync)(this.options.file, JSON.stringify(this.sessions));
         }
     }
-    /** Bumped at every connect of an id: a check that awaited something sees whether the client came back. */
+    /**
+     * Per recorded session: a number that is new at every connect, so a check that awaited something sees whether
+     * the client came back meanwhile. Kept only while the session is recorded (clean sessions never are).
+     */
     generations = new Map();
+    connects = 0;
     sweeping = false;
+    /** Drops the record of a session. */
+    drop(clientId) {
+        delete this.sessions[clientId];
+        this.generations.delete(clientId);
+    }
     connected(clientId, clean) {
-        this.generations.set(clientId, (this.generations.get(clientId) ?? 0) + 1);
         if (clean) {
             if (!(clientId in this.sessions)) {
                 return; // a clean session was never recorded: nothing changes
             }
-            delete this.sessions[clientId];
+            this.drop(clientId);
         }
         else {
             this.sessions[clientId] = 0;
+            this.generations.set(clientId, ++this.connects);
         }
         this.save();
     }
@@ -91,7 +105,7 @@ class SessionExpiry {
      */
     forget(clientId) {
         if (clientId in this.sessions) {
-            delete this.sessions[clientId];
+            this.drop(clientId);
             this.save();
         }
     }
@@ -104,7 +118,7 @@ class SessionExpiry {
             return; // it came back (or moved away) while isOnline was answered
         }
         if (this.options.keepMin === 0) {
-            delete this.sessions[clientId];
+            this.drop(clientId);
             this.save();
             await this.options.expire(clientId);
             return;
@@ -127,7 +141,7 @@ class SessionExpiry {
                     continue; // connected (here or elsewhere), or it came back while we asked
                 }
                 expired.push(id);
-                delete this.sessions[id];
+                this.drop(id);
                 await this.options.expire(id);
             }
             if (expired.length > 0) {

@@ -610,8 +610,7 @@ export class BrokerService {
                 );
                 // not an abnormal end of the client: its will must not be published (it is stored again when the
                 // client reconnects)
-                (client as unknown as { will: unknown; _will: unknown }).will = null;
-                (client as unknown as { will: unknown; _will: unknown })._will = null;
+                Object.assign(client, { will: null, _will: null });
                 client.close();
             }
         }
@@ -704,12 +703,8 @@ export class BrokerService {
         this.presence?.stopHeartbeat();
         this.presence = undefined;
         await listeners?.stop();
-        // the session times first: with Redis away the rest may take seconds
-        try {
-            this.sessions?.close();
-        } catch (err) {
-            this.log.warn(`Cannot save the session times: ${errorText(err)}`);
-        }
+        // the session times first: with Redis away the rest may take seconds (a failed write goes to onError)
+        this.sessions?.close();
         if (broker) {
             const closed = new Promise<void>(resolve => broker.close(() => resolve()));
             // with Redis away, the store's last writes would wait for it: at most 1.2 s, then the connections are cut

@@ -72,7 +72,11 @@ export class SessionExpiry {
      * connected at the stop, i.e. offline from the next start).
      */
     close(): void {
-        this.flush();
+        try {
+            this.flush();
+        } catch (err) {
+            this.options.onError?.(err);
+        }
         this.closed = true;
     }
 
@@ -86,19 +90,29 @@ export class SessionExpiry {
         }
     }
 
-    /** Bumped at every connect of an id: a check that awaited something sees whether the client came back. */
+    /**
+     * Per recorded session: a number that is new at every connect, so a check that awaited something sees whether
+     * the client came back meanwhile. Kept only while the session is recorded (clean sessions never are).
+     */
     private readonly generations = new Map<string, number>();
+    private connects = 0;
     private sweeping = false;
 
+    /** Drops the record of a session. */
+    private drop(clientId: string): void {
+        delete this.sessions[clientId];
+        this.generations.delete(clientId);
+    }
+
     connected(clientId: string, clean: boolean): void {
-        this.generations.set(clientId, (this.generations.get(clientId) ?? 0) + 1);
         if (clean) {
             if (!(clientId in this.sessions)) {
                 return; // a clean session was never recorded: nothing changes
             }
-            delete this.sessions[clientId];
+            this.drop(clientId);
         } else {
             this.sessions[clientId] = 0;
+            this.generations.set(clientId, ++this.connects);
         }
         this.save();
     }
@@ -109,7 +123,7 @@ export class SessionExpiry {
      */
     forget(clientId: string): void {
         if (clientId in this.sessions) {
-            delete this.sessions[clientId];
+            this.drop(clientId);
             this.save();
         }
     }
@@ -123,7 +137,7 @@ export class SessionExpiry {
             return; // it came back (or moved away) while isOnline was answered
         }
         if (this.options.keepMin === 0) {
-            delete this.sessions[clientId];
+            this.drop(clientId);
             this.save();
             await this.options.expire(clientId);
             return;
@@ -147,7 +161,7 @@ export class SessionExpiry {
                     continue; // connected (here or elsewhere), or it came back while we asked
                 }
                 expired.push(id);
-                delete this.sessions[id];
+                this.drop(id);
                 await this.options.expire(id);
             }
             if (expired.length > 0) {
