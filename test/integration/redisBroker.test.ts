@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { BrokerService, type BrokerServiceOptions } from '../../src/broker/brokerService';
-import { TestClient } from '../lib/mqttClient';
+import { reconnectingSubscriber, TestClient } from '../lib/mqttClient';
 import { RedisServer } from '../lib/redis';
 import { hasCommand, skipWithReason } from '../lib/tools';
 import { until } from '../lib/wait';
@@ -48,7 +48,7 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         }
     });
     beforeEach(async () => {
-        await flushRedis();
+        await redis!.command('FLUSHALL');
     });
     afterEach(async () => {
         for (const c of clients.splice(0)) {
@@ -61,12 +61,6 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
             await i.broker.stop();
         }
     });
-
-    async function flushRedis(): Promise<void> {
-        const c = new (await import('ioredis')).default(redis!.url);
-        await c.flushall();
-        c.disconnect();
-    }
 
     async function instance(name: string, options: Partial<BrokerServiceOptions> = {}): Promise<Instance> {
         const dir = mkdtempSync(path.join(tmpdir(), `redis-broker-${name}-`));
@@ -100,26 +94,12 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         return started;
     }
 
-    /** A persistent QoS 1 subscriber that reconnects by itself, as devices do; `got` lists `topic=payload`. */
     async function persistentSubscriber(
-        port: number,
-        clientId: string,
-        filter: string,
-        options: mqtt.IClientOptions = {},
-    ): Promise<{ client: mqtt.MqttClient; got: string[]; connects: number }> {
-        const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
-            clientId,
-            clean: false,
-            reconnectPeriod: 300,
-            ...options,
-        });
-        const result = { client: c, got: [] as string[], connects: 0 };
-        c.on('message', (topic, payload) => result.got.push(`${topic}=${payload.toString()}`));
-        c.on('connect', () => result.connects++);
-        cleanupClients.push(c);
-        await new Promise(resolve => c.once('connect', resolve));
-        await c.subscribeAsync(filter, { qos: 1 });
-        return result;
+        ...args: Parameters<typeof reconnectingSubscriber>
+    ): ReturnType<typeof reconnectingSubscriber> {
+        const subscriber = await reconnectingSubscriber(...args);
+        cleanupClients.push(subscriber.client);
+        return subscriber;
     }
 
     /** Connects a persistent client: its session must be present and bring exactly `expected` queued messages. */
@@ -241,12 +221,7 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         assert.equal((await second.waitForTopic('cmd/go')).payload.toString(), '1');
         // the stored session (its subscriptions in Redis) survived a's disconnect handling, which would have dropped
         // it if a had taken dev for offline (storeClientsTime 0 drops a session at disconnect)
-        const db = new (await import('ioredis')).default(redis!.url);
-        try {
-            assert.deepEqual(await db.hkeys('client:dev'), ['cmd/#']);
-        } finally {
-            db.disconnect();
-        }
+        assert.deepEqual(await redis!.command('HKEYS', 'client:dev'), ['cmd/#']);
     });
 
     it('a restarted instance does not expire a session that lives on another instance', async () => {
@@ -309,13 +284,8 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         const wills = await client(a.port, { clientId: 'will-watcher' });
         await wills.subscribe('wills/#', 1);
         const pub = await client(a.port, { clientId: 'sender' });
-        const admin = new (await import('ioredis')).default(redis!.url);
-        try {
-            // the subscribing connections of both instances drop; a's publishing connection does not
-            await admin.client('KILL', 'TYPE', 'pubsub');
-        } finally {
-            admin.disconnect();
-        }
+        // the subscribing connections of both instances drop; a's publishing connection does not
+        await redis!.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
         for (let i = 0; i < 5; i++) {
             await pub.publish('m/x', `${i}`, { qos: 1 });
         }

@@ -8,11 +8,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import mqtt from 'mqtt';
 import { DevHost } from '../lib/devHost';
 import { openHostDatabases, type HostObjects, type HostStates } from '../lib/hostDb';
 import { Mosquitto } from '../lib/mosquitto';
-import { TestClient } from '../lib/mqttClient';
+import { reconnectingSubscriber, TestClient } from '../lib/mqttClient';
 import { RedisServer } from '../lib/redis';
 import { hasCommand, portOpen, skipWithReason } from '../lib/tools';
 import { until } from '../lib/wait';
@@ -192,15 +191,8 @@ describe('ioBroker on Redis with a broker shared by two instances', function () 
 
     it('Redis lost while running: info.connection false, clients stay, recovery without restart, nothing twice', async () => {
         // a persistent subscriber that reconnects by itself, as devices do
-        const sub = mqtt.connect(`mqtt://127.0.0.1:${MQTT[1]}`, {
-            clientId: 'outage-sub',
-            clean: false,
-            reconnectPeriod: 300,
-        });
-        const got: string[] = [];
-        sub.on('message', (topic, payload) => topic === 'outage/x' && got.push(payload.toString()));
-        await new Promise(resolve => sub.once('connect', resolve));
-        await sub.subscribeAsync('outage/#', { qos: 1 });
+        const { client: sub, got: all } = await reconnectingSubscriber(MQTT[1]!, 'outage-sub', 'outage/#');
+        const got = (): string[] => all.filter(m => m.startsWith('outage/x=')).map(m => m.slice('outage/x='.length));
         const pub = await client(MQTT[0]!, { clientId: 'outage-pub' });
         changes.length = 0;
         const mark = logLength();
@@ -213,7 +205,7 @@ describe('ioBroker on Redis with a broker shared by two instances', function () 
         await brokerRedis!.start();
         await until(async () => (await connected(0)) && (await connected(1)), 20000, 'info.connection true again');
         await during;
-        await until(() => got.length >= 5, 15000, 'the 5 messages sent during the outage');
+        await until(() => got().length >= 5, 15000, 'the 5 messages sent during the outage');
         await until(
             async () => (await db!.states.getState('mqtt-gateway.0.outage.x'))?.val === 4,
             10000,
@@ -221,7 +213,7 @@ describe('ioBroker on Redis with a broker shared by two instances', function () 
         );
         await new Promise(resolve => setTimeout(resolve, 1000));
         sub.end(true);
-        assert.deepEqual(got, ['0', '1', '2', '3', '4']);
+        assert.deepEqual(got(), ['0', '1', '2', '3', '4']);
         const writes = changes.filter(c => c.id.endsWith('.outage.x') && c.ack).map(c => `${c.id}=${String(c.val)}`);
         assert.deepEqual(
             writes,

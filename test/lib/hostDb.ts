@@ -35,24 +35,20 @@ export async function openHostDatabases(
         warn: (m: string) => log(`db warn: ${m}`),
         error: (m: string) => log(`db error: ${m}`),
     };
-    const { Client: StatesClient } = req('@iobroker/db-states-redis');
-    const { Client: ObjectsClient } = req('@iobroker/db-objects-redis');
-    const states = await new Promise<HostStates>(resolve => {
-        const client: HostStates = new StatesClient({
-            namespace: 'test',
-            connection: config.states,
-            logger,
-            connected: () => resolve(client),
-            change: onChange,
+    /** One of js-controller's clients, resolved once it is connected. */
+    const open = <T>(pkg: string, connection: unknown, change?: StateChangeHandler): Promise<T> => {
+        const { Client } = req(pkg) as { Client: new (options: Record<string, unknown>) => T };
+        return new Promise<T>(resolve => {
+            const client: T = new Client({
+                namespace: 'test',
+                connection,
+                logger,
+                connected: () => resolve(client),
+                change,
+            });
         });
-    });
-    const objects = await new Promise<HostObjects>(resolve => {
-        const client: HostObjects = new ObjectsClient({
-            namespace: 'test',
-            connection: config.objects,
-            logger,
-            connected: () => resolve(client),
-        });
-    });
+    };
+    const states = await open<HostStates>('@iobroker/db-states-redis', config.states, onChange);
+    const objects = await open<HostObjects>('@iobroker/db-objects-redis', config.objects);
     return { states, objects };
 }

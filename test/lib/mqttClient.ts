@@ -82,3 +82,27 @@ export class TestClient {
         await this.client.endAsync();
     }
 }
+
+/**
+ * A persistent QoS 1 subscriber that reconnects by itself, as devices do: `got` lists what arrived as
+ * `topic=payload`, `connects` counts its connections. The caller ends `client`.
+ */
+export async function reconnectingSubscriber(
+    port: number,
+    clientId: string,
+    filter: string,
+    options: IClientOptions = {},
+): Promise<{ client: MqttClient; got: string[]; connects: number }> {
+    const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+        clientId,
+        clean: false,
+        reconnectPeriod: 300,
+        ...options,
+    });
+    const result = { client, got: [] as string[], connects: 0 };
+    client.on('message', (topic, payload) => result.got.push(`${topic}=${payload.toString()}`));
+    client.on('connect', () => result.connects++);
+    await new Promise(resolve => client.once('connect', resolve));
+    await client.subscribeAsync(filter, { qos: 1 });
+    return result;
+}

@@ -16,6 +16,17 @@ export class RedisServer extends ServerProcess {
         return `redis://127.0.0.1:${this.port}`;
     }
 
+    /** One command on a short-lived connection (FLUSHALL, HKEYS …, CLIENT KILL …). */
+    async command(name: string, ...args: string[]): Promise<unknown> {
+        const { default: Redis } = await import('ioredis');
+        const connection = new Redis(this.url);
+        try {
+            return await connection.call(name, ...args);
+        } finally {
+            connection.disconnect();
+        }
+    }
+
     async start(timeoutMs = 10000): Promise<void> {
         const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', ''];
         args.push('--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no');
