@@ -239,6 +239,56 @@ function cell(values: number[], unit: string): string {
     return `${med}${range}${failed ? ` +${failed} failed` : ''}`;
 }
 
+/**
+ * Ceilings: what the states database alone allows (bench → js-controller → bench, no MQTT, no adapter). An adapter
+ * cannot land values faster than the database takes them, nor see changes faster than it publishes them.
+ */
+interface Ceiling {
+    label: string;
+    measured: string;
+    values: number[];
+    /** The workload metrics whose 3× target this ceiling bounds. */
+    bounds: { workload: string; name: string }[];
+}
+const ceilings = new Map<string, Ceiling>();
+
+function recordCeiling(key: string, label: string, measured: string, value: number, bounds: Ceiling['bounds']): void {
+    let c = ceilings.get(key);
+    if (!c) {
+        c = { label, measured, values: [], bounds };
+        ceilings.set(key, c);
+    }
+    c.values.push(value);
+    log(`  ceiling ${label}: ${format(value, 'msg/s')}`);
+}
+
+function printCeilings(): string {
+    const lines = [
+        'Ceilings set by the states database alone (no MQTT, no adapter; same host, same rounds):',
+        '',
+        `| ceiling | measured | value | for | ${LABEL.ours} | ${LABEL.theirs} | ceiling/theirs | target |`,
+        '|---|---|---|---|---|---|---|---|',
+    ];
+    for (const c of ceilings.values()) {
+        for (const b of c.bounds) {
+            const m = metrics.get(`${b.workload}/${b.name}`);
+            if (!m) {
+                continue;
+            }
+            const ratio = median(c.values) / median(m.values.theirs);
+            lines.push(
+                `| ${c.label} | ${c.measured} | ${cell(c.values, m.unit)} ${m.unit} | ${b.workload} ${b.name} | ${cell(
+                    m.values.ours,
+                    m.unit,
+                )} | ${cell(m.values.theirs, m.unit)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–'} | ${
+                    m.target?.text ?? ''
+                } |`,
+            );
+        }
+    }
+    return lines.length > 4 ? lines.join('\n') : '';
+}
+
 function printTable(): string {
     const lines = [
         `| workload | metric | ${LABEL.ours} | ${LABEL.theirs} | ours/theirs | raw aedes | ours/raw | target | holds |`,
@@ -454,7 +504,7 @@ async function fanout(
     count: number,
     timeoutMs: number,
     send: (base: number) => Promise<void>,
-): Promise<{ ms: number; received: number }> {
+): Promise<{ ms: number; received: number; sentMs: number }> {
     const base = nextBase();
     const subscriber = await connect(brokerPort, { clientId: `bench-sub-${base}` });
     let received = 0;
@@ -473,10 +523,11 @@ async function fanout(
     await sleep(200);
     const t0 = now();
     await send(base);
+    const sentMs = now() - t0;
     const timedOut = await Promise.race([done.then(() => false), sleep(timeoutMs).then(() => true)]);
     const ms = now() - t0;
     await subscriber.endAsync();
-    return { ms: timedOut ? NaN : ms, received };
+    return { ms: timedOut ? NaN : ms, received, sentMs };
 }
 
 async function setFanoutStates(base: number, count: number): Promise<void> {
@@ -487,17 +538,22 @@ async function setFanoutStates(base: number, count: number): Promise<void> {
     await Promise.all(pending);
 }
 
+/** Sends value `value` to the `t`-th of 100 targets (an MQTT topic, or a state for the ceiling). */
+interface LatencySender {
+    send(t: number, value: number): void;
+    close(): Promise<void>;
+}
+
 async function latency(
-    port: number,
-    namespace: string,
+    idPrefix: string,
     rate: number,
     seconds: number,
+    open: () => Promise<LatencySender>,
 ): Promise<{ p50: number; p99: number; lost: number; sent: number }> {
     const base = nextBase();
     const topics = 100;
     const sentAt = new Map<number, number>();
     const latencies: number[] = [];
-    const idPrefix = `${namespace}.bench.w3.`;
     onChange = (id, state) => {
         if (!state || !id.startsWith(idPrefix)) {
             return;
@@ -510,10 +566,10 @@ async function latency(
         }
     };
     await db.states.subscribe(`${idPrefix}*`);
-    const client = await connect(port, { clientId: `bench-lat-${base}` });
+    const sender = await open();
     // warm-up: the states exist before measuring
     for (let t = 0; t < topics; t++) {
-        client.publish(`bench/w3/t${t}`, String(base - 1), { qos: 0 });
+        sender.send(t, base - 1);
     }
     await sleep(2000);
     latencies.length = 0;
@@ -527,7 +583,7 @@ async function latency(
             const due = Math.min(total, Math.floor(((now() - t0) / 1000) * rate) + perTick);
             while (seq < due) {
                 sentAt.set(seq, now());
-                client.publish(`bench/w3/t${seq % topics}`, String(base + seq), { qos: 0 });
+                sender.send(seq % topics, base + seq);
                 seq++;
             }
             if (seq >= total) {
@@ -541,7 +597,7 @@ async function latency(
     await sleep(3000);
     onChange = () => undefined;
     await db.states.unsubscribe(`${idPrefix}*`);
-    await client.endAsync();
+    await sender.close();
     latencies.sort((a, b) => a - b);
     return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), lost: sentAt.size, sent: total };
 }
@@ -669,6 +725,118 @@ async function rawRound(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// ceilings (no adapter running)
+
+/** Writes `count` states through the bench's js-controller states client, at most `inFlight` at a time. */
+async function writeStates(
+    count: number,
+    inFlight: number,
+    state: (i: number) => [string, { val: number; ack: boolean }],
+): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+        while (next < count) {
+            const [id, value] = state(next++);
+            await db.states.setState(id, value);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));
+}
+
+async function ceilingRound(): Promise<void> {
+    const prefix = '0_userdata.0.ceiling.';
+    if (['W1', 'W6'].some(wants)) {
+        // as W1 and W6: 20,000 values over 1,000 states, until the last value of each has been published back
+        const base = nextBase();
+        const expected = new Map<string, number>();
+        for (let i = 19000; i < 20000; i++) {
+            expected.set(`${prefix}t${i % 1000}`, base + i);
+        }
+        let finished: () => void = () => undefined;
+        const done = new Promise<void>(resolve => (finished = resolve));
+        onChange = (id, state) => {
+            if (state && expected.get(id) === Number(state.val)) {
+                expected.delete(id);
+                if (expected.size === 0) {
+                    finished();
+                }
+            }
+        };
+        await db.states.subscribe(`${prefix}*`);
+        const t0 = now();
+        const { cpu } = await measureCpu(undefined, async () => {
+            await writeStates(20000, 1000, i => [`${prefix}t${i % 1000}`, { val: base + i, ack: true }]);
+            await Promise.race([done, sleep(120000)]);
+        });
+        const ms = now() - t0;
+        log(`  ingest ceiling: ${cpu.replace('adapter NaN s, ', '')}`);
+        onChange = () => undefined;
+        await db.states.unsubscribe(`${prefix}*`);
+        recordCeiling(
+            'ingest',
+            'ingest (W1, W6)',
+            '20,000 setState (1,000 in flight) over 1,000 states until each last value is published back',
+            expected.size ? NaN : 20000 / (ms / 1000),
+            [
+                { workload: 'W1', name: 'ingest 20,000 msgs' },
+                { workload: 'W6', name: 'client mode: ingest 20,000 msgs via mosquitto' },
+            ],
+        );
+    }
+    if (wants('W3')) {
+        // as W3, written straight into the states database: the delay of the database path alone
+        const r = await latency(`${prefix}w3.`, 1000, 20, () =>
+            Promise.resolve({
+                send: (t, value) => void db.states.setState(`${prefix}w3.t${t}`, { val: value, ack: true }),
+                close: () => Promise.resolve(),
+            }),
+        );
+        recordCeiling(
+            'latency',
+            'latency p99 (W3)',
+            '1,000 setState/s for 20 s, each until published back (p99; p50 in the log)',
+            r.p99,
+            [{ workload: 'W3', name: 'latency p99 @1,000 msg/s' }],
+        );
+        log(`  latency ceiling p50: ${r.p50.toFixed(2)} ms`);
+    }
+    if (['W2', 'W6'].some(wants)) {
+        // as W2 and W6: 5,000 changes (ack=false) of the 1,000 bench states, sent as the bench sends them there,
+        // until all 5,000 have been published to a subscriber
+        const base = nextBase();
+        let received = 0;
+        let finished: () => void = () => undefined;
+        const done = new Promise<void>(resolve => (finished = resolve));
+        onChange = (id, state) => {
+            const v = Number(state?.val);
+            if (id.startsWith('0_userdata.0.bench.s') && v >= base && v < base + 5000 && ++received === 5000) {
+                finished();
+            }
+        };
+        await db.states.subscribe('0_userdata.0.bench.*');
+        const t0 = now();
+        const { cpu } = await measureCpu(undefined, async () => {
+            await setFanoutStates(base, 5000);
+            await Promise.race([done, sleep(120000)]);
+        });
+        const ms = now() - t0;
+        log(`  fan-out ceiling: ${cpu.replace('adapter NaN s, ', '')}`);
+        onChange = () => undefined;
+        await db.states.unsubscribe('0_userdata.0.bench.*');
+        recordCeiling(
+            'fanout',
+            'fan-out (W2, W6)',
+            '5,000 setState (ack=false) as W2 sends them, until a subscriber of the states database has all 5,000',
+            received < 5000 ? NaN : 5000 / (ms / 1000),
+            [
+                { workload: 'W2', name: 'fan-out 5,000 changes' },
+                { workload: 'W6', name: 'client mode: fan-out 5,000 changes via mosquitto' },
+            ],
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 
 async function serverRound(who: Who): Promise<void> {
     const adapter = ADAPTER[who];
@@ -717,7 +885,7 @@ async function serverRound(who: Who): Promise<void> {
             const { result: r, cpu } = await measureCpu(instancePid(ns), () =>
                 fanout(port, 5000, 120000, base => setFanoutStates(base, 5000)),
             );
-            log(`  W2 ${LABEL[who]}: ${cpu}`);
+            log(`  W2 ${LABEL[who]}: ${cpu}; the bench's 5,000 setState calls took ${r.sentMs.toFixed(0)} ms`);
             record('W2', 'fan-out 5,000 changes', 'msg/s', who, 5000 / (r.ms / 1000), true, {
                 text: '≥ 3× theirs',
                 checks: [{ kind: 'ratio', value: 3 }],
@@ -727,7 +895,13 @@ async function serverRound(who: Who): Promise<void> {
             }
         }
         if (wants('W3')) {
-            const r = await latency(port, ns, 1000, 20);
+            const r = await latency(`${ns}.bench.w3.`, 1000, 20, async () => {
+                const client = await connect(port, { clientId: `bench-lat-${Date.now()}` });
+                return {
+                    send: (t, value) => void client.publish(`bench/w3/t${t}`, String(value), { qos: 0 }),
+                    close: () => client.endAsync(),
+                };
+            });
             record('W3', 'latency p50 @1,000 msg/s', 'ms', who, r.p50, false);
             record('W3', 'latency p99 @1,000 msg/s', 'ms', who, r.p99, false, {
                 text: 'p99 ≤ 20 ms',
@@ -891,6 +1065,10 @@ async function main(): Promise<void> {
                 log('raw aedes (reference for the MQTT leg)');
                 await rawRound();
             }
+            if (['W1', 'W2', 'W3', 'W6'].some(wants)) {
+                log('the states database alone (ceilings)');
+                await ceilingRound();
+            }
         }
     } finally {
         await mosquitto?.stop();
@@ -898,7 +1076,8 @@ async function main(): Promise<void> {
         await db?.objects.destroy().catch(() => undefined);
         await host.stop();
     }
-    const table = printTable();
+    const ceilingTable = printCeilings();
+    const table = ceilingTable ? `${printTable()}\n\n${ceilingTable}` : printTable();
     console.log(`\nResults: median of ${ROUNDS} round(s), (min–max); ratios of medians\n`);
     console.log(table);
     const outDir = path.join(root, 'bench-output');

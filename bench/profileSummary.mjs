@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
  * Summarises a V8 .cpuprofile (from BENCH_PROFILE=1 npm run bench): self time by function and by package, so a hot
- * path can be named with figures. Usage: node bench/profileSummary.mjs <file.cpuprofile> [top=25]
+ * path can be named with figures. Usage: node bench/profileSummary.mjs <file.cpuprofile> [top=25] [from-to]
+ * from-to (seconds since the profile started, e.g. 12.5-14) counts only the samples of that window; without it a
+ * timeline of busy time per half second is printed first, to find the window of a workload.
  */
 import { readFileSync } from 'node:fs';
 
-const [file, topArg] = process.argv.slice(2);
+const [file, topArg, windowArg] = process.argv.slice(2);
 if (!file) {
     console.error('usage: node bench/profileSummary.mjs <file.cpuprofile> [top]');
     process.exit(2);
@@ -15,9 +17,27 @@ const profile = JSON.parse(readFileSync(file, 'utf8'));
 const byId = new Map(profile.nodes.map(n => [n.id, n]));
 const selfMs = new Map();
 const deltas = profile.timeDeltas;
+const [from, to] = windowArg ? windowArg.split('-').map(Number) : [0, Infinity];
+const idleIds = new Set(
+    profile.nodes.filter(n => ['(idle)', '(program)'].includes(n.callFrame.functionName)).map(n => n.id),
+);
+const busyPerBucket = [];
+let t = 0;
 for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i];
-    selfMs.set(id, (selfMs.get(id) ?? 0) + (deltas[i] ?? 0) / 1000);
+    const ms = (deltas[i] ?? 0) / 1000;
+    t += ms;
+    if (!idleIds.has(id)) {
+        const bucket = Math.floor(t / 500);
+        busyPerBucket[bucket] = (busyPerBucket[bucket] ?? 0) + ms;
+    }
+    if (t / 1000 >= from && t / 1000 < to) {
+        selfMs.set(id, (selfMs.get(id) ?? 0) + ms);
+    }
+}
+if (!windowArg) {
+    console.log('busy ms per 0.5 s (start s: ms), buckets over 50 ms:');
+    busyPerBucket.forEach((ms, b) => ms > 50 && console.log(`  ${(b / 2).toFixed(1).padStart(6)}: ${ms.toFixed(0)}`));
 }
 const total = [...selfMs.values()].reduce((a, b) => a + b, 0);
 

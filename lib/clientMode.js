@@ -107,6 +107,7 @@ class ClientMode extends mirrorMode_1.MirrorMode {
                 }
                 void this.ingest?.handle(topic, payload);
             },
+            admit: () => this.ingest?.admit(),
             dropped: reason => {
                 stats.dropped++;
                 adapter.log.debug(`Not sent: ${reason}`);

@@ -121,6 +121,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
                 }
                 void this.ingest?.handle(topic, payload);
             },
+            admitPublish: () => this.ingest?.admit(),
             clientConnected: (client, handle) => {
                 adapter.log.info(`Client '${client.id}' connected from ${client.ip ?? '?'}:${client.port ?? '?'}`);
                 clients.onConnected(client);

@@ -111,6 +111,7 @@ export class ClientMode extends MirrorMode {
                     }
                     void this.ingest?.handle(topic, payload);
                 },
+                admit: () => this.ingest?.admit(),
                 dropped: reason => {
                     stats.dropped++;
                     adapter.log.debug(`Not sent: ${reason}`);

@@ -98,6 +98,7 @@ export class ServerMode extends MirrorMode {
                     }
                     void this.ingest?.handle(topic, payload);
                 },
+                admitPublish: () => this.ingest?.admit(),
                 clientConnected: (client, handle) => {
                     adapter.log.info(`Client '${client.id}' connected from ${client.ip ?? '?'}:${client.port ?? '?'}`);
                     clients.onConnected(client);

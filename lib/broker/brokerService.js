@@ -181,7 +181,13 @@ class BrokerService {
                     packet[DROP] = true;
                     this.events.dropped?.(`no right to publish to '${packet.topic}'`, client.id);
                 }
-                done(null);
+                const admitted = client && !packet[DROP] ? this.events.admitPublish?.() : undefined;
+                if (admitted) {
+                    void admitted.then(() => done(null));
+                }
+                else {
+                    done(null);
+                }
             },
             authorizeSubscribe: (client, subscription, done) => {
                 if (!this.acl.canSubscribe(this.accountOf.get(client), client.id, subscription.topic)) {

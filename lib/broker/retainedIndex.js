@@ -10,7 +10,7 @@ exports.RetainedIndex = void 0;
  * retained messages once at start, keeps itself up to date on every store, and answers lookups from a Map: an exact
  * topic in O(1), a wildcard filter by matching the topics in memory.
  *
- * Writes to the store happen behind (every `delayMs`, 200 ms by default, and at stop): a topic that changes several
+ * Writes to the store happen behind (every `delayMs`, 1 s by default, and at stop): a topic that changes several
  * times in that window is written once, with its last message, and a publish never waits for the disk. ioBroker
  * publishes every state change retained, so this takes the encoding and LevelDB write of most changes off the
  * message path. What the last window held is lost only if the process dies without stopping.
@@ -42,7 +42,7 @@ class RetainedIndex {
             this.store(packet);
             // a copy: aedes sets fields on the packet later (clientId), which must not reach the store
             this.dirty.set(packet.topic, { ...packet });
-            this.timer ??= setTimeout(() => void this.flush(), this.options.delayMs ?? 200);
+            this.timer ??= setTimeout(() => void this.flush(), this.options.delayMs ?? 1000);
             return Promise.resolve();
         };
         persistence.createRetainedStreamCombi = patterns => node_stream_1.Readable.from(this.match(patterns));

@@ -79,6 +79,16 @@ class ClientService {
         this.client = client;
         client.on('connect', connack => void this.onConnect(client, Boolean(connack.sessionPresent)));
         client.on('message', (topic, payload) => this.events.message(topic, payload));
+        // mqtt.js reads the next packet only after this callback
+        client.handleMessage = (_packet, callback) => {
+            const admitted = this.events.admit?.();
+            if (admitted) {
+                void admitted.then(() => callback());
+            }
+            else {
+                callback();
+            }
+        };
         client.on('close', () => this.onClose());
         client.on('error', err => this.onError(client, err));
         client.on('reconnect', () => this.log.debug(`Reconnecting to ${this.options.href}`));

@@ -72,6 +72,11 @@ export interface BrokerEvents {
     storeConnection?(up: boolean): void;
     /** Decides SUBACK 0x80 (false) for a filter. */
     allowSubscribe?(clientId: string, filter: string): boolean | Promise<boolean>;
+    /**
+     * Backpressure: asked before a client's publish is let in; a promise holds it (and with it the reading of that
+     * connection) until it resolves.
+     */
+    admitPublish?(): Promise<void> | undefined;
 }
 
 export interface BrokerLogger {
@@ -247,7 +252,12 @@ export class BrokerService {
                     packet[DROP] = true;
                     this.events.dropped?.(`no right to publish to '${packet.topic}'`, client.id);
                 }
-                done(null);
+                const admitted = client && !packet[DROP] ? this.events.admitPublish?.() : undefined;
+                if (admitted) {
+                    void admitted.then(() => done(null));
+                } else {
+                    done(null);
+                }
             },
             authorizeSubscribe: (client, subscription, done) => {
                 if (!this.acl.canSubscribe(this.accountOf.get(client), client.id, subscription.topic)) {

@@ -44,6 +44,8 @@ export interface ClientEvents {
     connected(info: { sessionPresent: boolean; protocolVersion: 4 | 5 }): void;
     disconnected(): void;
     message(topic: string, payload: Buffer): void;
+    /** Backpressure: a promise holds the next message from the broker (and the reading of the connection). */
+    admit?(): Promise<void> | undefined;
     /** A message that was not sent (QoS 0 while offline, or the oldest queued one when the queue is full). */
     dropped(reason: string): void;
     /** The patterns now subscribed (to remember for the next session). */
@@ -130,6 +132,15 @@ export class ClientService {
         this.client = client;
         client.on('connect', connack => void this.onConnect(client, Boolean(connack.sessionPresent)));
         client.on('message', (topic, payload) => this.events.message(topic, payload));
+        // mqtt.js reads the next packet only after this callback
+        client.handleMessage = (_packet, callback) => {
+            const admitted = this.events.admit?.();
+            if (admitted) {
+                void admitted.then(() => callback());
+            } else {
+                callback();
+            }
+        };
         client.on('close', () => this.onClose());
         client.on('error', err => this.onError(client, err));
         client.on('reconnect', () => this.log.debug(`Reconnecting to ${this.options.href}`));

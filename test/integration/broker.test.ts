@@ -10,6 +10,7 @@ import mqtt from 'mqtt';
 import type { Packet } from 'mqtt-packet';
 import { hashPassword, type Account } from '../../src/broker/accessControl';
 import { BrokerService, type BrokerEvents, type BrokerServiceOptions } from '../../src/broker/brokerService';
+import { ClientService } from '../../src/client/clientService';
 import { makeCertificates } from '../lib/certs';
 import { TestClient } from '../lib/mqttClient';
 import { RawClient } from '../lib/rawMqtt';
@@ -470,6 +471,120 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
         await pub.publish('marker', 'm', { qos: 1 });
         await until(() => received.includes('marker'), 5000, 'the marker');
         assert.deepEqual(received, ['marker']);
+    });
+
+    /** A gate for admitPublish / admit: open, or closed until `open()`; counts how often it held a message back. */
+    function gate(): { admit: () => Promise<void> | undefined; close(): void; open(): void; held: () => number } {
+        let closed: { promise: Promise<void>; resolve: () => void } | undefined;
+        let held = 0;
+        return {
+            admit: () => {
+                if (!closed) {
+                    return undefined;
+                }
+                held++;
+                return closed.promise;
+            },
+            close: () => {
+                let resolve: () => void = () => undefined;
+                const promise = new Promise<void>(r => (resolve = r));
+                closed = { promise, resolve };
+            },
+            open: () => {
+                closed?.resolve();
+                closed = undefined;
+            },
+            held: () => held,
+        };
+    }
+
+    it('holds a client back while admitPublish waits (no PUBACK, nothing let in), then takes everything in order', async () => {
+        const g = gate();
+        const { port, published } = await broker({}, { admitPublish: g.admit });
+        const pub = await client(port, { clientId: 'flood' });
+        const other = await client(port, { clientId: 'other' });
+        await pub.publish('flood/0', '0', { qos: 1 });
+        g.close();
+        const acked: number[] = [];
+        const sends = Array.from({ length: 50 }, (_, i) =>
+            pub.publish(`flood/${(i + 1) % 5}`, String(i + 1), { qos: 1 }).then(() => acked.push(i + 1)),
+        );
+        await until(() => g.held() > 0, 5000, 'the first message held back');
+        await new Promise(resolve => setTimeout(resolve, 300));
+        // aedes hands on every packet of a chunk it has read, then reads the next chunk only when all are done
+        assert.deepEqual(acked, [], 'no PUBACK while the messages wait');
+        assert.deepEqual(
+            published.map(p => p.payload.toString()),
+            ['0'],
+            'nothing is let in while the gate is closed',
+        );
+        const heldBefore = g.held();
+        // other connections are asked too: the gate is the database's, not one client's
+        const otherSent = other.publish('other/x', 'x', { qos: 1 });
+        await until(() => g.held() === heldBefore + 1, 5000, 'the other client held back as well');
+        g.open();
+        await Promise.all([...sends, otherSent]);
+        await until(() => published.length === 52, 5000, 'all 52 messages');
+        assert.deepEqual(
+            published.filter(p => p.clientId === 'flood').map(p => p.payload.toString()),
+            Array.from({ length: 51 }, (_, i) => String(i)),
+            'every message, in the order sent',
+        );
+    });
+
+    it('client mode: holds reading from the broker while admit waits, then takes every message in order', async () => {
+        const { port } = await broker();
+        const g = gate();
+        const received: string[] = [];
+        const service = new ClientService(
+            {
+                href: `mqtt://127.0.0.1:${port}`,
+                clientId: 'gw-client',
+                username: '',
+                password: '',
+                protocolVersion: 4,
+                keepaliveSec: 60,
+                reconnectPeriodSec: 1,
+                connectTimeoutSec: 5,
+                persistent: false,
+                rejectUnauthorized: true,
+                lwtTopic: '',
+                lwtPayload: '',
+                birthPayload: '',
+                patterns: ['dev/#'],
+                lastPatterns: [],
+                defaultQoS: 1,
+                maxQueued: 100,
+            },
+            {
+                connected: () => undefined,
+                disconnected: () => undefined,
+                message: (_topic, payload) => received.push(payload.toString()),
+                admit: g.admit,
+                dropped: () => undefined,
+                subscribed: () => undefined,
+            },
+            quiet,
+        );
+        service.start();
+        cleanups.push(() => service.stop());
+        await until(() => service.isConnected, 5000, 'the client service to connect');
+        const pub = await client(port, { clientId: 'device' });
+        await new Promise(resolve => setTimeout(resolve, 200)); // the subscription is in place
+        g.close();
+        for (let i = 0; i < 30; i++) {
+            await pub.publish('dev/x', String(i), { qos: 1 });
+        }
+        await until(() => g.held() > 0, 5000, 'a message held back');
+        await new Promise(resolve => setTimeout(resolve, 300));
+        assert.equal(g.held(), 1, 'no further message is taken while one waits');
+        assert.ok(received.length < 30, `only what came before the hold (${received.length})`);
+        g.open();
+        await until(() => received.length === 30, 5000, 'all 30 messages');
+        assert.deepEqual(
+            received,
+            Array.from({ length: 30 }, (_, i) => String(i)),
+        );
     });
 
     it("forceCleanSession 'clean' ignores a client's clean session off", async () => {

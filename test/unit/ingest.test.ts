@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { compileIdMask, compileTopicFilter } from '../../src/mapping/filter';
-import { Ingest, type IngestOptions } from '../../src/ingest';
+import { Ingest, type BacklogLimits, type IngestOptions } from '../../src/ingest';
 import { FakeStore, memoryLogger } from '../lib/fakeStore';
 
 const NS = 'mqtt-gateway.0';
 
-function setup(overrides: Partial<IngestOptions> = {}): {
+function setup(
+    overrides: Partial<IngestOptions> = {},
+    backlog?: BacklogLimits,
+): {
     store: FakeStore;
     log: ReturnType<typeof memoryLogger>;
     ingest: Ingest;
@@ -32,6 +35,7 @@ function setup(overrides: Partial<IngestOptions> = {}): {
         store,
         log,
         { beforeWrite: (id, val) => echoes.push({ id, val }) },
+        backlog,
     );
     return { store, log, ingest, echoes };
 }
@@ -267,5 +271,88 @@ describe('Ingest', () => {
         const result = await ingest.handle('x', buf('1'));
         assert.equal(result.status, 'dropped');
         assert.ok(log.lines.some(l => l.level === 'warn' && l.message.includes('db down')));
+    });
+});
+
+describe('Ingest backpressure (admit)', () => {
+    /** A store whose state writes wait until the test answers them, in order. */
+    function holdingWrites(store: FakeStore): { answer(count: number, err?: Error): Promise<void>; waiting(): number } {
+        const pending: { resolve: () => void; reject: (err: Error) => void }[] = [];
+        store.setState = () => new Promise<void>((resolve, reject) => pending.push({ resolve, reject }));
+        return {
+            waiting: () => pending.length,
+            async answer(count, err) {
+                for (const p of pending.splice(0, count)) {
+                    if (err) {
+                        p.reject(err);
+                    } else {
+                        p.resolve();
+                    }
+                }
+                await new Promise(resolve => setImmediate(resolve));
+            },
+        };
+    }
+
+    it('lets messages in at once while fewer than `high` writes are in flight', async () => {
+        const { ingest } = setup({}, { high: 3, low: 1, maxWaitMs: 60000 });
+        await ingest.handle('a', buf('0')); // creates the state
+        assert.equal(ingest.admit(), undefined);
+        assert.equal(ingest.pendingWrites, 0);
+    });
+
+    it('holds the next messages at `high` writes in flight and lets them in, in order, at `low`', async () => {
+        const { ingest, store } = setup({}, { high: 3, low: 1, maxWaitMs: 60000 });
+        await ingest.handle('a', buf('0'));
+        const db = holdingWrites(store);
+        const writes = [1, 2, 3].map(i => ingest.handle('a', buf(String(i))));
+        await new Promise(resolve => setImmediate(resolve));
+        assert.equal(ingest.pendingWrites, 3);
+        const order: number[] = [];
+        const first = ingest.admit();
+        const second = ingest.admit();
+        assert.ok(first && second, 'at the high mark the next message waits');
+        void first.then(() => order.push(1));
+        void second.then(() => order.push(2));
+        await db.answer(1);
+        assert.deepEqual(order, [], 'two writes left: above the low mark, still held');
+        assert.ok(ingest.admit(), 'later messages queue behind the held ones even below the high mark');
+        await db.answer(1);
+        assert.deepEqual(order, [1, 2]);
+        await db.answer(10);
+        await Promise.all(writes);
+        assert.equal(ingest.pendingWrites, 0);
+        assert.equal(ingest.admit(), undefined);
+    });
+
+    it('counts a failed write as done (a database error does not hold messages back)', async () => {
+        const { ingest, store } = setup({}, { high: 2, low: 0, maxWaitMs: 60000 });
+        await ingest.handle('a', buf('0'));
+        const db = holdingWrites(store);
+        const writes = [1, 2].map(i => ingest.handle('a', buf(String(i))));
+        await new Promise(resolve => setImmediate(resolve));
+        const held = ingest.admit();
+        assert.ok(held);
+        let admitted = false;
+        void held.then(() => (admitted = true));
+        await db.answer(2, new Error('db down'));
+        assert.equal(admitted, true);
+        assert.deepEqual(
+            (await Promise.all(writes)).map(r => r.status),
+            ['dropped', 'dropped'],
+        );
+    });
+
+    it('lets held messages in after maxWaitMs even when the database never answers', async () => {
+        const { ingest, store } = setup({}, { high: 1, low: 0, maxWaitMs: 50 });
+        await ingest.handle('a', buf('0'));
+        holdingWrites(store);
+        void ingest.handle('a', buf('1'));
+        await new Promise(resolve => setImmediate(resolve));
+        const held = ingest.admit();
+        assert.ok(held);
+        const t0 = Date.now();
+        await held;
+        assert.ok(Date.now() - t0 >= 40, 'held until the time limit');
     });
 });
