@@ -17,6 +17,7 @@
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { DevHost } from '../test/lib/devHost';
 import { openHostDatabases, type HostObjects, type HostStates } from '../test/lib/hostDb';
@@ -554,6 +555,8 @@ async function latency(
     const topics = 100;
     const sentAt = new Map<number, number>();
     const latencies: number[] = [];
+    /** Send times of the messages that took over 20 ms. */
+    const slow: number[] = [];
     onChange = (id, state) => {
         if (!state || !id.startsWith(idPrefix)) {
             return;
@@ -562,6 +565,9 @@ async function latency(
         const t = sentAt.get(seq);
         if (t !== undefined) {
             latencies.push(now() - t);
+            if (now() - t > 20) {
+                slow.push(t);
+            }
             sentAt.delete(seq);
         }
     };
@@ -573,6 +579,7 @@ async function latency(
     }
     await sleep(2000);
     latencies.length = 0;
+    slow.length = 0;
     let seq = 0;
     const perTick = Math.max(1, Math.round(rate / 100));
     const total = rate * seconds;
@@ -599,6 +606,10 @@ async function latency(
     await db.states.unsubscribe(`${idPrefix}*`);
     await sender.close();
     latencies.sort((a, b) => a - b);
+    // slow messages sent within 100 ms of each other count as one episode (one pause somewhere)
+    slow.sort((a, b) => a - b);
+    const episodes = slow.filter((t, i) => i === 0 || t - slow[i - 1]! > 100).length;
+    log(`  latency: ${slow.length} messages over 20 ms, in ${episodes} episode(s) of 20 s`);
     return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), lost: sentAt.size, sent: total };
 }
 
@@ -836,6 +847,55 @@ async function ceilingRound(): Promise<void> {
     }
 }
 
+/**
+ * The memory floor of any adapter here: a js-controller adapter (adapter-core, instance mqtt-gateway.3) that
+ * connects to both databases, starts, and does nothing else: its lowest RSS within 10 s after it is ready.
+ */
+const BARE_ADAPTER = `'use strict';
+// written by bench/compare.ts: an adapter that starts and does nothing
+const { Adapter } = require('@iobroker/adapter-core');
+new Adapter({ name: 'mqtt-gateway', ready: () => process.send({ event: 'ready' }) });
+`;
+
+async function bareAdapterRound(): Promise<void> {
+    const file = path.join(hostDir, 'bare-adapter.cjs');
+    writeFileSync(file, BARE_ADAPTER);
+    const child = fork(file, ['--instance', '3', '--force'], {
+        execPath: node22,
+        cwd: hostDir,
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    try {
+        const ready = await Promise.race([
+            new Promise<boolean>(resolve => child.once('message', () => resolve(true))),
+            sleep(60000).then(() => false),
+        ]);
+        // the lowest RSS within 10 s after ready (V8 gives heap back some seconds after the start's allocations)
+        let rss = NaN;
+        for (let i = 0; ready && i < 20; i++) {
+            await sleep(500);
+            rss = Math.min(Number.isNaN(rss) ? Infinity : rss, rssOf(child.pid!) / MB);
+        }
+        recordCeiling(
+            'rss',
+            'RSS of an adapter that does nothing',
+            'adapter-core adapter: connects to both databases, starts, does nothing (lowest RSS in the 10 s after ready)',
+            rss,
+            [
+                { workload: 'W4', name: 'adapter RSS with 1,000 clients' },
+                { workload: 'W5', name: 'adapter RSS with 100,000 states in mask' },
+            ],
+        );
+    } finally {
+        const exited = new Promise(resolve => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await Promise.race([exited, sleep(10000)]);
+        if (child.exitCode === null) {
+            child.kill('SIGKILL');
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 async function serverRound(who: Who): Promise<void> {
@@ -897,6 +957,10 @@ async function serverRound(who: Who): Promise<void> {
         if (wants('W3')) {
             const r = await latency(`${ns}.bench.w3.`, 1000, 20, async () => {
                 const client = await connect(port, { clientId: `bench-lat-${Date.now()}` });
+                // mqtt.js leaves Nagle's algorithm on: a message written while the previous one is not yet
+                // acknowledged would wait in the bench's own socket (up to the peer's 40 ms delayed ACK), which is
+                // the load generator's delay, not the adapter's
+                (client.stream as Socket).setNoDelay(true);
                 return {
                     send: (t, value) => void client.publish(`bench/w3/t${t}`, String(value), { qos: 0 }),
                     close: () => client.endAsync(),
@@ -1026,6 +1090,9 @@ async function main(): Promise<void> {
             for (const n of [0, 1, 2]) {
                 await ensureInstance(ADAPTER[who], n);
             }
+            if (who === 'ours') {
+                await ensureInstance(ADAPTER[who], 3); // the bare adapter (disabled; started by the bench)
+            }
             await stopInstance(ADAPTER[who], 0);
             await configure(ADAPTER[who], 0, serverNative(who, PORT.server[who], '0_userdata.0.bench.*'));
             await configure(ADAPTER[who], 1, clientNative(who));
@@ -1064,6 +1131,10 @@ async function main(): Promise<void> {
             if (['W1', 'W2', 'W4'].some(wants)) {
                 log('raw aedes (reference for the MQTT leg)');
                 await rawRound();
+            }
+            if (['W4', 'W5'].some(wants)) {
+                log('an adapter that does nothing (memory floor)');
+                await bareAdapterRound();
             }
             if (['W1', 'W2', 'W3', 'W6'].some(wants)) {
                 log('the states database alone (ceilings)');

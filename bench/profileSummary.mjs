@@ -77,3 +77,34 @@ console.log(`\nself time by function (top ${top}):`);
 for (const [k, ms] of [...fn].sort((a, b) => b[1] - a[1]).slice(0, top)) {
     console.log(`  ${pct(ms)}  ${ms.toFixed(0).padStart(6)} ms  ${k}`);
 }
+
+// the longest stretches without an idle sample (event-loop blocks: what delays a message), with what ran in them
+const stretches = [];
+let current;
+let clock = 0;
+for (let i = 0; i < profile.samples.length; i++) {
+    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    clock += ms;
+    const inWindow = clock / 1000 >= from && clock / 1000 < to;
+    if (!inWindow || idleIds.has(profile.samples[i])) {
+        if (current) {
+            stretches.push(current);
+            current = undefined;
+        }
+        continue;
+    }
+    current ??= { start: clock, ms: 0, fns: new Map() };
+    current.ms += ms;
+    const cf = byId.get(profile.samples[i]).callFrame;
+    const key = `${cf.functionName || '(anonymous)'} ${cf.url.split('/').slice(-2).join('/')}`;
+    current.fns.set(key, (current.fns.get(key) ?? 0) + ms);
+}
+console.log('\nlongest busy stretches (start s, ms, top functions):');
+for (const s of stretches.sort((a, b) => b.ms - a.ms).slice(0, 10)) {
+    const topFns = [...s.fns]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([k, ms]) => `${k} ${ms.toFixed(1)}`)
+        .join('; ');
+    console.log(`  ${(s.start / 1000).toFixed(2).padStart(7)}  ${s.ms.toFixed(1).padStart(6)}  ${topFns}`);
+}
