@@ -15,7 +15,7 @@
  *   BENCH_ROUNDS=1 npm run bench    one round
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -1064,6 +1064,39 @@ async function clientRound(who: Who): Promise<void> {
     }
 }
 
+/**
+ * BENCH_DB_NODELAY=1 (an experiment, never the default): js-controller's in-memory states and objects servers
+ * (jsonl) accept their Redis-protocol connections without TCP_NODELAY, so a small reply written while the previous
+ * one is unacknowledged waits for the client's delayed ACK (up to 40 ms on Linux). This switch adds
+ * `socket.setNoDelay(true)` to their connection setup in the bench host's js-controller, to show what that costs
+ * (W3 p99); without it the files are restored. Returns false when js-controller is not installed yet.
+ */
+const NODELAY_MARK = '// bench: BENCH_DB_NODELAY';
+function setDbServerNoDelay(on: boolean): boolean {
+    const files = [
+        'db-states-jsonl/build/%/lib/states/statesInMemServerRedis.js',
+        'db-objects-jsonl/build/%/lib/objects/objectsInMemServerRedis.js',
+    ].flatMap(f => ['esm', 'cjs'].map(b => path.join(hostDir, 'node_modules', '@iobroker', f.replace('%', b))));
+    if (!files.every(f => existsSync(f))) {
+        return false;
+    }
+    for (const file of files) {
+        const text = readFileSync(file, 'utf8');
+        const clean = text.replace(new RegExp(`\\n\\s*socket\\.setNoDelay\\(true\\); ${NODELAY_MARK}`, 'g'), '');
+        const wanted = on
+            ? clean.replace(/^(\s*)_initSocket\(socket\) \{$/m, `$&\n$1    socket.setNoDelay(true); ${NODELAY_MARK}`)
+            : clean;
+        if (on && wanted === clean) {
+            throw new Error(`BENCH_DB_NODELAY: no _initSocket(socket) in ${file}`);
+        }
+        if (wanted !== text) {
+            writeFileSync(file, wanted);
+        }
+    }
+    return true;
+}
+const DB_NODELAY = process.env.BENCH_DB_NODELAY === '1';
+
 async function main(): Promise<void> {
     log(
         `building/starting the bench host in ${path.relative(root, hostDir)} (first run installs everything, a few minutes)`,
@@ -1082,7 +1115,17 @@ async function main(): Promise<void> {
         },
         cliNode: node22,
     });
+    const patched = setDbServerNoDelay(DB_NODELAY);
     await host.start();
+    if (!patched && DB_NODELAY) {
+        // first run: js-controller was just installed; patch it and start the host again
+        setDbServerNoDelay(true);
+        await host.stop();
+        await host.start();
+    }
+    if (DB_NODELAY) {
+        log("BENCH_DB_NODELAY=1: js-controller's states and objects servers use TCP_NODELAY (an experiment)");
+    }
     let mosquitto: Mosquitto | undefined;
     try {
         db = await openDatabases();
@@ -1149,7 +1192,11 @@ async function main(): Promise<void> {
     }
     const ceilingTable = printCeilings();
     const table = ceilingTable ? `${printTable()}\n\n${ceilingTable}` : printTable();
-    console.log(`\nResults: median of ${ROUNDS} round(s), (min–max); ratios of medians\n`);
+    console.log(
+        `\nResults: median of ${ROUNDS} round(s), (min–max); ratios of medians${
+            DB_NODELAY ? "; js-controller's database servers patched with TCP_NODELAY (BENCH_DB_NODELAY=1)" : ''
+        }\n`,
+    );
     console.log(table);
     const outDir = path.join(root, 'bench-output');
     mkdirSync(outDir, { recursive: true });
