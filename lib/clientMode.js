@@ -198,6 +198,7 @@ class ClientMode extends mirrorMode_1.MirrorMode {
     }
     async stop() {
         this.publisher?.stop();
+        this.ingest?.close(); // held messages go in now, so the client can read its acknowledgements and end
         await this.service?.stop();
         await this.stats?.stop();
     }

@@ -35,8 +35,10 @@ class Ingest {
     /** JSON field state id → its common.type (undefined: not known yet). */
     jsonTypes = new Map();
     knownChannels = new Set();
-    /** State writes issued and not yet answered by the states database. */
+    /** Messages taken (past the filters) and not yet written or dropped. */
     writing = 0;
+    /** After close(): nothing is held any more (the instance is stopping). */
+    closed = false;
     /** Messages held back by `admit()`, in arrival order. */
     held = [];
     holdTimer;
@@ -48,19 +50,24 @@ class Ingest {
         this.backlog = backlog;
         this.once = new store_1.OnceLogger(log);
     }
-    /** State writes in flight. */
+    /** Messages taken and not yet written (or dropped). */
     get pendingWrites() {
         return this.writing;
     }
+    /** The instance stops: lets every held message in and holds none from now on. */
+    close() {
+        this.closed = true;
+        this.release();
+    }
     /**
      * Asked by the broker (server mode) or the MQTT client (client mode) before it takes the next message from a
-     * connection: undefined means now; a promise means once the writes in flight are down to the low mark. Meanwhile
+     * connection: undefined means now; a promise means once the messages in flight are down to the low mark. Meanwhile
      * the connection is not read, so a flood waits in the sender's socket instead of piling up here as tens of
      * thousands of pending database commands (bench W1: most of the adapter's time went to garbage collection).
      * Promises resolve in the order they were handed out, so messages keep their order.
      */
     admit() {
-        if (this.writing < this.backlog.high && this.held.length === 0) {
+        if (this.closed || (this.writing < this.backlog.high && this.held.length === 0)) {
             return undefined;
         }
         return new Promise(resolve => {
@@ -78,17 +85,17 @@ class Ingest {
             resolve();
         }
     }
-    async setState(id, state) {
+    /** Counts a taken message until it is written or dropped (new topics too: their objects are created first). */
+    track(result) {
         this.writing++;
-        try {
-            await this.store.setState(id, state);
-        }
-        finally {
+        const settled = () => {
             this.writing--;
             if (this.held.length > 0 && this.writing <= this.backlog.low) {
                 this.release();
             }
-        }
+        };
+        void result.then(settled, settled);
+        return result;
     }
     /** Handles one message. Never throws: failures are logged and reported as dropped. */
     handle(topic, payload) {
@@ -100,7 +107,7 @@ class Ingest {
         const pending = this.inflight.get(topic);
         const isJson = this.options.jsonTopics !== undefined && (0, filter_1.matchesAnyFilter)(this.options.jsonTopics, topic);
         if (cached && !pending && !isJson) {
-            return this.write(topic, cached, payload);
+            return this.track(this.write(topic, cached, payload));
         }
         const run = (pending ?? Promise.resolve(undefined)).then(() => this.resolveAndWrite(topic, payload));
         this.inflight.set(topic, run);
@@ -109,7 +116,7 @@ class Ingest {
                 this.inflight.delete(topic);
             }
         });
-        return run;
+        return this.track(run);
     }
     /** Keeps the cache true when objects change or disappear (no restart needed). */
     onObjectChange(id, obj) {
@@ -318,7 +325,7 @@ class Ingest {
                 await this.createState(topic, target, type ?? 'mixed');
             }
             this.hooks.beforeWrite?.(target.id, val, ack);
-            await this.setState(target.id, { val, ack, ...extra });
+            await this.store.setState(target.id, { val, ack, ...extra });
             return { status: 'written', id: target.id, val, ack };
         }
         catch (err) {
@@ -401,7 +408,7 @@ class Ingest {
             }
             this.jsonTypes.set(id, type);
             this.hooks.beforeWrite?.(id, converted.val, ack);
-            await this.setState(id, {
+            await this.store.setState(id, {
                 val: converted.val,
                 ack,
                 ...(batch.ts !== undefined ? { ts: batch.ts } : {}),

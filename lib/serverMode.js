@@ -447,6 +447,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
         }
         this.timers.clear();
         this.publisher?.stop();
+        this.ingest?.close(); // held messages go in now: nothing waits for a database that is going away
         await this.broker?.stop();
         await this.clients?.stop();
         await this.stats?.stop();

@@ -219,6 +219,7 @@ export class ClientMode extends MirrorMode {
 
     async stop(): Promise<void> {
         this.publisher?.stop();
+        this.ingest?.close(); // held messages go in now, so the client can read its acknowledgements and end
         await this.service?.stop();
         await this.stats?.stop();
     }

@@ -34,7 +34,7 @@ export interface IngestHooks {
 }
 
 /**
- * Backpressure. With `high` state writes in flight, `admit()` makes the next messages wait until no more than `low`
+ * Backpressure. With `high` messages being written, `admit()` makes the next messages wait until no more than `low`
  * are left (or `maxWaitMs` passed, so a stalled database cannot hold a connection forever).
  */
 export interface BacklogLimits {
@@ -76,8 +76,10 @@ export class Ingest {
     /** JSON field state id → its common.type (undefined: not known yet). */
     private readonly jsonTypes = new Map<string, string>();
     private readonly knownChannels = new Set<string>();
-    /** State writes issued and not yet answered by the states database. */
+    /** Messages taken (past the filters) and not yet written or dropped. */
     private writing = 0;
+    /** After close(): nothing is held any more (the instance is stopping). */
+    private closed = false;
     /** Messages held back by `admit()`, in arrival order. */
     private readonly held: (() => void)[] = [];
     private holdTimer: NodeJS.Timeout | undefined;
@@ -92,20 +94,26 @@ export class Ingest {
         this.once = new OnceLogger(log);
     }
 
-    /** State writes in flight. */
+    /** Messages taken and not yet written (or dropped). */
     get pendingWrites(): number {
         return this.writing;
     }
 
+    /** The instance stops: lets every held message in and holds none from now on. */
+    close(): void {
+        this.closed = true;
+        this.release();
+    }
+
     /**
      * Asked by the broker (server mode) or the MQTT client (client mode) before it takes the next message from a
-     * connection: undefined means now; a promise means once the writes in flight are down to the low mark. Meanwhile
+     * connection: undefined means now; a promise means once the messages in flight are down to the low mark. Meanwhile
      * the connection is not read, so a flood waits in the sender's socket instead of piling up here as tens of
      * thousands of pending database commands (bench W1: most of the adapter's time went to garbage collection).
      * Promises resolve in the order they were handed out, so messages keep their order.
      */
     admit(): Promise<void> | undefined {
-        if (this.writing < this.backlog.high && this.held.length === 0) {
+        if (this.closed || (this.writing < this.backlog.high && this.held.length === 0)) {
             return undefined;
         }
         return new Promise<void>(resolve => {
@@ -125,16 +133,17 @@ export class Ingest {
         }
     }
 
-    private async setState(id: string, state: SettableState): Promise<void> {
+    /** Counts a taken message until it is written or dropped (new topics too: their objects are created first). */
+    private track(result: Promise<IngestResult>): Promise<IngestResult> {
         this.writing++;
-        try {
-            await this.store.setState(id, state);
-        } finally {
+        const settled = (): void => {
             this.writing--;
             if (this.held.length > 0 && this.writing <= this.backlog.low) {
                 this.release();
             }
-        }
+        };
+        void result.then(settled, settled);
+        return result;
     }
 
     /** Handles one message. Never throws: failures are logged and reported as dropped. */
@@ -147,7 +156,7 @@ export class Ingest {
         const pending = this.inflight.get(topic);
         const isJson = this.options.jsonTopics !== undefined && matchesAnyFilter(this.options.jsonTopics, topic);
         if (cached && !pending && !isJson) {
-            return this.write(topic, cached, payload);
+            return this.track(this.write(topic, cached, payload));
         }
         const run = (pending ?? Promise.resolve(undefined)).then(() => this.resolveAndWrite(topic, payload));
         this.inflight.set(topic, run);
@@ -156,7 +165,7 @@ export class Ingest {
                 this.inflight.delete(topic);
             }
         });
-        return run;
+        return this.track(run);
     }
 
     /** Keeps the cache true when objects change or disappear (no restart needed). */
@@ -410,7 +419,7 @@ export class Ingest {
                 await this.createState(topic, target, type ?? 'mixed');
             }
             this.hooks.beforeWrite?.(target.id, val, ack);
-            await this.setState(target.id, { val, ack, ...extra });
+            await this.store.setState(target.id, { val, ack, ...extra });
             return { status: 'written', id: target.id, val, ack };
         } catch (err) {
             return this.failed(topic, err);
@@ -507,7 +516,7 @@ export class Ingest {
             }
             this.jsonTypes.set(id, type);
             this.hooks.beforeWrite?.(id, converted.val, ack);
-            await this.setState(id, {
+            await this.store.setState(id, {
                 val: converted.val,
                 ack,
                 ...(batch.ts !== undefined ? { ts: batch.ts } : {}),

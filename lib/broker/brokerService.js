@@ -183,7 +183,8 @@ class BrokerService {
                 }
                 const admitted = client && !packet[DROP] ? this.events.admitPublish?.() : undefined;
                 if (admitted) {
-                    void admitted.then(() => done(null));
+                    const go = () => done(null);
+                    void admitted.then(go, go);
                 }
                 else {
                     done(null);

@@ -254,7 +254,8 @@ export class BrokerService {
                 }
                 const admitted = client && !packet[DROP] ? this.events.admitPublish?.() : undefined;
                 if (admitted) {
-                    void admitted.then(() => done(null));
+                    const go = (): void => done(null);
+                    void admitted.then(go, go);
                 } else {
                     done(null);
                 }

@@ -132,15 +132,24 @@ export class ClientService {
         this.client = client;
         client.on('connect', connack => void this.onConnect(client, Boolean(connack.sessionPresent)));
         client.on('message', (topic, payload) => this.events.message(topic, payload));
-        // mqtt.js reads the next packet only after this callback
+        // mqtt.js reads the next packet only after this callback (and sends PUBACK/PUBCOMP of this one)
+        const held = new Set<() => void>();
         client.handleMessage = (_packet, callback) => {
             const admitted = this.events.admit?.();
-            if (admitted) {
-                void admitted.then(() => callback());
-            } else {
+            if (!admitted) {
                 callback();
+                return;
             }
+            const go = (): void => {
+                if (held.delete(go)) {
+                    callback();
+                }
+            };
+            held.add(go);
+            void admitted.then(go, go);
         };
+        // a held message is finished with its connection: its QoS 2 record is gone before a resent PUBREL arrives
+        client.on('close', () => [...held].forEach(go => go()));
         client.on('close', () => this.onClose());
         client.on('error', err => this.onError(client, err));
         client.on('reconnect', () => this.log.debug(`Reconnecting to ${this.options.href}`));

@@ -343,6 +343,38 @@ describe('Ingest backpressure (admit)', () => {
         );
     });
 
+    it('counts a message to a new topic from the start (its object is created before the write)', async () => {
+        const { ingest, store } = setup({}, { high: 1, low: 0, maxWaitMs: 60000 });
+        let createObject: () => void = () => undefined;
+        const created = new Promise<void>(resolve => (createObject = resolve));
+        const original = store.createObjectIfMissing.bind(store);
+        store.createObjectIfMissing = async (id, obj) => {
+            await created;
+            return original(id, obj);
+        };
+        const write = ingest.handle('new/topic', buf('1'));
+        await new Promise(resolve => setImmediate(resolve));
+        assert.equal(ingest.pendingWrites, 1);
+        assert.ok(ingest.admit(), 'held while the first message is still creating its object');
+        createObject();
+        assert.equal((await write).status, 'written');
+        assert.equal(ingest.pendingWrites, 0);
+    });
+
+    it('close() lets every held message in and holds none afterwards (the instance stops)', async () => {
+        const { ingest, store } = setup({}, { high: 1, low: 0, maxWaitMs: 60000 });
+        await ingest.handle('a', buf('0'));
+        holdingWrites(store);
+        void ingest.handle('a', buf('1'));
+        await new Promise(resolve => setImmediate(resolve));
+        const held = ingest.admit();
+        assert.ok(held);
+        ingest.close();
+        await held;
+        assert.equal(ingest.admit(), undefined, 'nothing is held while stopping, even with writes in flight');
+        assert.equal(ingest.pendingWrites, 1);
+    });
+
     it('lets held messages in after maxWaitMs even when the database never answers', async () => {
         const { ingest, store } = setup({}, { high: 1, low: 0, maxWaitMs: 50 });
         await ingest.handle('a', buf('0'));
