@@ -108,9 +108,8 @@ export class Ingest {
     /**
      * Asked by the broker (server mode) or the MQTT client (client mode) before it takes the next message from a
      * connection: undefined means now; a promise means once the messages in flight are down to the low mark. Meanwhile
-     * the connection is not read, so a flood waits in the sender's socket instead of piling up here as tens of
-     * thousands of pending database commands (bench W1: most of the adapter's time went to garbage collection).
-     * Promises resolve in the order they were handed out, so messages keep their order.
+     * the connection is not read, so a flood waits in the sender's socket instead of piling up here as pending
+     * database work without bound. Promises resolve in the order they were handed out, so messages keep their order.
      */
     admit(): Promise<void> | undefined {
         if (this.closed || (this.writing < this.backlog.high && this.held.length === 0)) {
