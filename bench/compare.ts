@@ -459,21 +459,22 @@ function clientNative(who: Who): Record<string, unknown> {
 let valueBase = Math.floor(Date.now() / 1000) * 1000;
 const nextBase = (): number => (valueBase += 1_000_000);
 
-/** Publishes `count` QoS 0 messages over `topics` topics; resolves when every topic's last value is in the states DB. */
-async function ingest(
-    port: number,
-    namespace: string,
-    topicPrefix: string,
+/**
+ * Sends `count` values over `topics` states `<idPrefix>t<n>` (through `send`, given the first value); resolves when
+ * every state's last value has been published back by the states database.
+ */
+async function lastValues(
+    idPrefix: string,
     count: number,
     topics: number,
     timeoutMs: number,
+    send: (base: number) => Promise<void>,
 ): Promise<{ ms: number; missing: number }> {
     const base = nextBase();
     const expected = new Map<string, number>();
     for (let i = Math.max(0, count - topics); i < count; i++) {
-        expected.set(`${namespace}.${topicPrefix.replace(/\//g, '.')}t${i % topics}`, base + i);
+        expected.set(`${idPrefix}t${i % topics}`, base + i);
     }
-    const idPrefix = `${namespace}.${topicPrefix.replace(/\//g, '.')}`;
     let finished: () => void = () => undefined;
     const done = new Promise<void>(resolve => (finished = resolve));
     onChange = (id, state) => {
@@ -486,17 +487,35 @@ async function ingest(
         }
     };
     await db.states.subscribe(`${idPrefix}*`);
-    const client = await connect(port, { clientId: `bench-pub-${base}` });
     const t0 = now();
-    for (let i = 0; i < count; i++) {
-        client.publish(`${topicPrefix}t${i % topics}`, String(base + i), { qos: 0 });
-    }
+    await send(base);
     const timedOut = await Promise.race([done.then(() => false), sleep(timeoutMs).then(() => true)]);
     const ms = now() - t0;
     onChange = () => undefined;
     await db.states.unsubscribe(`${idPrefix}*`);
-    await client.endAsync();
     return { ms: timedOut ? NaN : ms, missing: expected.size };
+}
+
+/** Publishes `count` QoS 0 messages over `topics` topics; resolves when every topic's last value is in the states DB. */
+async function ingest(
+    port: number,
+    namespace: string,
+    topicPrefix: string,
+    count: number,
+    topics: number,
+    timeoutMs: number,
+): Promise<{ ms: number; missing: number }> {
+    const client = await connect(port, { clientId: `bench-pub-${Date.now()}` });
+    try {
+        return await lastValues(`${namespace}.${topicPrefix.replace(/\//g, '.')}`, count, topics, timeoutMs, base => {
+            for (let i = 0; i < count; i++) {
+                client.publish(`${topicPrefix}t${i % topics}`, String(base + i), { qos: 0 });
+            }
+            return Promise.resolve();
+        });
+    } finally {
+        await client.endAsync();
+    }
 }
 
 /** Sets `count` states (ack=false) in the publish mask; resolves when the subscriber has received them all. */
@@ -758,36 +777,17 @@ async function ceilingRound(): Promise<void> {
     const prefix = '0_userdata.0.ceiling.';
     if (['W1', 'W6'].some(wants)) {
         // as W1 and W6: 20,000 values over 1,000 states, until the last value of each has been published back
-        const base = nextBase();
-        const expected = new Map<string, number>();
-        for (let i = 19000; i < 20000; i++) {
-            expected.set(`${prefix}t${i % 1000}`, base + i);
-        }
-        let finished: () => void = () => undefined;
-        const done = new Promise<void>(resolve => (finished = resolve));
-        onChange = (id, state) => {
-            if (state && expected.get(id) === Number(state.val)) {
-                expected.delete(id);
-                if (expected.size === 0) {
-                    finished();
-                }
-            }
-        };
-        await db.states.subscribe(`${prefix}*`);
-        const t0 = now();
-        const { cpu } = await measureCpu(undefined, async () => {
-            await writeStates(20000, 1000, i => [`${prefix}t${i % 1000}`, { val: base + i, ack: true }]);
-            await Promise.race([done, sleep(120000)]);
-        });
-        const ms = now() - t0;
+        const { result: r, cpu } = await measureCpu(undefined, () =>
+            lastValues(prefix, 20000, 1000, 120000, base =>
+                writeStates(20000, 1000, i => [`${prefix}t${i % 1000}`, { val: base + i, ack: true }]),
+            ),
+        );
         log(`  ingest ceiling: ${cpu.replace('adapter NaN s, ', '')}`);
-        onChange = () => undefined;
-        await db.states.unsubscribe(`${prefix}*`);
         recordCeiling(
             'ingest',
             'ingest (W1, W6)',
             '20,000 setState (1,000 in flight) over 1,000 states until each last value is published back',
-            expected.size ? NaN : 20000 / (ms / 1000),
+            r.missing ? NaN : 20000 / (r.ms / 1000),
             [
                 { workload: 'W1', name: 'ingest 20,000 msgs' },
                 { workload: 'W6', name: 'client mode: ingest 20,000 msgs via mosquitto' },
