@@ -275,6 +275,7 @@ describe('Ingest', () => {
 });
 
 describe('Ingest backpressure (admit)', () => {
+    const nextTurn = (): Promise<void> => new Promise(resolve => setImmediate(resolve));
     /** A store whose state writes wait until the test answers them, in order. */
     function holdingWrites(store: FakeStore): { answer(count: number, err?: Error): Promise<void>; waiting(): number } {
         const pending: { resolve: () => void; reject: (err: Error) => void }[] = [];
@@ -289,7 +290,7 @@ describe('Ingest backpressure (admit)', () => {
                         p.resolve();
                     }
                 }
-                await new Promise(resolve => setImmediate(resolve));
+                await nextTurn();
             },
         };
     }
@@ -306,7 +307,7 @@ describe('Ingest backpressure (admit)', () => {
         await ingest.handle('a', buf('0'));
         const db = holdingWrites(store);
         const writes = [1, 2, 3].map(i => ingest.handle('a', buf(String(i))));
-        await new Promise(resolve => setImmediate(resolve));
+        await nextTurn();
         assert.equal(ingest.pendingWrites, 3);
         const order: number[] = [];
         const first = ingest.admit();
@@ -330,7 +331,7 @@ describe('Ingest backpressure (admit)', () => {
         await ingest.handle('a', buf('0'));
         const db = holdingWrites(store);
         const writes = [1, 2].map(i => ingest.handle('a', buf(String(i))));
-        await new Promise(resolve => setImmediate(resolve));
+        await nextTurn();
         const held = ingest.admit();
         assert.ok(held);
         let admitted = false;
@@ -353,7 +354,7 @@ describe('Ingest backpressure (admit)', () => {
             return original(id, obj);
         };
         const write = ingest.handle('new/topic', buf('1'));
-        await new Promise(resolve => setImmediate(resolve));
+        await nextTurn();
         assert.equal(ingest.pendingWrites, 1);
         assert.ok(ingest.admit(), 'held while the first message is still creating its object');
         createObject();
@@ -361,14 +362,20 @@ describe('Ingest backpressure (admit)', () => {
         assert.equal(ingest.pendingWrites, 0);
     });
 
-    it('close() lets every held message in and holds none afterwards (the instance stops)', async () => {
-        const { ingest, store } = setup({}, { high: 1, low: 0, maxWaitMs: 60000 });
+    /** high 1: one message whose write never finishes, and the next message held behind it. */
+    async function oneHeld(maxWaitMs: number): Promise<{ ingest: Ingest; held: Promise<void> }> {
+        const { ingest, store } = setup({}, { high: 1, low: 0, maxWaitMs });
         await ingest.handle('a', buf('0'));
         holdingWrites(store);
         void ingest.handle('a', buf('1'));
-        await new Promise(resolve => setImmediate(resolve));
+        await nextTurn();
         const held = ingest.admit();
         assert.ok(held);
+        return { ingest, held };
+    }
+
+    it('close() lets every held message in and holds none afterwards (the instance stops)', async () => {
+        const { ingest, held } = await oneHeld(60000);
         ingest.close();
         await held;
         assert.equal(ingest.admit(), undefined, 'nothing is held while stopping, even with writes in flight');
@@ -376,13 +383,7 @@ describe('Ingest backpressure (admit)', () => {
     });
 
     it('lets held messages in after maxWaitMs even when the database never answers', async () => {
-        const { ingest, store } = setup({}, { high: 1, low: 0, maxWaitMs: 50 });
-        await ingest.handle('a', buf('0'));
-        holdingWrites(store);
-        void ingest.handle('a', buf('1'));
-        await new Promise(resolve => setImmediate(resolve));
-        const held = ingest.admit();
-        assert.ok(held);
+        const { held } = await oneHeld(50);
         const t0 = Date.now();
         await held;
         assert.ok(Date.now() - t0 >= 40, 'held until the time limit');
