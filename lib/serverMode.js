@@ -48,6 +48,7 @@ const brokerService_1 = require("./broker/brokerService");
 const adapterStore_1 = require("./iobroker/adapterStore");
 const clientObjects_1 = require("./iobroker/clientObjects");
 const store_1 = require("./iobroker/store");
+const rateLog_1 = require("./rateLog");
 const filter_1 = require("./mapping/filter");
 const messages_1 = require("./messages");
 const topic_1 = require("./mapping/topic");
@@ -143,7 +144,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
             },
             dropped: (reason, clientId) => {
                 stats.dropped++;
-                this.once.warn(`drop:${clientId}:${reason.split(' ')[0] ?? ''}`, `Message from '${clientId}' refused: ${reason}`);
+                this.once.warn(`drop-${reason.split(' ')[0] ?? ''}:${clientId}`, `Message from '${(0, rateLog_1.clip)(clientId)}' refused: ${reason}`);
             },
             allowSubscribe: (clientId, filter) => this.allowSubscribe(clientId, filter),
             storeConnection: up => this.connected(up).catch((err) => adapter.log.warn(`Cannot set info.connection: ${(0, errorText_1.errorText)(err)}`)),

@@ -11,6 +11,7 @@ import type { TlsMaterial } from './broker/listeners';
 import { AdapterStore } from './iobroker/adapterStore';
 import { ClientObjects } from './iobroker/clientObjects';
 import { OnceLogger } from './iobroker/store';
+import { clip } from './rateLog';
 import {
     compileIdMask,
     compileTopicFilter,
@@ -123,8 +124,8 @@ export class ServerMode extends MirrorMode {
                 dropped: (reason, clientId) => {
                     stats.dropped++;
                     this.once.warn(
-                        `drop:${clientId}:${reason.split(' ')[0] ?? ''}`,
-                        `Message from '${clientId}' refused: ${reason}`,
+                        `drop-${reason.split(' ')[0] ?? ''}:${clientId}`,
+                        `Message from '${clip(clientId)}' refused: ${reason}`,
                     );
                 },
                 allowSubscribe: (clientId, filter) => this.allowSubscribe(clientId, filter),

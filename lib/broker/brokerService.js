@@ -53,6 +53,7 @@ const writeBatcher_1 = require("./writeBatcher");
 const retainedIndex_1 = require("./retainedIndex");
 const settings_1 = require("../settings");
 const errorText_1 = require("../errorText");
+const rateLog_1 = require("../rateLog");
 function connectError(returnCode, message) {
     return Object.assign(new Error(message), { returnCode });
 }
@@ -79,7 +80,8 @@ class BrokerService {
     queueEstimate = new Map();
     /** Per client: trims run one after another, so concurrent enqueues never drop the same message twice. */
     trimChains = new Map();
-    warned = new Map();
+    /** Warnings about clients' bad input: bounded in memory and in log lines (see rateLog.ts). */
+    warnings;
     acl;
     guard;
     /** The account each connected client logged in with. */
@@ -103,6 +105,7 @@ class BrokerService {
                 full: true,
             });
         }
+        this.warnings = new rateLog_1.RateLimitedLog(log);
         this.acl = new accessControl_1.AccessControl(accounts);
         this.guard = new accessControl_1.BruteForceGuard({
             maxFailures: 5,
@@ -145,16 +148,17 @@ class BrokerService {
                 const address = remoteAddress(client).ip ?? 'unknown';
                 if (this.guard.blockedFor(address) > 0) {
                     this.guard.refused++;
-                    this.warnOnce(`blocked:${address}`, `Logins from ${address} are refused for a while: too many failed attempts`);
+                    this.warnOnce('blocked', address, `Logins from ${address} are refused for a while: too many failed attempts`);
                     done(connectError(4, 'bad user name or password'), false);
                     return;
                 }
                 const result = this.acl.authenticate(username, password);
                 if (!result.ok) {
                     const blockMs = result.returnCode === 4 ? this.guard.failed(address) : 0;
-                    this.warnOnce(`auth:${client.id}`, result.returnCode === 4
-                        ? `Client '${client.id}' from ${address} was refused: wrong user name or password`
-                        : `Client '${client.id}' (user '${username ?? ''}') was refused: the account is disabled`);
+                    // keyed by address (and account), not by client id: an attacker chooses a new id per attempt
+                    this.warnOnce('auth', `${address}:${username ?? ''}`, result.returnCode === 4
+                        ? `Client '${(0, rateLog_1.clip)(client.id)}' from ${address} was refused: wrong user name or password`
+                        : `Client '${(0, rateLog_1.clip)(client.id)}' (user '${(0, rateLog_1.clip)(username ?? '')}') was refused: the account is disabled`);
                     if (blockMs > 0) {
                         this.log.warn(`${address}: too many failed logins, refusing logins from it for ${Math.round(blockMs / 1000)} s`);
                     }
@@ -163,7 +167,7 @@ class BrokerService {
                 }
                 this.guard.succeeded(address);
                 if (this.broker && this.broker.connectedClients >= this.options.maxClients) {
-                    this.warnOnce(`full:${client.id}`, `Client '${client.id}' was refused: maxClients (${this.options.maxClients}) reached`);
+                    this.warnOnce('full', remoteAddress(client).ip ?? 'unknown', `Client '${(0, rateLog_1.clip)(client.id)}' was refused: maxClients (${this.options.maxClients}) reached`);
                     done(connectError(3, 'server unavailable'), false);
                     return;
                 }
@@ -171,7 +175,14 @@ class BrokerService {
                 done(null, true);
             },
             authorizePublish: (client, packet, done) => {
-                if (client && packet.payload.length > this.options.maxPayloadSizeBytes) {
+                if (client && packet.topic.startsWith('$')) {
+                    // `$` topics belong to the broker [MQTT-4.7.2-1]; aedes' own authorizePublish refuses `$SYS/`,
+                    // and `$SYS/<id>/new/clients` would close the client named in the payload (its cluster takeover).
+                    // Refused for every account, the full-rights one included: acknowledged, never delivered.
+                    packet[DROP] = true;
+                    this.events.dropped?.(`publish to the reserved topic '${(0, rateLog_1.clip)(packet.topic)}'`, client.id);
+                }
+                else if (client && packet.payload.length > this.options.maxPayloadSizeBytes) {
                     // acknowledged as MQTT 3.1.1 requires, but never delivered or written
                     packet[DROP] = true;
                     this.events.dropped?.(`payload of ${packet.payload.length} bytes on '${packet.topic}' exceeds maxPayloadSize (${this.options.maxPayloadSizeBytes})`, client.id);
@@ -192,7 +203,7 @@ class BrokerService {
             },
             authorizeSubscribe: (client, subscription, done) => {
                 if (!this.acl.canSubscribe(this.accountOf.get(client), client.id, subscription.topic)) {
-                    this.warnOnce(`sub:${client.id}:${subscription.topic}`, `Client '${client.id}' may not subscribe to '${subscription.topic}': outside its rights`);
+                    this.warnOnce('subscribe-denied', `${client.id}\u0000${subscription.topic}`, `Client '${(0, rateLog_1.clip)(client.id)}' may not subscribe to '${(0, rateLog_1.clip)(subscription.topic)}': outside its rights`);
                     done(null, null);
                     return;
                 }
@@ -334,19 +345,9 @@ class BrokerService {
             this.events.dropped?.(`queue of offline client '${clientId}' is full (maxQueuedMessages ${max}): oldest message dropped`, clientId);
         }
     }
-    /** Warnings about a client's bad input: the first per client and kind, then debug (no log floods). */
-    warnOnce(key, message) {
-        const count = (this.warned.get(key) ?? 0) + 1;
-        if (this.warned.size > 10_000) {
-            this.warned.clear();
-        }
-        this.warned.set(key, count);
-        if (count === 1) {
-            this.log.warn(message);
-        }
-        else {
-            this.log.debug(`${message} (${count} times)`);
-        }
+    /** Warnings about a client's bad input: `cause` is the kind, `key` what it is about (see rateLog.ts). */
+    warnOnce(cause, key, message) {
+        this.warnings.warn(cause, key, message);
     }
     /** Removes a client's stored session: subscriptions and queued messages. */
     async expireSession(clientId) {

@@ -5,31 +5,23 @@
  */
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.OnceLogger = void 0;
-/** Logs a warning once per key; later occurrences go to debug with a count. */
+const rateLog_1 = require("../rateLog");
+/**
+ * Logs a warning once per key (`cause:what`, e.g. `length:<topic>`); later occurrences go to debug with a count.
+ * Bounded in memory and in log lines per cause (see rateLog.ts): keys are topics and client ids that outsiders choose.
+ */
 class OnceLogger {
-    log;
-    seen = new Map();
-    constructor(log) {
-        this.log = log;
+    limited;
+    constructor(log, options) {
+        this.limited = new rateLog_1.RateLimitedLog(log, options);
     }
     warn(key, message) {
-        const count = (this.seen.get(key) ?? 0) + 1;
-        this.seen.set(key, count);
-        if (count === 1) {
-            this.log.warn(message);
-        }
-        else {
-            this.log.debug(`${message} (${count} times)`);
-        }
+        const colon = key.indexOf(':');
+        this.limited.warn(colon < 0 ? key : key.slice(0, colon), colon < 0 ? '' : key.slice(colon + 1), message);
     }
-    info(key, message) {
-        if (!this.seen.has(key)) {
-            this.seen.set(key, 1);
-            this.log.info(message);
-        }
-    }
-    forget(key) {
-        this.seen.delete(key);
+    /** Keys remembered now. */
+    get size() {
+        return this.limited.size;
     }
 }
 exports.OnceLogger = OnceLogger;

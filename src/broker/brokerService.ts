@@ -16,6 +16,7 @@ import { redisUrlForLog, type ForceCleanSession, type Persistence, type QoS } fr
 import type * as RedisLink from './redisLink';
 import type { Redis } from 'ioredis';
 import { errorText } from '../errorText';
+import { clip, RateLimitedLog } from '../rateLog';
 
 export interface BrokerServiceOptions {
     listeners: ListenerOptions;
@@ -128,7 +129,8 @@ export class BrokerService {
     private readonly queueEstimate = new Map<string, number>();
     /** Per client: trims run one after another, so concurrent enqueues never drop the same message twice. */
     private readonly trimChains = new Map<string, Promise<void>>();
-    private readonly warned = new Map<string, number>();
+    /** Warnings about clients' bad input: bounded in memory and in log lines (see rateLog.ts). */
+    private readonly warnings: RateLimitedLog;
     private readonly acl: AccessControl;
     private readonly guard: BruteForceGuard;
     /** The account each connected client logged in with. */
@@ -154,6 +156,7 @@ export class BrokerService {
                 full: true,
             });
         }
+        this.warnings = new RateLimitedLog(log);
         this.acl = new AccessControl(accounts);
         this.guard = new BruteForceGuard({
             maxFailures: 5,
@@ -198,7 +201,8 @@ export class BrokerService {
                 if (this.guard.blockedFor(address) > 0) {
                     this.guard.refused++;
                     this.warnOnce(
-                        `blocked:${address}`,
+                        'blocked',
+                        address,
                         `Logins from ${address} are refused for a while: too many failed attempts`,
                     );
                     done(connectError(4, 'bad user name or password'), false);
@@ -207,11 +211,13 @@ export class BrokerService {
                 const result = this.acl.authenticate(username, password);
                 if (!result.ok) {
                     const blockMs = result.returnCode === 4 ? this.guard.failed(address) : 0;
+                    // keyed by address (and account), not by client id: an attacker chooses a new id per attempt
                     this.warnOnce(
-                        `auth:${client.id}`,
+                        'auth',
+                        `${address}:${username ?? ''}`,
                         result.returnCode === 4
-                            ? `Client '${client.id}' from ${address} was refused: wrong user name or password`
-                            : `Client '${client.id}' (user '${username ?? ''}') was refused: the account is disabled`,
+                            ? `Client '${clip(client.id)}' from ${address} was refused: wrong user name or password`
+                            : `Client '${clip(client.id)}' (user '${clip(username ?? '')}') was refused: the account is disabled`,
                     );
                     if (blockMs > 0) {
                         this.log.warn(
@@ -230,8 +236,9 @@ export class BrokerService {
                 this.guard.succeeded(address);
                 if (this.broker && this.broker.connectedClients >= this.options.maxClients) {
                     this.warnOnce(
-                        `full:${client.id}`,
-                        `Client '${client.id}' was refused: maxClients (${this.options.maxClients}) reached`,
+                        'full',
+                        remoteAddress(client).ip ?? 'unknown',
+                        `Client '${clip(client.id)}' was refused: maxClients (${this.options.maxClients}) reached`,
                     );
                     done(connectError(3, 'server unavailable'), false);
                     return;
@@ -240,7 +247,13 @@ export class BrokerService {
                 done(null, true);
             },
             authorizePublish: (client, packet: Droppable, done) => {
-                if (client && packet.payload.length > this.options.maxPayloadSizeBytes) {
+                if (client && packet.topic.startsWith('$')) {
+                    // `$` topics belong to the broker [MQTT-4.7.2-1]; aedes' own authorizePublish refuses `$SYS/`,
+                    // and `$SYS/<id>/new/clients` would close the client named in the payload (its cluster takeover).
+                    // Refused for every account, the full-rights one included: acknowledged, never delivered.
+                    packet[DROP] = true;
+                    this.events.dropped?.(`publish to the reserved topic '${clip(packet.topic)}'`, client.id);
+                } else if (client && packet.payload.length > this.options.maxPayloadSizeBytes) {
                     // acknowledged as MQTT 3.1.1 requires, but never delivered or written
                     packet[DROP] = true;
                     this.events.dropped?.(
@@ -263,8 +276,9 @@ export class BrokerService {
             authorizeSubscribe: (client, subscription, done) => {
                 if (!this.acl.canSubscribe(this.accountOf.get(client), client.id, subscription.topic)) {
                     this.warnOnce(
-                        `sub:${client.id}:${subscription.topic}`,
-                        `Client '${client.id}' may not subscribe to '${subscription.topic}': outside its rights`,
+                        'subscribe-denied',
+                        `${client.id}\u0000${subscription.topic}`,
+                        `Client '${clip(client.id)}' may not subscribe to '${clip(subscription.topic)}': outside its rights`,
                     );
                     done(null, null);
                     return;
@@ -437,18 +451,9 @@ export class BrokerService {
         }
     }
 
-    /** Warnings about a client's bad input: the first per client and kind, then debug (no log floods). */
-    private warnOnce(key: string, message: string): void {
-        const count = (this.warned.get(key) ?? 0) + 1;
-        if (this.warned.size > 10_000) {
-            this.warned.clear();
-        }
-        this.warned.set(key, count);
-        if (count === 1) {
-            this.log.warn(message);
-        } else {
-            this.log.debug(`${message} (${count} times)`);
-        }
+    /** Warnings about a client's bad input: `cause` is the kind, `key` what it is about (see rateLog.ts). */
+    private warnOnce(cause: string, key: string, message: string): void {
+        this.warnings.warn(cause, key, message);
     }
 
     /** Removes a client's stored session: subscriptions and queued messages. */

@@ -4,6 +4,7 @@
  */
 
 import type { Quality } from '../mapping/payload';
+import { RateLimitedLog, type RateLimitedLogOptions } from '../rateLog';
 
 export interface SettableState {
     val: string | number | boolean | null;
@@ -29,7 +30,6 @@ export interface Store {
     subscribeStates(pattern: string): Promise<void>;
     subscribeObjects(pattern: string): Promise<void>;
 }
-
 export interface Logger {
     debug(message: string): void;
     info(message: string): void;
@@ -37,30 +37,24 @@ export interface Logger {
     error(message: string): void;
 }
 
-/** Logs a warning once per key; later occurrences go to debug with a count. */
+/**
+ * Logs a warning once per key (`cause:what`, e.g. `length:<topic>`); later occurrences go to debug with a count.
+ * Bounded in memory and in log lines per cause (see rateLog.ts): keys are topics and client ids that outsiders choose.
+ */
 export class OnceLogger {
-    private readonly seen = new Map<string, number>();
+    private readonly limited: RateLimitedLog;
 
-    constructor(private readonly log: Logger) {}
+    constructor(log: Logger, options?: RateLimitedLogOptions) {
+        this.limited = new RateLimitedLog(log, options);
+    }
 
     warn(key: string, message: string): void {
-        const count = (this.seen.get(key) ?? 0) + 1;
-        this.seen.set(key, count);
-        if (count === 1) {
-            this.log.warn(message);
-        } else {
-            this.log.debug(`${message} (${count} times)`);
-        }
+        const colon = key.indexOf(':');
+        this.limited.warn(colon < 0 ? key : key.slice(0, colon), colon < 0 ? '' : key.slice(colon + 1), message);
     }
 
-    info(key: string, message: string): void {
-        if (!this.seen.has(key)) {
-            this.seen.set(key, 1);
-            this.log.info(message);
-        }
-    }
-
-    forget(key: string): void {
-        this.seen.delete(key);
+    /** Keys remembered now. */
+    get size(): number {
+        return this.limited.size;
     }
 }

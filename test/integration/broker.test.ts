@@ -9,50 +9,14 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import type { Packet } from 'mqtt-packet';
 import { hashPassword, type Account } from '../../src/broker/accessControl';
-import { BrokerService, type BrokerEvents, type BrokerServiceOptions } from '../../src/broker/brokerService';
+import type { BrokerEvents, BrokerServiceOptions } from '../../src/broker/brokerService';
+import { quiet, startBroker, type Started } from '../lib/testBroker';
 import { ClientService } from '../../src/client/clientService';
 import { makeCertificates } from '../lib/certs';
 import { TestClient } from '../lib/mqttClient';
 import { RawClient } from '../lib/rawMqtt';
 import { hasCommand } from '../lib/tools';
 import { until, waitForEvent } from '../lib/wait';
-
-const quiet = { info: (): void => undefined, warn: (): void => undefined, debug: (): void => undefined };
-
-interface Started {
-    broker: BrokerService;
-    port: number;
-    published: { topic: string; payload: Buffer; clientId: string }[];
-    dropped: string[];
-}
-
-async function startBroker(options: Partial<BrokerServiceOptions> = {}, events: BrokerEvents = {}): Promise<Started> {
-    const published: Started['published'] = [];
-    const dropped: string[] = [];
-    const broker = new BrokerService(
-        {
-            listeners: { bind: '127.0.0.1', port: 0, tls: undefined, webSocket: false, wsPort: 0 },
-            persistence: 'memory',
-            persistenceDir: '',
-            user: '',
-            pass: '',
-            maxClients: 1000,
-            maxPayloadSizeBytes: 1048576,
-            forceCleanSession: 'no',
-            storeClientsTimeMin: -1,
-            maxQueuedMessages: 1000,
-            ...options,
-        },
-        {
-            clientPublish: (topic, payload, clientId) => published.push({ topic, payload, clientId }),
-            dropped: reason => dropped.push(reason),
-            ...events,
-        },
-        quiet,
-    );
-    await broker.start();
-    return { broker, port: broker.boundPort!, published, dropped };
-}
 
 describe('Broker semantics (aedes + our policy, real sockets)', function () {
     this.timeout(20000);

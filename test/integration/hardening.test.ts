@@ -1,0 +1,96 @@
+/**
+ * A broker a hostile client cannot take down: each test is one attack found by probing the broker (issue #16), on
+ * real sockets with real clients. Each failed before its fix.
+ */
+import assert from 'node:assert/strict';
+import type { BrokerEvents, BrokerServiceOptions } from '../../src/broker/brokerService';
+import { TestClient } from '../lib/mqttClient';
+import { RawClient } from '../lib/rawMqtt';
+import { startBroker, type Started } from '../lib/testBroker';
+import { until } from '../lib/wait';
+
+describe('Hardening: attacks on the broker (real sockets)', function () {
+    this.timeout(30000);
+    const cleanups: (() => Promise<void> | void)[] = [];
+    afterEach(async () => {
+        for (const cleanup of cleanups.splice(0).reverse()) {
+            await cleanup();
+        }
+    });
+    async function broker(
+        options: Partial<BrokerServiceOptions> = {},
+        events: BrokerEvents = {},
+        warnings: string[] = [],
+    ): Promise<Started> {
+        const started = await startBroker(options, events, {
+            info: () => undefined,
+            warn: message => warnings.push(message),
+            debug: () => undefined,
+        });
+        cleanups.push(() => started.broker.stop());
+        return started;
+    }
+    async function client(port: number, options: Parameters<typeof TestClient.connect>[1] = {}): Promise<TestClient> {
+        const c = await TestClient.connect(port, options);
+        cleanups.push(() => void c.client.end(true));
+        return c;
+    }
+    async function raw(port: number): Promise<RawClient> {
+        const c = await RawClient.open(port);
+        cleanups.push(() => c.destroy());
+        return c;
+    }
+
+    for (const account of ['anonymous', 'the full-rights user'] as const) {
+        it(`refuses a client's publish to $SYS/…/new/clients: the named client stays connected, no will (${account})`, async () => {
+            const credentials = account === 'anonymous' ? {} : { username: 'iob', password: 's3cret' };
+            const { port, dropped } = await broker(account === 'anonymous' ? {} : { user: 'iob', pass: 's3cret' });
+            const watcher = await client(port, credentials);
+            await watcher.subscribe('will/#');
+            await watcher.subscribe('$SYS/#');
+            const victim = await client(port, {
+                ...credentials,
+                clientId: 'victim',
+                will: { topic: 'will/victim', payload: Buffer.from('gone'), qos: 1, retain: false },
+            });
+            await victim.subscribe('v/#', 1);
+            const attacker = await client(port, { ...credentials, clientId: 'attacker' });
+            const attacks = ['$SYS/anything/new/clients', '$SYS/x/y/new/clients', '$foo/bar'];
+            for (const topic of attacks) {
+                await attacker.publish(topic, 'victim', { qos: 1 }); // resolves on PUBACK
+            }
+            // a marker after the attack: the victim still receives, so it was never closed
+            await attacker.publish('v/marker', 'after', { qos: 1 });
+            assert.equal((await victim.waitForTopic('v/marker')).payload.toString(), 'after');
+            assert.equal(victim.client.connected, true);
+            await attacker.publish('will/marker', 'm', { qos: 1 });
+            await watcher.waitForTopic('will/marker');
+            assert.equal(watcher.received('will/victim').length, 0, 'the victim\u2019s will was not fired');
+            assert.equal(
+                watcher.messages.filter(m => attacks.includes(m.topic)).length,
+                0,
+                'nothing published by a client reached $ subscribers',
+            );
+            assert.equal(dropped.filter(r => /reserved topic/.test(r)).length, 3, 'each refused publish is counted');
+        });
+    }
+
+    it('the refused $ publish goes nowhere, not even to the adapter (clientPublish)', async () => {
+        const { port, published } = await broker();
+        const pub = await raw(port);
+        pub.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'r', clean: true, keepalive: 30 });
+        await pub.waitFor(p => p.cmd === 'connack');
+        pub.send({ cmd: 'publish', topic: '$SYS/x/new/clients', payload: 'r', qos: 1, messageId: 7 });
+        pub.send({ cmd: 'publish', topic: 'ok/after', payload: 'x', qos: 1, messageId: 8 });
+        await pub.waitFor(p => p.cmd === 'puback' && p.messageId === 8);
+        await until(() => published.length > 0, 5000, 'the clientPublish event');
+        assert.deepEqual(
+            published.map(p => p.topic),
+            ['ok/after'],
+        );
+        assert.ok(
+            pub.packets.some(p => p.cmd === 'puback' && p.messageId === 7),
+            'acknowledged as 3.1.1 requires',
+        );
+    });
+});
