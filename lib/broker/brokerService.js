@@ -49,6 +49,7 @@ const accessControl_1 = require("./accessControl");
 const overlap_1 = require("./overlap");
 const sessions_1 = require("./sessions");
 const listeners_1 = require("./listeners");
+const packetGuard_1 = require("./packetGuard");
 const writeBatcher_1 = require("./writeBatcher");
 const retainedIndex_1 = require("./retainedIndex");
 const settings_1 = require("../settings");
@@ -57,6 +58,12 @@ const rateLog_1 = require("../rateLog");
 function connectError(returnCode, message) {
     return Object.assign(new Error(message), { returnCode });
 }
+/**
+ * What a PUBLISH may carry besides its payload (a topic of up to 64 KiB, packet id, MQTT 5 properties): a packet that
+ * declares more than maxPayloadSize plus this closes its connection at its fixed header (packetGuard.ts); one within
+ * it is read, acknowledged and dropped when its payload is over the limit.
+ */
+const PACKET_HEADROOM_BYTES = 65_536 + 1024;
 const DROP = Symbol('mqtt-gateway.drop');
 class BrokerService {
     options;
@@ -275,7 +282,17 @@ class BrokerService {
         broker.on('subscribe', (subscriptions, client) => this.events.subscribed?.(client, subscriptions));
         broker.on('clientError', (client, err) => this.log.debug(`Client '${client.id}' error: ${err.message}`));
         broker.on('connectionError', (client, err) => this.log.debug(`Connection of '${client.id ?? '?'}' refused: ${err.message}`));
-        const listeners = new listeners_1.Listeners(this.options.listeners, (stream, request) => broker.handle(stream, request), this.log);
+        const maxPacketBytes = this.options.maxPayloadSizeBytes + PACKET_HEADROOM_BYTES;
+        const listeners = new listeners_1.Listeners(this.options.listeners, (stream, request) => {
+            (0, packetGuard_1.guardPackets)(stream, {
+                maxPacketBytes,
+                onOversize: declared => {
+                    const address = streamAddress(stream, request);
+                    this.events.dropped?.(`packet declaring ${declared} bytes exceeds maxPayloadSize (${this.options.maxPayloadSizeBytes}) plus ${PACKET_HEADROOM_BYTES} bytes for topic and properties: connection closed`, address);
+                },
+            });
+            broker.handle(stream, request);
+        }, this.log);
         this.listeners = listeners;
         try {
             await listeners.start();
@@ -618,6 +635,9 @@ function toPacket(message) {
         retain: message.retain,
         dup: false,
     };
+}
+function streamAddress(stream, request) {
+    return request?.socket?.remoteAddress ?? stream.remoteAddress ?? 'unknown';
 }
 function remoteAddress(client) {
     const conn = client.conn;

@@ -10,6 +10,7 @@ import { AccessControl, BruteForceGuard, type Account, type BruteForceOptions } 
 import { deliverAtHighestQos, deliverDirect } from './overlap';
 import { SessionExpiry } from './sessions';
 import { Listeners, type ListenerOptions } from './listeners';
+import { guardPackets } from './packetGuard';
 import { batchWrites } from './writeBatcher';
 import { RetainedIndex, type RetainedPersistence } from './retainedIndex';
 import { redisUrlForLog, type ForceCleanSession, type Persistence, type QoS } from '../settings';
@@ -91,6 +92,13 @@ type ConnectError = Error & { returnCode: number };
 function connectError(returnCode: number, message: string): ConnectError {
     return Object.assign(new Error(message), { returnCode });
 }
+
+/**
+ * What a PUBLISH may carry besides its payload (a topic of up to 64 KiB, packet id, MQTT 5 properties): a packet that
+ * declares more than maxPayloadSize plus this closes its connection at its fixed header (packetGuard.ts); one within
+ * it is read, acknowledged and dropped when its payload is over the limit.
+ */
+const PACKET_HEADROOM_BYTES = 65_536 + 1024;
 
 const DROP = Symbol('mqtt-gateway.drop');
 type Droppable = PublishPacket & { [DROP]?: boolean };
@@ -372,9 +380,22 @@ export class BrokerService {
             this.log.debug(`Connection of '${client.id ?? '?'}' refused: ${err.message}`),
         );
 
+        const maxPacketBytes = this.options.maxPayloadSizeBytes + PACKET_HEADROOM_BYTES;
         const listeners = new Listeners(
             this.options.listeners,
-            (stream, request) => broker.handle(stream, request),
+            (stream, request) => {
+                guardPackets(stream, {
+                    maxPacketBytes,
+                    onOversize: declared => {
+                        const address = streamAddress(stream, request);
+                        this.events.dropped?.(
+                            `packet declaring ${declared} bytes exceeds maxPayloadSize (${this.options.maxPayloadSizeBytes}) plus ${PACKET_HEADROOM_BYTES} bytes for topic and properties: connection closed`,
+                            address,
+                        );
+                    },
+                });
+                broker.handle(stream, request);
+            },
             this.log,
         );
         this.listeners = listeners;
@@ -753,6 +774,10 @@ function toPacket(message: BrokerMessage): PublishPacket {
         retain: message.retain,
         dup: false,
     };
+}
+
+function streamAddress(stream: unknown, request: { socket?: { remoteAddress?: string } } | undefined): string {
+    return request?.socket?.remoteAddress ?? (stream as { remoteAddress?: string }).remoteAddress ?? 'unknown';
 }
 
 function remoteAddress(client: Client): { ip: string | undefined; port: number | undefined } {

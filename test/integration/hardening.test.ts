@@ -93,4 +93,31 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
             'acknowledged as 3.1.1 requires',
         );
     });
+
+    it('closes a connection at the fixed header of a packet that declares more than the limit, buffering nothing', async () => {
+        const { port, dropped } = await broker({ maxPayloadSizeBytes: 1000 });
+        const good = await client(port);
+        await good.subscribe('g/#');
+        // after CONNECT: a PUBLISH declaring 268,435,455 bytes (the most MQTT can declare), and not one byte of it
+        const attacker = await raw(port);
+        attacker.send({
+            cmd: 'connect',
+            protocolId: 'MQTT',
+            protocolVersion: 4,
+            clientId: 'big',
+            clean: true,
+            keepalive: 30,
+        });
+        await attacker.waitFor(p => p.cmd === 'connack');
+        attacker.sendBytes(Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f]));
+        await attacker.waitClosed(2000);
+        // as the first packet: a CONNECT declaring 2 MB
+        const first = await raw(port);
+        first.sendBytes(Buffer.from([0x10, 0x80, 0x80, 0x80, 0x01]));
+        await first.waitClosed(2000);
+        assert.equal(dropped.filter(r => /connection closed/.test(r)).length, 2);
+        const pub = await client(port);
+        await pub.publish('g/x', 'fine');
+        await good.waitForTopic('g/x');
+    });
 });

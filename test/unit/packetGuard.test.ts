@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import mqttPacket from 'mqtt-packet';
+import { FixedHeaderReader } from '../../src/broker/packetGuard';
+
+const connect = (protocolVersion: 3 | 4 | 5): Buffer =>
+    mqttPacket.generate({
+        cmd: 'connect',
+        protocolId: protocolVersion === 3 ? 'MQIsdp' : 'MQTT',
+        protocolVersion,
+        clientId: 'c',
+        clean: true,
+        keepalive: 30,
+    });
+const publish = (payloadBytes: number): Buffer =>
+    mqttPacket.generate({
+        cmd: 'publish',
+        topic: 't',
+        payload: Buffer.alloc(payloadBytes),
+        qos: 0,
+        dup: false,
+        retain: false,
+    });
+
+/** Feeds `bytes` in chunks of `size`; returns the first oversize answer. */
+function feed(reader: FixedHeaderReader, bytes: Buffer, size: number): number | undefined {
+    for (let i = 0; i < bytes.length; i += size) {
+        const result = reader.read(bytes.subarray(i, i + size));
+        if (result !== undefined) {
+            return result;
+        }
+    }
+    return undefined;
+}
+
+describe('FixedHeaderReader (packet guard)', () => {
+    const rows: { name: string; bytes: Buffer; max: number; expected: number | undefined; version?: number }[] = [
+        {
+            name: 'packets within the limit',
+            bytes: Buffer.concat([connect(4), publish(100), publish(0)]),
+            max: 200,
+            expected: undefined,
+            version: 4,
+        },
+        {
+            name: 'an oversized publish after valid ones',
+            bytes: Buffer.concat([connect(4), publish(10), publish(300)]),
+            max: 200,
+            expected: 303,
+            version: 4,
+        },
+        {
+            name: 'the largest declarable length',
+            bytes: Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f]),
+            max: 1_000_000,
+            expected: 268_435_455,
+        },
+        {
+            name: 'MQTT 5 CONNECT then too large',
+            bytes: Buffer.concat([connect(5), Buffer.from([0x30, 0x80, 0x08])]),
+            max: 200,
+            expected: 1024,
+            version: 5,
+        },
+        {
+            name: 'MQTT 3.1 (MQIsdp)',
+            bytes: Buffer.concat([connect(3), publish(1)]),
+            max: 200,
+            expected: undefined,
+            version: 3,
+        },
+    ];
+    for (const row of rows) {
+        for (const size of [1, 2, 7, 4096]) {
+            it(`${row.name}, in chunks of ${size}`, () => {
+                const reader = new FixedHeaderReader(row.max);
+                assert.equal(feed(reader, row.bytes, size), row.expected);
+                assert.equal(reader.protocolVersion, row.version);
+            });
+        }
+    }
+});
