@@ -50,6 +50,7 @@ const overlap_1 = require("./overlap");
 const sessions_1 = require("./sessions");
 const listeners_1 = require("./listeners");
 const packetGuard_1 = require("./packetGuard");
+const slowConsumers_1 = require("./slowConsumers");
 const writeBatcher_1 = require("./writeBatcher");
 const retainedIndex_1 = require("./retainedIndex");
 const settings_1 = require("../settings");
@@ -90,6 +91,7 @@ class BrokerService {
     /** Warnings about clients' bad input: bounded in memory and in log lines (see rateLog.ts). */
     warnings;
     acl;
+    slow;
     guard;
     /** The account each connected client logged in with. */
     accountOf = new WeakMap();
@@ -113,6 +115,7 @@ class BrokerService {
             });
         }
         this.warnings = new rateLog_1.RateLimitedLog(log);
+        this.slow = new slowConsumers_1.SlowConsumers({ limitBytes: writeBufferBytes(options.maxPayloadSizeBytes), maxSlowMs: 10_000 });
         this.acl = new accessControl_1.AccessControl(accounts);
         this.guard = new accessControl_1.BruteForceGuard({
             maxFailures: 5,
@@ -132,6 +135,8 @@ class BrokerService {
         const broker = await aedes_1.Aedes.createBroker({
             persistence,
             mq,
+            // a backstop only: slowConsumers.ts closes a client that does not read long before this
+            drainTimeout: 15_000,
             preConnect: (client, packet, done) => {
                 (0, overlap_1.deliverAtHighestQos)(client);
                 const mode = this.options.forceCleanSession;
@@ -173,7 +178,8 @@ class BrokerService {
                     return;
                 }
                 this.guard.succeeded(address);
-                if (this.broker && this.broker.connectedClients >= this.options.maxClients) {
+                if (this.listeners && !this.listeners.hasPlace(client.conn)) {
+                    // counted from the moment the connection was accepted: concurrent connects cannot slip past
                     this.warnOnce('full', remoteAddress(client).ip ?? 'unknown', `Client '${(0, rateLog_1.clip)(client.id)}' was refused: maxClients (${this.options.maxClients}) reached`);
                     done(connectError(3, 'server unavailable'), false);
                     return;
@@ -221,8 +227,24 @@ class BrokerService {
                 }
                 Promise.resolve(decide(client.id, subscription.topic)).then(allowed => done(null, allowed ? subscription : null), () => done(null, null));
             },
-            // retained messages and current values reach a subscriber only where its account may read
-            authorizeForward: (client, packet) => this.acl.canRead(this.accountOf.get(client), client.id, packet.topic) ? packet : null,
+            authorizeForward: (client, packet) => {
+                // retained messages and current values reach a subscriber only where its account may read
+                if (!this.acl.canRead(this.accountOf.get(client), client.id, packet.topic)) {
+                    return null;
+                }
+                const conn = client.conn;
+                const verdict = this.slow.verdict(conn, packet.payload.length, packet.qos);
+                if (verdict === 'drop') {
+                    this.events.dropped?.(`QoS 0 message on '${(0, rateLog_1.clip)(packet.topic)}' to the slow client '${(0, rateLog_1.clip)(client.id)}' (its connection has not read what was sent)`, client.id);
+                    return null;
+                }
+                if (verdict === 'close') {
+                    this.warnOnce('slow-consumer', client.id, `Client '${(0, rateLog_1.clip)(client.id)}' does not read what it is sent: connection closed (a persistent session gets its unacknowledged messages again when it reconnects)`);
+                    this.events.dropped?.(`slow client '${(0, rateLog_1.clip)(client.id)}' closed`, client.id);
+                    conn.destroy();
+                }
+                return packet;
+            },
         });
         this.broker = broker;
         if (this.db) {
@@ -292,7 +314,10 @@ class BrokerService {
                 },
             });
             broker.handle(stream, request);
-        }, this.log);
+        }, this.log, {
+            maxConnections: this.options.maxClients,
+            writeBufferBytes: writeBufferBytes(this.options.maxPayloadSizeBytes),
+        });
         this.listeners = listeners;
         try {
             await listeners.start();
@@ -635,6 +660,10 @@ function toPacket(message) {
         retain: message.retain,
         dup: false,
     };
+}
+/** A connection's write buffer: 1 MiB beyond the largest message it may be sent. */
+function writeBufferBytes(maxPayloadSizeBytes) {
+    return 1024 * 1024 + maxPayloadSizeBytes + PACKET_HEADROOM_BYTES;
 }
 function streamAddress(stream, request) {
     return request?.socket?.remoteAddress ?? stream.remoteAddress ?? 'unknown';

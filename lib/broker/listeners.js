@@ -13,25 +13,54 @@ class Listeners {
     options;
     handle;
     log;
+    limits;
     servers = [];
     sockets = new Set();
+    /** Connections holding one of the `maxConnections` places. */
+    placed = new WeakSet();
+    places = 0;
     wss;
-    constructor(options, handle, log) {
+    constructor(options, handle, log, limits = { maxConnections: Infinity, writeBufferBytes: 16384 }) {
         this.options = options;
         this.handle = handle;
         this.log = log;
+        this.limits = limits;
     }
+    /** false when the connection came after `maxConnections` others still open. */
+    hasPlace(stream) {
+        return this.placed.has(stream);
+    }
+    /** Open connections, whether or not their CONNECT is through. */
+    get openConnections() {
+        return this.sockets.size;
+    }
+    /** Takes the connection in, or closes it (false) when twice `maxConnections` are open. */
     track(stream) {
+        if (this.sockets.size >= 2 * this.limits.maxConnections) {
+            stream.destroy();
+            return false;
+        }
         this.sockets.add(stream);
-        stream.once('close', () => this.sockets.delete(stream));
+        if (this.places < this.limits.maxConnections) {
+            this.places++;
+            this.placed.add(stream);
+        }
+        stream.once('close', () => {
+            this.sockets.delete(stream);
+            if (this.placed.delete(stream)) {
+                this.places--;
+            }
+        });
+        return true;
     }
     /** Opens every listener; rejects (after closing what was opened) if one cannot be bound. */
     async start() {
         const { bind, port, tls } = this.options;
         try {
+            const highWaterMark = this.limits.writeBufferBytes;
             const main = tls
-                ? (0, node_tls_1.createServer)({ key: tls.key, cert: tls.cert, ca: tls.ca }, socket => this.accept(socket))
-                : (0, node_net_1.createServer)(socket => this.accept(socket));
+                ? (0, node_tls_1.createServer)({ key: tls.key, cert: tls.cert, ca: tls.ca, highWaterMark }, socket => this.accept(socket))
+                : (0, node_net_1.createServer)({ highWaterMark }, socket => this.accept(socket));
             if (tls) {
                 main.on('tlsClientError', (err) => this.log.debug(`TLS handshake failed: ${err.message}`));
             }
@@ -58,10 +87,11 @@ class Listeners {
                 });
                 this.wss = wss;
                 wss.on('connection', (ws, request) => {
-                    const stream = createWebSocketStream(ws);
+                    const stream = createWebSocketStream(ws, { writableHighWaterMark: highWaterMark });
                     stream.on('error', err => this.log.debug(`WebSocket stream error: ${err.message}`));
-                    this.track(stream);
-                    this.handle(stream, request);
+                    if (this.track(stream)) {
+                        this.handle(stream, request);
+                    }
                 });
                 wss.on('error', err => this.log.warn(`WebSocket listener error: ${err.message}`));
                 await this.listen(http, this.options.wsPort, bind);
@@ -74,7 +104,9 @@ class Listeners {
         }
     }
     accept(socket) {
-        this.track(socket);
+        if (!this.track(socket)) {
+            return;
+        }
         socket.setNoDelay(true);
         this.handle(socket);
     }

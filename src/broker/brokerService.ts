@@ -11,6 +11,7 @@ import { deliverAtHighestQos, deliverDirect } from './overlap';
 import { SessionExpiry } from './sessions';
 import { Listeners, type ListenerOptions } from './listeners';
 import { guardPackets } from './packetGuard';
+import { SlowConsumers, type OutgoingConnection } from './slowConsumers';
 import { batchWrites } from './writeBatcher';
 import { RetainedIndex, type RetainedPersistence } from './retainedIndex';
 import { redisUrlForLog, type ForceCleanSession, type Persistence, type QoS } from '../settings';
@@ -140,6 +141,7 @@ export class BrokerService {
     /** Warnings about clients' bad input: bounded in memory and in log lines (see rateLog.ts). */
     private readonly warnings: RateLimitedLog;
     private readonly acl: AccessControl;
+    private readonly slow: SlowConsumers;
     private readonly guard: BruteForceGuard;
     /** The account each connected client logged in with. */
     private readonly accountOf = new WeakMap<Client, Account | undefined>();
@@ -165,6 +167,7 @@ export class BrokerService {
             });
         }
         this.warnings = new RateLimitedLog(log);
+        this.slow = new SlowConsumers({ limitBytes: writeBufferBytes(options.maxPayloadSizeBytes), maxSlowMs: 10_000 });
         this.acl = new AccessControl(accounts);
         this.guard = new BruteForceGuard({
             maxFailures: 5,
@@ -186,6 +189,8 @@ export class BrokerService {
         const broker = await Aedes.createBroker({
             persistence,
             mq,
+            // a backstop only: slowConsumers.ts closes a client that does not read long before this
+            drainTimeout: 15_000,
             preConnect: (client, packet, done) => {
                 deliverAtHighestQos(client);
                 const mode = this.options.forceCleanSession;
@@ -242,7 +247,8 @@ export class BrokerService {
                     return;
                 }
                 this.guard.succeeded(address);
-                if (this.broker && this.broker.connectedClients >= this.options.maxClients) {
+                if (this.listeners && !this.listeners.hasPlace(client.conn)) {
+                    // counted from the moment the connection was accepted: concurrent connects cannot slip past
                     this.warnOnce(
                         'full',
                         remoteAddress(client).ip ?? 'unknown',
@@ -301,9 +307,31 @@ export class BrokerService {
                     () => done(null, null),
                 );
             },
-            // retained messages and current values reach a subscriber only where its account may read
-            authorizeForward: (client, packet) =>
-                this.acl.canRead(this.accountOf.get(client), client.id, packet.topic) ? packet : null,
+            authorizeForward: (client, packet) => {
+                // retained messages and current values reach a subscriber only where its account may read
+                if (!this.acl.canRead(this.accountOf.get(client), client.id, packet.topic)) {
+                    return null;
+                }
+                const conn = client.conn as unknown as OutgoingConnection;
+                const verdict = this.slow.verdict(conn, packet.payload.length, packet.qos);
+                if (verdict === 'drop') {
+                    this.events.dropped?.(
+                        `QoS 0 message on '${clip(packet.topic)}' to the slow client '${clip(client.id)}' (its connection has not read what was sent)`,
+                        client.id,
+                    );
+                    return null;
+                }
+                if (verdict === 'close') {
+                    this.warnOnce(
+                        'slow-consumer',
+                        client.id,
+                        `Client '${clip(client.id)}' does not read what it is sent: connection closed (a persistent session gets its unacknowledged messages again when it reconnects)`,
+                    );
+                    this.events.dropped?.(`slow client '${clip(client.id)}' closed`, client.id);
+                    conn.destroy();
+                }
+                return packet;
+            },
         });
         this.broker = broker;
         if (this.db) {
@@ -397,6 +425,10 @@ export class BrokerService {
                 broker.handle(stream, request);
             },
             this.log,
+            {
+                maxConnections: this.options.maxClients,
+                writeBufferBytes: writeBufferBytes(this.options.maxPayloadSizeBytes),
+            },
         );
         this.listeners = listeners;
         try {
@@ -774,6 +806,11 @@ function toPacket(message: BrokerMessage): PublishPacket {
         retain: message.retain,
         dup: false,
     };
+}
+
+/** A connection's write buffer: 1 MiB beyond the largest message it may be sent. */
+function writeBufferBytes(maxPayloadSizeBytes: number): number {
+    return 1024 * 1024 + maxPayloadSizeBytes + PACKET_HEADROOM_BYTES;
 }
 
 function streamAddress(stream: unknown, request: { socket?: { remoteAddress?: string } } | undefined): string {

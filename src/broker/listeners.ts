@@ -32,29 +32,71 @@ export interface ListenerLogger {
     debug(message: string): void;
 }
 
+export interface ConnectionLimits {
+    /**
+     * Connections that get a place, counted from the moment they are accepted (not when their CONNECT is through):
+     * later ones are refused at CONNECT; beyond twice this number they are closed at once, unanswered.
+     */
+    maxConnections: number;
+    /** Each connection's write buffer before a write reports back-pressure (see slowConsumers.ts). */
+    writeBufferBytes: number;
+}
+
 export class Listeners {
     private readonly servers: (NetServer | HttpServer)[] = [];
     private readonly sockets = new Set<Socket | Duplex>();
+    /** Connections holding one of the `maxConnections` places. */
+    private readonly placed = new WeakSet<Socket | Duplex>();
+    private places = 0;
     private wss: Ws.WebSocketServer | undefined;
 
     constructor(
         private readonly options: ListenerOptions,
         private readonly handle: StreamHandler,
         private readonly log: ListenerLogger,
+        private readonly limits: ConnectionLimits = { maxConnections: Infinity, writeBufferBytes: 16384 },
     ) {}
 
-    private track(stream: Socket | Duplex): void {
+    /** false when the connection came after `maxConnections` others still open. */
+    hasPlace(stream: unknown): boolean {
+        return this.placed.has(stream as Socket);
+    }
+
+    /** Open connections, whether or not their CONNECT is through. */
+    get openConnections(): number {
+        return this.sockets.size;
+    }
+
+    /** Takes the connection in, or closes it (false) when twice `maxConnections` are open. */
+    private track(stream: Socket | Duplex): boolean {
+        if (this.sockets.size >= 2 * this.limits.maxConnections) {
+            stream.destroy();
+            return false;
+        }
         this.sockets.add(stream);
-        stream.once('close', () => this.sockets.delete(stream));
+        if (this.places < this.limits.maxConnections) {
+            this.places++;
+            this.placed.add(stream);
+        }
+        stream.once('close', () => {
+            this.sockets.delete(stream);
+            if (this.placed.delete(stream)) {
+                this.places--;
+            }
+        });
+        return true;
     }
 
     /** Opens every listener; rejects (after closing what was opened) if one cannot be bound. */
     async start(): Promise<void> {
         const { bind, port, tls } = this.options;
         try {
+            const highWaterMark = this.limits.writeBufferBytes;
             const main = tls
-                ? createTlsServer({ key: tls.key, cert: tls.cert, ca: tls.ca }, socket => this.accept(socket))
-                : createNetServer(socket => this.accept(socket));
+                ? createTlsServer({ key: tls.key, cert: tls.cert, ca: tls.ca, highWaterMark }, socket =>
+                      this.accept(socket),
+                  )
+                : createNetServer({ highWaterMark }, socket => this.accept(socket));
             if (tls) {
                 main.on('tlsClientError', (err: Error) => this.log.debug(`TLS handshake failed: ${err.message}`));
             }
@@ -82,10 +124,11 @@ export class Listeners {
                 });
                 this.wss = wss;
                 wss.on('connection', (ws, request) => {
-                    const stream = createWebSocketStream(ws);
+                    const stream = createWebSocketStream(ws, { writableHighWaterMark: highWaterMark });
                     stream.on('error', err => this.log.debug(`WebSocket stream error: ${err.message}`));
-                    this.track(stream);
-                    this.handle(stream, request);
+                    if (this.track(stream)) {
+                        this.handle(stream, request);
+                    }
                 });
                 wss.on('error', err => this.log.warn(`WebSocket listener error: ${err.message}`));
                 await this.listen(http, this.options.wsPort, bind);
@@ -98,7 +141,9 @@ export class Listeners {
     }
 
     private accept(socket: Socket): void {
-        this.track(socket);
+        if (!this.track(socket)) {
+            return;
+        }
         socket.setNoDelay(true);
         this.handle(socket);
     }

@@ -3,6 +3,9 @@
  * real sockets with real clients. Each failed before its fix.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { BrokerEvents, BrokerServiceOptions } from '../../src/broker/brokerService';
 import { TestClient } from '../lib/mqttClient';
 import { RawClient } from '../lib/rawMqtt';
@@ -120,4 +123,82 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
         await pub.publish('g/x', 'fine');
         await good.waitForTopic('g/x');
     });
+
+    it('maxClients counts connections from the moment they are accepted: 250 concurrent connects, 100 get in', async () => {
+        // on disk, as the adapter runs by default: the session store makes the time between CONNECT and 'ready' async
+        const dir = mkdtempSync(path.join(tmpdir(), 'mqtt-gateway-maxclients-'));
+        cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+        const { port } = await broker({ maxClients: 100, persistence: 'disk', persistenceDir: dir });
+        const clients = await Promise.all(Array.from({ length: 250 }, () => raw(port)));
+        clients.forEach((c, i) =>
+            c.send({
+                cmd: 'connect',
+                protocolId: 'MQTT',
+                protocolVersion: 4,
+                clientId: `c${i}`,
+                clean: true,
+                keepalive: 30,
+            }),
+        );
+        const codes = await Promise.all(
+            clients.map(async c => {
+                const connack = (await c.waitFor(p => p.cmd === 'connack', 10000)) as { returnCode?: number };
+                return connack.returnCode ?? -1;
+            }),
+        );
+        assert.equal(codes.filter(code => code === 0).length, 100);
+        assert.equal(codes.filter(code => code === 3).length, 150, 'the others get CONNACK 3 (server unavailable)');
+    });
+
+    for (const qos of [0, 1] as const) {
+        it(`a subscriber that stops reading (QoS ${qos}) costs only itself: the others get every message`, async () => {
+            const { port, dropped } = await broker();
+            const stuck = await raw(port);
+            stuck.send({
+                cmd: 'connect',
+                protocolId: 'MQTT',
+                protocolVersion: 4,
+                clientId: 'stuck',
+                clean: true,
+                keepalive: 0,
+            });
+            await stuck.waitFor(p => p.cmd === 'connack');
+            stuck.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: '#', qos }] });
+            await stuck.waitFor(p => p.cmd === 'suback');
+            stuck.socket.pause(); // reads nothing from now on
+            const good = await client(port, { clientId: 'good' });
+            await good.subscribe('load/#', qos);
+            const pub = await client(port, { clientId: 'pub' });
+            // 64 MB in all: more than the loopback socket buffers of the stuck client hold (receive autotuning up to
+            // 32 MB here); QoS 0 is sent in batches that the reading subscriber has received before the next one,
+            // since QoS 0 to a subscriber that reads slower than the publisher sends is dropped too (by design)
+            const payload = Buffer.alloc(64 * 1024, 7);
+            const count = 1000;
+            for (let i = 0; i < count; i++) {
+                if (qos === 0) {
+                    void pub.client.publish('load/x', payload, { qos: 0 });
+                    if (i % 8 === 7) {
+                        await pub.publish(`load/batch`, String(i), { qos: 1 });
+                        await good.waitFor(m => m.topic === 'load/batch' && m.payload.toString() === String(i));
+                    }
+                } else {
+                    await pub.publish('load/x', payload, { qos: 1 });
+                }
+            }
+            await pub.publish('load/end', 'end', { qos: 1 });
+            await good.waitForTopic('load/end', 20000);
+            assert.equal(good.received('load/x').length, count, 'the reading subscriber got every message');
+            if (qos === 0) {
+                assert.ok(
+                    dropped.some(r => /slow client/.test(r)),
+                    'QoS 0 messages to the stuck client were dropped',
+                );
+            } else {
+                assert.ok(dropped.some(r => /slow client 'stuck' closed/.test(r)));
+                // reading again, the stuck client finds the end of what the broker had sent before it closed
+                stuck.socket.resume();
+                await stuck.waitClosed(15000);
+            }
+        });
+    }
 });
