@@ -22,6 +22,12 @@ class Publisher {
      */
     states = new Map();
     topicInfo = new Map();
+    /**
+     * Ids whose topic is not the one the topic itself names (a `native.topic` that maps elsewhere, `removePrefix`, JSON
+     * fields): their status topic → ids, so that an exact filter finds them without a pass over every state.
+     */
+    otherTopics = new Map();
+    otherTopicOf = new Map();
     echoes = new Map();
     /** Per-id chains while an object is read for its topic: keeps the order of changes. */
     pending = new Map();
@@ -57,6 +63,9 @@ class Publisher {
             for (const [id, state] of Object.entries(states)) {
                 if (state && this.isPublished(id)) {
                     this.states.set(id, this.keep(state));
+                    if (this.options.removePrefix || this.topicInfo.has(id)) {
+                        this.indexTopic(id); // only ids whose topic may not name them
+                    }
                 }
             }
         }
@@ -90,6 +99,7 @@ class Publisher {
         }
         else {
             this.topicInfo.delete(id);
+            this.indexTopic(id);
         }
     }
     /** A state changed in ioBroker. */
@@ -103,6 +113,9 @@ class Publisher {
         }
         else {
             this.states.delete(id);
+        }
+        if ((previous === undefined) !== (state === null || state === undefined)) {
+            this.indexTopic(id);
         }
         if (state && this.isEcho(id, state)) {
             return;
@@ -118,7 +131,12 @@ class Publisher {
     /** Current messages of every published state whose topic `wanted` accepts (publishOnSubscribe). */
     async currentMessages(wanted) {
         const result = [];
-        for (const [id, state] of this.states) {
+        let count = 0;
+        for (const [id, state] of [...this.states]) {
+            if (++count % 1000 === 0) {
+                // a pass over 100,000 states takes a while: other clients' messages go through in between
+                await new Promise(resolve => setImmediate(resolve));
+            }
             const message = await this.buildMessage(id, state);
             if (message && wanted(message.topic)) {
                 result.push(message);
@@ -203,6 +221,72 @@ class Publisher {
             binary: native?.binary === true,
             ...(json ? { json } : {}),
         });
+        this.indexTopic(id);
+    }
+    /** Keeps `otherTopics` in step for one id (its object or its membership in `states` changed). */
+    indexTopic(id) {
+        const previous = this.otherTopicOf.get(id);
+        if (previous !== undefined) {
+            this.otherTopicOf.delete(id);
+            const ids = this.otherTopics.get(previous);
+            ids?.delete(id);
+            if (ids?.size === 0) {
+                this.otherTopics.delete(previous);
+            }
+        }
+        if (!this.states.has(id)) {
+            return;
+        }
+        const info = this.topicInfo.get(id) ?? { nativeTopic: undefined, binary: false };
+        const topic = info.json
+            ? info.json.parentTopic + (this.options.jsonCommandSuffix ?? '/set')
+            : (0, topic_1.idToTopic)(id, this.options, { nativeTopic: info.nativeTopic });
+        if (!info.json && this.spells(topic, id)) {
+            return;
+        }
+        this.otherTopicOf.set(id, topic);
+        let ids = this.otherTopics.get(topic);
+        if (!ids) {
+            ids = new Set();
+            this.otherTopics.set(topic, ids);
+        }
+        ids.add(id);
+    }
+    /** Whether the incoming rules map `topic` to `id` (SPEC §3). */
+    spells(topic, id) {
+        const target = (0, topic_1.topicToId)(topic, this.options);
+        return target !== undefined && (target.ownId === id || target.foreignId === id);
+    }
+    /**
+     * publishOnSubscribe of a filter without wildcards: the current messages on exactly this topic, found by the ids
+     * the topic names (and `otherTopics`) instead of a pass over every published state.
+     */
+    async currentMessagesForTopic(topic) {
+        const candidates = new Set();
+        const target = (0, topic_1.topicToId)(topic, this.options);
+        for (const id of [target?.ownId, target?.foreignId]) {
+            if (id !== undefined) {
+                candidates.add(id);
+            }
+        }
+        const status = this.options.extraSet && topic.endsWith('/set') ? topic.slice(0, -'/set'.length) : topic;
+        for (const key of new Set([topic, status])) {
+            for (const id of this.otherTopics.get(key) ?? []) {
+                candidates.add(id);
+            }
+        }
+        const result = [];
+        for (const id of candidates) {
+            const state = this.states.get(id);
+            if (!state || !this.isPublished(id)) {
+                continue;
+            }
+            const message = await this.buildMessage(id, state);
+            if (message && message.topic === topic) {
+                result.push(message);
+            }
+        }
+        return result;
     }
     send(id, state) {
         const info = this.topicInfo.get(id);

@@ -70,6 +70,8 @@ class ServerMode extends mirrorMode_1.MirrorMode {
     clients;
     stats;
     timers = new Set();
+    /** publishOnSubscribe: per client, the subscriptions waiting for the batch in progress. */
+    offers = new WeakMap();
     requests;
     stopped = false;
     wake;
@@ -109,6 +111,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
             user: settings.user,
             pass: settings.pass,
             maxClients: settings.maxClients,
+            maxSubscriptions: settings.maxSubscriptions,
             maxPayloadSizeBytes: settings.maxPayloadSizeBytes,
             forceCleanSession: settings.forceCleanSession,
             storeClientsTimeMin: settings.storeClientsTimeMin,
@@ -139,7 +142,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
                     adapter.log.debug(`Client '${client.id}' subscribed to ${granted.map(s => `'${s.topic}'`).join(', ')}`);
                 }
                 if (settings.publishOnSubscribe) {
-                    void this.sendCurrentValues(client, granted);
+                    this.offerCurrentValues(client, granted);
                 }
             },
             dropped: (reason, clientId) => {
@@ -356,21 +359,52 @@ class ServerMode extends mirrorMode_1.MirrorMode {
     }
     /**
      * publishOnSubscribe: a new subscription gets the current value of every matching published state at once,
-     * exactly one copy per topic — topics the retained store already delivered are left out.
+     * exactly one copy per topic — topics the retained store already delivered are left out. A client's
+     * subscriptions are offered one batch at a time: those that arrive meanwhile wait and go together, so a client
+     * that subscribes a lot costs one pass over the states per batch, not one per filter.
      */
+    offerCurrentValues(client, granted) {
+        const pending = this.offers.get(client);
+        if (pending) {
+            pending.push(...granted);
+            return;
+        }
+        const queue = [...granted];
+        this.offers.set(client, queue);
+        const run = async () => {
+            while (queue.length > 0 && !client.closed) {
+                await this.sendCurrentValues(client, queue.splice(0));
+            }
+        };
+        run()
+            .catch((err) => this.adapter.log.warn(`Cannot send current values: ${(0, errorText_1.errorText)(err)}`))
+            .finally(() => this.offers.delete(client));
+    }
+    /** Exact filters by lookup, wildcard filters in one pass over the published states. */
     async sendCurrentValues(client, granted) {
         const broker = this.broker;
         const publisher = this.publisher;
         if (!broker || !publisher) {
             return;
         }
-        for (const subscription of granted) {
-            if (subscription.qos > 2 || (0, filter_1.topicFilterError)(subscription.topic)) {
-                continue;
-            }
-            const filter = (0, filter_1.compileTopicFilter)(subscription.topic);
-            const retained = await broker.retainedTopics(subscription.topic);
-            const messages = await publisher.currentMessages(topic => filter.matches(topic) && !retained.has(topic));
+        const valid = granted.filter(s => s.qos <= 2 && !(0, filter_1.topicFilterError)(s.topic));
+        if (valid.length === 0) {
+            return;
+        }
+        const retained = await broker.retainedTopics(valid.map(s => s.topic));
+        const wildcards = valid
+            .filter(s => /[+#]/.test(s.topic))
+            .map(s => ({ subscription: s, filter: (0, filter_1.compileTopicFilter)(s.topic) }));
+        const scanned = wildcards.length > 0
+            ? await publisher.currentMessages(topic => !retained.has(topic) && wildcards.some(w => w.filter.matches(topic)))
+            : [];
+        for (const subscription of valid) {
+            const wildcard = wildcards.find(w => w.subscription === subscription);
+            const messages = wildcard
+                ? scanned.filter(m => wildcard.filter.matches(m.topic))
+                : retained.has(subscription.topic)
+                    ? []
+                    : await publisher.currentMessagesForTopic(subscription.topic);
             this.deliver(client, messages, subscription.qos);
         }
     }

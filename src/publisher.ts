@@ -5,7 +5,7 @@
 import { matchesAnyMask, type IdMask } from './mapping/filter';
 import { valueToPayload, type OutgoingState, type Value } from './mapping/payload';
 import { nestedCommand } from './mapping/json';
-import { idToTopic, type TopicOptions } from './mapping/topic';
+import { idToTopic, topicToId, type TopicOptions } from './mapping/topic';
 import type { Logger, Store } from './iobroker/store';
 import type { QoS } from './settings';
 import { errorText } from './errorText';
@@ -61,6 +61,12 @@ export class Publisher {
      */
     private readonly states = new Map<string, OutgoingState>();
     private readonly topicInfo = new Map<string, TopicInfo>();
+    /**
+     * Ids whose topic is not the one the topic itself names (a `native.topic` that maps elsewhere, `removePrefix`, JSON
+     * fields): their status topic → ids, so that an exact filter finds them without a pass over every state.
+     */
+    private readonly otherTopics = new Map<string, Set<string>>();
+    private readonly otherTopicOf = new Map<string, string>();
     private readonly echoes = new Map<string, EchoEntry>();
     /** Per-id chains while an object is read for its topic: keeps the order of changes. */
     private readonly pending = new Map<string, Promise<void>>();
@@ -99,6 +105,9 @@ export class Publisher {
             for (const [id, state] of Object.entries(states)) {
                 if (state && this.isPublished(id)) {
                     this.states.set(id, this.keep(state));
+                    if (this.options.removePrefix || this.topicInfo.has(id)) {
+                        this.indexTopic(id); // only ids whose topic may not name them
+                    }
                 }
             }
         }
@@ -136,6 +145,7 @@ export class Publisher {
             this.rememberObject(id, obj);
         } else {
             this.topicInfo.delete(id);
+            this.indexTopic(id);
         }
     }
 
@@ -149,6 +159,9 @@ export class Publisher {
             this.states.set(id, this.keep(state));
         } else {
             this.states.delete(id);
+        }
+        if ((previous === undefined) !== (state === null || state === undefined)) {
+            this.indexTopic(id);
         }
         if (state && this.isEcho(id, state)) {
             return;
@@ -165,7 +178,12 @@ export class Publisher {
     /** Current messages of every published state whose topic `wanted` accepts (publishOnSubscribe). */
     async currentMessages(wanted: (topic: string) => boolean): Promise<OutgoingMessage[]> {
         const result: OutgoingMessage[] = [];
-        for (const [id, state] of this.states) {
+        let count = 0;
+        for (const [id, state] of [...this.states]) {
+            if (++count % 1000 === 0) {
+                // a pass over 100,000 states takes a while: other clients' messages go through in between
+                await new Promise(resolve => setImmediate(resolve));
+            }
             const message = await this.buildMessage(id, state);
             if (message && wanted(message.topic)) {
                 result.push(message);
@@ -256,6 +274,75 @@ export class Publisher {
             binary: native?.binary === true,
             ...(json ? { json } : {}),
         });
+        this.indexTopic(id);
+    }
+
+    /** Keeps `otherTopics` in step for one id (its object or its membership in `states` changed). */
+    private indexTopic(id: string): void {
+        const previous = this.otherTopicOf.get(id);
+        if (previous !== undefined) {
+            this.otherTopicOf.delete(id);
+            const ids = this.otherTopics.get(previous);
+            ids?.delete(id);
+            if (ids?.size === 0) {
+                this.otherTopics.delete(previous);
+            }
+        }
+        if (!this.states.has(id)) {
+            return;
+        }
+        const info = this.topicInfo.get(id) ?? { nativeTopic: undefined, binary: false };
+        const topic = info.json
+            ? info.json.parentTopic + (this.options.jsonCommandSuffix ?? '/set')
+            : idToTopic(id, this.options, { nativeTopic: info.nativeTopic });
+        if (!info.json && this.spells(topic, id)) {
+            return;
+        }
+        this.otherTopicOf.set(id, topic);
+        let ids = this.otherTopics.get(topic);
+        if (!ids) {
+            ids = new Set();
+            this.otherTopics.set(topic, ids);
+        }
+        ids.add(id);
+    }
+
+    /** Whether the incoming rules map `topic` to `id` (SPEC §3). */
+    private spells(topic: string, id: string): boolean {
+        const target = topicToId(topic, this.options);
+        return target !== undefined && (target.ownId === id || target.foreignId === id);
+    }
+
+    /**
+     * publishOnSubscribe of a filter without wildcards: the current messages on exactly this topic, found by the ids
+     * the topic names (and `otherTopics`) instead of a pass over every published state.
+     */
+    async currentMessagesForTopic(topic: string): Promise<OutgoingMessage[]> {
+        const candidates = new Set<string>();
+        const target = topicToId(topic, this.options);
+        for (const id of [target?.ownId, target?.foreignId]) {
+            if (id !== undefined) {
+                candidates.add(id);
+            }
+        }
+        const status = this.options.extraSet && topic.endsWith('/set') ? topic.slice(0, -'/set'.length) : topic;
+        for (const key of new Set([topic, status])) {
+            for (const id of this.otherTopics.get(key) ?? []) {
+                candidates.add(id);
+            }
+        }
+        const result: OutgoingMessage[] = [];
+        for (const id of candidates) {
+            const state = this.states.get(id);
+            if (!state || !this.isPublished(id)) {
+                continue;
+            }
+            const message = await this.buildMessage(id, state);
+            if (message && message.topic === topic) {
+                result.push(message);
+            }
+        }
+        return result;
     }
 
     private send(id: string, state: OutgoingState | null): void {

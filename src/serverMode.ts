@@ -41,6 +41,8 @@ export class ServerMode extends MirrorMode {
     private clients: ClientObjects | undefined;
     private stats: Stats | undefined;
     private readonly timers = new Set<NodeJS.Timeout>();
+    /** publishOnSubscribe: per client, the subscriptions waiting for the batch in progress. */
+    private readonly offers = new WeakMap<Client, Subscription[]>();
     private requests: Requests | undefined;
     private stopped = false;
     private wake: (() => void) | undefined;
@@ -85,6 +87,7 @@ export class ServerMode extends MirrorMode {
                 user: settings.user,
                 pass: settings.pass,
                 maxClients: settings.maxClients,
+                maxSubscriptions: settings.maxSubscriptions,
                 maxPayloadSizeBytes: settings.maxPayloadSizeBytes,
                 forceCleanSession: settings.forceCleanSession,
                 storeClientsTimeMin: settings.storeClientsTimeMin,
@@ -118,7 +121,7 @@ export class ServerMode extends MirrorMode {
                         );
                     }
                     if (settings.publishOnSubscribe) {
-                        void this.sendCurrentValues(client, granted);
+                        this.offerCurrentValues(client, granted);
                     }
                 },
                 dropped: (reason, clientId) => {
@@ -368,21 +371,56 @@ export class ServerMode extends MirrorMode {
 
     /**
      * publishOnSubscribe: a new subscription gets the current value of every matching published state at once,
-     * exactly one copy per topic — topics the retained store already delivered are left out.
+     * exactly one copy per topic — topics the retained store already delivered are left out. A client's
+     * subscriptions are offered one batch at a time: those that arrive meanwhile wait and go together, so a client
+     * that subscribes a lot costs one pass over the states per batch, not one per filter.
      */
+    private offerCurrentValues(client: Client, granted: Subscription[]): void {
+        const pending = this.offers.get(client);
+        if (pending) {
+            pending.push(...granted);
+            return;
+        }
+        const queue = [...granted];
+        this.offers.set(client, queue);
+        const run = async (): Promise<void> => {
+            while (queue.length > 0 && !client.closed) {
+                await this.sendCurrentValues(client, queue.splice(0));
+            }
+        };
+        run()
+            .catch((err: unknown) => this.adapter.log.warn(`Cannot send current values: ${errorText(err)}`))
+            .finally(() => this.offers.delete(client));
+    }
+
+    /** Exact filters by lookup, wildcard filters in one pass over the published states. */
     private async sendCurrentValues(client: Client, granted: Subscription[]): Promise<void> {
         const broker = this.broker;
         const publisher = this.publisher;
         if (!broker || !publisher) {
             return;
         }
-        for (const subscription of granted) {
-            if (subscription.qos > 2 || topicFilterError(subscription.topic)) {
-                continue;
-            }
-            const filter = compileTopicFilter(subscription.topic);
-            const retained = await broker.retainedTopics(subscription.topic);
-            const messages = await publisher.currentMessages(topic => filter.matches(topic) && !retained.has(topic));
+        const valid = granted.filter(s => s.qos <= 2 && !topicFilterError(s.topic));
+        if (valid.length === 0) {
+            return;
+        }
+        const retained = await broker.retainedTopics(valid.map(s => s.topic));
+        const wildcards = valid
+            .filter(s => /[+#]/.test(s.topic))
+            .map(s => ({ subscription: s, filter: compileTopicFilter(s.topic) }));
+        const scanned =
+            wildcards.length > 0
+                ? await publisher.currentMessages(
+                      topic => !retained.has(topic) && wildcards.some(w => w.filter.matches(topic)),
+                  )
+                : [];
+        for (const subscription of valid) {
+            const wildcard = wildcards.find(w => w.subscription === subscription);
+            const messages = wildcard
+                ? scanned.filter(m => wildcard.filter.matches(m.topic))
+                : retained.has(subscription.topic)
+                  ? []
+                  : await publisher.currentMessagesForTopic(subscription.topic);
             this.deliver(client, messages, subscription.qos);
         }
     }

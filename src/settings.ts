@@ -60,6 +60,8 @@ export interface Settings {
     doNotCheckPublicIP: boolean;
     maxPayloadSizeBytes: number;
     maxClients: number;
+    /** Subscriptions one client may hold; more are refused (SUBACK 0x80). */
+    maxSubscriptions: number;
     maxQueuedMessages: number;
     retransmitIntervalMs: number;
     retransmitCount: number;
@@ -353,6 +355,7 @@ export function parseSettings(native: Native, namespace: string): ParseResult {
         doNotCheckPublicIP: r.boolean('doNotCheckPublicIP', false),
         maxPayloadSizeBytes: r.integer('maxPayloadSize', 1048576, 1, 268435455),
         maxClients: r.integer('maxClients', 1000, 1, 1000000),
+        maxSubscriptions: r.integer('maxSubscriptions', 10000, 1, 1000000),
         maxQueuedMessages: r.integer('maxQueuedMessages', 1000, 0, 10000000),
         retransmitIntervalMs: r.integer('retransmitInterval', 2000, 0, 3600000),
         retransmitCount: r.integer('retransmitCount', 10, 0, 1000),

@@ -93,6 +93,8 @@ class BrokerService {
     acl;
     slow;
     guard;
+    /** Per client: the filters it holds or is being granted (maxSubscriptions). */
+    filtersOf = new WeakMap();
     /** The account each connected client logged in with. */
     accountOf = new WeakMap();
     /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
@@ -215,9 +217,21 @@ class BrokerService {
                 }
             },
             authorizeSubscribe: (client, subscription, done) => {
+                const filters = this.filtersHeldBy(client);
+                const max = this.options.maxSubscriptions ?? 10_000;
+                if (!filters.has(subscription.topic) && filters.size >= max) {
+                    this.warnOnce('subscription-limit', client.id, `Client '${(0, rateLog_1.clip)(client.id)}' holds maxSubscriptions (${max}) subscriptions: '${(0, rateLog_1.clip)(subscription.topic)}' and further ones are refused`);
+                    done(null, null);
+                    return;
+                }
+                const refuse = () => {
+                    filters.delete(subscription.topic);
+                    done(null, null);
+                };
+                filters.add(subscription.topic);
                 if (!this.acl.canSubscribe(this.accountOf.get(client), client.id, subscription.topic)) {
                     this.warnOnce('subscribe-denied', `${client.id}\u0000${subscription.topic}`, `Client '${(0, rateLog_1.clip)(client.id)}' may not subscribe to '${(0, rateLog_1.clip)(subscription.topic)}': outside its rights`);
-                    done(null, null);
+                    refuse();
                     return;
                 }
                 const decide = this.events.allowSubscribe;
@@ -225,7 +239,7 @@ class BrokerService {
                     done(null, subscription);
                     return;
                 }
-                Promise.resolve(decide(client.id, subscription.topic)).then(allowed => done(null, allowed ? subscription : null), () => done(null, null));
+                Promise.resolve(decide(client.id, subscription.topic)).then(allowed => (allowed ? done(null, subscription) : refuse()), refuse);
             },
             authorizeForward: (client, packet) => {
                 // retained messages and current values reach a subscriber only where its account may read
@@ -302,6 +316,12 @@ class BrokerService {
                 .catch((err) => this.log.warn(`Cannot drop the session of '${client.id}': ${(0, errorText_1.errorText)(err)}`));
         });
         broker.on('subscribe', (subscriptions, client) => this.events.subscribed?.(client, subscriptions));
+        broker.on('unsubscribe', (unsubscriptions, client) => {
+            const filters = this.filtersOf.get(client);
+            for (const filter of unsubscriptions) {
+                filters?.delete(filter);
+            }
+        });
         broker.on('clientError', (client, err) => this.log.debug(`Client '${client.id}' error: ${err.message}`));
         broker.on('connectionError', (client, err) => this.log.debug(`Connection of '${client.id ?? '?'}' refused: ${err.message}`));
         const maxPacketBytes = this.options.maxPayloadSizeBytes + PACKET_HEADROOM_BYTES;
@@ -390,6 +410,16 @@ class BrokerService {
     /** Warnings about a client's bad input: `cause` is the kind, `key` what it is about (see rateLog.ts). */
     warnOnce(cause, key, message) {
         this.warnings.warn(cause, key, message);
+    }
+    /** The filters a client holds: those restored from its session at first, then counted as they are granted. */
+    filtersHeldBy(client) {
+        let filters = this.filtersOf.get(client);
+        if (!filters) {
+            const held = client.subscriptions;
+            filters = new Set(held ? Object.keys(held) : []);
+            this.filtersOf.set(client, filters);
+        }
+        return filters;
     }
     /** Removes a client's stored session: subscriptions and queued messages. */
     async expireSession(clientId) {
@@ -596,11 +626,11 @@ class BrokerService {
         }
         (0, overlap_1.deliverDirect)(client, toPacket(message), () => undefined);
     }
-    /** Topics with a retained message that `filter` matches. */
-    async retainedTopics(filter) {
+    /** Topics with a retained message that any of `filters` matches. */
+    async retainedTopics(filters) {
         const topics = new Set();
         const broker = this.broker;
-        const stream = broker?.persistence?.createRetainedStreamCombi([filter]);
+        const stream = broker?.persistence?.createRetainedStreamCombi(filters);
         if (stream) {
             for await (const packet of stream) {
                 topics.add(packet.topic);

@@ -5,6 +5,7 @@ exports.deliverDirect = deliverDirect;
 exports.deliverAtHighestQos = deliverAtHighestQos;
 const filter_1 = require("../mapping/filter");
 const compiled = new Map();
+const WILDCARD = /[+#]/;
 function filterOf(topic) {
     let filter = compiled.get(topic);
     if (filter === undefined) {
@@ -20,7 +21,12 @@ function filterOf(topic) {
 function highestGrantedQos(subscriptions, topic) {
     let best = -1;
     for (const [filterText, subscription] of Object.entries(subscriptions)) {
-        if (subscription && subscription.qos > best && subscription.qos <= 2 && filterOf(filterText)?.matches(topic)) {
+        if (!subscription || subscription.qos <= best || subscription.qos > 2) {
+            continue;
+        }
+        // a filter without wildcards matches only itself: no compiled matcher (a client may hold thousands)
+        const matches = WILDCARD.test(filterText) ? filterOf(filterText)?.matches(topic) : filterText === topic;
+        if (matches) {
             best = subscription.qos;
         }
     }

@@ -33,6 +33,8 @@ export interface BrokerServiceOptions {
     user: string;
     pass: string;
     maxClients: number;
+    /** Subscriptions one client may hold; further ones are refused (SUBACK 0x80). Default 10,000. */
+    maxSubscriptions?: number;
     maxPayloadSizeBytes: number;
     forceCleanSession: ForceCleanSession;
     /** Minutes an offline persistent session is kept; -1 forever, 0 never. */
@@ -143,6 +145,8 @@ export class BrokerService {
     private readonly acl: AccessControl;
     private readonly slow: SlowConsumers;
     private readonly guard: BruteForceGuard;
+    /** Per client: the filters it holds or is being granted (maxSubscriptions). */
+    private readonly filtersOf = new WeakMap<Client, Set<string>>();
     /** The account each connected client logged in with. */
     private readonly accountOf = new WeakMap<Client, Account | undefined>();
     /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
@@ -288,13 +292,29 @@ export class BrokerService {
                 }
             },
             authorizeSubscribe: (client, subscription, done) => {
+                const filters = this.filtersHeldBy(client);
+                const max = this.options.maxSubscriptions ?? 10_000;
+                if (!filters.has(subscription.topic) && filters.size >= max) {
+                    this.warnOnce(
+                        'subscription-limit',
+                        client.id,
+                        `Client '${clip(client.id)}' holds maxSubscriptions (${max}) subscriptions: '${clip(subscription.topic)}' and further ones are refused`,
+                    );
+                    done(null, null);
+                    return;
+                }
+                const refuse = (): void => {
+                    filters.delete(subscription.topic);
+                    done(null, null);
+                };
+                filters.add(subscription.topic);
                 if (!this.acl.canSubscribe(this.accountOf.get(client), client.id, subscription.topic)) {
                     this.warnOnce(
                         'subscribe-denied',
                         `${client.id}\u0000${subscription.topic}`,
                         `Client '${clip(client.id)}' may not subscribe to '${clip(subscription.topic)}': outside its rights`,
                     );
-                    done(null, null);
+                    refuse();
                     return;
                 }
                 const decide = this.events.allowSubscribe;
@@ -303,8 +323,8 @@ export class BrokerService {
                     return;
                 }
                 Promise.resolve(decide(client.id, subscription.topic)).then(
-                    allowed => done(null, allowed ? subscription : null),
-                    () => done(null, null),
+                    allowed => (allowed ? done(null, subscription) : refuse()),
+                    refuse,
                 );
             },
             authorizeForward: (client, packet) => {
@@ -403,6 +423,12 @@ export class BrokerService {
                 .catch((err: unknown) => this.log.warn(`Cannot drop the session of '${client.id}': ${errorText(err)}`));
         });
         broker.on('subscribe', (subscriptions, client) => this.events.subscribed?.(client, subscriptions));
+        broker.on('unsubscribe', (unsubscriptions, client) => {
+            const filters = this.filtersOf.get(client);
+            for (const filter of unsubscriptions) {
+                filters?.delete(filter);
+            }
+        });
         broker.on('clientError', (client, err) => this.log.debug(`Client '${client.id}' error: ${err.message}`));
         broker.on('connectionError', (client, err) =>
             this.log.debug(`Connection of '${client.id ?? '?'}' refused: ${err.message}`),
@@ -507,6 +533,17 @@ export class BrokerService {
     /** Warnings about a client's bad input: `cause` is the kind, `key` what it is about (see rateLog.ts). */
     private warnOnce(cause: string, key: string, message: string): void {
         this.warnings.warn(cause, key, message);
+    }
+
+    /** The filters a client holds: those restored from its session at first, then counted as they are granted. */
+    private filtersHeldBy(client: Client): Set<string> {
+        let filters = this.filtersOf.get(client);
+        if (!filters) {
+            const held = (client as unknown as { subscriptions?: Record<string, unknown> }).subscriptions;
+            filters = new Set(held ? Object.keys(held) : []);
+            this.filtersOf.set(client, filters);
+        }
+        return filters;
     }
 
     /** Removes a client's stored session: subscriptions and queued messages. */
@@ -734,13 +771,13 @@ export class BrokerService {
         deliverDirect(client, toPacket(message) as Parameters<typeof deliverDirect>[1], () => undefined);
     }
 
-    /** Topics with a retained message that `filter` matches. */
-    async retainedTopics(filter: string): Promise<Set<string>> {
+    /** Topics with a retained message that any of `filters` matches. */
+    async retainedTopics(filters: string[]): Promise<Set<string>> {
         const topics = new Set<string>();
         const broker = this.broker as unknown as {
             persistence?: { createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string }> };
         };
-        const stream = broker?.persistence?.createRetainedStreamCombi([filter]);
+        const stream = broker?.persistence?.createRetainedStreamCombi(filters);
         if (stream) {
             for await (const packet of stream) {
                 topics.add(packet.topic);

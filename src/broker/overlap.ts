@@ -24,6 +24,7 @@ interface DeliveringClient {
 }
 
 const compiled = new Map<string, TopicFilter | null>();
+const WILDCARD = /[+#]/;
 
 function filterOf(topic: string): TopicFilter | null {
     let filter = compiled.get(topic);
@@ -41,7 +42,12 @@ function filterOf(topic: string): TopicFilter | null {
 export function highestGrantedQos(subscriptions: DeliveringClient['subscriptions'], topic: string): number {
     let best = -1;
     for (const [filterText, subscription] of Object.entries(subscriptions)) {
-        if (subscription && subscription.qos > best && subscription.qos <= 2 && filterOf(filterText)?.matches(topic)) {
+        if (!subscription || subscription.qos <= best || subscription.qos > 2) {
+            continue;
+        }
+        // a filter without wildcards matches only itself: no compiled matcher (a client may hold thousands)
+        const matches = WILDCARD.test(filterText) ? filterOf(filterText)?.matches(topic) : filterText === topic;
+        if (matches) {
             best = subscription.qos;
         }
     }

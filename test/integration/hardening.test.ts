@@ -201,4 +201,37 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
             }
         });
     }
+
+    it('maxSubscriptions: a client holds at most so many subscriptions, further ones get SUBACK 0x80', async () => {
+        const { port } = await broker({ maxSubscriptions: 100 });
+        const heavy = await raw(port);
+        heavy.send({
+            cmd: 'connect',
+            protocolId: 'MQTT',
+            protocolVersion: 4,
+            clientId: 'heavy',
+            clean: true,
+            keepalive: 30,
+        });
+        await heavy.waitFor(p => p.cmd === 'connack');
+        const filters = (from: number, to: number): { topic: string; qos: 0 }[] =>
+            Array.from({ length: to - from }, (_, i) => ({ topic: `f/${from + i}/#`, qos: 0 }));
+        heavy.send({ cmd: 'subscribe', messageId: 1, subscriptions: filters(0, 150) });
+        const first = (await heavy.waitFor(p => p.cmd === 'suback' && p.messageId === 1)) as { granted: number[] };
+        assert.equal(first.granted.filter(g => g === 0).length, 100);
+        assert.deepEqual(first.granted.slice(100), Array(50).fill(0x80));
+        // the same filter again is not a new subscription; freeing places lets new ones in
+        heavy.send({ cmd: 'subscribe', messageId: 2, subscriptions: [{ topic: 'f/0/#', qos: 1 }] });
+        const again = (await heavy.waitFor(p => p.cmd === 'suback' && p.messageId === 2)) as { granted: number[] };
+        assert.deepEqual(again.granted, [1]);
+        heavy.send({ cmd: 'unsubscribe', messageId: 3, unsubscriptions: ['f/1/#', 'f/2/#'] });
+        await heavy.waitFor(p => p.cmd === 'unsuback' && p.messageId === 3);
+        heavy.send({ cmd: 'subscribe', messageId: 4, subscriptions: filters(200, 203) });
+        const after = (await heavy.waitFor(p => p.cmd === 'suback' && p.messageId === 4)) as { granted: number[] };
+        assert.deepEqual(after.granted, [0, 0, 0x80]);
+        // the subscriptions it holds still work
+        const pub = await client(port);
+        await pub.publish('f/3/x', 'delivered', { qos: 1 });
+        await heavy.waitFor(p => p.cmd === 'publish' && p.topic === 'f/3/x');
+    });
 });

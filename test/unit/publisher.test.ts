@@ -281,6 +281,60 @@ describe('Publisher', () => {
         assert.equal(filtered.length, 1);
     });
 
+    describe('publishOnSubscribe of an exact topic: a lookup finds what a pass over every state finds', () => {
+        const configs: { name: string; options: Partial<PublisherOptions> }[] = [
+            { name: 'defaults', options: {} },
+            { name: 'extraSet', options: { extraSet: true } },
+            { name: 'prefix', options: { prefix: 'iob/' } },
+            { name: 'removePrefix', options: { removePrefix: 'javascript.0' } },
+            { name: 'dotToUnderscore', options: { dotToUnderscore: true } },
+        ];
+        for (const config of configs) {
+            it(config.name, async () => {
+                const { publisher, store } = setup(config.options);
+                store.states.set(`${NS}.a.b`, state(1));
+                store.states.set(`${NS}.cmd`, state('ON', false));
+                store.states.set(`${NS}.status`, state('OFF', true));
+                store.states.set(`${NS}.te_s_t4`, state(4));
+                store.addObject(`${NS}.te_s_t4`, {
+                    type: 'state',
+                    common: {} as ioBroker.StateCommon,
+                    native: { topic: 'te s t4' },
+                });
+                store.states.set(`${NS}.custom`, state(5));
+                store.addObject(`${NS}.custom`, {
+                    type: 'state',
+                    common: {} as ioBroker.StateCommon,
+                    native: { topic: 'somewhere/else' },
+                });
+                store.states.set(`${NS}.lamp.brightness`, state(50, false));
+                store.addObject(`${NS}.lamp.brightness`, {
+                    type: 'state',
+                    common: {} as ioBroker.StateCommon,
+                    native: { jsonParent: 'lamp', jsonKeys: ['brightness'] },
+                });
+                store.states.set('javascript.0.x.y', state(6));
+                await publisher.start();
+                publisher.onStateChange('javascript.0.late', state(7));
+                await settle();
+                const all = await publisher.currentMessages(() => true);
+                assert.ok(all.length >= 7, `${all.length} messages`);
+                for (const message of all) {
+                    const found = await publisher.currentMessagesForTopic(message.topic);
+                    const scanned = all.filter(m => m.topic === message.topic);
+                    assert.deepEqual(
+                        found.map(m => m.id).sort(),
+                        scanned.map(m => m.id).sort(),
+                        `topic '${message.topic}'`,
+                    );
+                }
+                assert.deepEqual(await publisher.currentMessagesForTopic('no/such/topic'), []);
+                publisher.onStateChange(`${NS}.custom`, null);
+                assert.deepEqual(await publisher.currentMessagesForTopic('somewhere/else'), [], 'a deleted state');
+            });
+        }
+    });
+
     it('client mode: own states are published even outside the masks', async () => {
         const { publisher, sent, store } = setup({
             publish: [compileIdMask('javascript.0.*')],
