@@ -51,6 +51,8 @@ const sessions_1 = require("./sessions");
 const listeners_1 = require("./listeners");
 const packetGuard_1 = require("./packetGuard");
 const slowConsumers_1 = require("./slowConsumers");
+const conformance_1 = require("./conformance");
+const filter_1 = require("../mapping/filter");
 const writeBatcher_1 = require("./writeBatcher");
 const retainedIndex_1 = require("./retainedIndex");
 const settings_1 = require("../settings");
@@ -140,6 +142,12 @@ class BrokerService {
             // a backstop only: slowConsumers.ts closes a client that does not read long before this
             drainTimeout: 15_000,
             preConnect: (client, packet, done) => {
+                const violation = (0, conformance_1.connectViolation)(packet);
+                if (violation) {
+                    this.refuseMalformed(client, violation, packet.clientId);
+                    done(new Error(violation), false);
+                    return;
+                }
                 (0, overlap_1.deliverAtHighestQos)(client);
                 const mode = this.options.forceCleanSession;
                 if (mode === 'clean') {
@@ -190,6 +198,12 @@ class BrokerService {
                 done(null, true);
             },
             authorizePublish: (client, packet, done) => {
+                const violation = client ? (0, conformance_1.publishViolation)(packet) : undefined;
+                if (client && violation) {
+                    this.refuseMalformed(client, violation);
+                    done(new Error(violation)); // aedes closes the connection
+                    return;
+                }
                 if (client && packet.topic.startsWith('$')) {
                     // `$` topics belong to the broker [MQTT-4.7.2-1]; aedes' own authorizePublish refuses `$SYS/`,
                     // and `$SYS/<id>/new/clients` would close the client named in the payload (its cluster takeover).
@@ -217,6 +231,13 @@ class BrokerService {
                 }
             },
             authorizeSubscribe: (client, subscription, done) => {
+                const invalid = (0, filter_1.topicFilterError)(subscription.topic);
+                if (invalid) {
+                    // [MQTT-4.7.1-2], [MQTT-4.7.1-3], [MQTT-1.5.3-1]: an invalid filter is refused
+                    this.warnOnce('bad-filter', client.id, `Client '${(0, rateLog_1.clip)(client.id)}' subscribed to an invalid filter '${(0, rateLog_1.clip)(subscription.topic)}' (${invalid}): refused`);
+                    done(null, null);
+                    return;
+                }
                 const filters = this.filtersHeldBy(client);
                 const max = this.options.maxSubscriptions ?? 10_000;
                 if (!filters.has(subscription.topic) && filters.size >= max) {
@@ -410,6 +431,11 @@ class BrokerService {
     /** Warnings about a client's bad input: `cause` is the kind, `key` what it is about (see rateLog.ts). */
     warnOnce(cause, key, message) {
         this.warnings.warn(cause, key, message);
+    }
+    /** A packet against the protocol from this client: logged (bounded), its connection is closed by aedes. */
+    refuseMalformed(client, violation, clientId = client.id) {
+        const address = remoteAddress(client).ip ?? 'unknown';
+        this.warnOnce('malformed', address, `Connection from ${address} (client '${(0, rateLog_1.clip)(clientId ?? '')}') closed: ${violation}`);
     }
     /** The filters a client holds: those restored from its session at first, then counted as they are granted. */
     filtersHeldBy(client) {

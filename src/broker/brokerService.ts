@@ -12,6 +12,8 @@ import { SessionExpiry } from './sessions';
 import { Listeners, type ListenerOptions } from './listeners';
 import { guardPackets } from './packetGuard';
 import { SlowConsumers, type OutgoingConnection } from './slowConsumers';
+import { connectViolation, publishViolation } from './conformance';
+import { topicFilterError } from '../mapping/filter';
 import { batchWrites } from './writeBatcher';
 import { RetainedIndex, type RetainedPersistence } from './retainedIndex';
 import { redisUrlForLog, type ForceCleanSession, type Persistence, type QoS } from '../settings';
@@ -196,6 +198,12 @@ export class BrokerService {
             // a backstop only: slowConsumers.ts closes a client that does not read long before this
             drainTimeout: 15_000,
             preConnect: (client, packet, done) => {
+                const violation = connectViolation(packet);
+                if (violation) {
+                    this.refuseMalformed(client, violation, packet.clientId);
+                    done(new Error(violation), false);
+                    return;
+                }
                 deliverAtHighestQos(client);
                 const mode = this.options.forceCleanSession;
                 if (mode === 'clean') {
@@ -265,6 +273,12 @@ export class BrokerService {
                 done(null, true);
             },
             authorizePublish: (client, packet: Droppable, done) => {
+                const violation = client ? publishViolation(packet) : undefined;
+                if (client && violation) {
+                    this.refuseMalformed(client, violation);
+                    done(new Error(violation)); // aedes closes the connection
+                    return;
+                }
                 if (client && packet.topic.startsWith('$')) {
                     // `$` topics belong to the broker [MQTT-4.7.2-1]; aedes' own authorizePublish refuses `$SYS/`,
                     // and `$SYS/<id>/new/clients` would close the client named in the payload (its cluster takeover).
@@ -292,6 +306,17 @@ export class BrokerService {
                 }
             },
             authorizeSubscribe: (client, subscription, done) => {
+                const invalid = topicFilterError(subscription.topic);
+                if (invalid) {
+                    // [MQTT-4.7.1-2], [MQTT-4.7.1-3], [MQTT-1.5.3-1]: an invalid filter is refused
+                    this.warnOnce(
+                        'bad-filter',
+                        client.id,
+                        `Client '${clip(client.id)}' subscribed to an invalid filter '${clip(subscription.topic)}' (${invalid}): refused`,
+                    );
+                    done(null, null);
+                    return;
+                }
                 const filters = this.filtersHeldBy(client);
                 const max = this.options.maxSubscriptions ?? 10_000;
                 if (!filters.has(subscription.topic) && filters.size >= max) {
@@ -533,6 +558,16 @@ export class BrokerService {
     /** Warnings about a client's bad input: `cause` is the kind, `key` what it is about (see rateLog.ts). */
     private warnOnce(cause: string, key: string, message: string): void {
         this.warnings.warn(cause, key, message);
+    }
+
+    /** A packet against the protocol from this client: logged (bounded), its connection is closed by aedes. */
+    private refuseMalformed(client: Client, violation: string, clientId: string | undefined = client.id): void {
+        const address = remoteAddress(client).ip ?? 'unknown';
+        this.warnOnce(
+            'malformed',
+            address,
+            `Connection from ${address} (client '${clip(clientId ?? '')}') closed: ${violation}`,
+        );
     }
 
     /** The filters a client holds: those restored from its session at first, then counted as they are granted. */

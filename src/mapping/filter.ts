@@ -27,14 +27,15 @@ export function splitList(value: string): string[] {
  * Why `filter` is not a valid MQTT topic filter, or `undefined` when it is.
  * [MQTT-4.7.1-2] `#` must be the last character and occupy a whole level;
  * [MQTT-4.7.1-3] `+` must occupy a whole level; [MQTT-4.7.3-1] at least one character;
- * [MQTT-4.7.3-2] no U+0000.
+ * [MQTT-4.7.3-2] no U+0000; [MQTT-1.5.3-1] well-formed UTF-8.
  */
 export function topicFilterError(filter: string): string | undefined {
     if (filter.length === 0) {
         return 'is empty';
     }
-    if (filter.includes('\u0000')) {
-        return 'contains a NUL character';
+    const text = textError(filter);
+    if (text) {
+        return text;
     }
     const levels = filter.split('/');
     for (let i = 0; i < levels.length; i++) {
@@ -49,13 +50,29 @@ export function topicFilterError(filter: string): string | undefined {
     return undefined;
 }
 
+/**
+ * [MQTT-1.5.3-2] no U+0000; [MQTT-1.5.3-1] ill-formed UTF-8 (lone surrogates included) is a protocol error. A string
+ * decoded from the wire has each ill-formed sequence replaced by U+FFFD, so U+FFFD stands for it (a topic that really
+ * contains U+FFFD is refused as well: no device sends one on purpose).
+ */
+export function textError(text: string): string | undefined {
+    if (text.includes('\u0000')) {
+        return 'contains a NUL character';
+    }
+    if (text.includes('\uFFFD') || /[\uD800-\uDFFF]/u.test(text)) {
+        return 'is not well-formed UTF-8';
+    }
+    return undefined;
+}
+
 /** Why `topic` is not a valid topic to publish to, or `undefined` when it is. [MQTT-4.7.3-1], [MQTT-3.3.2-2] */
 export function topicNameError(topic: string): string | undefined {
     if (topic.length === 0) {
         return 'is empty';
     }
-    if (topic.includes('\u0000')) {
-        return 'contains a NUL character';
+    const text = textError(topic);
+    if (text) {
+        return text;
     }
     if (topic.includes('+') || topic.includes('#')) {
         return "contains a wildcard ('+' or '#')";

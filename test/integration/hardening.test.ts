@@ -234,4 +234,127 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
         await pub.publish('f/3/x', 'delivered', { qos: 1 });
         await heavy.waitFor(p => p.cmd === 'publish' && p.topic === 'f/3/x');
     });
+
+    describe('conformance: what MQTT 3.1.1 forbids closes the connection (mosquitto does the same)', () => {
+        const str = (text: string | Buffer): Buffer => {
+            const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
+            return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
+        };
+        const packet = (type: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([type, body.length]), body]);
+        const connectBytes = (name: string, level: number, flags: number, payload: Buffer[]): Buffer =>
+            packet(0x10, Buffer.concat([str(name), Buffer.from([level, flags, 0, 60]), ...payload]));
+        const connects: { name: string; bytes: Buffer }[] = [
+            { name: "'MQIsdp' with protocol level 4", bytes: connectBytes('MQIsdp', 4, 0x02, [str('c1')]) },
+            {
+                name: 'password flag without user name flag',
+                bytes: connectBytes('MQTT', 4, 0x42, [str('c2'), str('pw')]),
+            },
+            {
+                name: 'a will with QoS 3',
+                bytes: connectBytes('MQTT', 4, 0x1e, [str('c3'), str('will/x'), str('boom')]),
+            },
+            { name: 'a client id with a NUL', bytes: connectBytes('MQTT', 4, 0x02, [str('c\u0000')]) },
+        ];
+        for (const row of connects) {
+            it(`CONNECT: ${row.name}`, async () => {
+                const { port } = await broker();
+                const watcher = await client(port);
+                await watcher.subscribe('will/#');
+                const bad = await raw(port);
+                bad.sendBytes(row.bytes);
+                await bad.waitClosed(3000);
+                assert.equal(
+                    bad.packets.filter(p => p.cmd === 'connack' && (p as { returnCode?: number }).returnCode === 0)
+                        .length,
+                    0,
+                    'never accepted',
+                );
+                const pub = await client(port);
+                await pub.publish('will/marker', 'm');
+                await watcher.waitForTopic('will/marker');
+                assert.equal(watcher.received('will/x').length, 0, 'no will fired');
+            });
+        }
+        const publishes: { name: string; body: Buffer }[] = [
+            { name: 'a topic with a NUL', body: Buffer.concat([str('a\u0000b'), Buffer.from('x')]) },
+            {
+                name: 'a topic that is not UTF-8',
+                body: Buffer.concat([str(Buffer.from([0x61, 0xff, 0x62])), Buffer.from('x')]),
+            },
+            {
+                name: 'a topic with a lone surrogate (ED A0 80)',
+                body: Buffer.concat([str(Buffer.from([0x61, 0xed, 0xa0, 0x80])), Buffer.from('x')]),
+            },
+        ];
+        for (const row of publishes) {
+            it(`PUBLISH: ${row.name}`, async () => {
+                const { port, published } = await broker();
+                const bad = await raw(port);
+                bad.send({
+                    cmd: 'connect',
+                    protocolId: 'MQTT',
+                    protocolVersion: 4,
+                    clientId: 'p',
+                    clean: true,
+                    keepalive: 30,
+                });
+                await bad.waitFor(p => p.cmd === 'connack');
+                bad.sendBytes(packet(0x30, row.body));
+                await bad.waitClosed(3000);
+                const pub = await client(port);
+                await pub.publish('ok', 'm');
+                await until(() => published.length > 0, 5000, 'the marker');
+                assert.deepEqual(
+                    published.map(p => p.topic),
+                    ['ok'],
+                );
+            });
+        }
+        it('PUBLISH: QoS 1 with packet identifier 0', async () => {
+            const { port, published } = await broker();
+            const bad = await raw(port);
+            bad.send({
+                cmd: 'connect',
+                protocolId: 'MQTT',
+                protocolVersion: 4,
+                clientId: 'q',
+                clean: true,
+                keepalive: 30,
+            });
+            await bad.waitFor(p => p.cmd === 'connack');
+            bad.sendBytes(packet(0x32, Buffer.concat([str('t/q'), Buffer.from([0, 0]), Buffer.from('x')])));
+            await bad.waitClosed(3000);
+            assert.equal(bad.packets.filter(p => p.cmd === 'puback').length, 0);
+            const pub = await client(port);
+            await pub.publish('ok', 'm');
+            await until(() => published.length > 0, 5000, 'the marker');
+            assert.deepEqual(
+                published.map(p => p.topic),
+                ['ok'],
+            );
+        });
+        it("SUBSCRIBE: filter 'a+' gets SUBACK 0x80", async () => {
+            const { port } = await broker();
+            const sub = await raw(port);
+            sub.send({
+                cmd: 'connect',
+                protocolId: 'MQTT',
+                protocolVersion: 4,
+                clientId: 's',
+                clean: true,
+                keepalive: 30,
+            });
+            await sub.waitFor(p => p.cmd === 'connack');
+            sub.send({
+                cmd: 'subscribe',
+                messageId: 5,
+                subscriptions: [
+                    { topic: 'a+', qos: 0 },
+                    { topic: 'a/+', qos: 1 },
+                ],
+            });
+            const suback = (await sub.waitFor(p => p.cmd === 'suback')) as { granted: number[] };
+            assert.deepEqual(suback.granted, [0x80, 1]);
+        });
+    });
 });

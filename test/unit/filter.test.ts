@@ -62,6 +62,11 @@ describe('MQTT topic filters', () => {
         assert.match(topicNameError('#') ?? '', /wildcard/);
         assert.match(topicNameError('') ?? '', /empty/);
         assert.match(topicNameError('a\u0000') ?? '', /NUL/);
+        // [MQTT-1.5.3-1]: what arrived as ill-formed UTF-8 is U+FFFD after decoding; a lone surrogate is refused too
+        assert.match(topicNameError('a\uFFFDb') ?? '', /UTF-8/);
+        assert.match(topicNameError('a\uD800') ?? '', /UTF-8/);
+        assert.equal(topicNameError('emoji/\u{1F600}'), undefined, 'a surrogate pair is well-formed');
+        assert.match(topicFilterError('a/\uFFFD/#') ?? '', /UTF-8/);
     });
 });
 
