@@ -34,6 +34,7 @@ async function main(): Promise<void> {
             publish: [compileIdMask('javascript.0.*')],
             includeOwnStates: false,
             sendAckToo: false,
+            retainCommands: false,
             onchange: true,
             sendStateObject: false,
             noEchoIntervalMs: 2000,

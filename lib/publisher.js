@@ -28,6 +28,8 @@ class Publisher {
      */
     otherTopics = new Map();
     otherTopicOf = new Map();
+    /** The kept states whose value was sent since it last changed (onchange in publishAllOnStart). */
+    sent = new WeakSet();
     echoes = new Map();
     /** Per-id chains while an object is read for its topic: keeps the order of changes. */
     pending = new Map();
@@ -123,7 +125,8 @@ class Publisher {
         if (state && state.ack && !this.options.sendAckToo) {
             return;
         }
-        if (state && this.options.onchange && this.unchanged(state, previous)) {
+        // a command is an intent: every one is sent; only an unchanged status is not sent again (SPEC §8)
+        if (state && state.ack && this.options.onchange && this.unchanged(state, previous)) {
             return;
         }
         this.send(id, state ?? null);
@@ -136,6 +139,9 @@ class Publisher {
             if (++count % 1000 === 0) {
                 // a pass over 100,000 states takes a while: other clients' messages go through in between
                 await new Promise(resolve => setImmediate(resolve));
+            }
+            if (!this.isOffered(state)) {
+                continue;
             }
             const message = await this.buildMessage(id, state);
             if (message && wanted(message.topic)) {
@@ -152,9 +158,10 @@ class Publisher {
         this.pacing?.cancel();
         let cancelled = false;
         let timer;
-        const ids = [...this.states.entries()]
-            .filter(([, state]) => !state.ack || this.options.sendAckToo)
-            .map(([id]) => id);
+        // statuses (with sendAckToo) and, only with retainCommands, commands; never values that came from MQTT;
+        // with onchange not a value that was already sent since it last changed
+        const wanted = (state) => this.isOffered(state) && !(this.options.onchange && this.sent.has(state));
+        const ids = [...this.states.entries()].filter(([, state]) => wanted(state)).map(([id]) => id);
         let index = 0;
         const next = () => {
             if (cancelled || this.stopped) {
@@ -165,7 +172,7 @@ class Publisher {
             for (let i = 0; i < batch && index < ids.length; i++, index++) {
                 const id = ids[index];
                 const state = this.states.get(id);
-                if (state && (!state.ack || this.options.sendAckToo)) {
+                if (state && wanted(state)) {
                     this.send(id, state);
                 }
             }
@@ -194,9 +201,29 @@ class Publisher {
     }
     /** The part of a state that is kept between changes. */
     keep(state) {
+        const fromMqtt = state.from === `system.adapter.${this.options.namespace}`;
         return this.options.sendStateObject
-            ? { val: state.val, ack: state.ack, ts: state.ts, q: state.q, lc: state.lc }
-            : { val: state.val, ack: state.ack, ts: state.ts };
+            ? { val: state.val, ack: state.ack, ts: state.ts, q: state.q, lc: state.lc, fromMqtt }
+            : { val: state.val, ack: state.ack, ts: state.ts, fromMqtt };
+    }
+    /**
+     * What the live rules would publish of a state set in ioBroker, and so what may be offered again (publishOnSubscribe,
+     * publishAllOnStart) and kept retained: a status with sendAckToo, a command only with retainCommands. A value that
+     * arrived from MQTT is never offered again: MQTT's own retained semantics decide who gets it.
+     */
+    isOffered(state) {
+        if (state.fromMqtt) {
+            return false;
+        }
+        return state.ack ? this.options.sendAckToo : this.options.retainCommands;
+    }
+    /** Whether a message for this state carries the retain flag. */
+    retains(state) {
+        if (!state) {
+            // a deleted state clears what was retained for it (an empty retained message)
+            return this.options.retain || this.options.retainCommands;
+        }
+        return state.ack ? this.options.retain : this.options.retainCommands;
     }
     /**
      * Only the change our own write caused is an echo: same value, written by this instance (`from`), within
@@ -278,7 +305,7 @@ class Publisher {
         const result = [];
         for (const id of candidates) {
             const state = this.states.get(id);
-            if (!state || !this.isPublished(id)) {
+            if (!state || !this.isPublished(id) || !this.isOffered(state)) {
                 continue;
             }
             const message = await this.buildMessage(id, state);
@@ -289,6 +316,10 @@ class Publisher {
         return result;
     }
     send(id, state) {
+        const kept = this.states.get(id);
+        if (kept) {
+            this.sent.add(kept);
+        }
         const info = this.topicInfo.get(id);
         const chain = this.pending.get(id);
         if (info && !chain) {
@@ -341,7 +372,7 @@ class Publisher {
             topic: this.topicOf(id, state, info),
             payload: data,
             qos: this.options.defaultQoS,
-            retain: this.options.retain,
+            retain: this.retains(state),
         };
     }
     toTextMessage(id, state, info) {
@@ -363,7 +394,7 @@ class Publisher {
             topic: this.topicOf(id, state, info),
             payload: (0, payload_1.valueToPayload)(state, { sendStateObject: this.options.sendStateObject }),
             qos: this.options.defaultQoS,
-            retain: this.options.retain,
+            retain: this.retains(state),
         };
     }
     async emit(id, state, info) {

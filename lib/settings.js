@@ -253,6 +253,7 @@ function parseSettings(native, namespace) {
         removePrefix: r.string('removePrefix', ''),
         onchange: r.boolean('onchange', true),
         sendAckToo: r.boolean('sendAckToo', false),
+        retainCommands: r.boolean('retainCommands', false),
         extraSet: r.boolean('extraSet', false),
         sendStateObject: r.boolean('sendStateObject', false),
         publishAllOnStart: r.boolean('publishAllOnStart', true),

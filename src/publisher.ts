@@ -15,10 +15,13 @@ export interface PublisherOptions extends TopicOptions {
     /** Client mode: own states are published too (unless doNotSubscribeOwnStates). */
     includeOwnStates: boolean;
     sendAckToo: boolean;
+    /** Commands (ack=false) are published retained; statuses follow `retain`. */
+    retainCommands: boolean;
     onchange: boolean;
     sendStateObject: boolean;
     noEchoIntervalMs: number;
     defaultQoS: QoS;
+    /** Statuses (ack=true) are published retained. */
     retain: boolean;
     sendOnStartIntervalMs: number;
     sendIntervalMs: number;
@@ -67,6 +70,8 @@ export class Publisher {
      */
     private readonly otherTopics = new Map<string, Set<string>>();
     private readonly otherTopicOf = new Map<string, string>();
+    /** The kept states whose value was sent since it last changed (onchange in publishAllOnStart). */
+    private readonly sent = new WeakSet<OutgoingState>();
     private readonly echoes = new Map<string, EchoEntry>();
     /** Per-id chains while an object is read for its topic: keeps the order of changes. */
     private readonly pending = new Map<string, Promise<void>>();
@@ -169,7 +174,8 @@ export class Publisher {
         if (state && state.ack && !this.options.sendAckToo) {
             return;
         }
-        if (state && this.options.onchange && this.unchanged(state, previous)) {
+        // a command is an intent: every one is sent; only an unchanged status is not sent again (SPEC §8)
+        if (state && state.ack && this.options.onchange && this.unchanged(state, previous)) {
             return;
         }
         this.send(id, state ?? null);
@@ -183,6 +189,9 @@ export class Publisher {
             if (++count % 1000 === 0) {
                 // a pass over 100,000 states takes a while: other clients' messages go through in between
                 await new Promise(resolve => setImmediate(resolve));
+            }
+            if (!this.isOffered(state)) {
+                continue;
             }
             const message = await this.buildMessage(id, state);
             if (message && wanted(message.topic)) {
@@ -200,9 +209,11 @@ export class Publisher {
         this.pacing?.cancel();
         let cancelled = false;
         let timer: NodeJS.Timeout | undefined;
-        const ids = [...this.states.entries()]
-            .filter(([, state]) => !state.ack || this.options.sendAckToo)
-            .map(([id]) => id);
+        // statuses (with sendAckToo) and, only with retainCommands, commands; never values that came from MQTT;
+        // with onchange not a value that was already sent since it last changed
+        const wanted = (state: OutgoingState): boolean =>
+            this.isOffered(state) && !(this.options.onchange && this.sent.has(state));
+        const ids = [...this.states.entries()].filter(([, state]) => wanted(state)).map(([id]) => id);
         let index = 0;
         const next = (): void => {
             if (cancelled || this.stopped) {
@@ -213,7 +224,7 @@ export class Publisher {
             for (let i = 0; i < batch && index < ids.length; i++, index++) {
                 const id = ids[index]!;
                 const state = this.states.get(id);
-                if (state && (!state.ack || this.options.sendAckToo)) {
+                if (state && wanted(state)) {
                     this.send(id, state);
                 }
             }
@@ -243,9 +254,31 @@ export class Publisher {
 
     /** The part of a state that is kept between changes. */
     private keep(state: ioBroker.State): OutgoingState {
+        const fromMqtt = state.from === `system.adapter.${this.options.namespace}`;
         return this.options.sendStateObject
-            ? { val: state.val, ack: state.ack, ts: state.ts, q: state.q, lc: state.lc }
-            : { val: state.val, ack: state.ack, ts: state.ts };
+            ? { val: state.val, ack: state.ack, ts: state.ts, q: state.q, lc: state.lc, fromMqtt }
+            : { val: state.val, ack: state.ack, ts: state.ts, fromMqtt };
+    }
+
+    /**
+     * What the live rules would publish of a state set in ioBroker, and so what may be offered again (publishOnSubscribe,
+     * publishAllOnStart) and kept retained: a status with sendAckToo, a command only with retainCommands. A value that
+     * arrived from MQTT is never offered again: MQTT's own retained semantics decide who gets it.
+     */
+    private isOffered(state: OutgoingState): boolean {
+        if (state.fromMqtt) {
+            return false;
+        }
+        return state.ack ? this.options.sendAckToo : this.options.retainCommands;
+    }
+
+    /** Whether a message for this state carries the retain flag. */
+    private retains(state: OutgoingState | null): boolean {
+        if (!state) {
+            // a deleted state clears what was retained for it (an empty retained message)
+            return this.options.retain || this.options.retainCommands;
+        }
+        return state.ack ? this.options.retain : this.options.retainCommands;
     }
 
     /**
@@ -334,7 +367,7 @@ export class Publisher {
         const result: OutgoingMessage[] = [];
         for (const id of candidates) {
             const state = this.states.get(id);
-            if (!state || !this.isPublished(id)) {
+            if (!state || !this.isPublished(id) || !this.isOffered(state)) {
                 continue;
             }
             const message = await this.buildMessage(id, state);
@@ -346,6 +379,10 @@ export class Publisher {
     }
 
     private send(id: string, state: OutgoingState | null): void {
+        const kept = this.states.get(id);
+        if (kept) {
+            this.sent.add(kept);
+        }
         const info = this.topicInfo.get(id);
         const chain = this.pending.get(id);
         if (info && !chain) {
@@ -406,7 +443,7 @@ export class Publisher {
             topic: this.topicOf(id, state, info),
             payload: data,
             qos: this.options.defaultQoS,
-            retain: this.options.retain,
+            retain: this.retains(state),
         };
     }
 
@@ -429,7 +466,7 @@ export class Publisher {
             topic: this.topicOf(id, state, info),
             payload: valueToPayload(state, { sendStateObject: this.options.sendStateObject }),
             qos: this.options.defaultQoS,
-            retain: this.options.retain,
+            retain: this.retains(state),
         };
     }
 

@@ -95,6 +95,8 @@ export interface Settings {
     removePrefix: string;
     onchange: boolean;
     sendAckToo: boolean;
+    /** Commands (ack=false) are retained too (devices that sleep and read their commands on waking). */
+    retainCommands: boolean;
     extraSet: boolean;
     sendStateObject: boolean;
     publishAllOnStart: boolean;
@@ -387,6 +389,7 @@ export function parseSettings(native: Native, namespace: string): ParseResult {
         removePrefix: r.string('removePrefix', ''),
         onchange: r.boolean('onchange', true),
         sendAckToo: r.boolean('sendAckToo', false),
+        retainCommands: r.boolean('retainCommands', false),
         extraSet: r.boolean('extraSet', false),
         sendStateObject: r.boolean('sendStateObject', false),
         publishAllOnStart: r.boolean('publishAllOnStart', true),

@@ -254,6 +254,8 @@ export interface OutgoingState {
     ts: number;
     q?: number;
     lc?: number;
+    /** The value was written by this instance from an MQTT message (not set in ioBroker). */
+    fromMqtt?: boolean;
 }
 
 /** Converts a state into an MQTT payload (SPEC §7). A deleted state (null) gives an empty payload. */

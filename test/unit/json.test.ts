@@ -164,6 +164,7 @@ describe('Publisher and JSON fields', () => {
             publish: [compileIdMask(`${NS}.*`)],
             includeOwnStates: false,
             sendAckToo: true,
+            retainCommands: false,
             onchange: true,
             sendStateObject: false,
             noEchoIntervalMs: 2000,

@@ -26,6 +26,7 @@ function setup(
             publish: [compileIdMask(`${NS}.*`), compileIdMask('javascript.0.*')],
             includeOwnStates: false,
             sendAckToo: false,
+            retainCommands: false,
             onchange: true,
             sendStateObject: false,
             noEchoIntervalMs: 2000,
@@ -52,14 +53,39 @@ async function settle(): Promise<void> {
 }
 
 describe('Publisher', () => {
-    it('publishes a command (ack=false) with topic, payload, QoS and retain', async () => {
+    it('publishes a command (ack=false) with topic, payload and QoS, not retained (SPEC §8)', async () => {
         const { publisher, sent } = setup();
         await publisher.start();
         publisher.onStateChange(`${NS}.kitchen.light`, state(true));
         await settle();
         assert.deepEqual(sent, [
-            { id: `${NS}.kitchen.light`, topic: 'kitchen/light', payload: 'true', qos: 1, retain: true },
+            { id: `${NS}.kitchen.light`, topic: 'kitchen/light', payload: 'true', qos: 1, retain: false },
         ]);
+    });
+
+    it('retain: statuses follow `retain`, commands only `retainCommands`', async () => {
+        const rows = [
+            { retain: true, retainCommands: false, expected: [false, true] },
+            { retain: false, retainCommands: false, expected: [false, false] },
+            { retain: false, retainCommands: true, expected: [true, false] },
+            { retain: true, retainCommands: true, expected: [true, true] },
+        ];
+        for (const row of rows) {
+            const { publisher, sent } = setup({
+                retain: row.retain,
+                retainCommands: row.retainCommands,
+                sendAckToo: true,
+            });
+            await publisher.start();
+            publisher.onStateChange(`${NS}.plug.power`, state('OFF', false));
+            publisher.onStateChange(`${NS}.plug.power`, state('OFF', true));
+            await settle();
+            assert.deepEqual(
+                sent.map(m => m.retain),
+                row.expected,
+                JSON.stringify(row),
+            );
+        }
     });
 
     it('publishes foreign ids with their namespace as topic levels', async () => {
@@ -85,19 +111,30 @@ describe('Publisher', () => {
         assert.equal(on.sent.length, 1);
     });
 
-    it('onchange: the same value and ack again is not sent; a changed ack or value is', async () => {
+    it('onchange: every command is sent, also the same again; an unchanged status is not (SPEC §8)', async () => {
         const { publisher, sent } = setup({ sendAckToo: true });
         await publisher.start();
         const id = `${NS}.s`;
         publisher.onStateChange(id, state(1, false, 1));
         publisher.onStateChange(id, state(1, false, 2));
         publisher.onStateChange(id, state(1, true, 3));
-        publisher.onStateChange(id, state(2, true, 4));
+        publisher.onStateChange(id, state(1, true, 4));
+        publisher.onStateChange(id, state(2, true, 5));
         await settle();
         assert.deepEqual(
-            sent.map(m => m.payload),
-            ['1', '1', '2'],
+            sent.map(m => `${String(m.payload)}/${sent.indexOf(m)}`),
+            ['1/0', '1/1', '1/2', '2/3'],
         );
+    });
+
+    it('100 identical commands from a script give 100 messages', async () => {
+        const { publisher, sent } = setup();
+        await publisher.start();
+        for (let i = 0; i < 100; i++) {
+            publisher.onStateChange(`${NS}.cmnd.plug1.POWER`, state('OFF', false, 10 + i));
+        }
+        await settle();
+        assert.equal(sent.length, 100);
     });
 
     it('keepValues false: loads no values at start; onchange learns each value at its first update, which is sent', async () => {
@@ -265,8 +302,35 @@ describe('Publisher', () => {
         assert.ok(Buffer.isBuffer(sent[0]?.payload) && sent[0].payload.equals(bytes));
     });
 
+    it('offers (publishOnSubscribe) a status only with sendAckToo, a command only with retainCommands, never a value from MQTT', async () => {
+        const ours = `system.adapter.${NS}`;
+        const rows = [
+            { sendAckToo: false, retainCommands: false, expected: [] },
+            { sendAckToo: true, retainCommands: false, expected: ['status'] },
+            { sendAckToo: false, retainCommands: true, expected: ['command'] },
+            { sendAckToo: true, retainCommands: true, expected: ['command', 'status'] },
+        ];
+        for (const row of rows) {
+            const { publisher, store } = setup(row);
+            store.states.set(`${NS}.command`, state('c', false));
+            store.states.set(`${NS}.status`, state('s', true));
+            store.states.set(`${NS}.mqttStatus`, { ...state('m', true), from: ours });
+            store.states.set(`${NS}.mqttCommand`, { ...state('m', false), from: ours });
+            await publisher.start();
+            const offered = await publisher.currentMessages(() => true);
+            assert.deepEqual(offered.map(m => m.topic).sort(), row.expected, JSON.stringify(row));
+            for (const topic of ['command', 'status', 'mqttStatus', 'mqttCommand']) {
+                assert.equal(
+                    (await publisher.currentMessagesForTopic(topic)).length,
+                    row.expected.includes(topic) ? 1 : 0,
+                    `${topic} ${JSON.stringify(row)}`,
+                );
+            }
+        }
+    });
+
     it('loads current values at start with one read per mask and subscribes the masks', async () => {
-        const { publisher, store } = setup();
+        const { publisher, store } = setup({ sendAckToo: true, retainCommands: true });
         store.states.set(`${NS}.a`, state(1));
         store.states.set('javascript.0.b', state(2, true));
         store.states.set('other.0.c', state(3));
@@ -291,7 +355,7 @@ describe('Publisher', () => {
         ];
         for (const config of configs) {
             it(config.name, async () => {
-                const { publisher, store } = setup(config.options);
+                const { publisher, store } = setup({ ...config.options, sendAckToo: true, retainCommands: true });
                 store.states.set(`${NS}.a.b`, state(1));
                 store.states.set(`${NS}.cmd`, state('ON', false));
                 store.states.set(`${NS}.status`, state('OFF', true));
@@ -355,7 +419,7 @@ describe('Publisher', () => {
         afterEach(() => clock.restore());
 
         it('waits sendOnStartInterval, then sends one message every sendInterval, skipping ack=true', async () => {
-            const { publisher, sent, store } = setup();
+            const { publisher, sent, store } = setup({ retainCommands: true });
             for (let i = 0; i < 5; i++) {
                 store.states.set(`${NS}.s${i}`, state(i, i === 2));
             }
@@ -375,21 +439,41 @@ describe('Publisher', () => {
         });
 
         it('sends ack=true values too with sendAckToo, and a new run cancels the old one', async () => {
-            const { publisher, sent, store } = setup({ sendAckToo: true });
-            for (let i = 0; i < 3; i++) {
-                store.states.set(`${NS}.s${i}`, state(i, true));
+            for (const onchange of [true, false]) {
+                const { publisher, sent, store } = setup({ sendAckToo: true, onchange });
+                for (let i = 0; i < 3; i++) {
+                    store.states.set(`${NS}.s${i}`, state(i, true));
+                }
+                await publisher.start();
+                publisher.publishAll();
+                await clock.tickAsync(2000);
+                assert.equal(sent.length, 1);
+                publisher.publishAll(); // reconnect
+                await clock.tickAsync(5000);
+                // with onchange, the value already sent and unchanged since is not sent again (SPEC §8)
+                assert.equal(sent.length, onchange ? 1 + 2 : 1 + 3, `onchange ${onchange}`);
             }
-            await publisher.start();
-            publisher.publishAll();
-            await clock.tickAsync(2000);
-            assert.equal(sent.length, 1);
-            publisher.publishAll(); // reconnect
-            await clock.tickAsync(5000);
-            assert.equal(sent.length, 1 + 3);
+        });
+
+        it('sends commands only with retainCommands, and never values that came from MQTT', async () => {
+            for (const retainCommands of [false, true]) {
+                const { publisher, sent, store } = setup({ sendAckToo: true, retainCommands });
+                store.states.set(`${NS}.cmd`, state('ON', false));
+                store.states.set(`${NS}.status`, state('OFF', true));
+                store.states.set(`${NS}.fromDevice`, { ...state('X', true), from: `system.adapter.${NS}` });
+                await publisher.start();
+                publisher.publishAll();
+                await clock.tickAsync(3000);
+                assert.deepEqual(sent.map(m => m.topic).sort(), retainCommands ? ['cmd', 'status'] : ['status']);
+            }
         });
 
         it('with sendInterval 0 sends in batches without waiting', async () => {
-            const { publisher, sent, store } = setup({ sendIntervalMs: 0, sendOnStartIntervalMs: 0 });
+            const { publisher, sent, store } = setup({
+                sendIntervalMs: 0,
+                sendOnStartIntervalMs: 0,
+                retainCommands: true,
+            });
             for (let i = 0; i < 250; i++) {
                 store.states.set(`${NS}.s${i}`, state(i));
             }
@@ -406,7 +490,7 @@ describe('Publisher', () => {
         });
 
         it('stop() cancels a pending run', async () => {
-            const { publisher, sent, store } = setup();
+            const { publisher, sent, store } = setup({ retainCommands: true });
             store.states.set(`${NS}.s`, state(1));
             await publisher.start();
             publisher.publishAll();
