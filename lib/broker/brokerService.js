@@ -84,6 +84,8 @@ class BrokerService {
     warnings;
     acl;
     guard;
+    accountGuard;
+    lockedLogins = 0;
     /** The account each connected client logged in with. */
     accountOf = new WeakMap();
     /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
@@ -114,10 +116,21 @@ class BrokerService {
             maxBlockMs: 600_000,
             ...options.bruteForce,
         });
+        this.accountGuard = new accessControl_1.AccountGuard({
+            maxFailures: 20,
+            windowMs: 60_000,
+            blockMs: 10_000,
+            maxBlockMs: 600_000,
+            ...options.accountBruteForce,
+        });
     }
     /** Logins refused because their address was blocked after repeated failures. */
     get blockedLogins() {
         return this.guard.refused;
+    }
+    /** Logins refused unchecked because their account was locked after repeated failures from anywhere. */
+    get lockedAccountLogins() {
+        return this.lockedLogins;
     }
     /** Starts the broker and every listener; rejects (leaving nothing open) if a port cannot be bound. */
     async start() {
@@ -140,39 +153,7 @@ class BrokerService {
                 done(null, true);
             },
             authenticate: (client, username, password, done) => {
-                if (this.emptyIdUnclean.has(client)) {
-                    // [MQTT-3.1.3-8] an empty client id needs clean session: CONNACK 2 (identifier rejected)
-                    done(connectError(2, 'empty client id with clean session off'), false);
-                    return;
-                }
-                const address = remoteAddress(client).ip ?? 'unknown';
-                if (this.guard.blockedFor(address) > 0) {
-                    this.guard.refused++;
-                    this.warnOnce('blocked', address, `Logins from ${address} are refused for a while: too many failed attempts`);
-                    done(connectError(4, 'bad user name or password'), false);
-                    return;
-                }
-                const result = this.acl.authenticate(username, password);
-                if (!result.ok) {
-                    const blockMs = result.returnCode === 4 ? this.guard.failed(address) : 0;
-                    // keyed by address (and account), not by client id: an attacker chooses a new id per attempt
-                    this.warnOnce('auth', `${address}:${username ?? ''}`, result.returnCode === 4
-                        ? `Client '${(0, rateLog_1.clip)(client.id)}' from ${address} was refused: wrong user name or password`
-                        : `Client '${(0, rateLog_1.clip)(client.id)}' (user '${(0, rateLog_1.clip)(username ?? '')}') was refused: the account is disabled`);
-                    if (blockMs > 0) {
-                        this.log.warn(`${address}: too many failed logins, refusing logins from it for ${Math.round(blockMs / 1000)} s`);
-                    }
-                    done(connectError(result.returnCode, result.returnCode === 4 ? 'bad user name or password' : 'not authorized'), false);
-                    return;
-                }
-                this.guard.succeeded(address);
-                if (this.broker && this.broker.connectedClients >= this.options.maxClients) {
-                    this.warnOnce('full', remoteAddress(client).ip ?? 'unknown', `Client '${(0, rateLog_1.clip)(client.id)}' was refused: maxClients (${this.options.maxClients}) reached`);
-                    done(connectError(3, 'server unavailable'), false);
-                    return;
-                }
-                this.accountOf.set(client, result.account);
-                done(null, true);
+                this.authenticate(client, username, password).then(() => done(null, true), (err) => done(err, false));
             },
             authorizePublish: (client, packet, done) => {
                 if (client && packet.topic.startsWith('$')) {
@@ -344,6 +325,56 @@ class BrokerService {
         for (let i = 0; i < excess.length; i++) {
             this.events.dropped?.(`queue of offline client '${clientId}' is full (maxQueuedMessages ${max}): oldest message dropped`, clientId);
         }
+    }
+    /**
+     * aedes' authenticate hook: resolves when the client may connect, rejects with the CONNACK code. The checks in
+     * this order: the client id, the address's block, the account's lock, the credentials, maxClients.
+     */
+    async authenticate(client, username, password) {
+        if (this.emptyIdUnclean.has(client)) {
+            // [MQTT-3.1.3-8] an empty client id needs clean session: CONNACK 2 (identifier rejected)
+            throw connectError(2, 'empty client id with clean session off');
+        }
+        const address = remoteAddress(client).ip ?? 'unknown';
+        if (this.guard.blockedFor(address) > 0) {
+            this.guard.refused++;
+            this.warnOnce('blocked', address, `Logins from ${address} are refused for a while: too many failed attempts`);
+            throw connectError(4, 'bad user name or password');
+        }
+        const user = username ?? '';
+        if (!this.acl.anonymousAllowed && this.accountGuard.lockedFor(user, address) > 0) {
+            // not checked, so a guess made now tells nothing; the same answer as a wrong password. Counted against
+            // the address too: hammering a locked account gets the address blocked as well.
+            this.lockedLogins++;
+            this.guard.failed(address);
+            this.warnOnce('account-locked', user, `Logins as '${(0, rateLog_1.clip)(user)}' from addresses it never logged in from are refused for a while: too many failed attempts (last from ${address})`);
+            throw connectError(4, 'bad user name or password');
+        }
+        const result = await this.acl.authenticate(username, password);
+        if (!result.ok) {
+            const blockMs = result.returnCode === 4 ? this.guard.failed(address) : 0;
+            const lockMs = result.returnCode === 4 ? this.accountGuard.failed(user) : 0;
+            // keyed by address (and account), not by client id: an attacker chooses a new id per attempt
+            this.warnOnce('auth', `${address}:${user}`, result.returnCode === 4
+                ? `Client '${(0, rateLog_1.clip)(client.id)}' from ${address} was refused: wrong user name or password`
+                : `Client '${(0, rateLog_1.clip)(client.id)}' (user '${(0, rateLog_1.clip)(user)}') was refused: the account is disabled`);
+            if (blockMs > 0) {
+                this.log.warn(`${address}: too many failed logins, refusing logins from it for ${Math.round(blockMs / 1000)} s`);
+            }
+            if (lockMs > 0) {
+                this.warnOnce('account-lock', user, `'${(0, rateLog_1.clip)(user)}': too many failed logins from any address, refusing it from new addresses for ${Math.round(lockMs / 1000)} s`);
+            }
+            throw connectError(result.returnCode, result.returnCode === 4 ? 'bad user name or password' : 'not authorized');
+        }
+        this.guard.succeeded(address);
+        if (result.account) {
+            this.accountGuard.succeeded(user, address);
+        }
+        if (this.broker && this.broker.connectedClients >= this.options.maxClients) {
+            this.warnOnce('full', address, `Client '${(0, rateLog_1.clip)(client.id)}' was refused: maxClients (${this.options.maxClients}) reached`);
+            throw connectError(3, 'server unavailable');
+        }
+        this.accountOf.set(client, result.account);
     }
     /** Warnings about a client's bad input: `cause` is the kind, `key` what it is about (see rateLog.ts). */
     warnOnce(cause, key, message) {

@@ -3,6 +3,7 @@
  * real sockets with real clients. Each failed before its fix.
  */
 import assert from 'node:assert/strict';
+import { hashPassword, type Account } from '../../src/broker/accessControl';
 import type { BrokerEvents, BrokerServiceOptions } from '../../src/broker/brokerService';
 import { TestClient } from '../lib/mqttClient';
 import { RawClient } from '../lib/rawMqtt';
@@ -35,10 +36,32 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
         cleanups.push(() => void c.client.end(true));
         return c;
     }
-    async function raw(port: number): Promise<RawClient> {
-        const c = await RawClient.open(port);
+    async function raw(port: number, localAddress?: string): Promise<RawClient> {
+        const c = await RawClient.open(port, localAddress);
         cleanups.push(() => c.destroy());
         return c;
+    }
+    /** One login from `localAddress` on a raw socket: the CONNACK's return code. */
+    async function connackCode(
+        port: number,
+        localAddress: string,
+        username: string,
+        password: string,
+    ): Promise<number> {
+        const c = await raw(port, localAddress);
+        c.send({
+            cmd: 'connect',
+            protocolId: 'MQTT',
+            protocolVersion: 4,
+            clean: true,
+            keepalive: 30,
+            clientId: '',
+            username,
+            password: Buffer.from(password),
+        });
+        const connack = (await c.waitFor(p => p.cmd === 'connack')) as { returnCode?: number };
+        c.destroy();
+        return connack.returnCode ?? 0;
     }
 
     for (const account of ['anonymous', 'the full-rights user'] as const) {
@@ -92,5 +115,39 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
             pub.packets.some(p => p.cmd === 'puback' && p.messageId === 7),
             'acknowledged as 3.1.1 requires',
         );
+    });
+
+    it('limits guesses per account, not only per address: 30 loopback addresses × 4 guesses (issue #16)', async () => {
+        const account: Account = {
+            user: 'dev',
+            pass: undefined,
+            passHash: hashPassword('pw-dev'),
+            publish: ['#'],
+            subscribe: ['#'],
+            readOnly: false,
+            enabled: true,
+            full: false,
+        };
+        const { port, broker: service } = await broker({ accounts: [account] });
+        // the real device has logged in from its address before the attack
+        assert.equal(await connackCode(port, '127.0.0.1', 'dev', 'pw-dev'), 0);
+        // 4 guesses from each of 30 addresses: below the per-address limit of 5 everywhere
+        const attackers = Array.from({ length: 30 }, (_, i) => `127.0.0.${i + 2}`);
+        const codes = await Promise.all(
+            attackers.map(async address => {
+                const mine: number[] = [];
+                for (let guess = 0; guess < 4; guess++) {
+                    mine.push(await connackCode(port, address, 'dev', `guess-${address}-${guess}`));
+                }
+                return mine;
+            }),
+        );
+        assert.deepEqual(new Set(codes.flat()), new Set([4]), 'every guess refused with CONNACK 4');
+        // from a new address even the right password waits until the lock ends: a guess now would tell nothing
+        assert.equal(await connackCode(port, '127.0.0.200', 'dev', 'pw-dev'), 4);
+        assert.ok(service.lockedAccountLogins > 0, 'guesses were refused unchecked once the account was locked');
+        assert.equal(service.blockedLogins, 0, 'no address reached its own limit');
+        // the device at its known address is not locked out by the attack
+        assert.equal(await connackCode(port, '127.0.0.1', 'dev', 'pw-dev'), 0);
     });
 });
