@@ -47,6 +47,7 @@ const node_stream_1 = require("node:stream");
 const aedes_1 = require("aedes");
 const accessControl_1 = require("./accessControl");
 const overlap_1 = require("./overlap");
+const openClients_1 = require("./openClients");
 const sessions_1 = require("./sessions");
 const listeners_1 = require("./listeners");
 const writeBatcher_1 = require("./writeBatcher");
@@ -88,6 +89,8 @@ class BrokerService {
     lockedLogins = 0;
     /** The account each connected client logged in with. */
     accountOf = new WeakMap();
+    /** Connections that completed the handshake and have not closed: what clientConnected/-Disconnected report. */
+    open = new openClients_1.OpenClients();
     /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
     emptyIdUnclean = new WeakSet();
     constructor(options, events, log) {
@@ -243,19 +246,26 @@ class BrokerService {
             sessions.sweep().then(expired => expired.forEach(id => this.log.info(`Session of '${id}' expired (storeClientsTime)`)), (err) => this.log.warn(`Cannot expire sessions: ${(0, errorText_1.errorText)(err)}`));
         }, 60_000);
         broker.on('clientReady', client => {
+            const conn = client.conn;
+            // a client that dropped during the handshake is reported ready after its disconnect (issue #16)
+            if (client.closed || conn.destroyed || !this.open.ready(client, client.id)) {
+                return;
+            }
+            // the connection's own end as well: aedes does not report every close (see openClients.ts)
+            conn.once('close', () => this.left(client));
             sessions.connected(client.id, client.clean);
             const address = remoteAddress(client);
             this.events.clientConnected?.({ id: client.id, ip: address.ip, port: address.port, clean: client.clean }, client);
         });
         broker.on('clientDisconnect', client => {
-            this.events.clientDisconnected?.(client.id);
+            this.left(client);
             (presence ? presence.release(client.id) : Promise.resolve())
                 .then(() => sessions.disconnected(client.id))
-                .catch((err) => this.log.warn(`Cannot drop the session of '${client.id}': ${(0, errorText_1.errorText)(err)}`));
+                .catch((err) => this.log.warn(`Cannot drop the session of '${(0, rateLog_1.clip)(client.id)}': ${(0, errorText_1.errorText)(err)}`));
         });
         broker.on('subscribe', (subscriptions, client) => this.events.subscribed?.(client, subscriptions));
-        broker.on('clientError', (client, err) => this.log.debug(`Client '${client.id}' error: ${err.message}`));
-        broker.on('connectionError', (client, err) => this.log.debug(`Connection of '${client.id ?? '?'}' refused: ${err.message}`));
+        broker.on('clientError', (client, err) => this.log.debug(`Client '${(0, rateLog_1.clip)(client.id)}' error: ${err.message}`));
+        broker.on('connectionError', (client, err) => this.log.debug(`Connection of '${(0, rateLog_1.clip)(client.id ?? '?')}' refused: ${err.message}`));
         const listeners = new listeners_1.Listeners(this.options.listeners, (stream, request) => broker.handle(stream, request), this.log);
         this.listeners = listeners;
         try {
@@ -370,11 +380,18 @@ class BrokerService {
         if (result.account) {
             this.accountGuard.succeeded(user, address);
         }
-        if (this.broker && this.broker.connectedClients >= this.options.maxClients) {
+        // counted by the connections really open: aedes' own count goes wrong with clients that drop mid-handshake
+        if (this.open.count >= this.options.maxClients) {
             this.warnOnce('full', address, `Client '${(0, rateLog_1.clip)(client.id)}' was refused: maxClients (${this.options.maxClients}) reached`);
             throw connectError(3, 'server unavailable');
         }
         this.accountOf.set(client, result.account);
+    }
+    /** A present connection ended: the client id is gone when it was its last connection. */
+    left(client) {
+        if (this.open.closed(client, client.id)) {
+            this.events.clientDisconnected?.(client.id);
+        }
     }
     /** Warnings about a client's bad input: `cause` is the kind, `key` what it is about (see rateLog.ts). */
     warnOnce(cause, key, message) {
@@ -550,8 +567,9 @@ class BrokerService {
     get boundPort() {
         return this.listeners?.boundPort;
     }
+    /** Connections that completed the handshake and are open now. */
     get connectedClients() {
-        return this.broker?.connectedClients ?? 0;
+        return this.open.count;
     }
     /** Publishes into the broker: only matching subscribers receive it, like any client's message. */
     publish(message) {

@@ -15,6 +15,7 @@ import {
     type BruteForceOptions,
 } from './accessControl';
 import { deliverAtHighestQos, deliverDirect } from './overlap';
+import { OpenClients } from './openClients';
 import { SessionExpiry } from './sessions';
 import { Listeners, type ListenerOptions } from './listeners';
 import { batchWrites } from './writeBatcher';
@@ -149,6 +150,8 @@ export class BrokerService {
     private lockedLogins = 0;
     /** The account each connected client logged in with. */
     private readonly accountOf = new WeakMap<Client, Account | undefined>();
+    /** Connections that completed the handshake and have not closed: what clientConnected/-Disconnected report. */
+    private readonly open = new OpenClients<Client>();
     /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
     private readonly emptyIdUnclean = new WeakSet<Client>();
 
@@ -330,6 +333,13 @@ export class BrokerService {
         }, 60_000);
 
         broker.on('clientReady', client => {
+            const conn = client.conn as unknown as NodeJS.EventEmitter & { destroyed?: boolean };
+            // a client that dropped during the handshake is reported ready after its disconnect (issue #16)
+            if (client.closed || conn.destroyed || !this.open.ready(client, client.id)) {
+                return;
+            }
+            // the connection's own end as well: aedes does not report every close (see openClients.ts)
+            conn.once('close', () => this.left(client));
             sessions.connected(client.id, client.clean);
             const address = remoteAddress(client);
             this.events.clientConnected?.(
@@ -338,15 +348,17 @@ export class BrokerService {
             );
         });
         broker.on('clientDisconnect', client => {
-            this.events.clientDisconnected?.(client.id);
+            this.left(client);
             (presence ? presence.release(client.id) : Promise.resolve())
                 .then(() => sessions.disconnected(client.id))
-                .catch((err: unknown) => this.log.warn(`Cannot drop the session of '${client.id}': ${errorText(err)}`));
+                .catch((err: unknown) =>
+                    this.log.warn(`Cannot drop the session of '${clip(client.id)}': ${errorText(err)}`),
+                );
         });
         broker.on('subscribe', (subscriptions, client) => this.events.subscribed?.(client, subscriptions));
-        broker.on('clientError', (client, err) => this.log.debug(`Client '${client.id}' error: ${err.message}`));
+        broker.on('clientError', (client, err) => this.log.debug(`Client '${clip(client.id)}' error: ${err.message}`));
         broker.on('connectionError', (client, err) =>
-            this.log.debug(`Connection of '${client.id ?? '?'}' refused: ${err.message}`),
+            this.log.debug(`Connection of '${clip(client.id ?? '?')}' refused: ${err.message}`),
         );
 
         const listeners = new Listeners(
@@ -497,7 +509,8 @@ export class BrokerService {
         if (result.account) {
             this.accountGuard.succeeded(user, address);
         }
-        if (this.broker && this.broker.connectedClients >= this.options.maxClients) {
+        // counted by the connections really open: aedes' own count goes wrong with clients that drop mid-handshake
+        if (this.open.count >= this.options.maxClients) {
             this.warnOnce(
                 'full',
                 address,
@@ -506,6 +519,13 @@ export class BrokerService {
             throw connectError(3, 'server unavailable');
         }
         this.accountOf.set(client, result.account);
+    }
+
+    /** A present connection ended: the client id is gone when it was its last connection. */
+    private left(client: Client): void {
+        if (this.open.closed(client, client.id)) {
+            this.events.clientDisconnected?.(client.id);
+        }
     }
 
     /** Warnings about a client's bad input: `cause` is the kind, `key` what it is about (see rateLog.ts). */
@@ -699,8 +719,9 @@ export class BrokerService {
         return this.listeners?.boundPort;
     }
 
+    /** Connections that completed the handshake and are open now. */
     get connectedClients(): number {
-        return this.broker?.connectedClients ?? 0;
+        return this.open.count;
     }
 
     /** Publishes into the broker: only matching subscribers receive it, like any client's message. */

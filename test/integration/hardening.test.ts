@@ -3,6 +3,8 @@
  * real sockets with real clients. Each failed before its fix.
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import mqttPacket from 'mqtt-packet';
 import { hashPassword, type Account } from '../../src/broker/accessControl';
 import type { BrokerEvents, BrokerServiceOptions } from '../../src/broker/brokerService';
 import { TestClient } from '../lib/mqttClient';
@@ -149,5 +151,55 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
         assert.equal(service.blockedLogins, 0, 'no address reached its own limit');
         // the device at its known address is not locked out by the attack
         assert.equal(await connackCode(port, '127.0.0.1', 'dev', 'pw-dev'), 0);
+    });
+
+    it('reports only connections that completed the handshake: 100 clients dropping right after CONNECT leave no ghost (issue #16)', async () => {
+        // what server mode builds info.clientCount and info.clients.* from
+        const present = new Map<string, number>();
+        const disconnected: string[] = [];
+        const neverConnected: string[] = [];
+        const { port, broker: service } = await broker(
+            {},
+            {
+                clientConnected: c => present.set(c.id, (present.get(c.id) ?? 0) + 1),
+                clientDisconnected: id => {
+                    disconnected.push(id);
+                    if (!present.delete(id)) {
+                        neverConnected.push(id);
+                    }
+                },
+            },
+        );
+        const connectBytes = (clientId: string): Buffer =>
+            mqttPacket.generate({
+                cmd: 'connect',
+                protocolId: 'MQTT',
+                protocolVersion: 4,
+                clientId,
+                clean: true,
+                keepalive: 30,
+            });
+        // unique ids and repeated ones (a takeover while the other copy is still in its handshake)
+        const ids = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? `drop-${i}` : `same-${i % 5}`));
+        await Promise.all(
+            ids.map(
+                clientId =>
+                    new Promise<void>((resolve, reject) => {
+                        const socket = connect({ port, host: '127.0.0.1' }, () => {
+                            socket.end(connectBytes(clientId));
+                            socket.destroy();
+                        });
+                        socket.on('error', reject);
+                        socket.on('close', () => resolve());
+                    }),
+            ),
+        );
+        // a marker after them: once its own disconnect is reported, the broker has handled the drops before it
+        const marker = await client(port, { clientId: 'marker' });
+        await marker.end();
+        await until(() => disconnected.includes('marker'), 5000, "the marker's disconnect");
+        assert.deepEqual([...present.keys()], [], 'no client is present with no connection open');
+        assert.deepEqual(neverConnected, [], 'no disconnect of a client that was never reported connected');
+        assert.equal(service.connectedClients, 0);
     });
 });
