@@ -202,4 +202,33 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
         assert.deepEqual(neverConnected, [], 'no disconnect of a client that was never reported connected');
         assert.equal(service.connectedClients, 0);
     });
+
+    it('a takeover (the same client id again) leaves the id present once, gone when its last connection closes', async () => {
+        const present = new Set<string>();
+        const events: string[] = [];
+        const { port, broker: service } = await broker(
+            {},
+            {
+                clientConnected: c => {
+                    present.add(c.id);
+                    events.push(`+${c.id}`);
+                },
+                clientDisconnected: id => {
+                    present.delete(id);
+                    events.push(`-${id}`);
+                },
+            },
+        );
+        const first = await client(port, { clientId: 'dup' });
+        const firstClosed = new Promise<void>(resolve => first.client.once('close', () => resolve()));
+        // [MQTT-3.1.4-2] the broker closes the first connection for the second one
+        const second = await client(port, { clientId: 'dup' });
+        await firstClosed;
+        await until(() => events.length >= 2 && present.has('dup'), 5000, 'the second connection reported');
+        assert.equal(service.connectedClients, 1);
+        await second.end();
+        await until(() => !present.has('dup'), 5000, 'the last connection gone');
+        assert.equal(service.connectedClients, 0);
+        assert.deepEqual(events.slice(-1), ['-dup']);
+    });
 });
