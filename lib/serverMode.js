@@ -121,25 +121,25 @@ class ServerMode extends mirrorMode_1.MirrorMode {
             clientPublish: (topic, payload, clientId) => {
                 stats.messagesIn++;
                 if (settings.debug) {
-                    adapter.log.debug(`Client '${clientId}' published '${topic}' (${payload.length} bytes)`);
+                    adapter.log.debug(`Client '${(0, rateLog_1.clip)(clientId)}' published '${(0, rateLog_1.clip)(topic)}' (${payload.length} bytes)`);
                 }
                 void this.ingest?.handle(topic, payload);
             },
             admitPublish: () => this.ingest?.admit(),
             clientConnected: (client, handle) => {
-                adapter.log.info(`Client '${client.id}' connected from ${client.ip ?? '?'}:${client.port ?? '?'}`);
+                adapter.log.info(`Client '${(0, rateLog_1.clip)(client.id)}' connected from ${client.ip ?? '?'}:${client.port ?? '?'}`);
                 clients.onConnected(client);
                 if (settings.publishAllOnStart && !client.clean) {
                     this.later(settings.sendOnStartIntervalMs, () => void this.sendSessionValues(handle));
                 }
             },
             clientDisconnected: clientId => {
-                adapter.log.info(`Client '${clientId}' disconnected`);
+                adapter.log.info(`Client '${(0, rateLog_1.clip)(clientId)}' disconnected`);
                 clients.onDisconnected(clientId);
             },
             subscribed: (client, granted) => {
                 if (settings.debug) {
-                    adapter.log.debug(`Client '${client.id}' subscribed to ${granted.map(s => `'${s.topic}'`).join(', ')}`);
+                    adapter.log.debug(`Client '${(0, rateLog_1.clip)(client.id)}' subscribed to ${granted.map(s => `'${(0, rateLog_1.clip)(s.topic)}'`).join(', ')}`);
                 }
                 if (settings.publishOnSubscribe) {
                     this.offerCurrentValues(client, granted);
@@ -340,7 +340,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
         const { ignoredTopics, ignoreNewObjects } = this.settings;
         const exact = (0, filter_1.topicNameError)(filter) === undefined;
         const refuse = (why) => {
-            this.adapter.log.info(`Client '${clientId}' may not subscribe to '${filter}': ${why}`);
+            this.adapter.log.info(`Client '${(0, rateLog_1.clip)(clientId)}' may not subscribe to '${(0, rateLog_1.clip)(filter)}': ${why}`);
             return false;
         };
         if (ignoredTopics.some(f => f.filter === filter) || (exact && (0, filter_1.matchesAnyFilter)(ignoredTopics, filter))) {

@@ -98,26 +98,30 @@ export class ServerMode extends MirrorMode {
                 clientPublish: (topic, payload, clientId) => {
                     stats.messagesIn++;
                     if (settings.debug) {
-                        adapter.log.debug(`Client '${clientId}' published '${topic}' (${payload.length} bytes)`);
+                        adapter.log.debug(
+                            `Client '${clip(clientId)}' published '${clip(topic)}' (${payload.length} bytes)`,
+                        );
                     }
                     void this.ingest?.handle(topic, payload);
                 },
                 admitPublish: () => this.ingest?.admit(),
                 clientConnected: (client, handle) => {
-                    adapter.log.info(`Client '${client.id}' connected from ${client.ip ?? '?'}:${client.port ?? '?'}`);
+                    adapter.log.info(
+                        `Client '${clip(client.id)}' connected from ${client.ip ?? '?'}:${client.port ?? '?'}`,
+                    );
                     clients.onConnected(client);
                     if (settings.publishAllOnStart && !client.clean) {
                         this.later(settings.sendOnStartIntervalMs, () => void this.sendSessionValues(handle));
                     }
                 },
                 clientDisconnected: clientId => {
-                    adapter.log.info(`Client '${clientId}' disconnected`);
+                    adapter.log.info(`Client '${clip(clientId)}' disconnected`);
                     clients.onDisconnected(clientId);
                 },
                 subscribed: (client, granted) => {
                     if (settings.debug) {
                         adapter.log.debug(
-                            `Client '${client.id}' subscribed to ${granted.map(s => `'${s.topic}'`).join(', ')}`,
+                            `Client '${clip(client.id)}' subscribed to ${granted.map(s => `'${clip(s.topic)}'`).join(', ')}`,
                         );
                     }
                     if (settings.publishOnSubscribe) {
@@ -350,7 +354,7 @@ export class ServerMode extends MirrorMode {
         const { ignoredTopics, ignoreNewObjects } = this.settings;
         const exact = topicNameError(filter) === undefined;
         const refuse = (why: string): boolean => {
-            this.adapter.log.info(`Client '${clientId}' may not subscribe to '${filter}': ${why}`);
+            this.adapter.log.info(`Client '${clip(clientId)}' may not subscribe to '${clip(filter)}': ${why}`);
             return false;
         };
         if (ignoredTopics.some(f => f.filter === filter) || (exact && matchesAnyFilter(ignoredTopics, filter))) {

@@ -1,13 +1,13 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.BruteForceGuard = exports.AccessControl = void 0;
+exports.AccountGuard = exports.BruteForceGuard = exports.AccessControl = exports.scryptHash = void 0;
 exports.hashPassword = hashPassword;
 exports.verifyPassword = verifyPassword;
 exports.isFilterSubset = isFilterSubset;
 /**
  * Accounts and topic rights for the broker (mosquitto-style pattern ACLs): per user the publish and subscribe
  * filters it may use, with `%u` (user name) and `%c` (client id) placeholders, optional read-only, and brute-force
- * protection per remote address.
+ * protection per remote address and per account.
  */
 const node_crypto_1 = require("node:crypto");
 const filter_1 = require("../mapping/filter");
@@ -17,13 +17,27 @@ function hashPassword(password, salt = (0, node_crypto_1.randomBytes)(16)) {
     const hash = (0, node_crypto_1.scryptSync)(password, salt, 32);
     return `scrypt$${salt.toString('hex')}$${hash.toString('hex')}`;
 }
-function verifyPassword(password, stored) {
+/**
+ * scrypt in libuv's thread pool: the synchronous one blocks the event loop ~50 ms per login, so a few clients
+ * sending CONNECTs would stall every other connection (issue #16).
+ */
+const scryptHash = (password, salt, keyLength) => new Promise((resolve, reject) => (0, node_crypto_1.scrypt)(password, salt, keyLength, (err, key) => (err ? reject(err) : resolve(key))));
+exports.scryptHash = scryptHash;
+async function verifyPassword(password, stored, hash = exports.scryptHash) {
     const [scheme, saltHex, hashHex] = stored.split('$');
     if (scheme !== 'scrypt' || !saltHex || !hashHex) {
         return false;
     }
-    const hash = (0, node_crypto_1.scryptSync)(password, Buffer.from(saltHex, 'hex'), 32);
-    return (0, auth_1.safeEqual)(hash, Buffer.from(hashHex, 'hex'));
+    const key = await hash(password, Buffer.from(saltHex, 'hex'), 32);
+    return (0, auth_1.safeEqual)(key, Buffer.from(hashHex, 'hex'));
+}
+/**
+ * What a login without a stored hash is checked against: same scheme, salt and key length as a real one, and no
+ * password derives to its random key. Unknown users and the plain `user`/`pass` account pay for one scrypt like
+ * everybody else, so the time of the answer does not tell which user names exist (issue #16: 2 ms vs 57 ms).
+ */
+function dummyHash() {
+    return `scrypt$${(0, node_crypto_1.randomBytes)(16).toString('hex')}$${(0, node_crypto_1.randomBytes)(32).toString('hex')}`;
 }
 /** Whether every topic `inner` can match is matched by `outer` too (both valid filters). */
 function isFilterSubset(inner, outer) {
@@ -62,26 +76,32 @@ function expand(pattern, user, clientId) {
     return (0, filter_1.topicFilterError)(filter) ? undefined : filter;
 }
 class AccessControl {
+    hash;
     byUser = new Map();
-    constructor(accounts) {
+    dummy = dummyHash();
+    constructor(accounts, hash = exports.scryptHash) {
+        this.hash = hash;
         for (const account of accounts) {
             this.byUser.set(account.user, account);
         }
+    }
+    /** Whether `user` names an account (for the per-account guard: only real accounts remember addresses). */
+    hasAccount(user) {
+        return user !== undefined && this.byUser.has(user);
     }
     /** Anonymous clients are allowed only when no account exists at all. */
     get anonymousAllowed() {
         return this.byUser.size === 0;
     }
-    authenticate(username, password) {
+    /** Exactly one key derivation per call, whoever asks: known user, unknown user or the plain-password account. */
+    async authenticate(username, password) {
         if (this.anonymousAllowed) {
             return { ok: true, account: undefined };
         }
         const account = username !== undefined ? this.byUser.get(username) : undefined;
-        // compare even for unknown users, so timing does not tell which user names exist
         const given = password ?? Buffer.alloc(0);
-        const passwordOk = account?.passHash
-            ? verifyPassword(given, account.passHash)
-            : (0, auth_1.safeEqual)(given, account?.pass ?? `\u0000no-such-user-${(0, node_crypto_1.randomBytes)(8).toString('hex')}`);
+        const hashOk = await verifyPassword(given, account?.passHash ?? this.dummy, this.hash);
+        const passwordOk = account?.passHash ? hashOk : account?.pass !== undefined && (0, auth_1.safeEqual)(given, account.pass);
         if (!account || !passwordOk) {
             return { ok: false, returnCode: 4 };
         }
@@ -163,3 +183,42 @@ class BruteForceGuard {
     }
 }
 exports.BruteForceGuard = BruteForceGuard;
+/**
+ * Failed logins per user name, from any address: the per-address guard alone let 200 loopback addresses make 800
+ * unthrottled guesses (issue #16). After `maxFailures` within the window the account is locked for a growing delay
+ * — but only for addresses it never logged in from: a device at an address where it logged in before is still
+ * checked as usual, so an attacker elsewhere cannot lock it out. During the lock a new address gets CONNACK 4 without
+ * its password being checked, so guesses from fresh addresses are worth nothing.
+ */
+class AccountGuard {
+    guard;
+    known = new Map();
+    knownAddresses;
+    constructor(options) {
+        this.guard = new BruteForceGuard(options);
+        this.knownAddresses = options.knownAddresses ?? 32;
+    }
+    /** ms `user` is still locked for logins from `address` (0 = check the password). */
+    lockedFor(user, address) {
+        if (this.known.get(accountKey(user))?.includes(address)) {
+            return 0;
+        }
+        return this.guard.blockedFor(accountKey(user));
+    }
+    /** Counts a wrong password for `user`; returns the new lock in ms when this failure starts or extends one. */
+    failed(user) {
+        return this.guard.failed(accountKey(user));
+    }
+    /** Remembers `address` for `user`; the failure count stays: the attacker's budget does not refill with it. */
+    succeeded(user, address) {
+        const key = accountKey(user);
+        const addresses = (this.known.get(key) ?? []).filter(a => a !== address);
+        addresses.push(address);
+        this.known.set(key, addresses.slice(-this.knownAddresses));
+    }
+}
+exports.AccountGuard = AccountGuard;
+/** A user name as a map key: a client chooses it (up to 65,535 characters), so only its start is kept. */
+function accountKey(user) {
+    return user.slice(0, 200);
+}

@@ -47,6 +47,7 @@ const node_stream_1 = require("node:stream");
 const aedes_1 = require("aedes");
 const accessControl_1 = require("./accessControl");
 const overlap_1 = require("./overlap");
+const openClients_1 = require("./openClients");
 const sessions_1 = require("./sessions");
 const listeners_1 = require("./listeners");
 const packetGuard_1 = require("./packetGuard");
@@ -97,8 +98,12 @@ class BrokerService {
     guard;
     /** Per client: the filters it holds or is being granted (maxSubscriptions). */
     filtersOf = new WeakMap();
+    accountGuard;
+    lockedLogins = 0;
     /** The account each connected client logged in with. */
     accountOf = new WeakMap();
+    /** Connections that completed the handshake and have not closed: what clientConnected/-Disconnected report. */
+    open = new openClients_1.OpenClients();
     /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
     emptyIdUnclean = new WeakSet();
     constructor(options, events, log) {
@@ -128,10 +133,21 @@ class BrokerService {
             maxBlockMs: 600_000,
             ...options.bruteForce,
         });
+        this.accountGuard = new accessControl_1.AccountGuard({
+            maxFailures: 20,
+            windowMs: 60_000,
+            blockMs: 10_000,
+            maxBlockMs: 600_000,
+            ...options.accountBruteForce,
+        });
     }
     /** Logins refused because their address was blocked after repeated failures. */
     get blockedLogins() {
         return this.guard.refused;
+    }
+    /** Logins refused unchecked because their account was locked after repeated failures from anywhere. */
+    get lockedAccountLogins() {
+        return this.lockedLogins;
     }
     /** Starts the broker and every listener; rejects (leaving nothing open) if a port cannot be bound. */
     async start() {
@@ -162,40 +178,7 @@ class BrokerService {
                 done(null, true);
             },
             authenticate: (client, username, password, done) => {
-                if (this.emptyIdUnclean.has(client)) {
-                    // [MQTT-3.1.3-8] an empty client id needs clean session: CONNACK 2 (identifier rejected)
-                    done(connectError(2, 'empty client id with clean session off'), false);
-                    return;
-                }
-                const address = remoteAddress(client).ip ?? 'unknown';
-                if (this.guard.blockedFor(address) > 0) {
-                    this.guard.refused++;
-                    this.warnOnce('blocked', address, `Logins from ${address} are refused for a while: too many failed attempts`);
-                    done(connectError(4, 'bad user name or password'), false);
-                    return;
-                }
-                const result = this.acl.authenticate(username, password);
-                if (!result.ok) {
-                    const blockMs = result.returnCode === 4 ? this.guard.failed(address) : 0;
-                    // keyed by address (and account), not by client id: an attacker chooses a new id per attempt
-                    this.warnOnce('auth', `${address}:${username ?? ''}`, result.returnCode === 4
-                        ? `Client '${(0, rateLog_1.clip)(client.id)}' from ${address} was refused: wrong user name or password`
-                        : `Client '${(0, rateLog_1.clip)(client.id)}' (user '${(0, rateLog_1.clip)(username ?? '')}') was refused: the account is disabled`);
-                    if (blockMs > 0) {
-                        this.log.warn(`${address}: too many failed logins, refusing logins from it for ${Math.round(blockMs / 1000)} s`);
-                    }
-                    done(connectError(result.returnCode, result.returnCode === 4 ? 'bad user name or password' : 'not authorized'), false);
-                    return;
-                }
-                this.guard.succeeded(address);
-                if (this.listeners && !this.listeners.hasPlace(client.conn)) {
-                    // counted from the moment the connection was accepted: concurrent connects cannot slip past
-                    this.warnOnce('full', remoteAddress(client).ip ?? 'unknown', `Client '${(0, rateLog_1.clip)(client.id)}' was refused: maxClients (${this.options.maxClients}) reached`);
-                    done(connectError(3, 'server unavailable'), false);
-                    return;
-                }
-                this.accountOf.set(client, result.account);
-                done(null, true);
+                this.authenticate(client, username, password).then(() => done(null, true), (err) => done(err, false));
             },
             authorizePublish: (client, packet, done) => {
                 const violation = client ? (0, conformance_1.publishViolation)(packet) : undefined;
@@ -326,15 +309,22 @@ class BrokerService {
             sessions.sweep().then(expired => expired.forEach(id => this.log.info(`Session of '${id}' expired (storeClientsTime)`)), (err) => this.log.warn(`Cannot expire sessions: ${(0, errorText_1.errorText)(err)}`));
         }, 60_000);
         broker.on('clientReady', client => {
+            const conn = client.conn;
+            // a client that dropped during the handshake is reported ready after its disconnect (issue #16)
+            if (client.closed || conn.destroyed || !this.open.ready(client, client.id)) {
+                return;
+            }
+            // the connection's own end as well: aedes does not report every close (see openClients.ts)
+            conn.once('close', () => this.left(client));
             sessions.connected(client.id, client.clean);
             const address = remoteAddress(client);
             this.events.clientConnected?.({ id: client.id, ip: address.ip, port: address.port, clean: client.clean }, client);
         });
         broker.on('clientDisconnect', client => {
-            this.events.clientDisconnected?.(client.id);
+            this.left(client);
             (presence ? presence.release(client.id) : Promise.resolve())
                 .then(() => sessions.disconnected(client.id))
-                .catch((err) => this.log.warn(`Cannot drop the session of '${client.id}': ${(0, errorText_1.errorText)(err)}`));
+                .catch((err) => this.log.warn(`Cannot drop the session of '${(0, rateLog_1.clip)(client.id)}': ${(0, errorText_1.errorText)(err)}`));
         });
         broker.on('subscribe', (subscriptions, client) => this.events.subscribed?.(client, subscriptions));
         broker.on('unsubscribe', (unsubscriptions, client) => {
@@ -343,8 +333,8 @@ class BrokerService {
                 filters?.delete(filter);
             }
         });
-        broker.on('clientError', (client, err) => this.log.debug(`Client '${client.id}' error: ${err.message}`));
-        broker.on('connectionError', (client, err) => this.log.debug(`Connection of '${client.id ?? '?'}' refused: ${err.message}`));
+        broker.on('clientError', (client, err) => this.log.debug(`Client '${(0, rateLog_1.clip)(client.id)}' error: ${err.message}`));
+        broker.on('connectionError', (client, err) => this.log.debug(`Connection of '${(0, rateLog_1.clip)(client.id ?? '?')}' refused: ${err.message}`));
         const maxPacketBytes = this.options.maxPayloadSizeBytes + PACKET_HEADROOM_BYTES;
         const listeners = new listeners_1.Listeners(this.options.listeners, (stream, request) => {
             (0, packetGuard_1.guardPackets)(stream, {
@@ -426,6 +416,64 @@ class BrokerService {
         this.queueEstimate.set(clientId, max);
         for (let i = 0; i < excess.length; i++) {
             this.events.dropped?.(`queue of offline client '${clientId}' is full (maxQueuedMessages ${max}): oldest message dropped`, clientId);
+        }
+    }
+    /**
+     * aedes' authenticate hook: resolves when the client may connect, rejects with the CONNACK code. The checks in
+     * this order: the client id, the address's block, the account's lock, the credentials, maxClients.
+     */
+    async authenticate(client, username, password) {
+        if (this.emptyIdUnclean.has(client)) {
+            // [MQTT-3.1.3-8] an empty client id needs clean session: CONNACK 2 (identifier rejected)
+            throw connectError(2, 'empty client id with clean session off');
+        }
+        const address = remoteAddress(client).ip ?? 'unknown';
+        if (this.guard.blockedFor(address) > 0) {
+            this.guard.refused++;
+            this.warnOnce('blocked', address, `Logins from ${address} are refused for a while: too many failed attempts`);
+            throw connectError(4, 'bad user name or password');
+        }
+        const user = username ?? '';
+        if (!this.acl.anonymousAllowed && this.accountGuard.lockedFor(user, address) > 0) {
+            // not checked, so a guess made now tells nothing; the same answer as a wrong password. Counted against
+            // the address too: hammering a locked account gets the address blocked as well.
+            this.lockedLogins++;
+            this.guard.failed(address);
+            this.warnOnce('account-locked', user, `Logins as '${(0, rateLog_1.clip)(user)}' from addresses it never logged in from are refused for a while: too many failed attempts (last from ${address})`);
+            throw connectError(4, 'bad user name or password');
+        }
+        const result = await this.acl.authenticate(username, password);
+        if (!result.ok) {
+            const blockMs = result.returnCode === 4 ? this.guard.failed(address) : 0;
+            const lockMs = result.returnCode === 4 ? this.accountGuard.failed(user) : 0;
+            // keyed by address (and account), not by client id: an attacker chooses a new id per attempt
+            this.warnOnce('auth', `${address}:${user}`, result.returnCode === 4
+                ? `Client '${(0, rateLog_1.clip)(client.id)}' from ${address} was refused: wrong user name or password`
+                : `Client '${(0, rateLog_1.clip)(client.id)}' (user '${(0, rateLog_1.clip)(user)}') was refused: the account is disabled`);
+            if (blockMs > 0) {
+                this.log.warn(`${address}: too many failed logins, refusing logins from it for ${Math.round(blockMs / 1000)} s`);
+            }
+            if (lockMs > 0) {
+                this.warnOnce('account-lock', user, `'${(0, rateLog_1.clip)(user)}': too many failed logins from any address, refusing it from new addresses for ${Math.round(lockMs / 1000)} s`);
+            }
+            throw connectError(result.returnCode, result.returnCode === 4 ? 'bad user name or password' : 'not authorized');
+        }
+        this.guard.succeeded(address);
+        if (result.account) {
+            this.accountGuard.succeeded(user, address);
+        }
+        // counted from the moment the connection was accepted (listeners.ts): concurrent connects cannot slip past,
+        // and aedes' own count goes wrong with clients that drop mid-handshake
+        if (this.listeners && !this.listeners.hasPlace(client.conn)) {
+            this.warnOnce('full', address, `Client '${(0, rateLog_1.clip)(client.id)}' was refused: maxClients (${this.options.maxClients}) reached`);
+            throw connectError(3, 'server unavailable');
+        }
+        this.accountOf.set(client, result.account);
+    }
+    /** A present connection ended: the client id is gone when it was its last connection. */
+    left(client) {
+        if (this.open.closed(client, client.id)) {
+            this.events.clientDisconnected?.(client.id);
         }
     }
     /** Warnings about a client's bad input: `cause` is the kind, `key` what it is about (see rateLog.ts). */
@@ -617,8 +665,9 @@ class BrokerService {
     get boundPort() {
         return this.listeners?.boundPort;
     }
+    /** Connections that completed the handshake and are open now. */
     get connectedClients() {
-        return this.broker?.connectedClients ?? 0;
+        return this.open.count;
     }
     /** Publishes into the broker: only matching subscribers receive it, like any client's message. */
     publish(message) {

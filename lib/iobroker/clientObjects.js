@@ -1,17 +1,65 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.ClientObjects = void 0;
+exports.ClientObjects = exports.CLIENT_LIST_INTERVAL_MS = exports.CLIENT_LIST_MAX_CHARS = exports.CLIENT_LIST_MAX_IDS = exports.MAX_CLIENT_LEVEL = void 0;
 exports.clientIdToLevel = clientIdToLevel;
+exports.clientListText = clientListText;
 /**
  * Server mode's view of connected clients in ioBroker: `info.clientCount`, `info.clientList` and, unless
  * `doNotCreateClientObjects`, one `info.clients.<id>` state per client (true while connected).
+ * Client ids are chosen by the clients (up to 65,535 characters): what they make in ioBroker is bounded.
  */
+const node_crypto_1 = require("node:crypto");
 const filter_1 = require("../mapping/filter");
 const errorText_1 = require("../errorText");
-/** A client id as one ioBroker id level. */
+const rateLog_1 = require("../rateLog");
+/** Characters of a client id level at most: a 65,535-character id made a 65,563-character object id (issue #16). */
+exports.MAX_CLIENT_LEVEL = 100;
+/** `info.clientList` names at most this many clients, in at most this many characters, then "… and K more". */
+exports.CLIENT_LIST_MAX_IDS = 100;
+exports.CLIENT_LIST_MAX_CHARS = 4000;
+/** `info.clientList` and `info.clientCount` are written at most once in this time (300 connects, not 300 writes). */
+exports.CLIENT_LIST_INTERVAL_MS = 1000;
+/**
+ * A client id as one ioBroker id level. A longer one is cut and ends in a hash of the whole id, so ids that differ
+ * only after the cut still get their own objects.
+ */
 function clientIdToLevel(clientId) {
     const level = clientId.replace(filter_1.FORBIDDEN_ID_CHARS, '_').replace(/[.\s]/g, '_');
+    if (level.length > exports.MAX_CLIENT_LEVEL) {
+        const hash = (0, node_crypto_1.createHash)('sha256').update(clientId).digest('hex').slice(0, 12);
+        return `${level.slice(0, exports.MAX_CLIENT_LEVEL - hash.length - 1)}_${hash}`;
+    }
     return level === '' ? '_' : level;
+}
+/** `info.clientList`: sorted ids, each clipped, the list bounded in count and length. */
+function clientListText(clientIds) {
+    const ids = [...clientIds].sort();
+    const shown = [];
+    let length = 0;
+    for (const id of ids) {
+        const text = (0, rateLog_1.clip)(id, exports.MAX_CLIENT_LEVEL);
+        if (shown.length >= exports.CLIENT_LIST_MAX_IDS || length + text.length + 1 > exports.CLIENT_LIST_MAX_CHARS) {
+            break;
+        }
+        shown.push(text);
+        length += text.length + 1;
+    }
+    const more = ids.length - shown.length;
+    return more > 0 ? `${shown.join(',')},… and ${more} more` : shown.join(',');
+}
+/** The whole object of a client's state: written before its state, so no object exists without `type`. */
+function clientObject(clientId, native) {
+    return {
+        type: 'state',
+        common: {
+            name: (0, rateLog_1.clip)(clientId, exports.MAX_CLIENT_LEVEL),
+            type: 'boolean',
+            role: 'indicator.reachable',
+            read: true,
+            write: false,
+        },
+        native: { clientId: (0, rateLog_1.clip)(clientId, 1000), ...native },
+    };
 }
 class ClientObjects {
     adapter;
@@ -19,6 +67,8 @@ class ClientObjects {
     connected = new Map();
     timer;
     queue = Promise.resolve();
+    listTimer;
+    listWrittenAt = 0;
     constructor(adapter, options) {
         this.adapter = adapter;
         this.options = options;
@@ -39,6 +89,12 @@ class ClientObjects {
     }
     stop() {
         clearInterval(this.timer);
+        if (this.listTimer) {
+            // the last change is written, not dropped: the clients left when the broker stopped
+            clearTimeout(this.listTimer);
+            this.listTimer = undefined;
+            this.serial(() => this.publishList());
+        }
         return this.queue;
     }
     /** Runs updates one after another, so a fast reconnect cannot overtake its disconnect. */
@@ -52,44 +108,49 @@ class ClientObjects {
     }
     onConnected(client) {
         this.connected.set(client.id, client);
-        this.serial(async () => {
-            await this.publishList();
-            if (this.options.createObjects) {
+        this.listChanged();
+        if (this.options.createObjects) {
+            this.serial(async () => {
                 const id = `info.clients.${clientIdToLevel(client.id)}`;
-                await this.adapter.extendObjectAsync(id, {
-                    type: 'state',
-                    common: {
-                        name: client.id,
-                        type: 'boolean',
-                        role: 'indicator.reachable',
-                        read: true,
-                        write: false,
-                    },
-                    native: { clientId: client.id, ip: client.ip ?? '', port: client.port ?? 0, lastSeen: Date.now() },
-                });
+                await this.adapter.extendObjectAsync(id, clientObject(client.id, { ip: client.ip ?? '', port: client.port ?? 0, lastSeen: Date.now() }));
                 await this.adapter.setStateAsync(id, true, true);
-            }
-        });
+            });
+        }
     }
+    /** Only for a client reported connected before (the broker reports no other, see openClients.ts). */
     onDisconnected(clientId) {
-        this.connected.delete(clientId);
-        this.serial(async () => {
-            await this.publishList();
-            if (this.options.createObjects) {
+        if (!this.connected.delete(clientId)) {
+            return;
+        }
+        this.listChanged();
+        if (this.options.createObjects) {
+            this.serial(async () => {
                 const id = `info.clients.${clientIdToLevel(clientId)}`;
                 if (this.options.keepOfflineMin === 0) {
                     await this.adapter.delObjectAsync(id).catch(() => undefined);
                     return;
                 }
-                await this.adapter.extendObjectAsync(id, { native: { lastSeen: Date.now() } });
+                // the whole definition again: the object may have been removed meanwhile (storeClientsTime)
+                await this.adapter.extendObjectAsync(id, clientObject(clientId, { lastSeen: Date.now() }));
                 await this.adapter.setStateAsync(id, false, true);
-            }
-        });
+            });
+        }
+    }
+    /** Coalesces the list's writes: at once after a quiet second, else at most once a second. */
+    listChanged() {
+        if (this.listTimer) {
+            return;
+        }
+        const wait = Math.max(0, this.listWrittenAt + exports.CLIENT_LIST_INTERVAL_MS - Date.now());
+        this.listTimer = setTimeout(() => {
+            this.listTimer = undefined;
+            this.listWrittenAt = Date.now();
+            this.serial(() => this.publishList());
+        }, wait);
     }
     async publishList() {
-        const ids = [...this.connected.keys()].sort();
-        await this.adapter.setStateChangedAsync('info.clientCount', ids.length, true);
-        await this.adapter.setStateChangedAsync('info.clientList', ids.join(','), true);
+        await this.adapter.setStateChangedAsync('info.clientCount', this.connected.size, true);
+        await this.adapter.setStateChangedAsync('info.clientList', clientListText(this.connected.keys()), true);
     }
     /** Removes objects of clients offline longer than keepOfflineMin. */
     async removeExpired() {
@@ -97,11 +158,13 @@ class ClientObjects {
             return;
         }
         const limit = Date.now() - this.options.keepOfflineMin * 60_000;
-        const objects = await this.adapter.getForeignObjectsAsync(`${this.options.namespace}.info.clients.*`, 'state');
+        const prefix = `${this.options.namespace}.info.clients.`;
+        const objects = await this.adapter.getForeignObjectsAsync(`${prefix}*`, 'state');
+        // by object id: native.clientId is clipped for long ids
+        const online = new Set([...this.connected.keys()].map(clientIdToLevel));
         for (const [id, obj] of Object.entries(objects)) {
-            const clientId = obj.native.clientId;
             const lastSeen = Number(obj.native.lastSeen ?? 0);
-            if (clientId !== undefined && this.connected.has(clientId)) {
+            if (online.has(id.slice(prefix.length))) {
                 continue;
             }
             if (lastSeen < limit) {

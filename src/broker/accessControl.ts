@@ -1,9 +1,9 @@
 /**
  * Accounts and topic rights for the broker (mosquitto-style pattern ACLs): per user the publish and subscribe
  * filters it may use, with `%u` (user name) and `%c` (client id) placeholders, optional read-only, and brute-force
- * protection per remote address.
+ * protection per remote address and per account.
  */
-import { randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync } from 'node:crypto';
 import { compileTopicFilter, topicFilterError } from '../mapping/filter';
 import { safeEqual } from './auth';
 
@@ -27,13 +27,38 @@ export function hashPassword(password: string, salt = randomBytes(16)): string {
     return `scrypt$${salt.toString('hex')}$${hash.toString('hex')}`;
 }
 
-export function verifyPassword(password: string | Buffer, stored: string): boolean {
+/** The key derivation of a login; injectable so tests can see that every path pays for one. */
+export type PasswordHash = (password: string | Buffer, salt: Buffer, keyLength: number) => Promise<Buffer>;
+
+/**
+ * scrypt in libuv's thread pool: the synchronous one blocks the event loop ~50 ms per login, so a few clients
+ * sending CONNECTs would stall every other connection (issue #16).
+ */
+export const scryptHash: PasswordHash = (password, salt, keyLength) =>
+    new Promise((resolve, reject) =>
+        scrypt(password, salt, keyLength, (err, key) => (err ? reject(err) : resolve(key))),
+    );
+
+export async function verifyPassword(
+    password: string | Buffer,
+    stored: string,
+    hash: PasswordHash = scryptHash,
+): Promise<boolean> {
     const [scheme, saltHex, hashHex] = stored.split('$');
     if (scheme !== 'scrypt' || !saltHex || !hashHex) {
         return false;
     }
-    const hash = scryptSync(password, Buffer.from(saltHex, 'hex'), 32);
-    return safeEqual(hash, Buffer.from(hashHex, 'hex'));
+    const key = await hash(password, Buffer.from(saltHex, 'hex'), 32);
+    return safeEqual(key, Buffer.from(hashHex, 'hex'));
+}
+
+/**
+ * What a login without a stored hash is checked against: same scheme, salt and key length as a real one, and no
+ * password derives to its random key. Unknown users and the plain `user`/`pass` account pay for one scrypt like
+ * everybody else, so the time of the answer does not tell which user names exist (issue #16: 2 ms vs 57 ms).
+ */
+function dummyHash(): string {
+    return `scrypt$${randomBytes(16).toString('hex')}$${randomBytes(32).toString('hex')}`;
 }
 
 /** Whether every topic `inner` can match is matched by `outer` too (both valid filters). */
@@ -79,11 +104,20 @@ export type AuthResult = { ok: true; account: Account | undefined } | { ok: fals
 
 export class AccessControl {
     private readonly byUser = new Map<string, Account>();
+    private readonly dummy = dummyHash();
 
-    constructor(accounts: readonly Account[]) {
+    constructor(
+        accounts: readonly Account[],
+        private readonly hash: PasswordHash = scryptHash,
+    ) {
         for (const account of accounts) {
             this.byUser.set(account.user, account);
         }
+    }
+
+    /** Whether `user` names an account (for the per-account guard: only real accounts remember addresses). */
+    hasAccount(user: string | undefined): boolean {
+        return user !== undefined && this.byUser.has(user);
     }
 
     /** Anonymous clients are allowed only when no account exists at all. */
@@ -91,16 +125,15 @@ export class AccessControl {
         return this.byUser.size === 0;
     }
 
-    authenticate(username: string | undefined, password: Buffer | undefined): AuthResult {
+    /** Exactly one key derivation per call, whoever asks: known user, unknown user or the plain-password account. */
+    async authenticate(username: string | undefined, password: Buffer | undefined): Promise<AuthResult> {
         if (this.anonymousAllowed) {
             return { ok: true, account: undefined };
         }
         const account = username !== undefined ? this.byUser.get(username) : undefined;
-        // compare even for unknown users, so timing does not tell which user names exist
         const given = password ?? Buffer.alloc(0);
-        const passwordOk = account?.passHash
-            ? verifyPassword(given, account.passHash)
-            : safeEqual(given, account?.pass ?? `\u0000no-such-user-${randomBytes(8).toString('hex')}`);
+        const hashOk = await verifyPassword(given, account?.passHash ?? this.dummy, this.hash);
+        const passwordOk = account?.passHash ? hashOk : account?.pass !== undefined && safeEqual(given, account.pass);
         if (!account || !passwordOk) {
             return { ok: false, returnCode: 4 };
         }
@@ -195,4 +228,53 @@ export class BruteForceGuard {
         this.failures.delete(address);
         this.blocks.delete(address);
     }
+}
+
+export interface AccountGuardOptions extends BruteForceOptions {
+    /** Addresses remembered per account where it logged in successfully (the oldest forgotten first). */
+    knownAddresses?: number;
+}
+
+/**
+ * Failed logins per user name, from any address: the per-address guard alone let 200 loopback addresses make 800
+ * unthrottled guesses (issue #16). After `maxFailures` within the window the account is locked for a growing delay
+ * — but only for addresses it never logged in from: a device at an address where it logged in before is still
+ * checked as usual, so an attacker elsewhere cannot lock it out. During the lock a new address gets CONNACK 4 without
+ * its password being checked, so guesses from fresh addresses are worth nothing.
+ */
+export class AccountGuard {
+    private readonly guard: BruteForceGuard;
+    private readonly known = new Map<string, string[]>();
+    private readonly knownAddresses: number;
+
+    constructor(options: AccountGuardOptions) {
+        this.guard = new BruteForceGuard(options);
+        this.knownAddresses = options.knownAddresses ?? 32;
+    }
+
+    /** ms `user` is still locked for logins from `address` (0 = check the password). */
+    lockedFor(user: string, address: string): number {
+        if (this.known.get(accountKey(user))?.includes(address)) {
+            return 0;
+        }
+        return this.guard.blockedFor(accountKey(user));
+    }
+
+    /** Counts a wrong password for `user`; returns the new lock in ms when this failure starts or extends one. */
+    failed(user: string): number {
+        return this.guard.failed(accountKey(user));
+    }
+
+    /** Remembers `address` for `user`; the failure count stays: the attacker's budget does not refill with it. */
+    succeeded(user: string, address: string): void {
+        const key = accountKey(user);
+        const addresses = (this.known.get(key) ?? []).filter(a => a !== address);
+        addresses.push(address);
+        this.known.set(key, addresses.slice(-this.knownAddresses));
+    }
+}
+
+/** A user name as a map key: a client chooses it (up to 65,535 characters), so only its start is kept. */
+function accountKey(user: string): string {
+    return user.slice(0, 200);
 }

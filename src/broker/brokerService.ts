@@ -6,8 +6,16 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
-import { AccessControl, BruteForceGuard, type Account, type BruteForceOptions } from './accessControl';
+import {
+    AccessControl,
+    AccountGuard,
+    BruteForceGuard,
+    type Account,
+    type AccountGuardOptions,
+    type BruteForceOptions,
+} from './accessControl';
 import { deliverAtHighestQos, deliverDirect } from './overlap';
+import { OpenClients } from './openClients';
 import { SessionExpiry } from './sessions';
 import { Listeners, type ListenerOptions } from './listeners';
 import { guardPackets } from './packetGuard';
@@ -45,8 +53,13 @@ export interface BrokerServiceOptions {
     maxQueuedMessages: number;
     /** Accounts with topic rights (besides the single `user`/`pass`, which has all rights). */
     accounts?: Account[];
-    /** Brute-force protection; defaults: 5 failures a minute → blocked 10 s, doubling up to 10 min. */
+    /** Brute-force protection per address; defaults: 5 failures a minute → blocked 10 s, doubling up to 10 min. */
     bruteForce?: Partial<BruteForceOptions>;
+    /**
+     * Per account (any address); defaults: 20 failures a minute → locked 10 s for addresses it never logged in
+     * from, doubling up to 10 min.
+     */
+    accountBruteForce?: Partial<AccountGuardOptions>;
 }
 
 /** A message the adapter publishes into the broker. */
@@ -149,8 +162,12 @@ export class BrokerService {
     private readonly guard: BruteForceGuard;
     /** Per client: the filters it holds or is being granted (maxSubscriptions). */
     private readonly filtersOf = new WeakMap<Client, Set<string>>();
+    private readonly accountGuard: AccountGuard;
+    private lockedLogins = 0;
     /** The account each connected client logged in with. */
     private readonly accountOf = new WeakMap<Client, Account | undefined>();
+    /** Connections that completed the handshake and have not closed: what clientConnected/-Disconnected report. */
+    private readonly open = new OpenClients<Client>();
     /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
     private readonly emptyIdUnclean = new WeakSet<Client>();
 
@@ -182,11 +199,23 @@ export class BrokerService {
             maxBlockMs: 600_000,
             ...options.bruteForce,
         });
+        this.accountGuard = new AccountGuard({
+            maxFailures: 20,
+            windowMs: 60_000,
+            blockMs: 10_000,
+            maxBlockMs: 600_000,
+            ...options.accountBruteForce,
+        });
     }
 
     /** Logins refused because their address was blocked after repeated failures. */
     get blockedLogins(): number {
         return this.guard.refused;
+    }
+
+    /** Logins refused unchecked because their account was locked after repeated failures from anywhere. */
+    get lockedAccountLogins(): number {
+        return this.lockedLogins;
     }
 
     /** Starts the broker and every listener; rejects (leaving nothing open) if a port cannot be bound. */
@@ -217,60 +246,10 @@ export class BrokerService {
                 done(null, true);
             },
             authenticate: (client, username, password, done) => {
-                if (this.emptyIdUnclean.has(client)) {
-                    // [MQTT-3.1.3-8] an empty client id needs clean session: CONNACK 2 (identifier rejected)
-                    done(connectError(2, 'empty client id with clean session off'), false);
-                    return;
-                }
-                const address = remoteAddress(client).ip ?? 'unknown';
-                if (this.guard.blockedFor(address) > 0) {
-                    this.guard.refused++;
-                    this.warnOnce(
-                        'blocked',
-                        address,
-                        `Logins from ${address} are refused for a while: too many failed attempts`,
-                    );
-                    done(connectError(4, 'bad user name or password'), false);
-                    return;
-                }
-                const result = this.acl.authenticate(username, password);
-                if (!result.ok) {
-                    const blockMs = result.returnCode === 4 ? this.guard.failed(address) : 0;
-                    // keyed by address (and account), not by client id: an attacker chooses a new id per attempt
-                    this.warnOnce(
-                        'auth',
-                        `${address}:${username ?? ''}`,
-                        result.returnCode === 4
-                            ? `Client '${clip(client.id)}' from ${address} was refused: wrong user name or password`
-                            : `Client '${clip(client.id)}' (user '${clip(username ?? '')}') was refused: the account is disabled`,
-                    );
-                    if (blockMs > 0) {
-                        this.log.warn(
-                            `${address}: too many failed logins, refusing logins from it for ${Math.round(blockMs / 1000)} s`,
-                        );
-                    }
-                    done(
-                        connectError(
-                            result.returnCode,
-                            result.returnCode === 4 ? 'bad user name or password' : 'not authorized',
-                        ),
-                        false,
-                    );
-                    return;
-                }
-                this.guard.succeeded(address);
-                if (this.listeners && !this.listeners.hasPlace(client.conn)) {
-                    // counted from the moment the connection was accepted: concurrent connects cannot slip past
-                    this.warnOnce(
-                        'full',
-                        remoteAddress(client).ip ?? 'unknown',
-                        `Client '${clip(client.id)}' was refused: maxClients (${this.options.maxClients}) reached`,
-                    );
-                    done(connectError(3, 'server unavailable'), false);
-                    return;
-                }
-                this.accountOf.set(client, result.account);
-                done(null, true);
+                this.authenticate(client, username, password).then(
+                    () => done(null, true),
+                    (err: ConnectError) => done(err, false),
+                );
             },
             authorizePublish: (client, packet: Droppable, done) => {
                 const violation = client ? publishViolation(packet) : undefined;
@@ -434,6 +413,13 @@ export class BrokerService {
         }, 60_000);
 
         broker.on('clientReady', client => {
+            const conn = client.conn as unknown as NodeJS.EventEmitter & { destroyed?: boolean };
+            // a client that dropped during the handshake is reported ready after its disconnect (issue #16)
+            if (client.closed || conn.destroyed || !this.open.ready(client, client.id)) {
+                return;
+            }
+            // the connection's own end as well: aedes does not report every close (see openClients.ts)
+            conn.once('close', () => this.left(client));
             sessions.connected(client.id, client.clean);
             const address = remoteAddress(client);
             this.events.clientConnected?.(
@@ -442,10 +428,12 @@ export class BrokerService {
             );
         });
         broker.on('clientDisconnect', client => {
-            this.events.clientDisconnected?.(client.id);
+            this.left(client);
             (presence ? presence.release(client.id) : Promise.resolve())
                 .then(() => sessions.disconnected(client.id))
-                .catch((err: unknown) => this.log.warn(`Cannot drop the session of '${client.id}': ${errorText(err)}`));
+                .catch((err: unknown) =>
+                    this.log.warn(`Cannot drop the session of '${clip(client.id)}': ${errorText(err)}`),
+                );
         });
         broker.on('subscribe', (subscriptions, client) => this.events.subscribed?.(client, subscriptions));
         broker.on('unsubscribe', (unsubscriptions, client) => {
@@ -454,9 +442,9 @@ export class BrokerService {
                 filters?.delete(filter);
             }
         });
-        broker.on('clientError', (client, err) => this.log.debug(`Client '${client.id}' error: ${err.message}`));
+        broker.on('clientError', (client, err) => this.log.debug(`Client '${clip(client.id)}' error: ${err.message}`));
         broker.on('connectionError', (client, err) =>
-            this.log.debug(`Connection of '${client.id ?? '?'}' refused: ${err.message}`),
+            this.log.debug(`Connection of '${clip(client.id ?? '?')}' refused: ${err.message}`),
         );
 
         const maxPacketBytes = this.options.maxPayloadSizeBytes + PACKET_HEADROOM_BYTES;
@@ -552,6 +540,95 @@ export class BrokerService {
                 `queue of offline client '${clientId}' is full (maxQueuedMessages ${max}): oldest message dropped`,
                 clientId,
             );
+        }
+    }
+
+    /**
+     * aedes' authenticate hook: resolves when the client may connect, rejects with the CONNACK code. The checks in
+     * this order: the client id, the address's block, the account's lock, the credentials, maxClients.
+     */
+    private async authenticate(
+        client: Client,
+        username: string | undefined,
+        password: Buffer | undefined,
+    ): Promise<void> {
+        if (this.emptyIdUnclean.has(client)) {
+            // [MQTT-3.1.3-8] an empty client id needs clean session: CONNACK 2 (identifier rejected)
+            throw connectError(2, 'empty client id with clean session off');
+        }
+        const address = remoteAddress(client).ip ?? 'unknown';
+        if (this.guard.blockedFor(address) > 0) {
+            this.guard.refused++;
+            this.warnOnce(
+                'blocked',
+                address,
+                `Logins from ${address} are refused for a while: too many failed attempts`,
+            );
+            throw connectError(4, 'bad user name or password');
+        }
+        const user = username ?? '';
+        if (!this.acl.anonymousAllowed && this.accountGuard.lockedFor(user, address) > 0) {
+            // not checked, so a guess made now tells nothing; the same answer as a wrong password. Counted against
+            // the address too: hammering a locked account gets the address blocked as well.
+            this.lockedLogins++;
+            this.guard.failed(address);
+            this.warnOnce(
+                'account-locked',
+                user,
+                `Logins as '${clip(user)}' from addresses it never logged in from are refused for a while: too many failed attempts (last from ${address})`,
+            );
+            throw connectError(4, 'bad user name or password');
+        }
+        const result = await this.acl.authenticate(username, password);
+        if (!result.ok) {
+            const blockMs = result.returnCode === 4 ? this.guard.failed(address) : 0;
+            const lockMs = result.returnCode === 4 ? this.accountGuard.failed(user) : 0;
+            // keyed by address (and account), not by client id: an attacker chooses a new id per attempt
+            this.warnOnce(
+                'auth',
+                `${address}:${user}`,
+                result.returnCode === 4
+                    ? `Client '${clip(client.id)}' from ${address} was refused: wrong user name or password`
+                    : `Client '${clip(client.id)}' (user '${clip(user)}') was refused: the account is disabled`,
+            );
+            if (blockMs > 0) {
+                this.log.warn(
+                    `${address}: too many failed logins, refusing logins from it for ${Math.round(blockMs / 1000)} s`,
+                );
+            }
+            if (lockMs > 0) {
+                this.warnOnce(
+                    'account-lock',
+                    user,
+                    `'${clip(user)}': too many failed logins from any address, refusing it from new addresses for ${Math.round(lockMs / 1000)} s`,
+                );
+            }
+            throw connectError(
+                result.returnCode,
+                result.returnCode === 4 ? 'bad user name or password' : 'not authorized',
+            );
+        }
+        this.guard.succeeded(address);
+        if (result.account) {
+            this.accountGuard.succeeded(user, address);
+        }
+        // counted from the moment the connection was accepted (listeners.ts): concurrent connects cannot slip past,
+        // and aedes' own count goes wrong with clients that drop mid-handshake
+        if (this.listeners && !this.listeners.hasPlace(client.conn)) {
+            this.warnOnce(
+                'full',
+                address,
+                `Client '${clip(client.id)}' was refused: maxClients (${this.options.maxClients}) reached`,
+            );
+            throw connectError(3, 'server unavailable');
+        }
+        this.accountOf.set(client, result.account);
+    }
+
+    /** A present connection ended: the client id is gone when it was its last connection. */
+    private left(client: Client): void {
+        if (this.open.closed(client, client.id)) {
+            this.events.clientDisconnected?.(client.id);
         }
     }
 
@@ -767,8 +844,9 @@ export class BrokerService {
         return this.listeners?.boundPort;
     }
 
+    /** Connections that completed the handshake and are open now. */
     get connectedClients(): number {
-        return this.broker?.connectedClients ?? 0;
+        return this.open.count;
     }
 
     /** Publishes into the broker: only matching subscribers receive it, like any client's message. */

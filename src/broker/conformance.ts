@@ -56,8 +56,9 @@ export function publishViolation(packet: PublishLike): string | undefined {
     if (topic) {
         return `topic ${topic} [MQTT-1.5.3-1], [MQTT-1.5.3-2]`;
     }
-    // [MQTT-2.3.1-1] QoS 1 and 2 PUBLISH carry a non-zero packet identifier
-    if (packet.qos > 0 && !packet.messageId) {
+    // [MQTT-2.3.1-1] QoS 1 and 2 PUBLISH carry a non-zero packet identifier (a will, published by the broker from
+    // the CONNECT, has none at all: undefined, not 0)
+    if (packet.qos > 0 && packet.messageId === 0) {
         return `QoS ${packet.qos} PUBLISH with packet identifier 0 [MQTT-2.3.1-1]`;
     }
     return undefined;

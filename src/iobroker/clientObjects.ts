@@ -1,10 +1,13 @@
 /**
  * Server mode's view of connected clients in ioBroker: `info.clientCount`, `info.clientList` and, unless
  * `doNotCreateClientObjects`, one `info.clients.<id>` state per client (true while connected).
+ * Client ids are chosen by the clients (up to 65,535 characters): what they make in ioBroker is bounded.
  */
+import { createHash } from 'node:crypto';
 import { FORBIDDEN_ID_CHARS } from '../mapping/filter';
 import type { ConnectedClient } from '../broker/brokerService';
 import { errorText } from '../errorText';
+import { clip } from '../rateLog';
 
 export interface ClientObjectsOptions {
     namespace: string;
@@ -13,16 +16,65 @@ export interface ClientObjectsOptions {
     keepOfflineMin: number;
 }
 
-/** A client id as one ioBroker id level. */
+/** Characters of a client id level at most: a 65,535-character id made a 65,563-character object id (issue #16). */
+export const MAX_CLIENT_LEVEL = 100;
+/** `info.clientList` names at most this many clients, in at most this many characters, then "… and K more". */
+export const CLIENT_LIST_MAX_IDS = 100;
+export const CLIENT_LIST_MAX_CHARS = 4000;
+/** `info.clientList` and `info.clientCount` are written at most once in this time (300 connects, not 300 writes). */
+export const CLIENT_LIST_INTERVAL_MS = 1000;
+
+/**
+ * A client id as one ioBroker id level. A longer one is cut and ends in a hash of the whole id, so ids that differ
+ * only after the cut still get their own objects.
+ */
 export function clientIdToLevel(clientId: string): string {
     const level = clientId.replace(FORBIDDEN_ID_CHARS, '_').replace(/[.\s]/g, '_');
+    if (level.length > MAX_CLIENT_LEVEL) {
+        const hash = createHash('sha256').update(clientId).digest('hex').slice(0, 12);
+        return `${level.slice(0, MAX_CLIENT_LEVEL - hash.length - 1)}_${hash}`;
+    }
     return level === '' ? '_' : level;
+}
+
+/** `info.clientList`: sorted ids, each clipped, the list bounded in count and length. */
+export function clientListText(clientIds: Iterable<string>): string {
+    const ids = [...clientIds].sort();
+    const shown: string[] = [];
+    let length = 0;
+    for (const id of ids) {
+        const text = clip(id, MAX_CLIENT_LEVEL);
+        if (shown.length >= CLIENT_LIST_MAX_IDS || length + text.length + 1 > CLIENT_LIST_MAX_CHARS) {
+            break;
+        }
+        shown.push(text);
+        length += text.length + 1;
+    }
+    const more = ids.length - shown.length;
+    return more > 0 ? `${shown.join(',')},… and ${more} more` : shown.join(',');
+}
+
+/** The whole object of a client's state: written before its state, so no object exists without `type`. */
+function clientObject(clientId: string, native: Record<string, unknown>): ioBroker.SettableStateObject {
+    return {
+        type: 'state',
+        common: {
+            name: clip(clientId, MAX_CLIENT_LEVEL),
+            type: 'boolean',
+            role: 'indicator.reachable',
+            read: true,
+            write: false,
+        },
+        native: { clientId: clip(clientId, 1000), ...native },
+    };
 }
 
 export class ClientObjects {
     private readonly connected = new Map<string, ConnectedClient>();
     private timer: NodeJS.Timeout | undefined;
     private queue: Promise<void> = Promise.resolve();
+    private listTimer: NodeJS.Timeout | undefined;
+    private listWrittenAt = 0;
 
     constructor(
         private readonly adapter: ioBroker.Adapter,
@@ -46,6 +98,12 @@ export class ClientObjects {
 
     stop(): Promise<void> {
         clearInterval(this.timer);
+        if (this.listTimer) {
+            // the last change is written, not dropped: the clients left when the broker stopped
+            clearTimeout(this.listTimer);
+            this.listTimer = undefined;
+            this.serial(() => this.publishList());
+        }
         return this.queue;
     }
 
@@ -62,46 +120,55 @@ export class ClientObjects {
 
     onConnected(client: ConnectedClient): void {
         this.connected.set(client.id, client);
-        this.serial(async () => {
-            await this.publishList();
-            if (this.options.createObjects) {
+        this.listChanged();
+        if (this.options.createObjects) {
+            this.serial(async () => {
                 const id = `info.clients.${clientIdToLevel(client.id)}`;
-                await this.adapter.extendObjectAsync(id, {
-                    type: 'state',
-                    common: {
-                        name: client.id,
-                        type: 'boolean',
-                        role: 'indicator.reachable',
-                        read: true,
-                        write: false,
-                    },
-                    native: { clientId: client.id, ip: client.ip ?? '', port: client.port ?? 0, lastSeen: Date.now() },
-                });
+                await this.adapter.extendObjectAsync(
+                    id,
+                    clientObject(client.id, { ip: client.ip ?? '', port: client.port ?? 0, lastSeen: Date.now() }),
+                );
                 await this.adapter.setStateAsync(id, true, true);
-            }
-        });
+            });
+        }
     }
 
+    /** Only for a client reported connected before (the broker reports no other, see openClients.ts). */
     onDisconnected(clientId: string): void {
-        this.connected.delete(clientId);
-        this.serial(async () => {
-            await this.publishList();
-            if (this.options.createObjects) {
+        if (!this.connected.delete(clientId)) {
+            return;
+        }
+        this.listChanged();
+        if (this.options.createObjects) {
+            this.serial(async () => {
                 const id = `info.clients.${clientIdToLevel(clientId)}`;
                 if (this.options.keepOfflineMin === 0) {
                     await this.adapter.delObjectAsync(id).catch(() => undefined);
                     return;
                 }
-                await this.adapter.extendObjectAsync(id, { native: { lastSeen: Date.now() } });
+                // the whole definition again: the object may have been removed meanwhile (storeClientsTime)
+                await this.adapter.extendObjectAsync(id, clientObject(clientId, { lastSeen: Date.now() }));
                 await this.adapter.setStateAsync(id, false, true);
-            }
-        });
+            });
+        }
+    }
+
+    /** Coalesces the list's writes: at once after a quiet second, else at most once a second. */
+    private listChanged(): void {
+        if (this.listTimer) {
+            return;
+        }
+        const wait = Math.max(0, this.listWrittenAt + CLIENT_LIST_INTERVAL_MS - Date.now());
+        this.listTimer = setTimeout(() => {
+            this.listTimer = undefined;
+            this.listWrittenAt = Date.now();
+            this.serial(() => this.publishList());
+        }, wait);
     }
 
     private async publishList(): Promise<void> {
-        const ids = [...this.connected.keys()].sort();
-        await this.adapter.setStateChangedAsync('info.clientCount', ids.length, true);
-        await this.adapter.setStateChangedAsync('info.clientList', ids.join(','), true);
+        await this.adapter.setStateChangedAsync('info.clientCount', this.connected.size, true);
+        await this.adapter.setStateChangedAsync('info.clientList', clientListText(this.connected.keys()), true);
     }
 
     /** Removes objects of clients offline longer than keepOfflineMin. */
@@ -110,11 +177,13 @@ export class ClientObjects {
             return;
         }
         const limit = Date.now() - this.options.keepOfflineMin * 60_000;
-        const objects = await this.adapter.getForeignObjectsAsync(`${this.options.namespace}.info.clients.*`, 'state');
+        const prefix = `${this.options.namespace}.info.clients.`;
+        const objects = await this.adapter.getForeignObjectsAsync(`${prefix}*`, 'state');
+        // by object id: native.clientId is clipped for long ids
+        const online = new Set([...this.connected.keys()].map(clientIdToLevel));
         for (const [id, obj] of Object.entries(objects)) {
-            const clientId = (obj.native as { clientId?: string }).clientId;
             const lastSeen = Number((obj.native as { lastSeen?: number }).lastSeen ?? 0);
-            if (clientId !== undefined && this.connected.has(clientId)) {
+            if (online.has(id.slice(prefix.length))) {
                 continue;
             }
             if (lastSeen < limit) {

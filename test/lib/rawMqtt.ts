@@ -30,9 +30,10 @@ export class RawClient {
         });
     }
 
-    static open(port: number): Promise<RawClient> {
+    /** `localAddress`: another loopback address (Linux routes all of 127/8 to lo), to act as another host. */
+    static open(port: number, localAddress?: string): Promise<RawClient> {
         return new Promise((resolve, reject) => {
-            const socket = connect({ port, host: '127.0.0.1' }, () => resolve(new RawClient(socket)));
+            const socket = connect({ port, host: '127.0.0.1', localAddress }, () => resolve(new RawClient(socket)));
             socket.once('error', reject);
         });
     }

@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import type { TestContext } from '@iobroker/testing/build/tests/integration';
 import type { TestHarness } from '@iobroker/testing/build/tests/integration/lib/harness';
 import mqtt from 'mqtt';
 import { makeCertificates } from '../../lib/certs';
-import type { Packet } from 'mqtt-packet';
+import mqttPacket, { type Packet } from 'mqtt-packet';
 import { TestClient } from '../../lib/mqttClient';
 import { RawClient } from '../../lib/rawMqtt';
 import { hasCommand, skipWithReason } from '../../lib/tools';
@@ -444,6 +445,90 @@ export function serverSuites({ suite }: TestContext): void {
                 harness.off('stateChange', onChange);
                 await Promise.all(clients.map(c => c.end()));
             }
+        });
+    });
+
+    suite('Server: client states with clients that drop during the handshake, and with huge client ids', getHarness => {
+        let port = 0;
+        before(async function () {
+            this.timeout(60000);
+            port = await configure(getHarness(), {});
+            await getHarness().startAdapterAndWait(true);
+        });
+        interface Objects {
+            getKeysAsync(pattern: string): Promise<string[]>;
+            getObjectAsync(id: string): Promise<ioBroker.Object | null | undefined>;
+        }
+        const objects = (): Objects => getHarness().objects as Objects;
+
+        it('100 clients closing right after CONNECT: clientCount 0, no ghost left true, every object a full state (issue #16)', async function () {
+            this.timeout(60000);
+            const harness = getHarness();
+            // unique ids and repeated ones (a takeover while the other copy is still in its handshake)
+            const ids = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? `drop-${i}` : `same-${i % 5}`));
+            await Promise.all(
+                ids.map(
+                    clientId =>
+                        new Promise<void>((resolve, reject) => {
+                            const socket = connect({ port, host: '127.0.0.1' }, () => {
+                                socket.end(
+                                    mqttPacket.generate({
+                                        cmd: 'connect',
+                                        protocolId: 'MQTT',
+                                        protocolVersion: 4,
+                                        clientId,
+                                        clean: true,
+                                        keepalive: 30,
+                                    }),
+                                );
+                                socket.destroy();
+                            });
+                            socket.on('error', reject);
+                            socket.on('close', () => resolve());
+                        }),
+                ),
+            );
+            // a marker after them: its states are written after whatever the drops caused (one queue of writes)
+            const marker = await TestClient.connect(port, { clientId: 'marker' });
+            await waitForState(harness, `${NS}.info.clients.marker`, s => s?.val === true);
+            await marker.end();
+            await waitForState(harness, `${NS}.info.clients.marker`, s => s?.val === false);
+            await waitForState(harness, `${NS}.info.clientCount`, s => s?.val === 0);
+            assert.equal((await harness.states.getStateAsync(`${NS}.info.clientList`))?.val, '');
+            const keys = await objects().getKeysAsync(`${NS}.info.clients.*`);
+            assert.ok(keys.includes(`${NS}.info.clients.marker`));
+            for (const id of keys) {
+                const obj = await objects().getObjectAsync(id);
+                assert.equal(obj?.type, 'state', `${id} has its full definition`);
+                assert.equal(obj.common.type, 'boolean', id);
+                const state = await harness.states.getStateAsync(id);
+                assert.notEqual(state?.val, true, `${id} is not left true with no connection open`);
+            }
+        });
+
+        it('a 65,535-character client id gives an object id and a clientList of bounded length (issue #16)', async function () {
+            this.timeout(30000);
+            const harness = getHarness();
+            const longId = `long-${'x'.repeat(65_530)}`;
+            const client = await TestClient.connect(port, { clientId: longId });
+            const list = String(
+                (await waitForState(harness, `${NS}.info.clientList`, s => String(s?.val).startsWith('long-')))?.val,
+            );
+            assert.ok(list.startsWith('long-xxx') && list.length < 200, `clientList of ${list.length} characters`);
+            const keys = (await objects().getKeysAsync(`${NS}.info.clients.long-*`)) ?? [];
+            assert.equal(keys.length, 1);
+            const id = keys[0]!;
+            assert.ok(id.length <= `${NS}.info.clients.`.length + 100, `object id of ${id.length} characters`);
+            await waitForState(harness, id, s => s?.val === true);
+            const obj = await objects().getObjectAsync(id);
+            const clientId = String(obj?.native.clientId);
+            assert.ok(
+                clientId.startsWith('long-xxx') && clientId.length <= 1100,
+                `native.clientId of ${clientId.length}`,
+            );
+            await client.end();
+            await waitForState(harness, id, s => s?.val === false);
+            await waitForState(harness, `${NS}.info.clientCount`, s => s?.val === 0);
         });
     });
 
