@@ -188,6 +188,9 @@ export interface BruteForceOptions {
     now?: () => number;
 }
 
+/** Keys (addresses, user names) a guard remembers at most: an attacker chooses them. */
+const MAX_GUARD_KEYS = 10_000;
+
 /** Counts failed logins per remote address and blocks an address for a growing delay. */
 export class BruteForceGuard {
     private readonly failures = new Map<string, number[]>();
@@ -211,16 +214,31 @@ export class BruteForceGuard {
         const now = this.now();
         const recent = (this.failures.get(address) ?? []).filter(t => now - t < this.options.windowMs);
         recent.push(now);
+        // re-inserted last: the least recently failing key goes first when the map is full (clearing it all would
+        // hand an attacker with 10,000 addresses a fresh budget)
+        this.failures.delete(address);
         this.failures.set(address, recent);
-        if (this.failures.size > 10_000) {
-            this.failures.clear();
+        if (this.failures.size > MAX_GUARD_KEYS) {
+            this.failures.delete(this.failures.keys().next().value!);
         }
         if (recent.length < this.options.maxFailures) {
             return 0;
         }
         const level = (this.blocks.get(address)?.level ?? -1) + 1;
         const ms = Math.min(this.options.blockMs * 2 ** level, this.options.maxBlockMs);
+        this.blocks.delete(address);
         this.blocks.set(address, { until: now + ms, level });
+        if (this.blocks.size > MAX_GUARD_KEYS) {
+            // blocks that ended long ago first, then the oldest
+            for (const [key, block] of this.blocks) {
+                if (block.until + this.options.maxBlockMs < now) {
+                    this.blocks.delete(key);
+                }
+            }
+            if (this.blocks.size > MAX_GUARD_KEYS) {
+                this.blocks.delete(this.blocks.keys().next().value!);
+            }
+        }
         return ms;
     }
 

@@ -235,3 +235,27 @@ describe('AccountGuard', () => {
         assert.equal(guard.failed('dev'), 0, 'old failures fall out of the window');
     });
 });
+
+describe('BruteForceGuard memory (issue #16)', () => {
+    it('remembers at most 10,000 keys, forgetting the least recently failing first', () => {
+        let now = 0;
+        const guard = new BruteForceGuard({
+            maxFailures: 2,
+            windowMs: 60_000,
+            blockMs: 1000,
+            maxBlockMs: 8000,
+            now: () => now,
+        });
+        guard.failed('victim-target');
+        for (let i = 0; i < 20_000; i++) {
+            guard.failed(`10.0.${i >> 8}.${i & 255}`);
+            guard.failed(`10.0.${i >> 8}.${i & 255}`);
+            now++;
+        }
+        const sizes = guard as unknown as { failures: Map<string, unknown>; blocks: Map<string, unknown> };
+        assert.ok(sizes.failures.size <= 10_000, `${sizes.failures.size} failure keys`);
+        assert.ok(sizes.blocks.size <= 10_000, `${sizes.blocks.size} blocks`);
+        // the newest attacker address is still blocked: the bound never hands out a fresh budget wholesale
+        assert.ok(guard.blockedFor('10.0.78.31') > 0);
+    });
+});
