@@ -70,7 +70,10 @@ function fileLimits(): { soft: number; hard: number } {
     return { soft: read('-S'), hard: read('-H') };
 }
 
-/** Node cannot raise its own limit: re-run this script through a shell that does (children inherit it). */
+/**
+ * Node raises its soft limit to the hard one at start-up (children inherit it); should a runtime not, re-run this
+ * script through a shell that does.
+ */
 function ensureFileLimit(): void {
     const { soft, hard } = fileLimits();
     if (soft >= FILES_NEEDED || hard < FILES_NEEDED || process.env.STRESS_ULIMIT_RAISED) {
