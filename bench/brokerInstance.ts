@@ -3,12 +3,13 @@
  * broker, without ioBroker) on a loopback port. IPC: sends {event: 'ready', port}; {cmd: 'count'} → {event:
  * 'count', count} (messages its own clients published, i.e. what the instance would write to ioBroker);
  * {cmd: 'stop'} stops it and exits.
- * argv: port persistence(memory|redis) redisUrl dataDir
+ * argv: port persistence(memory|disk|redis) redisUrl dataDir [maxClients (10000)]
+ * Also used by bench/stress.ts, with the adapter's default limits.
  */
 import { BrokerService } from '../src/broker/brokerService';
 import type { Persistence } from '../src/settings';
 
-const [port, persistence, redisUrl, dir] = process.argv.slice(2);
+const [port, persistence, redisUrl, dir, maxClients] = process.argv.slice(2);
 const quiet = {
     info: (): void => undefined,
     warn: (m: string): void => console.error(m),
@@ -24,7 +25,7 @@ const broker = new BrokerService(
         redisUrl,
         user: '',
         pass: '',
-        maxClients: 10000,
+        maxClients: Number(maxClients ?? 10000),
         maxPayloadSizeBytes: 1048576,
         forceCleanSession: 'no',
         storeClientsTimeMin: 60,
