@@ -14,6 +14,10 @@ const errorText_1 = require("./errorText");
 exports.DEFAULT_BACKLOG = { high: 1000, low: 500, maxWaitMs: 2000 };
 /** A JSON payload with more fields is not expanded (a warning, nothing written). */
 const MAX_JSON_FIELDS = 1000;
+/** `common.type`s a command state may have. */
+const COMMAND_TYPES = ['string', 'number', 'boolean', 'json', 'mixed'];
+/** ioBroker quality 0x40: a substitute value from the device or instance (a cleared retained message). */
+const SUBSTITUTE = 0x40;
 class Ingest {
     options;
     store;
@@ -116,6 +120,91 @@ class Ingest {
             }
         });
         return this.track(run);
+    }
+    /**
+     * An empty retained message cleared the topic's retained copy. The state keeps its last value, with ack=true and
+     * q=0x40 (a substitute value: the last one known, no longer asserted by a retained message) — never `null`, which
+     * would be offered as the text `null` (SPEC §8). No state is created for it.
+     */
+    async cleared(topic) {
+        const pre = this.precheck(topic);
+        if (pre) {
+            return pre;
+        }
+        try {
+            const target = (0, topic_1.topicToId)(topic, this.options);
+            let id = this.cache.get(topic)?.id;
+            if (!id && target) {
+                for (const candidate of [target.foreignId, target.ownId]) {
+                    const obj = candidate ? await this.store.getObject(candidate) : undefined;
+                    if (candidate && obj?.type === 'state' && obj.common.write !== false) {
+                        id = candidate;
+                        break;
+                    }
+                }
+            }
+            if (!id || (id !== target?.ownId && !(0, filter_1.matchesAnyMask)(this.options.writableMask, id))) {
+                return { status: 'ignored', reason: 'no state for a cleared topic' };
+            }
+            const current = (await this.store.getStates(id))[id];
+            if (!current || current.val === null || current.q === SUBSTITUTE) {
+                return { status: 'ignored', reason: 'nothing to mark' };
+            }
+            this.hooks.beforeWrite?.(id, current.val, true);
+            await this.store.setState(id, { val: current.val, ack: true, q: SUBSTITUTE });
+            return { status: 'written', id, val: current.val, ack: true };
+        }
+        catch (err) {
+            return this.failed(topic, err);
+        }
+    }
+    /**
+     * sendTo `createCommand`: a writable state for a topic that no device publishes to (`cmnd/plug1/POWER`), so a
+     * script can command a device that only listens. The id follows the rules for incoming topics; an existing state
+     * is kept. Its `native.topic` is the topic, so commands go exactly there.
+     */
+    async createCommandState(topic, type, role) {
+        const unwritable = (0, topic_1.unwritableTopicReason)(topic, this.options.namespace) ?? (0, filter_1.topicNameError)(topic);
+        if (unwritable) {
+            throw new Error(`topic '${topic}' ${unwritable}`);
+        }
+        if (!COMMAND_TYPES.includes(type)) {
+            throw new Error(`type '${type}' is not one of ${COMMAND_TYPES.join(', ')}`);
+        }
+        const target = (0, topic_1.topicToId)(topic, this.options);
+        if (!target) {
+            throw new Error(`topic '${topic}' maps to no state id`);
+        }
+        if (target.foreignId) {
+            const foreign = await this.store.getObject(target.foreignId);
+            if (foreign) {
+                if (foreign.type !== 'state') {
+                    throw new Error(`'${target.foreignId}' exists and is a ${foreign.type}, not a state`);
+                }
+                return { id: target.foreignId };
+            }
+        }
+        const existing = await this.store.getObject(target.ownId);
+        if (existing) {
+            if (existing.type !== 'state') {
+                throw new Error(`'${target.ownId}' exists and is a ${existing.type}, not a state`);
+            }
+            return { id: target.ownId };
+        }
+        await this.createParents(target.ownId);
+        await this.store.createObjectIfMissing(target.ownId, {
+            type: 'state',
+            common: {
+                name: target.nativeTopic,
+                role: role ?? 'state',
+                type: type,
+                read: true,
+                write: true,
+            },
+            native: { topic: target.nativeTopic, command: true },
+        });
+        this.log.info(`Created the command state '${target.ownId}' (${type}) for topic '${target.nativeTopic}'`);
+        return { id: target.ownId };
     }
     /** Keeps the cache true when objects change or disappear (no restart needed). */
     onObjectChange(id, obj) {

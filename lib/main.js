@@ -105,7 +105,8 @@ class MqttGateway extends utils.Adapter {
             answer =
                 obj.command === 'test'
                     ? await (await Promise.resolve().then(() => __importStar(require('./client/testConnection.js')))).testConnection((obj.message ?? {}))
-                    : await this.mode?.handleMessage(obj.command, obj.message);
+                    : ((await this.mode?.handleSharedMessage(obj.command, obj.message)) ??
+                        (await this.mode?.handleMessage(obj.command, obj.message)));
         }
         catch (err) {
             answer = { error: (0, errorText_1.errorText)(err) };

@@ -5,6 +5,7 @@ exports.namedCertificates = namedCertificates;
 /** What both modes share: the engine's two pipelines, how ioBroker's events reach them, certificate lookup. */
 const ingest_1 = require("./ingest");
 const publisher_1 = require("./publisher");
+const errorText_1 = require("./errorText");
 /** A start-up problem caused by the configuration: the glue stops the instance with this message. */
 class ConfigError extends Error {
 }
@@ -39,6 +40,35 @@ class MirrorMode {
         this.publisher = publisher;
         this.ingest = new ingest_1.Ingest(settings, store, log, { beforeWrite: (id, val) => publisher.noteFromMqtt(id, val) });
         return publisher;
+    }
+    /**
+     * sendTo commands both modes answer alike: `createCommand {topic, type, role?}` → `{result: {id}}` or `{error}`.
+     * Undefined when the command is not one of them.
+     */
+    async handleSharedMessage(command, message) {
+        if (command !== 'createCommand') {
+            return undefined;
+        }
+        const ingest = this.ingest;
+        if (!ingest) {
+            return { error: 'not started' };
+        }
+        const m = (typeof message === 'object' && message !== null ? message : {});
+        if (typeof m.topic !== 'string' || m.topic === '') {
+            return { error: "'topic' is missing: the MQTT topic the device listens to, e.g. cmnd/plug1/POWER" };
+        }
+        if (typeof m.type !== 'string') {
+            return { error: "'type' is missing: string, number, boolean, json or mixed" };
+        }
+        if (m.role !== undefined && typeof m.role !== 'string') {
+            return { error: "'role' must be a text, e.g. switch" };
+        }
+        try {
+            return { result: await ingest.createCommandState(m.topic, m.type, m.role) };
+        }
+        catch (err) {
+            return { error: (0, errorText_1.errorText)(err) };
+        }
     }
     onStateChange(id, state) {
         this.publisher?.onStateChange(id, state);

@@ -285,10 +285,38 @@ class Publisher {
         return target !== undefined && (target.ownId === id || target.foreignId === id);
     }
     /**
-     * publishOnSubscribe of a filter without wildcards: the current messages on exactly this topic, found by the ids
-     * the topic names (and `otherTopics`) instead of a pass over every published state.
+     * One truth (SPEC §8): what the retained copy on `topic` must be, for a topic the adapter publishes to.
+     * `owned: false` — no published state whose value was set in ioBroker is on this topic (or its value came from
+     * MQTT): the retained copy is the device's and is left alone. `owned: true` with `message` — the copy must be this
+     * (a status with sendAckToo and `retain`, a command with `retainCommands`); without `message` — there must be none.
+     * Synchronous, so a retained message is judged in the order it arrived.
      */
-    async currentMessagesForTopic(topic) {
+    retainedWanted(topic) {
+        let owned = false;
+        for (const id of this.candidatesFor(topic)) {
+            const state = this.states.get(id);
+            const info = this.topicInfo.get(id) ?? { nativeTopic: undefined, binary: false };
+            if (!state || !this.isPublished(id) || info.binary || info.json) {
+                continue;
+            }
+            const forms = [true, false].map(ack => this.topicOf(id, { ...state, ack }, info));
+            if (!forms.includes(topic)) {
+                continue;
+            }
+            if (state.fromMqtt) {
+                return { owned: false }; // the device's value is the truth on this topic
+            }
+            owned = true;
+            const message = this.toTextMessage(id, state, info);
+            const live = state.ack ? this.options.sendAckToo : true;
+            if (message && message.topic === topic && message.retain && live) {
+                return { owned: true, message };
+            }
+        }
+        return owned ? { owned: true } : { owned: false };
+    }
+    /** Ids a topic may belong to: those it names, and those whose topic names something else (`otherTopics`). */
+    candidatesFor(topic) {
         const candidates = new Set();
         const target = (0, topic_1.topicToId)(topic, this.options);
         for (const id of [target?.ownId, target?.foreignId]) {
@@ -302,6 +330,14 @@ class Publisher {
                 candidates.add(id);
             }
         }
+        return candidates;
+    }
+    /**
+     * publishOnSubscribe of a filter without wildcards: the current messages on exactly this topic, found by the ids
+     * the topic names (and `otherTopics`) instead of a pass over every published state.
+     */
+    async currentMessagesForTopic(topic) {
+        const candidates = this.candidatesFor(topic);
         const result = [];
         for (const id of candidates) {
             const state = this.states.get(id);

@@ -118,10 +118,15 @@ class ServerMode extends mirrorMode_1.MirrorMode {
             maxQueuedMessages: settings.maxQueuedMessages,
             accounts: await this.accounts(),
         }, {
-            clientPublish: (topic, payload, clientId) => {
+            clientPublish: (topic, payload, clientId, retain) => {
                 stats.messagesIn++;
                 if (settings.debug) {
                     adapter.log.debug(`Client '${(0, rateLog_1.clip)(clientId)}' published '${(0, rateLog_1.clip)(topic)}' (${payload.length} bytes)`);
+                }
+                if (retain && payload.length === 0) {
+                    // clears the retained copy (the broker did that); the state is not set to null (SPEC §8)
+                    void this.ingest?.cleared(topic);
+                    return;
                 }
                 void this.ingest?.handle(topic, payload);
             },
@@ -184,6 +189,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
             return;
         }
         stats.start();
+        await this.reconcileRetained();
         this.warnIfOpen();
         if (settings.persistence === 'redis') {
             await this.warnIfMaskShared();
@@ -406,6 +412,38 @@ class ServerMode extends mirrorMode_1.MirrorMode {
                     ? []
                     : await publisher.currentMessagesForTopic(subscription.topic);
             this.deliver(client, messages, subscription.qos);
+        }
+    }
+    /**
+     * One truth (SPEC §8), at every start (an option change restarts the instance): for each retained message on a
+     * topic the adapter publishes to, whose state's value was set in ioBroker, the retained copy becomes what the
+     * live rules would retain now — the current status (sendAckToo, not noRetain), the current command only with
+     * retainCommands, else none. Retained messages of values that came from MQTT are the devices' and stay.
+     */
+    async reconcileRetained() {
+        const broker = this.broker;
+        const publisher = this.publisher;
+        if (!broker || !publisher) {
+            return;
+        }
+        let cleared = 0;
+        let replaced = 0;
+        for (const packet of await broker.retainedMessages(['#'])) {
+            const wanted = publisher.retainedWanted(packet.topic);
+            if (!wanted.owned) {
+                continue;
+            }
+            if (!wanted.message) {
+                await broker.clearRetained(packet.topic);
+                cleared++;
+            }
+            else if (!Buffer.from(wanted.message.payload).equals(packet.payload)) {
+                broker.publish(wanted.message);
+                replaced++;
+            }
+        }
+        if (cleared + replaced > 0) {
+            this.adapter.log.info(`Retained messages made to agree with ioBroker: ${replaced} replaced by the current value, ${cleared} removed (commands are not retained unless retainCommands; noRetain keeps no status)`);
         }
     }
     /** publishAllOnStart for a persistent session that reconnects: current values of its stored subscriptions. */

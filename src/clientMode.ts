@@ -101,13 +101,16 @@ export class ClientMode extends MirrorMode {
                     this.publisher?.cancelPublishAll();
                     void this.setConnected(false);
                 },
-                message: (topic, payload) => {
+                message: (topic, payload, retain) => {
                     stats.messagesIn++;
                     if (this.isOwnEcho(topic, payload)) {
                         return;
                     }
                     if (settings.debug) {
                         adapter.log.debug(`Received '${topic}' (${payload.length} bytes)`);
+                    }
+                    if (retain && this.reconcileRetained(topic, payload)) {
+                        return;
                     }
                     void this.ingest?.handle(topic, payload);
                 },
@@ -144,6 +147,35 @@ export class ClientMode extends MirrorMode {
         await publisher.start();
         stats.start();
         service.start();
+    }
+
+    /**
+     * One truth (SPEC §8), at every connect: a retained message the broker sends on a topic the adapter publishes to,
+     * whose state's value was set in ioBroker, is not written to the state; the broker's copy is made to agree
+     * instead — replaced by the current value where the live rules retain it, else cleared (an empty retained
+     * message: MQTT has no other way, so current subscribers of that topic see one empty message). An empty retained
+     * message marks the state as cleared and never writes `null`. Returns true when the message was handled here.
+     */
+    private reconcileRetained(topic: string, payload: Buffer): boolean {
+        if (payload.length === 0) {
+            void this.ingest?.cleared(topic);
+            return true;
+        }
+        const wanted = this.publisher?.retainedWanted(topic);
+        if (!wanted?.owned) {
+            return false;
+        }
+        const message = wanted.message;
+        if (message && Buffer.from(message.payload).equals(payload)) {
+            return true;
+        }
+        const correction = message ?? { topic, payload: '', qos: this.settings.defaultQoS, retain: true };
+        this.adapter.log.info(
+            `Retained '${topic}' on the broker disagreed with ioBroker: ${message ? 'replaced by the current value' : 'cleared (commands are not retained unless retainCommands)'}`,
+        );
+        this.rememberOwn(correction.topic, correction.payload);
+        this.service?.publish(correction);
+        return true;
     }
 
     /**

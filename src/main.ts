@@ -81,7 +81,8 @@ export class MqttGateway extends utils.Adapter {
                     ? await (
                           await import('./client/testConnection.js')
                       ).testConnection((obj.message ?? {}) as Record<string, unknown>)
-                    : await this.mode?.handleMessage(obj.command, obj.message);
+                    : ((await this.mode?.handleSharedMessage(obj.command, obj.message)) ??
+                      (await this.mode?.handleMessage(obj.command, obj.message)));
         } catch (err) {
             answer = { error: errorText(err) };
         }

@@ -3,6 +3,7 @@ import { Ingest } from './ingest';
 import type { Logger, Store } from './iobroker/store';
 import { Publisher, type PublisherOptions, type Transport } from './publisher';
 import type { Settings } from './settings';
+import { errorText } from './errorText';
 
 /** A start-up problem caused by the configuration: the glue stops the instance with this message. */
 export class ConfigError extends Error {}
@@ -55,6 +56,35 @@ export abstract class MirrorMode {
         this.publisher = publisher;
         this.ingest = new Ingest(settings, store, log, { beforeWrite: (id, val) => publisher.noteFromMqtt(id, val) });
         return publisher;
+    }
+
+    /**
+     * sendTo commands both modes answer alike: `createCommand {topic, type, role?}` → `{result: {id}}` or `{error}`.
+     * Undefined when the command is not one of them.
+     */
+    async handleSharedMessage(command: string, message: unknown): Promise<Record<string, unknown> | undefined> {
+        if (command !== 'createCommand') {
+            return undefined;
+        }
+        const ingest = this.ingest;
+        if (!ingest) {
+            return { error: 'not started' };
+        }
+        const m = (typeof message === 'object' && message !== null ? message : {}) as Record<string, unknown>;
+        if (typeof m.topic !== 'string' || m.topic === '') {
+            return { error: "'topic' is missing: the MQTT topic the device listens to, e.g. cmnd/plug1/POWER" };
+        }
+        if (typeof m.type !== 'string') {
+            return { error: "'type' is missing: string, number, boolean, json or mixed" };
+        }
+        if (m.role !== undefined && typeof m.role !== 'string') {
+            return { error: "'role' must be a text, e.g. switch" };
+        }
+        try {
+            return { result: await ingest.createCommandState(m.topic, m.type, m.role) };
+        } catch (err) {
+            return { error: errorText(err) };
+        }
     }
 
     onStateChange(id: string, state: ioBroker.State | null | undefined): void {

@@ -259,7 +259,8 @@ class BrokerService {
                 if (verdict === 'close') {
                     this.warnOnce('slow-consumer', client.id, `Client '${(0, rateLog_1.clip)(client.id)}' does not read what it is sent: connection closed (a persistent session gets its unacknowledged messages again when it reconnects)`);
                     this.events.dropped?.(`slow client '${(0, rateLog_1.clip)(client.id)}' closed`, client.id);
-                    conn.destroy();
+                    // not inside aedes' delivery loop: the close unsubscribes the client from the emitter it is in
+                    setImmediate(() => conn.destroy());
                 }
                 return packet;
             },
@@ -277,7 +278,7 @@ class BrokerService {
             // client is null for messages the broker itself publishes ($SYS, the adapter's own)
             if (client && !packet[DROP]) {
                 const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-                this.events.clientPublish?.(packet.topic, payload, client.id);
+                this.events.clientPublish?.(packet.topic, payload, client.id, packet.retain);
             }
         });
         const presence = this.presence;
@@ -703,15 +704,35 @@ class BrokerService {
     }
     /** Topics with a retained message that any of `filters` matches. */
     async retainedTopics(filters) {
-        const topics = new Set();
+        return new Set((await this.retainedMessages(filters)).map(packet => packet.topic));
+    }
+    /** Retained messages that any of `filters` matches. */
+    async retainedMessages(filters) {
+        const found = [];
         const broker = this.broker;
         const stream = broker?.persistence?.createRetainedStreamCombi(filters);
         if (stream) {
             for await (const packet of stream) {
-                topics.add(packet.topic);
+                found.push({ topic: packet.topic, payload: packet.payload });
             }
         }
-        return topics;
+        return found;
+    }
+    /**
+     * Removes the retained message of a topic from the store without delivering anything: an empty retained PUBLISH
+     * would reach every current subscriber as an empty message (a device would take it as a command).
+     */
+    async clearRetained(topic) {
+        const persistence = this.broker
+            ?.persistence;
+        await persistence?.storeRetained({
+            cmd: 'publish',
+            topic,
+            payload: Buffer.alloc(0),
+            qos: 0,
+            retain: true,
+            dup: false,
+        });
     }
     /** Subscriptions a (persistent) client has in the session store. */
     async subscriptionsOf(client) {

@@ -78,7 +78,7 @@ class ClientService {
         const client = mqtt_1.default.connect(this.options.href, this.connectOptions());
         this.client = client;
         client.on('connect', connack => void this.onConnect(client, Boolean(connack.sessionPresent)));
-        client.on('message', (topic, payload) => this.events.message(topic, payload));
+        client.on('message', (topic, payload, packet) => this.events.message(topic, payload, packet.retain));
         // mqtt.js reads the next packet only after this callback (and sends PUBACK/PUBCOMP of this one)
         const held = new Set();
         client.handleMessage = (_packet, callback) => {

@@ -81,7 +81,7 @@ export type { Client, Subscription };
 
 export interface BrokerEvents {
     /** A client published a message (wills included; not the adapter's own messages). */
-    clientPublish?(topic: string, payload: Buffer, clientId: string): void;
+    clientPublish?(topic: string, payload: Buffer, clientId: string, retain: boolean): void;
     clientConnected?(client: ConnectedClient, handle: Client): void;
     clientDisconnected?(clientId: string): void;
     /** After SUBACK: `granted` are the subscriptions the client got. */
@@ -352,7 +352,8 @@ export class BrokerService {
                         `Client '${clip(client.id)}' does not read what it is sent: connection closed (a persistent session gets its unacknowledged messages again when it reconnects)`,
                     );
                     this.events.dropped?.(`slow client '${clip(client.id)}' closed`, client.id);
-                    conn.destroy();
+                    // not inside aedes' delivery loop: the close unsubscribes the client from the emitter it is in
+                    setImmediate(() => conn.destroy());
                 }
                 return packet;
             },
@@ -371,7 +372,7 @@ export class BrokerService {
             // client is null for messages the broker itself publishes ($SYS, the adapter's own)
             if (client && !(packet as Droppable)[DROP]) {
                 const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-                this.events.clientPublish?.(packet.topic, payload, client.id);
+                this.events.clientPublish?.(packet.topic, payload, client.id, packet.retain);
             }
         });
         const presence = this.presence;
@@ -886,17 +887,41 @@ export class BrokerService {
 
     /** Topics with a retained message that any of `filters` matches. */
     async retainedTopics(filters: string[]): Promise<Set<string>> {
-        const topics = new Set<string>();
+        return new Set((await this.retainedMessages(filters)).map(packet => packet.topic));
+    }
+
+    /** Retained messages that any of `filters` matches. */
+    async retainedMessages(filters: string[]): Promise<{ topic: string; payload: Buffer }[]> {
+        const found: { topic: string; payload: Buffer }[] = [];
         const broker = this.broker as unknown as {
-            persistence?: { createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string }> };
+            persistence?: {
+                createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string; payload: Buffer }>;
+            };
         };
         const stream = broker?.persistence?.createRetainedStreamCombi(filters);
         if (stream) {
             for await (const packet of stream) {
-                topics.add(packet.topic);
+                found.push({ topic: packet.topic, payload: packet.payload });
             }
         }
-        return topics;
+        return found;
+    }
+
+    /**
+     * Removes the retained message of a topic from the store without delivering anything: an empty retained PUBLISH
+     * would reach every current subscriber as an empty message (a device would take it as a command).
+     */
+    async clearRetained(topic: string): Promise<void> {
+        const persistence = (this.broker as unknown as { persistence?: { storeRetained(p: unknown): Promise<void> } })
+            ?.persistence;
+        await persistence?.storeRetained({
+            cmd: 'publish',
+            topic,
+            payload: Buffer.alloc(0),
+            qos: 0,
+            retain: true,
+            dup: false,
+        });
     }
 
     /** Subscriptions a (persistent) client has in the session store. */

@@ -43,7 +43,8 @@ export interface ClientEvents {
     /** After CONNACK, subscriptions and the birth message. */
     connected(info: { sessionPresent: boolean; protocolVersion: 4 | 5 }): void;
     disconnected(): void;
-    message(topic: string, payload: Buffer): void;
+    /** `retain`: a retained message the broker sends at subscribe time (MQTT 3.1.1 flags no live message so). */
+    message(topic: string, payload: Buffer, retain: boolean): void;
     /** Backpressure: a promise holds the next message from the broker (and the reading of the connection). */
     admit?(): Promise<void> | undefined;
     /** A message that was not sent (QoS 0 while offline, or the oldest queued one when the queue is full). */
@@ -131,7 +132,7 @@ export class ClientService {
         const client = mqtt.connect(this.options.href, this.connectOptions());
         this.client = client;
         client.on('connect', connack => void this.onConnect(client, Boolean(connack.sessionPresent)));
-        client.on('message', (topic, payload) => this.events.message(topic, payload));
+        client.on('message', (topic, payload, packet) => this.events.message(topic, payload, packet.retain));
         // mqtt.js reads the next packet only after this callback (and sends PUBACK/PUBCOMP of this one)
         const held = new Set<() => void>();
         client.handleMessage = (_packet, callback) => {

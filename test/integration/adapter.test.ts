@@ -10,6 +10,7 @@ import { serverSuites } from './suites/server';
 import { clientSuites } from './suites/client';
 import { loopSuites } from './suites/loop';
 import { jsonSuites } from './suites/json';
+import { commandSuites } from './suites/commands';
 
 prepareRealHost();
 
@@ -24,6 +25,7 @@ tests.integration(ADAPTER_DIR, {
         clientSuites(context);
         loopSuites(context);
         jsonSuites(context);
+        commandSuites(context);
 
         suite('Server mode on a real socket', getHarness => {
             let port = 0;
