@@ -3,11 +3,16 @@
  * `npm test`: everything, in order — lint, type check, lib/ freshness, unit (with coverage of src/mapping),
  * integration on a real js-controller, end-to-end. Each step's output is streamed; at the end one summary
  * line counts the tests of all steps. Steps that cannot run here say why; they are never silently left out.
+ * Runs on Node >= 22: on an older Node it first fetches Node 22 and runs itself on it (scripts/hostNode.mjs), so the
+ * js-controller test hosts and the adapter run on Node 22 too.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureHostNode } from './hostNode.mjs';
+
+await ensureHostNode();
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = name => path.join(root, 'node_modules', '.bin', name);
@@ -76,6 +81,7 @@ for (const step of steps) {
 }
 
 console.log('');
+console.log(`node: ${process.versions.node} (${process.execPath})`);
 if (failedSteps.length > 0) {
     console.log(`Failed steps: ${failedSteps.join(', ')}`);
 }
