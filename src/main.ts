@@ -66,11 +66,9 @@ export class MqttGateway extends utils.Adapter {
      */
     private stopForConfig(message: string): void {
         this.log.error(message);
-        if (typeof this.terminate === 'function') {
-            this.terminate(message, utils.EXIT_CODES.ADAPTER_REQUESTED_TERMINATION);
-        } else {
-            process.exit(utils.EXIT_CODES.ADAPTER_REQUESTED_TERMINATION);
-        }
+        // terminate() (js-controller >= 6, our minimum) ends only this instance: in compact mode the host process
+        // runs other adapters too, so process.exit() is never right here
+        this.terminate(message, utils.EXIT_CODES.ADAPTER_REQUESTED_TERMINATION);
     }
 
     private async onMessage(obj: ioBroker.Message): Promise<void> {
