@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm test`: everything, in order — lint, type check, lib/ freshness, unit (with coverage of src/mapping), package
- * files (`@iobroker/testing`'s checks of package.json, io-package.json and jsonConfig), integration on a real js-controller, end-to-end. Each step's output is streamed; at the end one summary
- * line counts the tests of all steps. Steps that cannot run here say why; they are never silently left out.
+ * files (`@iobroker/testing`'s checks of package.json, io-package.json and jsonConfig), integration on a real
+ * js-controller, end-to-end. Each step's output is streamed; at the end one summary line counts the tests of all steps. Steps that cannot run here say why; they are never silently left out.
  * Runs on Node >= 22: on an older Node it first fetches Node 22 and runs itself on it (scripts/hostNode.mjs), so the
  * js-controller test hosts and the adapter run on Node 22 too.
  */
