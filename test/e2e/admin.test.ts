@@ -15,7 +15,7 @@ import { until } from '../lib/wait';
 
 const root = path.join(__dirname, '../..');
 const shots = path.join(root, 'test-output', 'e2e');
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(p => existsSync(p));
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(p => existsSync(p));
 const INSTANCE = 'system.adapter.mqtt-gateway.0';
 const MQTT_PORT = 26883; // below the ephemeral port range (32768+), so no client socket can hold it
 
