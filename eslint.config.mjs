@@ -19,7 +19,7 @@ export default [
     {
         languageOptions: {
             parserOptions: {
-                projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.mjs', 'bench/*.mjs', 'test/*.mjs'] },
+                projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.mjs', 'scripts/bench/*.mjs', 'test/*.mjs'] },
                 tsconfigRootDir: import.meta.dirname,
             },
         },
