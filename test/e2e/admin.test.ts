@@ -182,6 +182,54 @@ describe('admin UI: the configuration page in the real admin, in headless Chromi
         await page.screenshot({ path: path.join(shots, 'phone-connection.png'), fullPage: true });
     });
 
+    it('on a phone every input field of every tab takes the whole width (xs: 12)', async () => {
+        await openSettings();
+        for (const [mode, tabs] of [
+            ['server', Object.keys(SERVER_TABS)],
+            ['client', Object.keys(CLIENT_TABS)],
+        ] as const) {
+            if (mode === 'client') {
+                await chooseMode('Client (connect to a broker)');
+            }
+            for (const tab of tabs) {
+                // choose the tab at desktop size (on a phone admin folds the tabs into a menu), then narrow the window
+                await page.setViewportSize({ width: 1400, height: 1000 });
+                await page.getByRole('tab', { name: tab }).click();
+                await expectLabels((mode === 'server' ? SERVER_TABS : CLIENT_TABS)[tab] ?? [], `tab ${tab}`);
+                await page.setViewportSize({ width: 390, height: 844 });
+                const fields = page.locator('input[type="text"], input[type="number"], input[type="password"]');
+                let narrow: string[] = [];
+                await until(
+                    async () => {
+                        narrow = [];
+                        let measured = 0;
+                        for (const field of await fields.all()) {
+                            const box = await field.boundingBox();
+                            if (!box || box.width === 0) {
+                                continue; // hidden in this mode
+                            }
+                            measured++;
+                            if (box.width < 390 * 0.6) {
+                                const label = (await field.getAttribute('id')) ?? '?';
+                                narrow.push(`${label}: ${Math.round(box.width)}px`);
+                            }
+                        }
+                        // Accounts holds only the (empty) table of accounts: no input fields to measure
+                        return (measured > 0 || tab === 'Accounts') && narrow.length === 0;
+                    },
+                    10000,
+                    `the phone layout of tab ${tab} (${mode} mode)`,
+                ).catch(() =>
+                    assert.fail(`tab ${tab} (${mode} mode) has narrow fields on a phone: ${narrow.join(', ')}`),
+                );
+                await page.screenshot({
+                    path: path.join(shots, `phone-${mode}-${tab.toLowerCase()}.png`),
+                    fullPage: true,
+                });
+            }
+        }
+    });
+
     it('switching server → client shows the client fields and hides the server ones, and back', async () => {
         await openSettings();
         await chooseMode('Client (connect to a broker)');
