@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from '@iobroker/testing/build/tests/integration';
 import type { TestHarness } from '@iobroker/testing/build/tests/integration/lib/harness';
@@ -13,7 +14,12 @@ import { hasCommand } from '../../lib/tools';
 import { waitForEvent, waitForState } from '../../lib/wait';
 import { ADAPTER_NAME, clearInstanceData, freePort } from '../realHost';
 
-const TEST_ADAPTER_DIR = path.join('/tmp', `test-iobroker.${ADAPTER_NAME}`, 'node_modules', `iobroker.${ADAPTER_NAME}`);
+const TEST_ADAPTER_DIR = path.join(
+    tmpdir(),
+    `test-iobroker.${ADAPTER_NAME}`,
+    'node_modules',
+    `iobroker.${ADAPTER_NAME}`,
+);
 
 /** Creates mqtt-gateway.1 as a copy of instance 0 with other settings, and starts it as a second process. */
 async function startSecondInstance(harness: TestHarness, native: Record<string, unknown>): Promise<ChildProcess> {
