@@ -189,6 +189,7 @@ describe('admin UI: the configuration page in the real admin, in headless Chromi
             ['client', Object.keys(CLIENT_TABS)],
         ] as const) {
             if (mode === 'client') {
+                await page.setViewportSize({ width: 1400, height: 1000 });
                 await chooseMode('Client (connect to a broker)');
             }
             for (const tab of tabs) {
