@@ -182,19 +182,21 @@ describe('admin UI: the configuration page in the real admin, in headless Chromi
         await page.screenshot({ path: path.join(shots, 'phone-connection.png'), fullPage: true });
     });
 
-    it('on a phone every input field of every tab takes the whole width (xs: 12)', async () => {
-        await openSettings();
+    it('on a phone every input field of every tab takes the whole width (xs: 12)', async function () {
+        this.timeout(240000);
         for (const [mode, tabs] of [
             ['server', Object.keys(SERVER_TABS)],
             ['client', Object.keys(CLIENT_TABS)],
         ] as const) {
-            if (mode === 'client') {
-                await page.setViewportSize({ width: 1400, height: 1000 });
-                await chooseMode('Client (connect to a broker)');
-            }
             for (const tab of tabs) {
-                // choose the tab at desktop size (on a phone admin folds the tabs into a menu), then narrow the window
-                await page.setViewportSize({ width: 1400, height: 1000 });
+                // a fresh page per tab, the tab chosen at desktop size (on a phone admin folds the tabs into a menu
+                // and may open its navigation drawer over the page), then the window narrowed to a phone's
+                await page.context().close();
+                page = await (await browser!.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+                await openSettings();
+                if (mode === 'client') {
+                    await chooseMode('Client (connect to a broker)');
+                }
                 await page.getByRole('tab', { name: tab }).click();
                 await expectLabels((mode === 'server' ? SERVER_TABS : CLIENT_TABS)[tab] ?? [], `tab ${tab}`);
                 await page.setViewportSize({ width: 390, height: 844 });
