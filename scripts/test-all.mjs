@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 /**
- * `npm test`: everything, in order — lint, type check, lib/ freshness, unit (with coverage of src/mapping),
- * integration on a real js-controller, end-to-end. Each step's output is streamed; at the end one summary
- * line counts the tests of all steps. Steps that cannot run here say why; they are never silently left out.
+ * `npm test`: everything, in order — lint, type check, lib/ freshness, unit (with coverage of src/mapping), package
+ * files (`@iobroker/testing`'s checks of package.json, io-package.json and jsonConfig), integration on a real
+ * js-controller, end-to-end. Each step's output is streamed; at the end one summary line counts the tests of all steps. Steps that cannot run here say why; they are never silently left out.
+ * Runs on Node >= 22: on an older Node it first fetches Node 22 and runs itself on it (scripts/hostNode.mjs), so the
+ * js-controller test hosts and the adapter run on Node 22 too.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureHostNode } from './hostNode.mjs';
+
+await ensureHostNode();
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = name => path.join(root, 'node_modules', '.bin', name);
@@ -28,6 +33,17 @@ const steps = [
             'test/.mocharc.unit.json',
         ],
         mocha: true,
+    },
+    {
+        name: 'package files',
+        cmd: bin('mocha'),
+        args: ['--require', 'tsx/cjs', '--extension', 'ts', '--exit', 'test/package/**/*.test.ts'],
+        mocha: true,
+        // its schemas come from the copies beside the project; without them it would download them: not here
+        needs: [
+            path.join(root, '..', 'shared', 'tools', 'repochecker', 'io-package.schema.json'),
+            path.join(root, '..', 'shared', 'schemas', 'jsonConfig.schema.json'),
+        ],
     },
     { name: 'integration', cmd: bin('mocha'), args: ['--config', 'test/.mocharc.integration.json'], mocha: true },
 ];
@@ -61,6 +77,14 @@ function count(output, word) {
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failedSteps = [];
 for (const step of steps) {
+    const missing = (step.needs ?? []).filter(file => !existsSync(file));
+    if (missing.length > 0) {
+        console.log(
+            `\n=== ${step.name} ===\nSKIPPED: ${missing.join(', ')} not there (npm run test:package downloads it)`,
+        );
+        totals.skipped += 1;
+        continue;
+    }
     const { code, output } = await runStep(step);
     if (step.mocha) {
         totals.passed += count(output, 'passing');
@@ -76,6 +100,7 @@ for (const step of steps) {
 }
 
 console.log('');
+console.log(`node: ${process.versions.node} (${process.execPath})`);
 if (failedSteps.length > 0) {
     console.log(`Failed steps: ${failedSteps.join(', ')}`);
 }

@@ -14,7 +14,7 @@ export class MqttGateway extends utils.Adapter {
     public constructor(options: Partial<utils.AdapterOptions> = {}) {
         // strictObjectChecks off: js-controller would read the object of every state on every write to check its
         // type; the ingest already knows each state's object (cached, kept true by object subscriptions) and converts
-        // values to its type itself. (measured in bench/compare.ts, see README Performance).
+        // values to its type itself. (measured in scripts/bench/compare.ts, see README Performance).
         super({ strictObjectChecks: false, ...options, name: 'mqtt-gateway' });
         this.on('ready', () => void this.onReady());
         this.on('unload', callback => void this.onUnload(callback));
@@ -66,11 +66,9 @@ export class MqttGateway extends utils.Adapter {
      */
     private stopForConfig(message: string): void {
         this.log.error(message);
-        if (typeof this.terminate === 'function') {
-            this.terminate(message, utils.EXIT_CODES.ADAPTER_REQUESTED_TERMINATION);
-        } else {
-            process.exit(utils.EXIT_CODES.ADAPTER_REQUESTED_TERMINATION);
-        }
+        // terminate() (js-controller >= 6, our minimum) ends only this instance: in compact mode the host process
+        // runs other adapters too, so process.exit() is never right here
+        this.terminate(message, utils.EXIT_CODES.ADAPTER_REQUESTED_TERMINATION);
     }
 
     private async onMessage(obj: ioBroker.Message): Promise<void> {

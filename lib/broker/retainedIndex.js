@@ -6,7 +6,7 @@ exports.RetainedIndex = void 0;
  *
  * aedes-persistence-level answers every new subscription by iterating over ALL retained messages in LevelDB and
  * decoding each one. With ioBroker publishing every state retained, that is thousands of reads per SUBSCRIBE:
- * measured in bench/compare.ts (W4) as ~400 KB of RSS per client and most of the connect time. This index loads the
+ * measured in scripts/bench/compare.ts (W4) as ~400 KB of RSS per client and most of the connect time. This index loads the
  * retained messages once at start, keeps itself up to date on every store, and answers lookups from a Map: an exact
  * topic in O(1), a wildcard filter by matching the topics in memory.
  *

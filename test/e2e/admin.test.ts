@@ -15,7 +15,7 @@ import { until } from '../lib/wait';
 
 const root = path.join(__dirname, '../..');
 const shots = path.join(root, 'test-output', 'e2e');
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(p => existsSync(p));
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(p => existsSync(p));
 const INSTANCE = 'system.adapter.mqtt-gateway.0';
 const MQTT_PORT = 26883; // below the ephemeral port range (32768+), so no client socket can hold it
 
@@ -180,6 +180,71 @@ describe('admin UI: the configuration page in the real admin, in headless Chromi
             'the phone layout',
         ).catch(() => assert.fail(`not laid out for a phone: ${layout}`));
         await page.screenshot({ path: path.join(shots, 'phone-connection.png'), fullPage: true });
+    });
+
+    it('on a phone every input field of every tab takes the whole width (xs: 12)', async function () {
+        this.timeout(240000);
+        for (const [mode, tabs] of [
+            ['server', Object.keys(SERVER_TABS)],
+            ['client', Object.keys(CLIENT_TABS)],
+        ] as const) {
+            for (const tab of tabs) {
+                // a fresh page per tab, the tab chosen at desktop size (on a phone admin folds the tabs into a menu
+                // and may open its navigation drawer over the page), then the window narrowed to a phone's
+                await page.context().close();
+                page = await (await browser!.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+                await openSettings();
+                if (mode === 'client') {
+                    await chooseMode('Client (connect to a broker)');
+                }
+                await page.getByRole('tab', { name: tab }).click();
+                await expectLabels((mode === 'server' ? SERVER_TABS : CLIENT_TABS)[tab] ?? [], `tab ${tab}`);
+                await page.setViewportSize({ width: 390, height: 844 });
+                const fields = page.locator('input[type="text"], input[type="number"], input[type="password"]');
+                let narrow: string[] = [];
+                await until(
+                    async () => {
+                        narrow = [];
+                        let measured = 0;
+                        // admin's password control (repeat: true) draws the password and its repetition side by side
+                        // in its one grid item: those two are measured together, from the left of one to the right
+                        // of the other
+                        const passwordRows = new Map<number, { left: number; right: number }>();
+                        for (const field of await fields.all()) {
+                            const box = await field.boundingBox();
+                            if (!box || box.width === 0) {
+                                continue; // hidden in this mode
+                            }
+                            measured++;
+                            if ((await field.getAttribute('type')) === 'password') {
+                                const row = passwordRows.get(Math.round(box.y)) ?? { left: box.x, right: box.x };
+                                row.left = Math.min(row.left, box.x);
+                                row.right = Math.max(row.right, box.x + box.width);
+                                passwordRows.set(Math.round(box.y), row);
+                            } else if (box.width < 390 * 0.6) {
+                                const label = (await field.getAttribute('id')) ?? '?';
+                                narrow.push(`${label}: ${Math.round(box.width)}px`);
+                            }
+                        }
+                        for (const [y, row] of passwordRows) {
+                            if (row.right - row.left < 390 * 0.6) {
+                                narrow.push(`password at y=${y}: ${Math.round(row.right - row.left)}px`);
+                            }
+                        }
+                        // Accounts holds only the (empty) table of accounts: no input fields to measure
+                        return (measured > 0 || tab === 'Accounts') && narrow.length === 0;
+                    },
+                    10000,
+                    `the phone layout of tab ${tab} (${mode} mode)`,
+                ).catch(() =>
+                    assert.fail(`tab ${tab} (${mode} mode) has narrow fields on a phone: ${narrow.join(', ')}`),
+                );
+                await page.screenshot({
+                    path: path.join(shots, `phone-${mode}-${tab.toLowerCase()}.png`),
+                    fullPage: true,
+                });
+            }
+        }
     });
 
     it('switching server → client shows the client fields and hides the server ones, and back', async () => {

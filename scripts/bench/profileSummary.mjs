@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Summarises a V8 .cpuprofile (from BENCH_PROFILE=1 npm run bench): self time by function and by package, so a hot
- * path can be named with figures. Usage: node bench/profileSummary.mjs <file.cpuprofile> [top=25] [from-to]
+ * path can be named with figures. Usage: node scripts/bench/profileSummary.mjs <file.cpuprofile> [top=25] [from-to]
  * from-to (seconds since the profile started, e.g. 12.5-14) counts only the samples of that window; without it a
  * timeline of busy time per half second is printed first, to find the window of a workload.
  */
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 
 const [file, topArg, windowArg] = process.argv.slice(2);
 if (!file) {
-    console.error('usage: node bench/profileSummary.mjs <file.cpuprofile> [top]');
+    console.error('usage: node scripts/bench/profileSummary.mjs <file.cpuprofile> [top]');
     process.exit(2);
 }
 const top = Number(topArg ?? 25);

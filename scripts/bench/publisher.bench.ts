@@ -2,9 +2,9 @@
  * The publish pipeline with a mask covering 100,000 states, against an in-memory store (so only the pipeline's
  * own cost is measured): start time, heap used, object reads at start and on the hot path, changes per second.
  */
-import { compileIdMask } from '../src/mapping/filter';
-import { Publisher } from '../src/publisher';
-import { FakeStore } from '../test/lib/fakeStore';
+import { compileIdMask } from '../../src/mapping/filter';
+import { Publisher } from '../../src/publisher';
+import { FakeStore } from '../../test/lib/fakeStore';
 
 const COUNT = 100_000;
 const NS = 'mqtt-gateway.0';

@@ -1,13 +1,13 @@
 /**
- * One broker instance for bench/scaleOut.ts, in a process of its own: BrokerService (the adapter's embedded
+ * One broker instance for scripts/bench/scaleOut.ts, in a process of its own: BrokerService (the adapter's embedded
  * broker, without ioBroker) on a loopback port. IPC: sends {event: 'ready', port}; {cmd: 'count'} → {event:
  * 'count', count} (messages its own clients published, i.e. what the instance would write to ioBroker);
  * {cmd: 'stop'} stops it and exits.
  * argv: port persistence(memory|disk|redis) redisUrl dataDir [maxClients (10000)]
  * Also used by bench/stress.ts, with the adapter's default limits.
  */
-import { BrokerService } from '../src/broker/brokerService';
-import type { Persistence } from '../src/settings';
+import { BrokerService } from '../../src/broker/brokerService';
+import type { Persistence } from '../../src/settings';
 
 const [port, persistence, redisUrl, dir, maxClients] = process.argv.slice(2);
 const quiet = {

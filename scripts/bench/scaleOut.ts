@@ -1,7 +1,7 @@
 /**
  * `npm run bench:scale`: messages/s through one broker instance vs two instances sharing one Redis
  * (`persistence: redis`), with the clients spread over the instances as a TCP load balancer would.
- * Everything on 127.0.0.1: a redis-server (Debian's), one or two broker processes (bench/brokerInstance.ts),
+ * Everything on 127.0.0.1: a redis-server (Debian's), one or two broker processes (scripts/bench/brokerInstance.ts),
  * and the load: PUBLISHERS clients each publishing MESSAGES messages to its own topic, SUBSCRIBERS clients
  * subscribed to all of them. A run ends when every subscriber has every message; 3 rounds per setup, medians.
  * Env: BENCH_ROUNDS (3), BENCH_MESSAGES (5000 per publisher).
@@ -10,10 +10,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { TestClient } from '../test/lib/mqttClient';
-import { RedisServer } from '../test/lib/redis';
-import { hasCommand } from '../test/lib/tools';
-import { until } from '../test/lib/wait';
+import { TestClient } from '../../test/lib/mqttClient';
+import { RedisServer } from '../../test/lib/redis';
+import { hasCommand } from '../../test/lib/tools';
+import { until } from '../../test/lib/wait';
 
 const REDIS_PORT = 23380;
 const BROKER_PORTS = [23881, 23882];

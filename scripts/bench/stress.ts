@@ -1,10 +1,10 @@
 /**
  * `npm run stress`: what each abuse of issue #16 does to everyone else. For every attack and every target a fresh
  * broker is started in a child process (so its RSS is its own): this adapter's BrokerService with the adapter's
- * default limits (bench/brokerInstance.ts: persistence disk, maxClients 1000, maxPayloadSize 1 MiB; compiled from
+ * default limits (scripts/bench/brokerInstance.ts: persistence disk, maxClients 1000, maxPayloadSize 1 MiB; compiled from
  * the working tree's src/ with tsc first, so it runs as plain JavaScript like the adapter, without tsx), raw aedes
- * (bench/rawAedes.mjs, defaults) and Debian's mosquitto (defaults, listener on 127.0.0.1). The attack runs in
- * another child (bench/stressAttack.ts); this process only runs the probe — one QoS 1 publisher and one QoS 1
+ * (scripts/bench/rawAedes.mjs, defaults) and Debian's mosquitto (defaults, listener on 127.0.0.1). The attack runs in
+ * another child (scripts/bench/stressAttack.ts); this process only runs the probe — one QoS 1 publisher and one QoS 1
  * subscriber exchanging 20 messages/s, plus a fresh client connecting every 2 s — and samples the target's RSS.
  * Prints one markdown table (also written to bench-output/); asserts nothing.
  *
@@ -18,9 +18,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { hasCommand, portOpen } from '../test/lib/tools';
+import { hasCommand, portOpen } from '../../test/lib/tools';
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const SECONDS = Number(process.env.STRESS_SECONDS ?? 15);
 const P99_LIMIT_MS = 100;
 const RSS_LIMIT_MB = 250;
@@ -118,7 +118,7 @@ function track(child: ChildProcess): ChildProcess {
 
 const BUILD_DIR = path.join(root, 'bench-output', 'stress-build');
 
-/** Compiles src/ and bench/brokerInstance.ts to plain JavaScript (tsx in the target would add ~40 MB of RSS). */
+/** Compiles src/ and scripts/bench/brokerInstance.ts to plain JavaScript (tsx in the target would add ~40 MB of RSS). */
 function buildOurs(): void {
     const config = path.join(root, 'bench-output', 'tsconfig.stress.json');
     mkdirSync(path.dirname(config), { recursive: true });
@@ -132,7 +132,7 @@ function buildOurs(): void {
                 incremental: true,
                 tsBuildInfoFile: 'stress-build/.tsbuildinfo',
             },
-            include: ['../src/**/*.ts', '../bench/brokerInstance.ts'],
+            include: ['../src/**/*.ts', '../scripts/bench/brokerInstance.ts'],
         }),
     );
     const t0 = now();
@@ -179,7 +179,7 @@ class Target {
         let child: ChildProcess;
         if (name === 'ours') {
             // the adapter's defaults: persistence disk, maxClients 1000, maxPayloadSize 1 MiB
-            const script = path.join(BUILD_DIR, 'bench', 'brokerInstance.js');
+            const script = path.join(BUILD_DIR, 'scripts', 'bench', 'brokerInstance.js');
             child = fork(script, [String(port), 'disk', '', dir, '1000'], { execArgv: [], stdio });
         } else if (name === 'raw') {
             child = fork(path.join(__dirname, 'rawAedes.mjs'), [String(port)], { execArgv: [], stdio });

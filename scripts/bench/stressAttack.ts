@@ -1,5 +1,5 @@
 /**
- * One attack of bench/stress.ts, in a process of its own (so the attacker's CPU does not distort the probe's
+ * One attack of scripts/bench/stress.ts, in a process of its own (so the attacker's CPU does not distort the probe's
  * latency figures in the parent). argv: attack port seconds. Raw MQTT 3.1.1 on 127.0.0.1:port, nothing else.
  * IPC to the parent: {event: 'started'}, then {event: 'done', notes} once the attack's work is over (or its time
  * bound is reached); it then holds its connections for HOLD_MS, closes everything and exits.

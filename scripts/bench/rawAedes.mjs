@@ -1,6 +1,6 @@
 /**
  * The upper reference for the MQTT leg of the comparison: a bare aedes broker (the version this project uses, with
- * its default in-memory persistence), no ioBroker. Started by bench/compare.ts as a child process with IPC:
+ * its default in-memory persistence), no ioBroker. Started by scripts/bench/compare.ts as a child process with IPC:
  *   {cmd: 'expect', prefix, count}   → answers {event: 'received', count} once `count` client messages whose topic
  *                                      starts with `prefix` have reached the broker
  *   {cmd: 'publish', prefix, count, base} → the broker publishes `count` messages (payloads base, base+1, …) itself
@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(root, 'package.json'));
 const { Aedes } = require('aedes');
 
