@@ -1,9 +1,12 @@
 /* global Blockly, main, systemLang, goog */
 'use strict';
 /*
- * Blockly block for the javascript adapter's editor: "MQTT message" (instance, topic, message, retain, QoS).
- * It generates sendTo('mqtt-gateway.N', 'sendMessage2Client', {...}): in server mode the embedded broker delivers the
- * message to its subscribers, in client mode it is published to the external broker.
+ * Blockly blocks for the javascript adapter's editor:
+ * - "MQTT message" (instance, topic, message, retain, QoS) generates sendTo('mqtt-gateway.N', 'sendMessage2Client',
+ *   {...}): in server mode the embedded broker delivers the message to its subscribers, in client mode it is published
+ *   to the external broker;
+ * - "MQTT command state" (instance, topic, type) generates sendTo('mqtt-gateway.N', 'createCommand', {topic, type}):
+ *   a writable state for a topic a device only listens to (cmnd/plug1/POWER); a setState on it is the command.
  */
 (function () {
     if (typeof goog !== 'undefined') {
@@ -12,6 +15,7 @@
     }
 
     var BLOCK = 'mqtt_gateway_message';
+    var COMMAND_BLOCK = 'mqtt_gateway_command';
     var ADAPTER = 'mqtt-gateway';
 
     var words = {
@@ -106,6 +110,45 @@
             uk: 'усі екземпляри',
             'zh-cn': '所有实例',
         },
+        mqtt_gateway_command: {
+            en: 'MQTT command state',
+            de: 'MQTT-Befehlszustand',
+            ru: 'Состояние команды MQTT',
+            pt: 'Estado de comando MQTT',
+            nl: 'MQTT-opdrachtstatus',
+            fr: 'État de commande MQTT',
+            it: 'Stato di comando MQTT',
+            es: 'Estado de comando MQTT',
+            pl: 'Stan polecenia MQTT',
+            uk: 'Стан команди MQTT',
+            'zh-cn': 'MQTT 命令状态',
+        },
+        mqtt_gateway_type: {
+            en: 'type',
+            de: 'Typ',
+            ru: 'тип',
+            pt: 'tipo',
+            nl: 'type',
+            fr: 'type',
+            it: 'tipo',
+            es: 'tipo',
+            pl: 'typ',
+            uk: 'тип',
+            'zh-cn': '类型',
+        },
+        mqtt_gateway_command_tooltip: {
+            en: 'Create a writable state for a topic a device listens to (e.g. cmnd/plug1/POWER); writing it sends the command',
+            de: 'Einen beschreibbaren Zustand für ein Topic anlegen, auf das ein Gerät hört (z. B. cmnd/plug1/POWER); ihn zu schreiben sendet den Befehl',
+            ru: 'Создать записываемое состояние для топика, который слушает устройство (напр. cmnd/plug1/POWER); запись отправляет команду',
+            pt: 'Criar um estado gravável para um tópico que um dispositivo escuta (ex. cmnd/plug1/POWER); escrevê-lo envia o comando',
+            nl: 'Een schrijfbare status maken voor een topic waar een apparaat naar luistert (bijv. cmnd/plug1/POWER); schrijven verstuurt de opdracht',
+            fr: "Créer un état modifiable pour un topic qu'un appareil écoute (p. ex. cmnd/plug1/POWER) ; l'écrire envoie la commande",
+            it: 'Crea uno stato scrivibile per un topic che un dispositivo ascolta (es. cmnd/plug1/POWER); scriverlo invia il comando',
+            es: 'Crear un estado escribible para un tema que escucha un dispositivo (p. ej. cmnd/plug1/POWER); escribirlo envía el comando',
+            pl: 'Utwórz zapisywalny stan dla tematu, którego słucha urządzenie (np. cmnd/plug1/POWER); zapis wysyła polecenie',
+            uk: 'Створити записуваний стан для топіка, який слухає пристрій (напр. cmnd/plug1/POWER); запис надсилає команду',
+            'zh-cn': '为设备监听的主题创建可写状态（例如 cmnd/plug1/POWER）；写入即发送命令',
+        },
         mqtt_gateway_tooltip: {
             en: 'Publish a message on any MQTT topic through the mqtt-gateway adapter',
             de: 'Eine Nachricht über den Adapter mqtt-gateway auf einem beliebigen MQTT-Topic veröffentlichen',
@@ -160,6 +203,12 @@
             '<value name="TOPIC"><shadow type="text"><field name="TEXT">home/livingroom/lamp</field></shadow></value>' +
             '<value name="MESSAGE"><shadow type="text"><field name="TEXT">on</field></shadow></value>' +
             '</block>';
+        Blockly.Sendto.blocks[COMMAND_BLOCK] =
+            '<block type="' +
+            COMMAND_BLOCK +
+            '">' +
+            '<value name="TOPIC"><shadow type="text"><field name="TEXT">cmnd/plug1/POWER</field></shadow></value>' +
+            '</block>';
     }
 
     Blockly.Blocks[BLOCK] = {
@@ -190,6 +239,42 @@
             this.setTooltip(t('mqtt_gateway_tooltip'));
             this.setHelpUrl('');
         },
+    };
+
+    Blockly.Blocks[COMMAND_BLOCK] = {
+        init: function () {
+            this.appendDummyInput('INSTANCE')
+                .appendField(t('mqtt_gateway_command'))
+                .appendField(new Blockly.FieldDropdown(instanceOptions().slice(0, -1)), 'INSTANCE');
+            this.appendValueInput('TOPIC').appendField(t('mqtt_gateway_topic'));
+            this.appendDummyInput('TYPE')
+                .appendField(t('mqtt_gateway_type'))
+                .appendField(
+                    new Blockly.FieldDropdown([
+                        ['string', 'string'],
+                        ['number', 'number'],
+                        ['boolean', 'boolean'],
+                        ['json', 'json'],
+                        ['mixed', 'mixed'],
+                    ]),
+                    'TYPE',
+                );
+            this.setInputsInline(false);
+            this.setPreviousStatement(true, null);
+            this.setNextStatement(true, null);
+            this.setColour(Blockly.Sendto && Blockly.Sendto.HUE !== undefined ? Blockly.Sendto.HUE : 190);
+            this.setTooltip(t('mqtt_gateway_command_tooltip'));
+            this.setHelpUrl('');
+        },
+    };
+
+    Blockly.JavaScript[COMMAND_BLOCK] = function (block) {
+        var topic = Blockly.JavaScript.valueToCode(block, 'TOPIC', Blockly.JavaScript.ORDER_ATOMIC) || "''";
+        var type = block.getFieldValue('TYPE') || 'string';
+        var instance = block.getFieldValue('INSTANCE') || '.0';
+        return (
+            "sendTo('" + ADAPTER + instance + "', 'createCommand', { topic: " + topic + ", type: '" + type + "' });\n"
+        );
     };
 
     Blockly.JavaScript[BLOCK] = function (block) {

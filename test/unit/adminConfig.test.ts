@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
+import { parseSettings } from '../../src/settings';
 
 const LANGUAGES = ['en', 'de', 'ru', 'pt', 'nl', 'fr', 'it', 'es', 'pl', 'uk', 'zh-cn'];
 /** Attributes whose text admin translates when the config says `i18n: true`. */
@@ -122,5 +123,131 @@ describe('admin/jsonConfig.json', () => {
         const unknown = [...fields].filter(k => !native.has(k));
         assert.deepEqual(missing, [], 'native options without a field');
         assert.deepEqual(unknown, [], 'fields without a native option');
+    });
+});
+
+/** Every field definition of the config, by native attribute (panels and tabs flattened). */
+function fieldDefs(
+    node: unknown,
+    out = new Map<string, Record<string, unknown>>(),
+): Map<string, Record<string, unknown>> {
+    const n = node as { items?: Record<string, Record<string, unknown>> };
+    for (const [key, child] of Object.entries(n.items ?? {})) {
+        if (child.type === 'panel' || child.type === 'tabs') {
+            fieldDefs(child, out);
+        } else {
+            out.set(key, child);
+        }
+    }
+    return out;
+}
+
+/** Runs a jsonConfig validator the way admin does (`data` = the form or the table row, `globalData` = the form). */
+function validates(field: Record<string, unknown>, data: unknown, globalData: unknown): boolean {
+    if (typeof field.validator !== 'string') {
+        return true;
+    }
+
+    const run = new Function('data', 'originalData', 'arrayIndex', 'globalData', `return ${field.validator};`) as (
+        ...args: unknown[]
+    ) => unknown;
+    return Boolean(run(data, data, 0, globalData));
+}
+
+describe('admin validators refuse what would stop the instance (issue #16: a settings slip must not take devices offline)', () => {
+    const defs = fieldDefs(config);
+    const users = (defs.get('users')?.items ?? []) as Record<string, unknown>[];
+    const account = {
+        user: 'dev',
+        pass: 'pw',
+        passHash: '',
+        publish: 'devices/%u/#',
+        subscribe: '',
+        readOnly: false,
+        enabled: true,
+    };
+    // atStart: refused when the mode starts (ConfigError in clientMode.ts), not by parseSettings
+    const rows: { name: string; native: Record<string, unknown>; option: string; atStart?: boolean }[] = [
+        { name: 'port out of range', native: { port: 70000 }, option: 'port' },
+        { name: 'wsPort equal to port', native: { webSocket: true, port: 1883, wsPort: 1883 }, option: 'wsPort' },
+        { name: 'wsPort 0 with port 65535', native: { webSocket: true, port: 65535, wsPort: 0 }, option: 'wsPort' },
+        { name: 'maxClients 0', native: { maxClients: 0 }, option: 'maxClients' },
+        { name: 'maxSubscriptions 0', native: { maxSubscriptions: 0 }, option: 'maxSubscriptions' },
+        { name: 'maxPayloadSize 0', native: { maxPayloadSize: 0 }, option: 'maxPayloadSize' },
+        { name: 'storeClientsTime -2', native: { storeClientsTime: -2 }, option: 'storeClientsTime' },
+        { name: 'maxTopicLength 1.5', native: { maxTopicLength: 1.5 }, option: 'maxTopicLength' },
+        { name: 'sendInterval too long', native: { sendInterval: 60001 }, option: 'sendInterval' },
+        { name: 'keepalive negative (client)', native: { type: 'client', keepalive: -1 }, option: 'keepalive' },
+        {
+            name: 'reconnectPeriod 0 (client)',
+            native: { type: 'client', reconnectPeriod: 0 },
+            option: 'reconnectPeriod',
+        },
+        { name: 'empty url (client)', native: { type: 'client', url: ' ' }, option: 'url' },
+        { name: 'http url (client)', native: { type: 'client', url: 'http://broker' }, option: 'url' },
+        {
+            name: 'ssl without certificates',
+            native: { ssl: true, certPublic: '', certPrivate: '' },
+            option: 'certPublic',
+        },
+        {
+            name: 'client certificate without key',
+            native: { type: 'client', clientCert: 'c', clientKey: '' },
+            option: 'clientCert',
+            atStart: true,
+        },
+        { name: 'will topic with a wildcard', native: { type: 'client', lwtTopic: 'a/#' }, option: 'lwtTopic' },
+        {
+            name: 'an account row with an empty user name ("+", then Save)',
+            native: { users: [{ ...account, user: '' }] },
+            option: 'users',
+        },
+        { name: 'two accounts with one name', native: { users: [account, { ...account }] }, option: 'users' },
+        {
+            name: 'an account named like the main user',
+            native: { user: 'dev', pass: 'x', users: [account] },
+            option: 'users',
+        },
+        { name: 'a new account without password', native: { users: [{ ...account, pass: '' }] }, option: 'users' },
+        {
+            name: 'an account with an invalid filter',
+            native: { users: [{ ...account, publish: 'a+' }] },
+            option: 'users',
+        },
+    ];
+    for (const row of rows) {
+        it(row.name, () => {
+            const native = { ...io.native, ...row.native };
+            const parsed = parseSettings(native, 'mqtt-gateway.0');
+            if (!row.atStart) {
+                assert.ok(
+                    'errors' in parsed && parsed.errors.some(e => e.option === row.option),
+                    'the instance refuses it',
+                );
+            }
+            const refused =
+                row.option === 'users'
+                    ? (native.users as Record<string, unknown>[]).some(r =>
+                          users.some(item => !validates(item, r, native)),
+                      )
+                    : [...defs.values()].some(field => !validates(field, native, native));
+            assert.ok(refused, 'admin refuses to save it');
+            const blocking = [...defs.values(), ...users].filter(f => f.validator && f.validatorNoSaveOnError !== true);
+            assert.deepEqual(
+                blocking.map(f => f.validator),
+                [],
+                'every validator blocks saving',
+            );
+        });
+    }
+    it('the defaults and a valid account pass every validator', () => {
+        const native = { ...io.native, users: [account] };
+        assert.ok(!('errors' in parseSettings(native, 'mqtt-gateway.0')));
+        for (const [name, field] of defs) {
+            assert.ok(validates(field, native, native), name);
+        }
+        for (const item of users) {
+            assert.ok(validates(item, account, native), String(item.attr));
+        }
     });
 });

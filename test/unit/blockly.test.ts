@@ -41,7 +41,7 @@ function load(systemLang: string, instances: string[]): Record<string, any> {
     return Blockly;
 }
 
-function build(Blockly: Record<string, any>): Recorded {
+function build(Blockly: Record<string, any>, type = 'mqtt_gateway_message'): Recorded {
     const rec: Recorded = { inputs: [] };
     const input = (kind: string, name: string): any => {
         const entry = { kind, name, fields: [] as { field: unknown; name?: string }[] };
@@ -64,7 +64,7 @@ function build(Blockly: Record<string, any>): Recorded {
         setTooltip: (t: string) => (rec.tooltip = t),
         setHelpUrl: () => undefined,
     };
-    Blockly.Blocks.mqtt_gateway_message.init.call(self);
+    Blockly.Blocks[type].init.call(self);
     return rec;
 }
 
@@ -161,6 +161,28 @@ describe('admin/blockly.js', () => {
         const code3 = generate(Blockly, { INSTANCE: '.0', RETAIN: 'FALSE', QOS: '' }, { TOPIC: '', MESSAGE: '' });
         assert.deepEqual(runSendTo(code3), [
             ['mqtt-gateway.0', 'sendMessage2Client', { topic: '', message: '', retain: false }],
+        ]);
+    });
+
+    it('"MQTT command state" generates sendTo(mqtt-gateway.N, createCommand, {topic, type}) for one instance', () => {
+        const Blockly = load('de', ['system.adapter.mqtt-gateway.2']);
+        assert.match(Blockly.Sendto.blocks.mqtt_gateway_command as string, /<block type="mqtt_gateway_command">/);
+        const rec = build(Blockly, 'mqtt_gateway_command');
+        assert.deepEqual(
+            rec.inputs.map(i => `${i.kind}:${i.name}`),
+            ['dummy:INSTANCE', 'value:TOPIC', 'dummy:TYPE'],
+        );
+        assert.equal(fieldOf(rec, 0, 0), 'MQTT-Befehlszustand');
+        // a command state belongs to one instance: no "all instances"
+        assert.deepEqual(JSON.parse(JSON.stringify((fieldOf(rec, 0, 1) as FieldDropdown).options)), [
+            ['mqtt-gateway.2', '.2'],
+        ]);
+        const code = Blockly.JavaScript.mqtt_gateway_command({
+            getFieldValue: (n: string) => ({ INSTANCE: '.2', TYPE: 'boolean' })[n],
+            values: { TOPIC: "'cmnd/plug1/POWER'" },
+        }) as string;
+        assert.deepEqual(runSendTo(code), [
+            ['mqtt-gateway.2', 'createCommand', { topic: 'cmnd/plug1/POWER', type: 'boolean' }],
         ]);
     });
 });

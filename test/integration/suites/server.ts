@@ -167,7 +167,13 @@ export function serverSuites({ suite }: TestContext): void {
             await harness.states.setStateAsync(`${NS}.cur.a`, { val: 1, ack: false });
             await harness.states.setStateAsync(`${NS}.cur.b`, { val: 2, ack: true });
             await harness.states.setStateAsync('javascript.0.cur', { val: 'js', ack: false });
-            port = await configure(harness, { publish: `${NS}.*,javascript.0.*`, sendOnStartInterval: 100 });
+            // SPEC §8: publishOnSubscribe offers statuses with sendAckToo and commands only with retainCommands
+            port = await configure(harness, {
+                publish: `${NS}.*,javascript.0.*`,
+                sendOnStartInterval: 100,
+                sendAckToo: true,
+                retainCommands: true,
+            });
             await harness.startAdapterAndWait(true);
         });
 
@@ -212,7 +218,8 @@ export function serverSuites({ suite }: TestContext): void {
             await first.subscribe('cur/b', 1);
             await first.waitForTopic('cur/b');
             await first.end();
-            await harness.states.setStateAsync(`${NS}.cur.b`, { val: 22, ack: true }); // a status: not published live
+            // a status while the session is offline: its QoS 0 copy is not queued, the current value is sent on return
+            await harness.states.setStateAsync(`${NS}.cur.b`, { val: 22, ack: true });
             const again = await TestClient.connect(port, { clientId: 'returning', clean: false });
             const got = await again.waitFor(m => m.topic === 'cur/b' && m.payload.toString() === '22', 5000);
             assert.equal(got.retain, true);
