@@ -24,7 +24,7 @@
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, cpSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -191,8 +191,13 @@ function installHost() {
     const abiStamp = path.join(hostDir, '.node-abi');
     if (!existsSync(abiStamp) || readFileSync(abiStamp, 'utf8') !== process.versions.modules) {
         if (existsSync(abiStamp) || existsSync(SETUP_STAMP)) {
-            step(`rebuilding the host's native modules for Node ${process.versions.node}`);
-            run('npm', ['rebuild', '--no-audit', '--no-fund'], hostDir);
+            // only packages with native code: a plain `npm rebuild` would also rerun js-controller's own install
+            // script (`setup first`), which needs the databases running
+            const native = nativePackages(path.join(hostDir, 'node_modules'));
+            step(`rebuilding the host's native modules for Node ${process.versions.node}: ${native.join(', ')}`);
+            if (native.length > 0) {
+                run('npm', ['rebuild', '--no-audit', '--no-fund', ...native], hostDir);
+            }
         }
         writeFileSync(abiStamp, process.versions.modules);
     }
@@ -425,3 +430,22 @@ main().catch(err => {
     console.error(`npm start failed: ${err.message}`);
     void stopAll(1);
 });
+
+/** Names of the installed packages that build native code (a binding.gyp), scoped ones included. */
+function nativePackages(modules) {
+    const names = [];
+    const visit = (dir, prefix) => {
+        for (const entry of existsSync(dir) ? readdirSync(dir) : []) {
+            if (entry.startsWith('.')) {
+                continue;
+            }
+            if (entry.startsWith('@') && !prefix) {
+                visit(path.join(dir, entry), `${entry}/`);
+            } else if (existsSync(path.join(dir, entry, 'binding.gyp'))) {
+                names.push(`${prefix}${entry}`);
+            }
+        }
+    };
+    visit(modules, '');
+    return names;
+}

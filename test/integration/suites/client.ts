@@ -80,6 +80,8 @@ export function clientSuites({ suite }: TestContext): void {
                 lwtPayload: 'offline',
                 birthPayload: 'online',
                 defaultQoS: 1,
+                // SPEC §8: publishAllOnStart sends commands only with retainCommands
+                retainCommands: true,
             });
             await harness.startAdapterAndWait(true);
         });
@@ -103,7 +105,7 @@ export function clientSuites({ suite }: TestContext): void {
             assert.equal(await getHarness().objects.getObjectAsync(`${NS}.other.x`), null, 'not subscribed');
         });
 
-        it('publishAllOnStart sent own commands but no statuses and no info.* states', async () => {
+        it('publishAllOnStart sent own commands (retainCommands) but no statuses and no info.* states', async () => {
             await watcher.waitFor(m => m.topic === 'cmd/light' && m.payload.toString() === 'true');
             assert.equal(
                 watcher.received('javascript/0/status').length,
