@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from '@iobroker/testing/build/tests/integration';
 import type { TestHarness } from '@iobroker/testing/build/tests/integration/lib/harness';
+import { Mosquitto } from '../../lib/mosquitto';
 import { TestClient } from '../../lib/mqttClient';
+import { hasCommand } from '../../lib/tools';
 import { until, waitForState } from '../../lib/wait';
 import { clearInstanceData, freePort, sendToInstance, startAgain } from '../realHost';
 
@@ -230,6 +232,63 @@ export function commandSuites({ suite }: TestContext): void {
             assert.deepEqual(await lateSubscriber(port, 'zigbee2mqtt/lamp/state'), [
                 { topic: 'zigbee2mqtt/lamp/state', payload: 'OFF', retain: true },
             ]);
+        });
+    });
+
+    suite("Commands: client mode — the external broker's retained copy agrees with ioBroker at connect", getHarness => {
+        let mosquitto: Mosquitto | undefined;
+        after(async () => {
+            await mosquitto?.dispose();
+        });
+
+        it('a stale retained command on mosquitto is not written to the state and is cleared; publishAllOnStart sends no command', async function () {
+            if (!hasCommand('mosquitto')) {
+                console.log('      SKIPPED: mosquitto is not installed (apt-get install mosquitto mosquitto-clients)');
+                this.skip();
+            }
+            this.timeout(60000);
+            mosquitto = new Mosquitto({ port: await freePort() });
+            await mosquitto.start();
+            const port = mosquitto.options.port;
+            // left behind by an old version (or a script), retained on the broker
+            const old = await TestClient.connect(port, { clientId: 'old' });
+            await old.publish('cmnd/plug2/POWER', 'OFF', { qos: 1, retain: true });
+            await old.end();
+            const harness = getHarness();
+            const id = `${NS}.cmnd.plug2.POWER`;
+            await harness.objects.setObjectAsync(id, {
+                type: 'state',
+                common: { name: 'plug2', type: 'string', role: 'switch', read: true, write: true },
+                native: { topic: 'cmnd/plug2/POWER' },
+            });
+            // set in ioBroker while the instance was not running
+            await harness.states.setStateAsync(id, { val: 'ON', ack: false });
+            clearInstanceData();
+            await harness.changeAdapterConfig('mqtt-gateway', {
+                native: { type: 'client', url: '127.0.0.1', port, reconnectPeriod: 1, sendOnStartInterval: 100 },
+            });
+            const plug = await TestClient.connect(port, { clientId: 'plug2' });
+            await plug.subscribe('cmnd/plug2/#', 1);
+            await plug.waitFor(m => m.topic === 'cmnd/plug2/POWER' && m.payload.toString() === 'OFF');
+            await harness.startAdapterAndWait(true);
+            // the correction reaches current subscribers as one empty message (MQTT's only way to clear)
+            await plug.waitFor(m => m.topic === 'cmnd/plug2/POWER' && m.payload.length === 0, 15000);
+            assert.equal((await harness.states.getStateAsync(id))?.val, 'ON', "ioBroker's command stays");
+            const late = await TestClient.connect(port);
+            await late.subscribe('cmnd/plug2/#', 1);
+            await late.subscribe('marker/#', 1);
+            const pub = await TestClient.connect(port);
+            await pub.publish('marker/x', 'm', { qos: 1 });
+            await pub.end();
+            await late.waitForTopic('marker/x');
+            assert.deepEqual(late.received('cmnd/plug2/POWER'), [], 'no retained command left on the broker');
+            assert.deepEqual(
+                plug.received('cmnd/plug2/POWER').map(m => m.payload.toString()),
+                ['OFF', ''],
+                'publishAllOnStart sent no command (retainCommands is off)',
+            );
+            await late.end();
+            await plug.end();
         });
     });
 }
