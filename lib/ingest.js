@@ -11,6 +11,7 @@ const payload_1 = require("./mapping/payload");
 const topic_1 = require("./mapping/topic");
 const store_1 = require("./iobroker/store");
 const errorText_1 = require("./errorText");
+const timers_1 = require("./timers");
 exports.DEFAULT_BACKLOG = { high: 1000, low: 500, maxWaitMs: 2000 };
 /** A JSON payload with more fields is not expanded (a warning, nothing written). */
 const MAX_JSON_FIELDS = 1000;
@@ -76,13 +77,12 @@ class Ingest {
         return new Promise(resolve => {
             this.held.push(resolve);
             if (!this.holdTimer) {
-                this.holdTimer = setTimeout(() => this.release(), this.backlog.maxWaitMs);
-                this.holdTimer.unref();
+                this.holdTimer = timers_1.timers.setTimeout(() => this.release(), this.backlog.maxWaitMs);
             }
         });
     }
     release() {
-        clearTimeout(this.holdTimer);
+        timers_1.timers.clearTimeout(this.holdTimer);
         this.holdTimer = undefined;
         for (const resolve of this.held.splice(0)) {
             resolve();

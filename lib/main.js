@@ -42,6 +42,7 @@ const utils = __importStar(require("@iobroker/adapter-core"));
 const mirrorMode_1 = require("./mirrorMode");
 const settings_1 = require("./settings");
 const errorText_1 = require("./errorText");
+const timers_1 = require("./timers");
 class MqttGateway extends utils.Adapter {
     mode;
     started = false;
@@ -57,6 +58,7 @@ class MqttGateway extends utils.Adapter {
         this.on('objectChange', (id, obj) => this.mode?.onObjectChange(id, obj));
     }
     async onReady() {
+        (0, timers_1.useAdapterTimers)(this);
         await this.setState('info.connection', false, true);
         const parsed = (0, settings_1.parseSettings)(this.config, this.namespace);
         if (!parsed.ok) {
@@ -113,6 +115,9 @@ class MqttGateway extends utils.Adapter {
         }
     }
     async onUnload(callback) {
+        // while unloading, js-controller starts no timer (adapter.setTimeout returns nothing): stopping waits on
+        // Node's own, and clears each one it started
+        (0, timers_1.useNodeTimers)();
         try {
             await this.mode?.stop();
             if (this.started) {

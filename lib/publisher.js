@@ -10,6 +10,7 @@ const payload_1 = require("./mapping/payload");
 const json_1 = require("./mapping/json");
 const topic_1 = require("./mapping/topic");
 const errorText_1 = require("./errorText");
+const timers_1 = require("./timers");
 class Publisher {
     options;
     store;
@@ -177,17 +178,17 @@ class Publisher {
                 }
             }
             if (index < ids.length) {
-                timer = setTimeout(next, this.options.sendIntervalMs);
+                timer = timers_1.timers.setTimeout(next, this.options.sendIntervalMs);
             }
             else {
                 this.log.debug(`publishAllOnStart: ${ids.length} states sent`);
             }
         };
-        timer = setTimeout(next, this.options.sendOnStartIntervalMs);
+        timer = timers_1.timers.setTimeout(next, this.options.sendOnStartIntervalMs);
         this.pacing = {
             cancel: () => {
                 cancelled = true;
-                clearTimeout(timer);
+                timers_1.timers.clearTimeout(timer);
             },
         };
     }

@@ -9,6 +9,7 @@ exports.Requests = void 0;
 const node_crypto_1 = require("node:crypto");
 const filter_1 = require("./mapping/filter");
 const errorText_1 = require("./errorText");
+const timers_1 = require("./timers");
 class Requests {
     transport;
     defaultQoS;
@@ -48,7 +49,7 @@ class Requests {
         let ownSeen = false;
         let stop;
         const answer = await new Promise(resolve => {
-            const timer = setTimeout(() => resolve({ error: 'timeout' }), timeoutMs);
+            const timer = timers_1.timers.setTimeout(() => resolve({ error: 'timeout' }), timeoutMs);
             this.transport
                 .listen(responseTopic, (t, p, c) => {
                 // the request itself, when the response filter matches it, is not its answer
@@ -58,7 +59,7 @@ class Requests {
                 }
                 // an answer that carries correlation data must carry ours
                 if (filter.matches(t) && (c === undefined || c.equals(correlation))) {
-                    clearTimeout(timer);
+                    timers_1.timers.clearTimeout(timer);
                     resolve({ result: { topic: t, message: p.toString('utf8') } });
                 }
             })
@@ -66,7 +67,7 @@ class Requests {
                 stop = unlisten;
                 this.transport.publish({ topic, payload, qos, responseTopic, correlation });
             }, (err) => {
-                clearTimeout(timer);
+                timers_1.timers.clearTimeout(timer);
                 resolve({ error: (0, errorText_1.errorText)(err) });
             });
         });

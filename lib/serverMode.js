@@ -57,6 +57,7 @@ const requests_1 = require("./requests");
 const settings_1 = require("./settings");
 const stats_1 = require("./stats");
 const errorText_1 = require("./errorText");
+const timers_1 = require("./timers");
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 /** Errors of binding a listener: the configuration names a port or address that cannot be used. */
 const LISTEN_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EINVAL']);
@@ -335,7 +336,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
         }
     }
     later(ms, task) {
-        const timer = setTimeout(() => {
+        const timer = timers_1.timers.setTimeout(() => {
             this.timers.delete(timer);
             task();
         }, ms);
@@ -516,7 +517,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
         this.stopped = true;
         this.wake?.();
         for (const timer of this.timers) {
-            clearTimeout(timer);
+            timers_1.timers.clearTimeout(timer);
         }
         this.timers.clear();
         this.publisher?.stop();

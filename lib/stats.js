@@ -2,6 +2,7 @@
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.Stats = void 0;
 /** Message counters behind `info.messagesIn`, `info.messagesOut` (per second, every 10 s) and `info.dropped`. */
+const timers_1 = require("./timers");
 class Stats {
     adapter;
     extraDropped;
@@ -16,7 +17,7 @@ class Stats {
         this.periodMs = periodMs;
     }
     start() {
-        this.timer = setInterval(() => void this.flush(), this.periodMs);
+        this.timer = timers_1.timers.setInterval(() => void this.flush(), this.periodMs);
     }
     async flush() {
         const seconds = this.periodMs / 1000;
@@ -34,7 +35,7 @@ class Stats {
         }
     }
     async stop() {
-        clearInterval(this.timer);
+        timers_1.timers.clearInterval(this.timer);
         await this.flush();
     }
 }

@@ -8,6 +8,7 @@ import { convertValue, payloadToValue, type CommonType, type Value } from './map
 import { topicToId, unwritableTopicReason, type TopicOptions } from './mapping/topic';
 import { OnceLogger, type Logger, type SettableState, type Store } from './iobroker/store';
 import { errorText } from './errorText';
+import { timers, type Timer } from './timers';
 
 export interface IngestOptions extends TopicOptions {
     /** 0 = no limit. */
@@ -88,7 +89,7 @@ export class Ingest {
     private closed = false;
     /** Messages held back by `admit()`, in arrival order. */
     private readonly held: (() => void)[] = [];
-    private holdTimer: NodeJS.Timeout | undefined;
+    private holdTimer: Timer | undefined;
 
     constructor(
         private readonly options: IngestOptions,
@@ -124,14 +125,13 @@ export class Ingest {
         return new Promise<void>(resolve => {
             this.held.push(resolve);
             if (!this.holdTimer) {
-                this.holdTimer = setTimeout(() => this.release(), this.backlog.maxWaitMs);
-                this.holdTimer.unref();
+                this.holdTimer = timers.setTimeout(() => this.release(), this.backlog.maxWaitMs);
             }
         });
     }
 
     private release(): void {
-        clearTimeout(this.holdTimer);
+        timers.clearTimeout(this.holdTimer);
         this.holdTimer = undefined;
         for (const resolve of this.held.splice(0)) {
             resolve();

@@ -6,6 +6,7 @@ import * as utils from '@iobroker/adapter-core';
 import { ConfigError, type MirrorMode } from './mirrorMode';
 import { formatSettingsErrors, parseSettings } from './settings';
 import { errorText } from './errorText';
+import { useAdapterTimers, useNodeTimers } from './timers';
 
 export class MqttGateway extends utils.Adapter {
     private mode: MirrorMode | undefined;
@@ -24,6 +25,7 @@ export class MqttGateway extends utils.Adapter {
     }
 
     private async onReady(): Promise<void> {
+        useAdapterTimers(this);
         await this.setState('info.connection', false, true);
         const parsed = parseSettings(this.config as unknown as Record<string, unknown>, this.namespace);
         if (!parsed.ok) {
@@ -90,6 +92,9 @@ export class MqttGateway extends utils.Adapter {
     }
 
     private async onUnload(callback: () => void): Promise<void> {
+        // while unloading, js-controller starts no timer (adapter.setTimeout returns nothing): stopping waits on
+        // Node's own, and clears each one it started
+        useNodeTimers();
         try {
             await this.mode?.stop();
             if (this.started) {

@@ -9,6 +9,7 @@ import { idToTopic, topicToId, type TopicOptions } from './mapping/topic';
 import type { Logger, Store } from './iobroker/store';
 import type { QoS } from './settings';
 import { errorText } from './errorText';
+import { timers, type Timer } from './timers';
 
 export interface PublisherOptions extends TopicOptions {
     publish: readonly IdMask[];
@@ -208,7 +209,7 @@ export class Publisher {
     publishAll(): void {
         this.pacing?.cancel();
         let cancelled = false;
-        let timer: NodeJS.Timeout | undefined;
+        let timer: Timer | undefined;
         // statuses (with sendAckToo) and, only with retainCommands, commands; never values that came from MQTT;
         // with onchange not a value that was already sent since it last changed
         const wanted = (state: OutgoingState): boolean =>
@@ -229,16 +230,16 @@ export class Publisher {
                 }
             }
             if (index < ids.length) {
-                timer = setTimeout(next, this.options.sendIntervalMs);
+                timer = timers.setTimeout(next, this.options.sendIntervalMs);
             } else {
                 this.log.debug(`publishAllOnStart: ${ids.length} states sent`);
             }
         };
-        timer = setTimeout(next, this.options.sendOnStartIntervalMs);
+        timer = timers.setTimeout(next, this.options.sendOnStartIntervalMs);
         this.pacing = {
             cancel: () => {
                 cancelled = true;
-                clearTimeout(timer);
+                timers.clearTimeout(timer);
             },
         };
     }

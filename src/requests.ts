@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { compileTopicFilter, topicFilterError, topicNameError } from './mapping/filter';
 import type { QoS } from './settings';
 import { errorText } from './errorText';
+import { timers } from './timers';
 
 export interface RequestTransport {
     /** Starts listening on a filter; the returned function stops it. */
@@ -80,7 +81,7 @@ export class Requests {
         let ownSeen = false;
         let stop: (() => Promise<void>) | undefined;
         const answer = await new Promise<RequestAnswer>(resolve => {
-            const timer = setTimeout(() => resolve({ error: 'timeout' }), timeoutMs);
+            const timer = timers.setTimeout(() => resolve({ error: 'timeout' }), timeoutMs);
             this.transport
                 .listen(responseTopic, (t, p, c) => {
                     // the request itself, when the response filter matches it, is not its answer
@@ -90,7 +91,7 @@ export class Requests {
                     }
                     // an answer that carries correlation data must carry ours
                     if (filter.matches(t) && (c === undefined || c.equals(correlation))) {
-                        clearTimeout(timer);
+                        timers.clearTimeout(timer);
                         resolve({ result: { topic: t, message: p.toString('utf8') } });
                     }
                 })
@@ -100,7 +101,7 @@ export class Requests {
                         this.transport.publish({ topic, payload, qos, responseTopic, correlation });
                     },
                     (err: unknown) => {
-                        clearTimeout(timer);
+                        timers.clearTimeout(timer);
                         resolve({ error: errorText(err) });
                     },
                 );

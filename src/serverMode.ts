@@ -29,6 +29,7 @@ import { Requests } from './requests';
 import { redisUrlForLog, type QoS, type Settings } from './settings';
 import { Stats } from './stats';
 import { errorText } from './errorText';
+import { timers, type Timer } from './timers';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 /** Errors of binding a listener: the configuration names a port or address that cannot be used. */
@@ -40,7 +41,7 @@ export class ServerMode extends MirrorMode {
     private broker: BrokerService | undefined;
     private clients: ClientObjects | undefined;
     private stats: Stats | undefined;
-    private readonly timers = new Set<NodeJS.Timeout>();
+    private readonly timers = new Set<Timer>();
     /** publishOnSubscribe: per client, the subscriptions waiting for the batch in progress. */
     private readonly offers = new WeakMap<Client, Subscription[]>();
     private requests: Requests | undefined;
@@ -348,7 +349,7 @@ export class ServerMode extends MirrorMode {
     }
 
     private later(ms: number, task: () => void): void {
-        const timer = setTimeout(() => {
+        const timer = timers.setTimeout(() => {
             this.timers.delete(timer);
             task();
         }, ms);
@@ -545,7 +546,7 @@ export class ServerMode extends MirrorMode {
         this.stopped = true;
         this.wake?.();
         for (const timer of this.timers) {
-            clearTimeout(timer);
+            timers.clearTimeout(timer);
         }
         this.timers.clear();
         this.publisher?.stop();

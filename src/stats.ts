@@ -1,9 +1,10 @@
 /** Message counters behind `info.messagesIn`, `info.messagesOut` (per second, every 10 s) and `info.dropped`. */
+import { timers, type Timer } from './timers';
 export class Stats {
     messagesIn = 0;
     messagesOut = 0;
     dropped = 0;
-    private timer: NodeJS.Timeout | undefined;
+    private timer: Timer | undefined;
 
     constructor(
         private readonly adapter: ioBroker.Adapter,
@@ -12,7 +13,7 @@ export class Stats {
     ) {}
 
     start(): void {
-        this.timer = setInterval(() => void this.flush(), this.periodMs);
+        this.timer = timers.setInterval(() => void this.flush(), this.periodMs);
     }
 
     async flush(): Promise<void> {
@@ -31,7 +32,7 @@ export class Stats {
     }
 
     async stop(): Promise<void> {
-        clearInterval(this.timer);
+        timers.clearInterval(this.timer);
         await this.flush();
     }
 }

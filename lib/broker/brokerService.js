@@ -59,6 +59,7 @@ const retainedIndex_1 = require("./retainedIndex");
 const settings_1 = require("../settings");
 const errorText_1 = require("../errorText");
 const rateLog_1 = require("../rateLog");
+const timers_1 = require("../timers");
 function connectError(returnCode, message) {
     return Object.assign(new Error(message), { returnCode });
 }
@@ -306,7 +307,7 @@ class BrokerService {
         }
         this.sessions = sessions;
         await sessions.sweep();
-        this.sweepTimer = setInterval(() => {
+        this.sweepTimer = timers_1.timers.setInterval(() => {
             sessions.sweep().then(expired => expired.forEach(id => this.log.info(`Session of '${id}' expired (storeClientsTime)`)), (err) => this.log.warn(`Cannot expire sessions: ${(0, errorText_1.errorText)(err)}`));
         }, 60_000);
         broker.on('clientReady', client => {
@@ -589,8 +590,8 @@ class BrokerService {
             if (!outage) {
                 return;
             }
-            clearTimeout(this.redeliverTimer);
-            this.redeliverTimer = setTimeout(() => {
+            timers_1.timers.clearTimeout(this.redeliverTimer);
+            this.redeliverTimer = timers_1.timers.setTimeout(() => {
                 if (store.status !== 'ready' || sub.status !== 'ready') {
                     return; // the other connection's 'ready' schedules this again
                 }
@@ -749,8 +750,8 @@ class BrokerService {
         this.broker = undefined;
         this.db = undefined;
         this.redis = undefined;
-        clearInterval(this.sweepTimer);
-        clearTimeout(this.redeliverTimer);
+        timers_1.timers.clearInterval(this.sweepTimer);
+        timers_1.timers.clearTimeout(this.redeliverTimer);
         this.presence?.stopHeartbeat();
         this.presence = undefined;
         await listeners?.stop();
@@ -760,10 +761,10 @@ class BrokerService {
             const closed = new Promise(resolve => broker.close(() => resolve()));
             // with Redis away, the store's last writes would wait for it: at most 1.2 s, then the connections are cut
             // (io-package stopTimeout is 2 s: js-controller ends the process after that)
-            await (redis ? Promise.race([closed, new Promise(resolve => setTimeout(resolve, 1200))]) : closed);
+            await (redis ? Promise.race([closed, (0, timers_1.delay)(1200)]) : closed);
         }
         if (redis) {
-            await Promise.race([redis.persistence.destroy(), new Promise(resolve => setTimeout(resolve, 300))]).catch(() => undefined);
+            await Promise.race([redis.persistence.destroy(), (0, timers_1.delay)(300)]).catch(() => undefined);
             for (const connection of [redis.store, redis.pub, redis.sub]) {
                 connection.disconnect();
             }

@@ -13,6 +13,7 @@ exports.probeRedis = probeRedis;
  * the record of which instance has which client connected.
  */
 const ioredis_1 = __importDefault(require("ioredis"));
+const timers_1 = require("../timers");
 /**
  * A connection for the broker: while Redis is away, commands wait in ioredis' offline queue (they neither fail nor
  * get lost) and the connection retries every 0.2–5 s until Redis is back.
@@ -73,7 +74,7 @@ class ClusterPresence {
     /** Says "alive" now and every 30 s (the key lives 90 s). */
     startHeartbeat() {
         this.beat();
-        this.timer ??= setInterval(() => this.beat(), HEARTBEAT_MS);
+        this.timer ??= timers_1.timers.setInterval(() => this.beat(), HEARTBEAT_MS);
     }
     /** Refreshes the alive key now (also right after Redis is back from an outage). */
     beat() {
@@ -83,7 +84,7 @@ class ClusterPresence {
         }
     }
     stopHeartbeat() {
-        clearInterval(this.timer);
+        timers_1.timers.clearInterval(this.timer);
         this.timer = undefined;
     }
     online(clientId) {

@@ -17,6 +17,7 @@ exports.RetainedIndex = void 0;
  */
 const node_stream_1 = require("node:stream");
 const filter_1 = require("../mapping/filter");
+const timers_1 = require("../timers");
 const WILDCARD = /[+#]/;
 class RetainedIndex {
     options;
@@ -42,7 +43,7 @@ class RetainedIndex {
             this.store(packet);
             // a copy: aedes sets fields on the packet later (clientId), which must not reach the store
             this.dirty.set(packet.topic, { ...packet });
-            this.timer ??= setTimeout(() => void this.flush(), this.options.delayMs ?? 1000);
+            this.timer ??= timers_1.timers.setTimeout(() => void this.flush(), this.options.delayMs ?? 1000);
             return Promise.resolve();
         };
         persistence.createRetainedStreamCombi = patterns => node_stream_1.Readable.from(this.match(patterns));
@@ -50,7 +51,7 @@ class RetainedIndex {
     }
     /** Writes what is pending now (one batch: the writes are issued in one turn); resolves when it is written. */
     flush() {
-        clearTimeout(this.timer);
+        timers_1.timers.clearTimeout(this.timer);
         this.timer = undefined;
         const write = this.write;
         const pending = [...this.dirty.values()];

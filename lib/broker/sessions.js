@@ -7,6 +7,7 @@ exports.SessionExpiry = void 0;
  * file next to the broker's store, so the clock keeps running across adapter restarts.
  */
 const node_fs_1 = require("node:fs");
+const timers_1 = require("../timers");
 class SessionExpiry {
     options;
     /** client id → last seen (ms); 0 while connected. */
@@ -43,14 +44,14 @@ class SessionExpiry {
             return;
         }
         this.dirty = true;
-        this.saveTimer ??= setTimeout(() => {
+        this.saveTimer ??= timers_1.timers.setTimeout(() => {
             try {
                 this.flush();
             }
             catch (err) {
                 this.options.onError?.(err);
             }
-        }, 1000).unref();
+        }, 1000);
     }
     /**
      * Writes pending changes and stops writing: the broker is stopping (clients it disconnects now count as
@@ -67,7 +68,7 @@ class SessionExpiry {
     }
     /** Writes pending changes now. */
     flush() {
-        clearTimeout(this.saveTimer);
+        timers_1.timers.clearTimeout(this.saveTimer);
         this.saveTimer = undefined;
         if (this.dirty && this.options.file) {
             this.dirty = false;

@@ -10,6 +10,7 @@ exports.ClientService = void 0;
  */
 const mqtt_1 = __importDefault(require("mqtt"));
 const errorText_1 = require("../errorText");
+const timers_1 = require("../timers");
 /** MQTT 5 CONNACK 'unsupported protocol version' (0x84) or MQTT 3 return code 1. */
 function isProtocolRefusal(err) {
     const code = err?.code;
@@ -254,7 +255,7 @@ class ClientService {
                 client
                     .publishAsync(this.options.lwtTopic, this.options.lwtPayload, { qos: 1, retain: true })
                     .catch(() => undefined),
-                new Promise(resolve => setTimeout(resolve, 1000)),
+                (0, timers_1.delay)(1000),
             ]);
         }
         const force = !this.connected;

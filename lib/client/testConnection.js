@@ -8,6 +8,7 @@ exports.testConnection = testConnection;
 const mqtt_1 = __importDefault(require("mqtt"));
 const brokerUrl_1 = require("./brokerUrl");
 const errorText_1 = require("../errorText");
+const timers_1 = require("../timers");
 const REASONS = {
     1: 'unacceptable protocol version',
     2: 'client id rejected',
@@ -51,19 +52,19 @@ async function testConnection(request, extra = {}, timeoutMs = 5000) {
                 return;
             }
             settled = true;
-            clearTimeout(timer);
+            timers_1.timers.clearTimeout(timer);
             client.removeAllListeners();
             client.on('error', () => undefined);
             client.end(true);
             resolve(answer);
         };
-        timer = setTimeout(() => finish({ error: `timeout: no answer from ${href} within ${timeoutMs / 1000} s` }), timeoutMs);
+        timer = timers_1.timers.setTimeout(() => finish({ error: `timeout: no answer from ${href} within ${timeoutMs / 1000} s` }), timeoutMs);
         client.on('connect', () => finish({ result: 'connected' }));
         client.on('error', (err) => {
             if (version === 5 && request.protocolVersion !== 5 && (err.code === 1 || err.code === 132)) {
                 // auto: the broker speaks 3.1.1 only; try again with it
                 settled = true;
-                clearTimeout(timer);
+                timers_1.timers.clearTimeout(timer);
                 client.removeAllListeners();
                 client.on('error', () => undefined);
                 client.end(true);

@@ -12,6 +12,7 @@ const node_crypto_1 = require("node:crypto");
 const filter_1 = require("../mapping/filter");
 const errorText_1 = require("../errorText");
 const rateLog_1 = require("../rateLog");
+const timers_1 = require("../timers");
 /** Characters of a client id level at most: a 65,535-character id made a 65,563-character object id (issue #16). */
 exports.MAX_CLIENT_LEVEL = 100;
 /** `info.clientList` names at most this many clients, in at most this many characters, then "… and K more". */
@@ -84,14 +85,14 @@ class ClientObjects {
                 }
             }
             await this.removeExpired();
-            this.timer = setInterval(() => this.serial(() => this.removeExpired()), 60_000);
+            this.timer = timers_1.timers.setInterval(() => this.serial(() => this.removeExpired()), 60_000);
         }
     }
     stop() {
-        clearInterval(this.timer);
+        timers_1.timers.clearInterval(this.timer);
         if (this.listTimer) {
             // the last change is written, not dropped: the clients left when the broker stopped
-            clearTimeout(this.listTimer);
+            timers_1.timers.clearTimeout(this.listTimer);
             this.listTimer = undefined;
             this.serial(() => this.publishList());
         }
@@ -142,7 +143,7 @@ class ClientObjects {
             return;
         }
         const wait = Math.max(0, this.listWrittenAt + exports.CLIENT_LIST_INTERVAL_MS - Date.now());
-        this.listTimer = setTimeout(() => {
+        this.listTimer = timers_1.timers.setTimeout(() => {
             this.listTimer = undefined;
             this.listWrittenAt = Date.now();
             this.serial(() => this.publishList());

@@ -29,6 +29,7 @@ import type * as RedisLink from './redisLink';
 import type { Redis } from 'ioredis';
 import { errorText } from '../errorText';
 import { clip, RateLimitedLog } from '../rateLog';
+import { timers, delay, type Timer } from '../timers';
 
 export interface BrokerServiceOptions {
     listeners: ListenerOptions;
@@ -143,14 +144,14 @@ export class BrokerService {
     /** `persistence: redis`: the store's, the publishing and the subscribing connection. */
     private redis: { store: Redis; pub: Redis; sub: Redis; persistence: { destroy(): Promise<void> } } | undefined;
     private presence: RedisLink.ClusterPresence | undefined;
-    private redeliverTimer: NodeJS.Timeout | undefined;
+    private redeliverTimer: Timer | undefined;
     private readonly retained = new RetainedIndex({
         onError: err => this.log.warn(`Cannot store retained messages: ${errorText(err)}`),
     });
     /** Same-turn batching of the persistence's writes (see writeBatcher.ts). */
     private writes: { flush(): Promise<void> } | undefined;
     private sessions: SessionExpiry | undefined;
-    private sweepTimer: NodeJS.Timeout | undefined;
+    private sweepTimer: Timer | undefined;
     /** Per offline client: messages queued since its queue was last counted. */
     private readonly queueEstimate = new Map<string, number>();
     /** Per client: trims run one after another, so concurrent enqueues never drop the same message twice. */
@@ -406,7 +407,7 @@ export class BrokerService {
         }
         this.sessions = sessions;
         await sessions.sweep();
-        this.sweepTimer = setInterval(() => {
+        this.sweepTimer = timers.setInterval(() => {
             sessions.sweep().then(
                 expired => expired.forEach(id => this.log.info(`Session of '${id}' expired (storeClientsTime)`)),
                 (err: unknown) => this.log.warn(`Cannot expire sessions: ${errorText(err)}`),
@@ -756,8 +757,8 @@ export class BrokerService {
             if (!outage) {
                 return;
             }
-            clearTimeout(this.redeliverTimer);
-            this.redeliverTimer = setTimeout(() => {
+            timers.clearTimeout(this.redeliverTimer);
+            this.redeliverTimer = timers.setTimeout(() => {
                 if (store.status !== 'ready' || sub.status !== 'ready') {
                     return; // the other connection's 'ready' schedules this again
                 }
@@ -942,8 +943,8 @@ export class BrokerService {
         this.broker = undefined;
         this.db = undefined;
         this.redis = undefined;
-        clearInterval(this.sweepTimer);
-        clearTimeout(this.redeliverTimer);
+        timers.clearInterval(this.sweepTimer);
+        timers.clearTimeout(this.redeliverTimer);
         this.presence?.stopHeartbeat();
         this.presence = undefined;
         await listeners?.stop();
@@ -953,12 +954,10 @@ export class BrokerService {
             const closed = new Promise<void>(resolve => broker.close(() => resolve()));
             // with Redis away, the store's last writes would wait for it: at most 1.2 s, then the connections are cut
             // (io-package stopTimeout is 2 s: js-controller ends the process after that)
-            await (redis ? Promise.race([closed, new Promise(resolve => setTimeout(resolve, 1200))]) : closed);
+            await (redis ? Promise.race([closed, delay(1200)]) : closed);
         }
         if (redis) {
-            await Promise.race([redis.persistence.destroy(), new Promise(resolve => setTimeout(resolve, 300))]).catch(
-                () => undefined,
-            );
+            await Promise.race([redis.persistence.destroy(), delay(300)]).catch(() => undefined);
             for (const connection of [redis.store, redis.pub, redis.sub]) {
                 connection.disconnect();
             }

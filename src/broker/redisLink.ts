@@ -5,6 +5,7 @@
  * the record of which instance has which client connected.
  */
 import Redis from 'ioredis';
+import { timers, type Timer } from '../timers';
 
 /**
  * A connection for the broker: while Redis is away, commands wait in ioredis' offline queue (they neither fail nor
@@ -53,7 +54,7 @@ const HEARTBEAT_MS = 30_000;
  * Records of an instance whose heartbeat key has expired (it died) count as offline.
  */
 export class ClusterPresence {
-    private timer: NodeJS.Timeout | undefined;
+    private timer: Timer | undefined;
 
     constructor(
         private readonly db: Redis,
@@ -68,7 +69,7 @@ export class ClusterPresence {
     /** Says "alive" now and every 30 s (the key lives 90 s). */
     startHeartbeat(): void {
         this.beat();
-        this.timer ??= setInterval(() => this.beat(), HEARTBEAT_MS);
+        this.timer ??= timers.setInterval(() => this.beat(), HEARTBEAT_MS);
     }
 
     /** Refreshes the alive key now (also right after Redis is back from an outage). */
@@ -80,7 +81,7 @@ export class ClusterPresence {
     }
 
     stopHeartbeat(): void {
-        clearInterval(this.timer);
+        timers.clearInterval(this.timer);
         this.timer = undefined;
     }
 

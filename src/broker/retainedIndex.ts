@@ -14,6 +14,7 @@
  */
 import { Readable } from 'node:stream';
 import { compileTopicFilter } from '../mapping/filter';
+import { timers, type Timer } from '../timers';
 
 export interface RetainedPacket {
     topic: string;
@@ -40,7 +41,7 @@ export class RetainedIndex {
     private readonly byTopic = new Map<string, RetainedPacket>();
     /** topic → its newest message not yet written (an empty payload deletes). */
     private readonly dirty = new Map<string, RetainedPacket>();
-    private timer: NodeJS.Timeout | undefined;
+    private timer: Timer | undefined;
     private writing: Promise<void> = Promise.resolve();
     private write: ((packet: RetainedPacket) => unknown) | undefined;
 
@@ -60,7 +61,7 @@ export class RetainedIndex {
             this.store(packet);
             // a copy: aedes sets fields on the packet later (clientId), which must not reach the store
             this.dirty.set(packet.topic, { ...packet });
-            this.timer ??= setTimeout(() => void this.flush(), this.options.delayMs ?? 1000);
+            this.timer ??= timers.setTimeout(() => void this.flush(), this.options.delayMs ?? 1000);
             return Promise.resolve();
         };
         persistence.createRetainedStreamCombi = patterns => Readable.from(this.match(patterns));
@@ -69,7 +70,7 @@ export class RetainedIndex {
 
     /** Writes what is pending now (one batch: the writes are issued in one turn); resolves when it is written. */
     flush(): Promise<void> {
-        clearTimeout(this.timer);
+        timers.clearTimeout(this.timer);
         this.timer = undefined;
         const write = this.write;
         const pending = [...this.dirty.values()];

@@ -4,6 +4,7 @@
  * file next to the broker's store, so the clock keeps running across adapter restarts.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { timers, type Timer } from '../timers';
 
 export interface SessionExpiryOptions {
     /** JSON file for last-seen times; undefined keeps them in memory. */
@@ -47,7 +48,7 @@ export class SessionExpiry {
         }
     }
 
-    private saveTimer: NodeJS.Timeout | undefined;
+    private saveTimer: Timer | undefined;
     private dirty = false;
 
     private closed = false;
@@ -58,13 +59,13 @@ export class SessionExpiry {
             return;
         }
         this.dirty = true;
-        this.saveTimer ??= setTimeout(() => {
+        this.saveTimer ??= timers.setTimeout(() => {
             try {
                 this.flush();
             } catch (err) {
                 this.options.onError?.(err);
             }
-        }, 1000).unref();
+        }, 1000);
     }
 
     /**
@@ -82,7 +83,7 @@ export class SessionExpiry {
 
     /** Writes pending changes now. */
     flush(): void {
-        clearTimeout(this.saveTimer);
+        timers.clearTimeout(this.saveTimer);
         this.saveTimer = undefined;
         if (this.dirty && this.options.file) {
             this.dirty = false;

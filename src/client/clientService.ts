@@ -5,6 +5,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { QoS } from '../settings';
 import { errorText } from '../errorText';
+import { delay } from '../timers';
 
 export interface ClientServiceOptions {
     href: string;
@@ -332,7 +333,7 @@ export class ClientService {
                 client
                     .publishAsync(this.options.lwtTopic, this.options.lwtPayload, { qos: 1, retain: true })
                     .catch(() => undefined),
-                new Promise(resolve => setTimeout(resolve, 1000)),
+                delay(1000),
             ]);
         }
         const force = !this.connected;

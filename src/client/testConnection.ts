@@ -2,6 +2,7 @@
 import mqtt from 'mqtt';
 import { resolveBrokerUrl } from './brokerUrl';
 import { errorText } from '../errorText';
+import { timers, type Timer } from '../timers';
 
 export interface TestConnectionRequest {
     url?: unknown;
@@ -55,19 +56,19 @@ export async function testConnection(
             ...extra,
         });
         let settled = false;
-        let timer: NodeJS.Timeout | undefined = undefined;
+        let timer: Timer | undefined = undefined;
         const finish = (answer: { result: string } | { error: string }): void => {
             if (settled) {
                 return;
             }
             settled = true;
-            clearTimeout(timer);
+            timers.clearTimeout(timer);
             client.removeAllListeners();
             client.on('error', () => undefined);
             client.end(true);
             resolve(answer);
         };
-        timer = setTimeout(
+        timer = timers.setTimeout(
             () => finish({ error: `timeout: no answer from ${href} within ${timeoutMs / 1000} s` }),
             timeoutMs,
         );
@@ -76,7 +77,7 @@ export async function testConnection(
             if (version === 5 && request.protocolVersion !== 5 && (err.code === 1 || err.code === 132)) {
                 // auto: the broker speaks 3.1.1 only; try again with it
                 settled = true;
-                clearTimeout(timer);
+                timers.clearTimeout(timer);
                 client.removeAllListeners();
                 client.on('error', () => undefined);
                 client.end(true);

@@ -8,6 +8,7 @@ import { FORBIDDEN_ID_CHARS } from '../mapping/filter';
 import type { ConnectedClient } from '../broker/brokerService';
 import { errorText } from '../errorText';
 import { clip } from '../rateLog';
+import { timers, type Timer } from '../timers';
 
 export interface ClientObjectsOptions {
     namespace: string;
@@ -71,9 +72,9 @@ function clientObject(clientId: string, native: Record<string, unknown>): ioBrok
 
 export class ClientObjects {
     private readonly connected = new Map<string, ConnectedClient>();
-    private timer: NodeJS.Timeout | undefined;
+    private timer: Timer | undefined;
     private queue: Promise<void> = Promise.resolve();
-    private listTimer: NodeJS.Timeout | undefined;
+    private listTimer: Timer | undefined;
     private listWrittenAt = 0;
 
     constructor(
@@ -92,15 +93,15 @@ export class ClientObjects {
                 }
             }
             await this.removeExpired();
-            this.timer = setInterval(() => this.serial(() => this.removeExpired()), 60_000);
+            this.timer = timers.setInterval(() => this.serial(() => this.removeExpired()), 60_000);
         }
     }
 
     stop(): Promise<void> {
-        clearInterval(this.timer);
+        timers.clearInterval(this.timer);
         if (this.listTimer) {
             // the last change is written, not dropped: the clients left when the broker stopped
-            clearTimeout(this.listTimer);
+            timers.clearTimeout(this.listTimer);
             this.listTimer = undefined;
             this.serial(() => this.publishList());
         }
@@ -159,7 +160,7 @@ export class ClientObjects {
             return;
         }
         const wait = Math.max(0, this.listWrittenAt + CLIENT_LIST_INTERVAL_MS - Date.now());
-        this.listTimer = setTimeout(() => {
+        this.listTimer = timers.setTimeout(() => {
             this.listTimer = undefined;
             this.listWrittenAt = Date.now();
             this.serial(() => this.publishList());
