@@ -142,12 +142,12 @@ class ClientObjects {
         if (this.listTimer) {
             return;
         }
-        const wait = Math.max(0, this.listWrittenAt + exports.CLIENT_LIST_INTERVAL_MS - Date.now());
+        const waitMs = Math.max(0, this.listWrittenAt + exports.CLIENT_LIST_INTERVAL_MS - Date.now());
         this.listTimer = timers_1.timers.setTimeout(() => {
             this.listTimer = undefined;
             this.listWrittenAt = Date.now();
             this.serial(() => this.publishList());
-        }, wait);
+        }, waitMs);
     }
     async publishList() {
         await this.adapter.setStateChangedAsync('info.clientCount', this.connected.size, true);

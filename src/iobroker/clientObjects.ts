@@ -159,12 +159,12 @@ export class ClientObjects {
         if (this.listTimer) {
             return;
         }
-        const wait = Math.max(0, this.listWrittenAt + CLIENT_LIST_INTERVAL_MS - Date.now());
+        const waitMs = Math.max(0, this.listWrittenAt + CLIENT_LIST_INTERVAL_MS - Date.now());
         this.listTimer = timers.setTimeout(() => {
             this.listTimer = undefined;
             this.listWrittenAt = Date.now();
             this.serial(() => this.publishList());
-        }, wait);
+        }, waitMs);
     }
 
     private async publishList(): Promise<void> {
