@@ -41,6 +41,16 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
         cleanups.push(() => void c.client.end(true));
         return c;
     }
+    /** A marker published after an attack is the only message that reached the adapter (clientPublish). */
+    async function onlyMarkerWritten(port: number, published: Started['published']): Promise<void> {
+        const pub = await client(port);
+        await pub.publish('ok', 'm');
+        await until(() => published.length > 0, 5000, 'the marker');
+        assert.deepEqual(
+            published.map(p => p.topic),
+            ['ok'],
+        );
+    }
     async function raw(port: number, localAddress?: string): Promise<RawClient> {
         const c = await RawClient.open(port, localAddress);
         cleanups.push(() => c.destroy());
@@ -106,8 +116,7 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
     it('the refused $ publish goes nowhere, not even to the adapter (clientPublish)', async () => {
         const { port, published } = await broker();
         const pub = await raw(port);
-        pub.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'r', clean: true, keepalive: 30 });
-        await pub.waitFor(p => p.cmd === 'connack');
+        await pub.connect('r');
         pub.send({ cmd: 'publish', topic: '$SYS/x/new/clients', payload: 'r', qos: 1, messageId: 7 });
         pub.send({ cmd: 'publish', topic: 'ok/after', payload: 'x', qos: 1, messageId: 8 });
         await pub.waitFor(p => p.cmd === 'puback' && p.messageId === 8);
@@ -128,15 +137,7 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
         await good.subscribe('g/#');
         // after CONNECT: a PUBLISH declaring 268,435,455 bytes (the most MQTT can declare), and not one byte of it
         const attacker = await raw(port);
-        attacker.send({
-            cmd: 'connect',
-            protocolId: 'MQTT',
-            protocolVersion: 4,
-            clientId: 'big',
-            clean: true,
-            keepalive: 30,
-        });
-        await attacker.waitFor(p => p.cmd === 'connack');
+        await attacker.connect('big');
         attacker.sendBytes(Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f]));
         await attacker.waitClosed(2000);
         // as the first packet: a CONNECT declaring 2 MB
@@ -230,15 +231,7 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
     it('maxSubscriptions: a client holds at most so many subscriptions, further ones get SUBACK 0x80', async () => {
         const { port } = await broker({ maxSubscriptions: 100 });
         const heavy = await raw(port);
-        heavy.send({
-            cmd: 'connect',
-            protocolId: 'MQTT',
-            protocolVersion: 4,
-            clientId: 'heavy',
-            clean: true,
-            keepalive: 30,
-        });
-        await heavy.waitFor(p => p.cmd === 'connack');
+        await heavy.connect('heavy');
         const filters = (from: number, to: number): { topic: string; qos: 0 }[] =>
             Array.from({ length: to - from }, (_, i) => ({ topic: `f/${from + i}/#`, qos: 0 }));
         heavy.send({ cmd: 'subscribe', messageId: 1, subscriptions: filters(0, 150) });
@@ -315,61 +308,25 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
             it(`PUBLISH: ${row.name}`, async () => {
                 const { port, published } = await broker();
                 const bad = await raw(port);
-                bad.send({
-                    cmd: 'connect',
-                    protocolId: 'MQTT',
-                    protocolVersion: 4,
-                    clientId: 'p',
-                    clean: true,
-                    keepalive: 30,
-                });
-                await bad.waitFor(p => p.cmd === 'connack');
+                await bad.connect('p');
                 bad.sendBytes(packet(0x30, row.body));
                 await bad.waitClosed(3000);
-                const pub = await client(port);
-                await pub.publish('ok', 'm');
-                await until(() => published.length > 0, 5000, 'the marker');
-                assert.deepEqual(
-                    published.map(p => p.topic),
-                    ['ok'],
-                );
+                await onlyMarkerWritten(port, published);
             });
         }
         it('PUBLISH: QoS 1 with packet identifier 0', async () => {
             const { port, published } = await broker();
             const bad = await raw(port);
-            bad.send({
-                cmd: 'connect',
-                protocolId: 'MQTT',
-                protocolVersion: 4,
-                clientId: 'q',
-                clean: true,
-                keepalive: 30,
-            });
-            await bad.waitFor(p => p.cmd === 'connack');
+            await bad.connect('q');
             bad.sendBytes(packet(0x32, Buffer.concat([str('t/q'), Buffer.from([0, 0]), Buffer.from('x')])));
             await bad.waitClosed(3000);
             assert.equal(bad.packets.filter(p => p.cmd === 'puback').length, 0);
-            const pub = await client(port);
-            await pub.publish('ok', 'm');
-            await until(() => published.length > 0, 5000, 'the marker');
-            assert.deepEqual(
-                published.map(p => p.topic),
-                ['ok'],
-            );
+            await onlyMarkerWritten(port, published);
         });
         it("SUBSCRIBE: filter 'a+' gets SUBACK 0x80", async () => {
             const { port } = await broker();
             const sub = await raw(port);
-            sub.send({
-                cmd: 'connect',
-                protocolId: 'MQTT',
-                protocolVersion: 4,
-                clientId: 's',
-                clean: true,
-                keepalive: 30,
-            });
-            await sub.waitFor(p => p.cmd === 'connack');
+            await sub.connect('s');
             sub.send({
                 cmd: 'subscribe',
                 messageId: 5,

@@ -38,6 +38,21 @@ export class RawClient {
         });
     }
 
+    /** Sends a clean MQTT 3.1.1 CONNECT and waits for the CONNACK (its return code). */
+    async connect(clientId: string, extra: Record<string, unknown> = {}): Promise<number> {
+        this.send({
+            cmd: 'connect',
+            protocolId: 'MQTT',
+            protocolVersion: 4,
+            clientId,
+            clean: true,
+            keepalive: 30,
+            ...extra,
+        });
+        const connack = (await this.waitFor(p => p.cmd === 'connack')) as { returnCode?: number };
+        return connack.returnCode ?? 0;
+    }
+
     send(packet: Record<string, unknown>): void {
         this.socket.write(mqttPacket.generate(packet as unknown as Packet));
     }
