@@ -113,6 +113,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
             forceCleanSession: settings.forceCleanSession,
             storeClientsTimeMin: settings.storeClientsTimeMin,
             maxQueuedMessages: settings.maxQueuedMessages,
+            mqtt5: settings.mqtt5,
             accounts: await this.accounts(),
         }, {
             clientPublish: (topic, payload, clientId) => {

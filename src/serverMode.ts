@@ -89,6 +89,7 @@ export class ServerMode extends MirrorMode {
                 forceCleanSession: settings.forceCleanSession,
                 storeClientsTimeMin: settings.storeClientsTimeMin,
                 maxQueuedMessages: settings.maxQueuedMessages,
+                mqtt5: settings.mqtt5,
                 accounts: await this.accounts(),
             },
             {

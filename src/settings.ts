@@ -61,6 +61,8 @@ export interface Settings {
     maxPayloadSizeBytes: number;
     maxClients: number;
     maxQueuedMessages: number;
+    /** The broker also speaks MQTT 5; false refuses MQTT 5 clients (CONNACK 0x84). */
+    mqtt5: boolean;
     retransmitIntervalMs: number;
     retransmitCount: number;
 
@@ -354,6 +356,7 @@ export function parseSettings(native: Native, namespace: string): ParseResult {
         maxPayloadSizeBytes: r.integer('maxPayloadSize', 1048576, 1, 268435455),
         maxClients: r.integer('maxClients', 1000, 1, 1000000),
         maxQueuedMessages: r.integer('maxQueuedMessages', 1000, 0, 10000000),
+        mqtt5: r.boolean('mqtt5', true),
         retransmitIntervalMs: r.integer('retransmitInterval', 2000, 0, 3600000),
         retransmitCount: r.integer('retransmitCount', 10, 0, 1000),
 

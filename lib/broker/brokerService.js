@@ -65,6 +65,9 @@ function connectError(returnCode, message) {
  * it is read, acknowledged and dropped when its payload is over the limit.
  */
 const PACKET_HEADROOM_BYTES = 65_536 + 1024;
+/** MQTT 5 CONNACK: session present 0, reason code 0x84 "Unsupported Protocol Version", no properties. */
+const CONNACK_UNSUPPORTED_V5 = Buffer.from([0x20, 0x03, 0x00, 0x84, 0x00]);
+const PROTOCOL_NAMES = { 3: 'MQTT 3.1', 4: 'MQTT 3.1.1', 5: 'MQTT 5' };
 const DROP = Symbol('mqtt-gateway.drop');
 class BrokerService {
     options;
@@ -90,6 +93,8 @@ class BrokerService {
     trimChains = new Map();
     /** Warnings about clients' bad input: bounded in memory and in log lines (see rateLog.ts). */
     warnings;
+    /** Connections refused for their protocol version: info lines, bounded like the warnings. */
+    refusals;
     acl;
     slow;
     guard;
@@ -115,6 +120,10 @@ class BrokerService {
             });
         }
         this.warnings = new rateLog_1.RateLimitedLog(log);
+        this.refusals = new rateLog_1.RateLimitedLog({
+            warn: message => log.info(message),
+            debug: message => log.debug(message),
+        });
         this.slow = new slowConsumers_1.SlowConsumers({ limitBytes: writeBufferBytes(options.maxPayloadSizeBytes), maxSlowMs: 10_000 });
         this.acl = new accessControl_1.AccessControl(accounts);
         this.guard = new accessControl_1.BruteForceGuard({
@@ -138,6 +147,13 @@ class BrokerService {
             // a backstop only: slowConsumers.ts closes a client that does not read long before this
             drainTimeout: 15_000,
             preConnect: (client, packet, done) => {
+                if (packet.protocolVersion === 5 && this.options.mqtt5 === false) {
+                    this.refuseProtocol((0, rateLog_1.clip)(packet.clientId), remoteAddress(client).ip, 5);
+                    // aedes has no option to refuse MQTT 5: the CONNACK is written here, in the MQTT 5 layout the client
+                    // reads, with reason code 0x84 "Unsupported Protocol Version" [MQTT-3.1.2-2]; then the connect fails
+                    client.conn.write(CONNACK_UNSUPPORTED_V5, () => done(new Error('MQTT 5 is switched off'), false));
+                    return;
+                }
                 (0, overlap_1.deliverAtHighestQos)(client);
                 const mode = this.options.forceCleanSession;
                 if (mode === 'clean') {
@@ -312,6 +328,7 @@ class BrokerService {
                     const address = streamAddress(stream, request);
                     this.events.dropped?.(`packet declaring ${declared} bytes exceeds maxPayloadSize (${this.options.maxPayloadSizeBytes}) plus ${PACKET_HEADROOM_BYTES} bytes for topic and properties: connection closed`, address);
                 },
+                onUnsupportedProtocol: (level, clientId) => this.refuseProtocol(clientId === undefined ? '?' : (0, rateLog_1.clip)(clientId), streamAddress(stream, request), level),
             });
             broker.handle(stream, request);
         }, this.log, {
@@ -386,6 +403,14 @@ class BrokerService {
         for (let i = 0; i < excess.length; i++) {
             this.events.dropped?.(`queue of offline client '${clientId}' is full (maxQueuedMessages ${max}): oldest message dropped`, clientId);
         }
+    }
+    /** One info line (rate-limited, keyed by address: a client chooses its id) for a refused protocol version. */
+    refuseProtocol(clientId, address, level) {
+        const version = PROTOCOL_NAMES[level] ?? `protocol level ${level}`;
+        const why = level === 5
+            ? 'MQTT 5 is switched off (option mqtt5), CONNACK 0x84'
+            : 'this broker speaks MQTT 3.1, 3.1.1 and 5, CONNACK 0x01';
+        this.refusals.warn(`protocol-${level}`, address ?? 'unknown', `Client '${clientId}' from ${address ?? 'unknown'} was refused: it speaks ${version}; ${why}`);
     }
     /** Warnings about a client's bad input: `cause` is the kind, `key` what it is about (see rateLog.ts). */
     warnOnce(cause, key, message) {

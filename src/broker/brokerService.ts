@@ -39,6 +39,8 @@ export interface BrokerServiceOptions {
     storeClientsTimeMin: number;
     /** QoS 1/2 messages kept per offline persistent session; the oldest are dropped first (0 = no limit). */
     maxQueuedMessages: number;
+    /** The broker also speaks MQTT 5 (default); false refuses MQTT 5 clients with CONNACK 0x84. */
+    mqtt5?: boolean;
     /** Accounts with topic rights (besides the single `user`/`pass`, which has all rights). */
     accounts?: Account[];
     /** Brute-force protection; defaults: 5 failures a minute → blocked 10 s, doubling up to 10 min. */
@@ -101,6 +103,11 @@ function connectError(returnCode: number, message: string): ConnectError {
  */
 const PACKET_HEADROOM_BYTES = 65_536 + 1024;
 
+/** MQTT 5 CONNACK: session present 0, reason code 0x84 "Unsupported Protocol Version", no properties. */
+const CONNACK_UNSUPPORTED_V5 = Buffer.from([0x20, 0x03, 0x00, 0x84, 0x00]);
+
+const PROTOCOL_NAMES: Record<number, string> = { 3: 'MQTT 3.1', 4: 'MQTT 3.1.1', 5: 'MQTT 5' };
+
 const DROP = Symbol('mqtt-gateway.drop');
 type Droppable = PublishPacket & { [DROP]?: boolean };
 
@@ -140,6 +147,8 @@ export class BrokerService {
     private readonly trimChains = new Map<string, Promise<void>>();
     /** Warnings about clients' bad input: bounded in memory and in log lines (see rateLog.ts). */
     private readonly warnings: RateLimitedLog;
+    /** Connections refused for their protocol version: info lines, bounded like the warnings. */
+    private readonly refusals: RateLimitedLog;
     private readonly acl: AccessControl;
     private readonly slow: SlowConsumers;
     private readonly guard: BruteForceGuard;
@@ -167,6 +176,10 @@ export class BrokerService {
             });
         }
         this.warnings = new RateLimitedLog(log);
+        this.refusals = new RateLimitedLog({
+            warn: message => log.info(message),
+            debug: message => log.debug(message),
+        });
         this.slow = new SlowConsumers({ limitBytes: writeBufferBytes(options.maxPayloadSizeBytes), maxSlowMs: 10_000 });
         this.acl = new AccessControl(accounts);
         this.guard = new BruteForceGuard({
@@ -192,6 +205,13 @@ export class BrokerService {
             // a backstop only: slowConsumers.ts closes a client that does not read long before this
             drainTimeout: 15_000,
             preConnect: (client, packet, done) => {
+                if (packet.protocolVersion === 5 && this.options.mqtt5 === false) {
+                    this.refuseProtocol(clip(packet.clientId), remoteAddress(client).ip, 5);
+                    // aedes has no option to refuse MQTT 5: the CONNACK is written here, in the MQTT 5 layout the client
+                    // reads, with reason code 0x84 "Unsupported Protocol Version" [MQTT-3.1.2-2]; then the connect fails
+                    client.conn.write(CONNACK_UNSUPPORTED_V5, () => done(new Error('MQTT 5 is switched off'), false));
+                    return;
+                }
                 deliverAtHighestQos(client);
                 const mode = this.options.forceCleanSession;
                 if (mode === 'clean') {
@@ -421,6 +441,12 @@ export class BrokerService {
                             address,
                         );
                     },
+                    onUnsupportedProtocol: (level, clientId) =>
+                        this.refuseProtocol(
+                            clientId === undefined ? '?' : clip(clientId),
+                            streamAddress(stream, request),
+                            level,
+                        ),
                 });
                 broker.handle(stream, request);
             },
@@ -502,6 +528,20 @@ export class BrokerService {
                 clientId,
             );
         }
+    }
+
+    /** One info line (rate-limited, keyed by address: a client chooses its id) for a refused protocol version. */
+    private refuseProtocol(clientId: string, address: string | undefined, level: number): void {
+        const version = PROTOCOL_NAMES[level] ?? `protocol level ${level}`;
+        const why =
+            level === 5
+                ? 'MQTT 5 is switched off (option mqtt5), CONNACK 0x84'
+                : 'this broker speaks MQTT 3.1, 3.1.1 and 5, CONNACK 0x01';
+        this.refusals.warn(
+            `protocol-${level}`,
+            address ?? 'unknown',
+            `Client '${clientId}' from ${address ?? 'unknown'} was refused: it speaks ${version}; ${why}`,
+        );
     }
 
     /** Warnings about a client's bad input: `cause` is the kind, `key` what it is about (see rateLog.ts). */
