@@ -65,8 +65,15 @@ function connectError(returnCode, message) {
  * it is read, acknowledged and dropped when its payload is over the limit.
  */
 const PACKET_HEADROOM_BYTES = 65_536 + 1024;
-/** MQTT 5 CONNACK: session present 0, reason code 0x84 "Unsupported Protocol Version", no properties. */
-const CONNACK_UNSUPPORTED_V5 = Buffer.from([0x20, 0x03, 0x00, 0x84, 0x00]);
+/**
+ * Topic aliases a client may set up on its connection (each holds a topic of up to 64 KiB in memory as long as the
+ * connection lasts): a few, for the handful of topics a device publishes to again and again.
+ */
+const TOPIC_ALIAS_MAXIMUM = 16;
+/** QoS 1/2 PUBLISH packets a client may have unacknowledged towards the broker [MQTT-3.3.4-7]. */
+const RECEIVE_MAXIMUM = 100;
+/** MQTT 5 Session Expiry Interval "never" [MQTT-3.1.2.11.2]. */
+const SESSION_NEVER_EXPIRES = 0xffffffff;
 const PROTOCOL_NAMES = { 3: 'MQTT 3.1', 4: 'MQTT 3.1.1', 5: 'MQTT 5' };
 const DROP = Symbol('mqtt-gateway.drop');
 class BrokerService {
@@ -146,23 +153,36 @@ class BrokerService {
             mq,
             // a backstop only: slowConsumers.ts closes a client that does not read long before this
             drainTimeout: 15_000,
+            // MQTT 5 limits, announced in CONNACK [MQTT-3.2.2.3]: the largest packet packetGuard.ts lets through
+            maximumPacketSize: maxPacketSizeBytes(this.options.maxPayloadSizeBytes),
+            // a session outlives its connection at most storeClientsTime (sessions.ts does the same for MQTT 3.1.1)
+            sessionExpiryIntervalLimit: this.options.storeClientsTimeMin > 0 ? this.options.storeClientsTimeMin * 60 : 0,
+            // offline MQTT 5 sessions with an expiry timer, and delayed wills, that aedes holds in memory at once;
+            // beyond, a session ends at its disconnect and a delayed will is published at once
+            pendingSessionsLimit: Math.max(1000, 10 * this.options.maxClients),
+            topicAliasMaximum: TOPIC_ALIAS_MAXIMUM,
+            receiveMaximum: RECEIVE_MAXIMUM,
             preConnect: (client, packet, done) => {
-                if (packet.protocolVersion === 5 && this.options.mqtt5 === false) {
+                const v5 = packet.protocolVersion === 5;
+                if (v5 && this.options.mqtt5 === false) {
                     this.refuseProtocol((0, rateLog_1.clip)(packet.clientId), remoteAddress(client).ip, 5);
-                    // aedes has no option to refuse MQTT 5: the CONNACK is written here, in the MQTT 5 layout the client
-                    // reads, with reason code 0x84 "Unsupported Protocol Version" [MQTT-3.1.2-2]; then the connect fails
-                    client.conn.write(CONNACK_UNSUPPORTED_V5, () => done(new Error('MQTT 5 is switched off'), false));
+                    // aedes has no option to refuse MQTT 5 [MQTT-3.1.2-2]: 0x84 "Unsupported Protocol Version"
+                    refuseConnectV5(client, 0x84, 'MQTT 5 is switched off', done);
+                    return;
+                }
+                // aedes' authenticate can answer MQTT 5 clients only with the codes that MQTT 3.1.1 has (0x85–0x88);
+                // "banned" and "quota exceeded" are answered here, before the login is looked at
+                if (v5 && this.isBlocked(client)) {
+                    refuseConnectV5(client, 0x8a, 'banned for a while: too many failed logins', done); // Banned
+                    return;
+                }
+                if (v5 && this.isFull(client)) {
+                    refuseConnectV5(client, 0x97, 'server unavailable', done); // Quota exceeded (maxClients)
                     return;
                 }
                 (0, overlap_1.deliverAtHighestQos)(client);
-                const mode = this.options.forceCleanSession;
-                if (mode === 'clean') {
-                    packet.clean = true;
-                }
-                else if (mode === 'keep' && packet.clientId !== '') {
-                    packet.clean = false;
-                }
-                if (packet.clientId === '' && packet.clean === false) {
+                this.applyForceCleanSession(packet);
+                if (!v5 && packet.clientId === '' && packet.clean === false) {
                     this.emptyIdUnclean.add(client);
                 }
                 done(null, true);
@@ -173,13 +193,19 @@ class BrokerService {
                     done(connectError(2, 'empty client id with clean session off'), false);
                     return;
                 }
-                const address = remoteAddress(client).ip ?? 'unknown';
-                if (this.guard.blockedFor(address) > 0) {
-                    this.guard.refused++;
-                    this.warnOnce('blocked', address, `Logins from ${address} are refused for a while: too many failed attempts`);
+                if ((0, packetGuard_1.isReservedName)(client.id)) {
+                    // GHSA-52qw-whmv-87c5: aedes 2.0.0-beta.1 keeps its clients in a plain object again, where an id
+                    // such as '__proto__' or 'constructor' finds the prototype's member and breaks the takeover:
+                    // CONNACK 2 (MQTT 5: 0x85 Client Identifier not valid) [MQTT-3.1.3-5 allows a server to refuse ids]
+                    this.warnOnce('bad-client-id', remoteAddress(client).ip ?? 'unknown', `Client '${(0, rateLog_1.clip)(client.id)}' was refused: the client id is a reserved name`);
+                    done(connectError(2, 'client id not allowed'), false);
+                    return;
+                }
+                if (this.isBlocked(client)) {
                     done(connectError(4, 'bad user name or password'), false);
                     return;
                 }
+                const address = remoteAddress(client).ip ?? 'unknown';
                 const result = this.acl.authenticate(username, password);
                 if (!result.ok) {
                     const blockMs = result.returnCode === 4 ? this.guard.failed(address) : 0;
@@ -194,9 +220,7 @@ class BrokerService {
                     return;
                 }
                 this.guard.succeeded(address);
-                if (this.listeners && !this.listeners.hasPlace(client.conn)) {
-                    // counted from the moment the connection was accepted: concurrent connects cannot slip past
-                    this.warnOnce('full', remoteAddress(client).ip ?? 'unknown', `Client '${(0, rateLog_1.clip)(client.id)}' was refused: maxClients (${this.options.maxClients}) reached`);
+                if (this.isFull(client)) {
                     done(connectError(3, 'server unavailable'), false);
                     return;
                 }
@@ -204,22 +228,20 @@ class BrokerService {
                 done(null, true);
             },
             authorizePublish: (client, packet, done) => {
-                if (client && packet.topic.startsWith('$')) {
-                    // `$` topics belong to the broker [MQTT-4.7.2-1]; aedes' own authorizePublish refuses `$SYS/`,
-                    // and `$SYS/<id>/new/clients` would close the client named in the payload (its cluster takeover).
-                    // Refused for every account, the full-rights one included: acknowledged, never delivered.
-                    packet[DROP] = true;
-                    this.events.dropped?.(`publish to the reserved topic '${(0, rateLog_1.clip)(packet.topic)}'`, client.id);
+                if (packet.properties) {
+                    keepPublishProperties(packet);
                 }
-                else if (client && packet.payload.length > this.options.maxPayloadSizeBytes) {
-                    // acknowledged as MQTT 3.1.1 requires, but never delivered or written
+                const refusal = client ? this.publishRefusal(client, packet) : undefined;
+                if (client && refusal) {
+                    this.events.dropped?.(refusal, client.id);
+                    if (client.version === 5) {
+                        // MQTT 5 can say no: PUBACK/PUBREC 0x87 "Not authorized" with the reason as Reason String, the
+                        // connection stays [MQTT-3.4.2.1, 3.5.2.1]; a will refused here is not published
+                        done(new Error(refusal));
+                        return;
+                    }
+                    // MQTT 3.1.1 has no negative acknowledgement: acknowledged as it requires, never delivered
                     packet[DROP] = true;
-                    this.events.dropped?.(`payload of ${packet.payload.length} bytes on '${packet.topic}' exceeds maxPayloadSize (${this.options.maxPayloadSizeBytes})`, client.id);
-                }
-                else if (client && !this.acl.canPublish(this.accountOf.get(client), client.id, packet.topic)) {
-                    // denied by the account's rights: acknowledged, dropped, counted
-                    packet[DROP] = true;
-                    this.events.dropped?.(`no right to publish to '${packet.topic}'`, client.id);
                 }
                 const admitted = client && !packet[DROP] ? this.events.admitPublish?.() : undefined;
                 if (admitted) {
@@ -231,6 +253,12 @@ class BrokerService {
                 }
             },
             authorizeSubscribe: (client, subscription, done) => {
+                if ((0, packetGuard_1.isReservedName)(subscription.topic)) {
+                    // GHSA-52qw-whmv-87c5 (see packetGuard.ts, which closes a connection that sends one): a filter
+                    // restored from a session store never reaches aedes' plain objects either
+                    done(null, null);
+                    return;
+                }
                 if (!this.acl.canSubscribe(this.accountOf.get(client), client.id, subscription.topic)) {
                     this.warnOnce('subscribe-denied', `${client.id}\u0000${subscription.topic}`, `Client '${(0, rateLog_1.clip)(client.id)}' may not subscribe to '${(0, rateLog_1.clip)(subscription.topic)}': outside its rights`);
                     done(null, null);
@@ -328,6 +356,10 @@ class BrokerService {
                     const address = streamAddress(stream, request);
                     this.events.dropped?.(`packet declaring ${declared} bytes exceeds maxPayloadSize (${this.options.maxPayloadSizeBytes}) plus ${PACKET_HEADROOM_BYTES} bytes for topic and properties: connection closed`, address);
                 },
+                onReservedFilter: filter => {
+                    const address = streamAddress(stream, request);
+                    this.warnOnce('bad-filter', address, `A client from ${address} was disconnected: it subscribed to the reserved name '${(0, rateLog_1.clip)(filter)}'`);
+                },
                 onUnsupportedProtocol: (level, clientId) => this.refuseProtocol(clientId === undefined ? '?' : (0, rateLog_1.clip)(clientId), streamAddress(stream, request), level),
             });
             broker.handle(stream, request);
@@ -402,6 +434,61 @@ class BrokerService {
         this.queueEstimate.set(clientId, max);
         for (let i = 0; i < excess.length; i++) {
             this.events.dropped?.(`queue of offline client '${clientId}' is full (maxQueuedMessages ${max}): oldest message dropped`, clientId);
+        }
+    }
+    /** Why a client's publish is refused (undefined: it is not). */
+    publishRefusal(client, packet) {
+        if (packet.topic.startsWith('$')) {
+            // `$` topics belong to the broker [MQTT-4.7.2-1]; aedes' own authorizePublish (which this hook replaces)
+            // refuses `$SYS/`, and `$SYS/<id>/new/clients` would close the client named in the payload (its cluster
+            // takeover). Refused for every account, the full-rights one included.
+            return `publish to the reserved topic '${(0, rateLog_1.clip)(packet.topic)}'`;
+        }
+        if (packet.payload.length > this.options.maxPayloadSizeBytes) {
+            return `payload of ${packet.payload.length} bytes on '${(0, rateLog_1.clip)(packet.topic)}' exceeds maxPayloadSize (${this.options.maxPayloadSizeBytes})`;
+        }
+        if (!this.acl.canPublish(this.accountOf.get(client), client.id, packet.topic)) {
+            return `no right to publish to '${(0, rateLog_1.clip)(packet.topic)}'`;
+        }
+        return undefined;
+    }
+    /** Whether the client's address is blocked by the brute-force guard (counted and warned about). */
+    isBlocked(client) {
+        const address = remoteAddress(client).ip ?? 'unknown';
+        if (this.guard.blockedFor(address) <= 0) {
+            return false;
+        }
+        this.guard.refused++;
+        this.warnOnce('blocked', address, `Logins from ${address} are refused for a while: too many failed attempts`);
+        return true;
+    }
+    /** Whether the connection came after maxClients others (counted from the moment it was accepted). */
+    isFull(client) {
+        if (!this.listeners || this.listeners.hasPlace(client.conn)) {
+            return false;
+        }
+        // counted from the moment the connection was accepted: concurrent connects cannot slip past
+        this.warnOnce('full', remoteAddress(client).ip ?? 'unknown', `Client '${(0, rateLog_1.clip)(client.id ?? '')}' was refused: maxClients (${this.options.maxClients}) reached`);
+        return true;
+    }
+    /**
+     * forceCleanSession. MQTT 5 splits clean session into Clean Start and the Session Expiry Interval [MQTT-3.1.2-4,
+     * 3.1.2.11.2]: 'clean' also sets the expiry to 0 (the session ends with the connection), 'keep' asks for the
+     * longest one, which sessionExpiryIntervalLimit (storeClientsTime) then caps and CONNACK reports.
+     */
+    applyForceCleanSession(packet) {
+        const mode = this.options.forceCleanSession;
+        if (mode === 'clean') {
+            packet.clean = true;
+            if (packet.protocolVersion === 5 && packet.properties) {
+                delete packet.properties.sessionExpiryInterval;
+            }
+        }
+        else if (mode === 'keep' && packet.clientId !== '') {
+            packet.clean = false;
+            if (packet.protocolVersion === 5) {
+                packet.properties = { ...packet.properties, sessionExpiryInterval: SESSION_NEVER_EXPIRES };
+            }
         }
     }
     /** One info line (rate-limited, keyed by address: a client chooses its id) for a refused protocol version. */
@@ -676,6 +763,40 @@ class BrokerService {
     }
 }
 exports.BrokerService = BrokerService;
+/**
+ * The properties a PUBLISH may carry on to subscribers [MQTT-3.3.2.3]. A will is published with the properties of
+ * its CONNECT, Will Delay Interval included (aedes 2.0.0-beta.1 passes it on, and strict MQTT 5 clients disconnect
+ * on a property a PUBLISH must not have); Topic Alias belongs to one connection; Subscription Identifier is set per
+ * subscriber at delivery.
+ */
+const PUBLISH_PROPERTIES = new Set([
+    'payloadFormatIndicator',
+    'messageExpiryInterval',
+    'contentType',
+    'responseTopic',
+    'correlationData',
+    'userProperties',
+]);
+/** Drops the properties a delivered PUBLISH must not carry. */
+function keepPublishProperties(packet) {
+    const properties = packet.properties;
+    if (!properties) {
+        return;
+    }
+    for (const key of Object.keys(properties)) {
+        if (!PUBLISH_PROPERTIES.has(key)) {
+            delete properties[key];
+        }
+    }
+}
+/**
+ * Refuses an MQTT 5 CONNECT with a reason code that aedes' authenticate cannot give (it maps only the 3.1.1 return
+ * codes 2–5): the CONNACK is written here, in preConnect, in the MQTT 5 layout (session present 0, the reason code, no
+ * properties) [MQTT-3.2.2-6]; then the hook fails, and aedes closes the connection without writing anything more.
+ */
+function refuseConnectV5(client, reasonCode, why, done) {
+    client.conn.write(Buffer.from([0x20, 0x03, 0x00, reasonCode, 0x00]), () => done(new Error(why), false));
+}
 function toPacket(message) {
     return {
         cmd: 'publish',
@@ -685,6 +806,15 @@ function toPacket(message) {
         retain: message.retain,
         dup: false,
     };
+}
+/**
+ * The Maximum Packet Size announced to MQTT 5 clients: a whole packet (fixed header included) whose remaining length
+ * is the most packetGuard.ts accepts. A larger packet necessarily declares a larger remaining length.
+ */
+function maxPacketSizeBytes(maxPayloadSizeBytes) {
+    const remaining = maxPayloadSizeBytes + PACKET_HEADROOM_BYTES;
+    const lengthBytes = remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4;
+    return 1 + lengthBytes + remaining;
 }
 /** A connection's write buffer: 1 MiB beyond the largest message it may be sent. */
 function writeBufferBytes(maxPayloadSizeBytes) {

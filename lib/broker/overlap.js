@@ -18,13 +18,22 @@ function filterOf(topic) {
 }
 /** The highest QoS among the client's subscriptions that match `topic` (-1 when none does). */
 function highestGrantedQos(subscriptions, topic) {
-    let best = -1;
+    return matchingSubscriptions(subscriptions, topic).qos;
+}
+/** The highest granted QoS (-1: none) and the Subscription Identifiers of the subscriptions that match `topic`. */
+function matchingSubscriptions(subscriptions, topic) {
+    let qos = -1;
+    const ids = [];
     for (const [filterText, subscription] of Object.entries(subscriptions)) {
-        if (subscription && subscription.qos > best && subscription.qos <= 2 && filterOf(filterText)?.matches(topic)) {
-            best = subscription.qos;
+        if (!subscription || subscription.qos > 2 || !filterOf(filterText)?.matches(topic)) {
+            continue;
+        }
+        qos = Math.max(qos, subscription.qos);
+        if (subscription.si !== undefined) {
+            ids.push(subscription.si);
         }
     }
-    return best;
+    return { qos, ids };
 }
 const ORIGINAL = Symbol('mqtt-gateway.originalDeliver');
 /**
@@ -53,8 +62,16 @@ function deliverAtHighestQos(client) {
     // rise', would drop it, so that check is fed the value that lets this packet through.
     const recent = new Set();
     const deliver = (packet, callback) => {
-        if (packet.brokerId !== undefined && packet.brokerCounter !== undefined) {
-            const key = `${packet.brokerId}:${packet.brokerCounter}`;
+        if (packet.nl && packet.clientId === target.id) {
+            // No Local on this subscription [MQTT-3.8.3-3]: aedes drops the copy; another matching subscription
+            // without it must still deliver, so this copy does not count as the one delivered
+            setImmediate(callback);
+            return;
+        }
+        const { brokerId, brokerCounter } = packet;
+        const live = brokerId !== undefined && brokerCounter !== undefined;
+        if (live) {
+            const key = `${brokerId}:${brokerCounter}`;
             if (recent.has(key)) {
                 setImmediate(callback);
                 return;
@@ -65,11 +82,19 @@ function deliverAtHighestQos(client) {
             }
             const duplicates = client.duplicates;
             if (duplicates) {
-                duplicates[packet.brokerId] = packet.brokerCounter - 1;
+                duplicates[brokerId] = brokerCounter - 1;
             }
         }
-        const granted = highestGrantedQos(target.subscriptions, packet.topic);
-        const qos = Math.min(packet.qos, Math.max(granted, 0));
+        const matching = matchingSubscriptions(target.subscriptions, packet.topic);
+        if (live && matching.ids.length > 0) {
+            // the one copy carries the identifiers of every matching subscription [MQTT-3.3.4-3, 3.3.4-5] (a retained
+            // message sent for one new subscription keeps that subscription's identifier)
+            packet.properties = {
+                ...packet.properties,
+                subscriptionIdentifier: matching.ids.length === 1 ? matching.ids[0] : matching.ids,
+            };
+        }
+        const qos = Math.min(packet.qos, Math.max(matching.qos, 0));
         if (qos === 0) {
             deliver0(packet, callback);
         }

@@ -2,7 +2,10 @@
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.FixedHeaderReader = void 0;
 exports.isSupportedProtocol = isSupportedProtocol;
+exports.isReservedName = isReservedName;
 exports.guardPackets = guardPackets;
+/** MQTT 5 DISCONNECT with reason code 0x8F "Topic Filter invalid" [MQTT-3.14.2.1]. */
+const DISCONNECT_FILTER_INVALID = Buffer.from([0xe0, 0x01, 0x8f]);
 /** MQTT 5 DISCONNECT with reason code 0x95 "Packet too large" [MQTT-3.14.2.1]. */
 const DISCONNECT_TOO_LARGE = Buffer.from([0xe0, 0x01, 0x95]);
 /**
@@ -13,6 +16,47 @@ const CONNACK_UNACCEPTABLE_PROTOCOL = Buffer.from([0x20, 0x02, 0x00, 0x01]);
 /** Protocol levels aedes speaks: 3 (3.1), 4 (3.1.1), 5, and 3/4/5 with the bridge bit (0x80) set. */
 function isSupportedProtocol(level) {
     return [3, 4, 5].includes(level & 0x7f);
+}
+const SUBSCRIBE = 8;
+const UNSUBSCRIBE = 10;
+/**
+ * GHSA-52qw-whmv-87c5: aedes 2.0.0-beta.1 keeps a client's subscriptions (and, for a SUBSCRIBE with several filters,
+ * the filters while it removes duplicates) in plain objects. A filter named like a member of Object.prototype finds
+ * that member: '__proto__' among two or more filters throws inside aedes' packet handler (the process would end), and
+ * 'constructor' or 'toString' in an UNSUBSCRIBE removes every client's subscription of that name. Such a packet never
+ * reaches aedes: the connection is closed.
+ */
+function isReservedName(name) {
+    return name in Object.prototype;
+}
+/** The first reserved filter of a SUBSCRIBE (type 8) or UNSUBSCRIBE (type 10) body, if any [MQTT-3.8.3, 3.10.3]. */
+function reservedFilterOf(body, type, v5) {
+    let i = 2; // packet identifier
+    if (v5) {
+        let length = 0;
+        let multiplier = 1;
+        for (let n = 0; n < 4; n++) {
+            const byte = body[i++];
+            if (byte === undefined) {
+                return undefined;
+            }
+            length += (byte & 0x7f) * multiplier;
+            multiplier *= 128;
+            if (!(byte & 0x80)) {
+                break;
+            }
+        }
+        i += length;
+    }
+    while (i + 2 <= body.length) {
+        const length = body.readUInt16BE(i);
+        const filter = body.toString('utf8', i + 2, Math.min(body.length, i + 2 + length));
+        if (isReservedName(filter)) {
+            return filter;
+        }
+        i += 2 + length + (type === SUBSCRIBE ? 1 : 0); // SUBSCRIBE: an options byte follows each filter
+    }
+    return undefined;
 }
 /** Bytes of the first packet (CONNECT) kept to read its protocol level and client id. */
 const FIRST_PACKET_BYTES = 512;
@@ -31,6 +75,12 @@ class FixedHeaderReader {
     protocolVersion;
     /** The client id of the CONNECT, once its bytes have passed (undefined when unreadable). */
     clientId;
+    /** A SUBSCRIBE or UNSUBSCRIBE named a filter that is a member of Object.prototype (see `isReservedName`). */
+    reservedFilter;
+    /** The packet type of the current packet (high nibble of its first byte). */
+    type = 0;
+    /** The body of the current SUBSCRIBE / UNSUBSCRIBE, read for its filters. */
+    filterBody;
     constructor(maxPacketBytes) {
         this.maxPacketBytes = maxPacketBytes;
     }
@@ -43,16 +93,22 @@ class FixedHeaderReader {
                 if (this.first) {
                     this.collectFirst(chunk, i, take);
                 }
+                this.filterBody?.push(chunk.subarray(i, i + take));
                 this.remaining -= take;
                 i += take;
                 if (this.remaining === 0) {
                     this.first = undefined;
+                    if (this.filterBody) {
+                        this.reservedFilter ??= reservedFilterOf(Buffer.concat(this.filterBody), this.type, this.protocolVersion === 5);
+                        this.filterBody = undefined;
+                    }
                 }
                 continue;
             }
             const byte = chunk[i++];
             if (this.lengthBytes < 0) {
                 // the packet type byte; the remaining length follows
+                this.type = byte >> 4;
                 this.lengthBytes = 0;
                 this.length = 0;
                 this.multiplier = 1;
@@ -73,6 +129,9 @@ class FixedHeaderReader {
                 return this.length;
             }
             this.remaining = this.length;
+            if ((this.type === SUBSCRIBE || this.type === UNSUBSCRIBE) && this.length > 0) {
+                this.filterBody = [];
+            }
             if (this.first) {
                 this.firstLength = this.length;
                 if (this.length === 0) {
@@ -162,6 +221,18 @@ function guardPackets(stream, options) {
                 setImmediate(() => stream.destroy());
                 return null;
             }
+        }
+        if (reader.reservedFilter !== undefined && oversize === undefined) {
+            refused = true;
+            options.onReservedFilter?.(reader.reservedFilter);
+            if (reader.protocolVersion === 5) {
+                stream.end(DISCONNECT_FILTER_INVALID);
+                setImmediate(() => stream.destroy());
+            }
+            else {
+                stream.destroy();
+            }
+            return null;
         }
         if (oversize === undefined) {
             return data;

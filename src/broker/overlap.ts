@@ -15,12 +15,18 @@ interface DeliverPacket {
     qos: 0 | 1 | 2;
     brokerId?: string;
     brokerCounter?: number;
+    /** The publisher's client id and the delivering subscription's No Local flag (MQTT 5). */
+    clientId?: string;
+    nl?: boolean;
+    properties?: { subscriptionIdentifier?: number | number[] } & Record<string, unknown>;
 }
 
 interface DeliveringClient {
+    id: string;
     deliver0: Deliver;
     deliverQoS: Deliver;
-    subscriptions: Record<string, { qos: number } | undefined>;
+    /** aedes' record of each subscription: granted QoS and (MQTT 5) its Subscription Identifier. */
+    subscriptions: Record<string, { qos: number; si?: number } | undefined>;
 }
 
 const compiled = new Map<string, TopicFilter | null>();
@@ -39,13 +45,26 @@ function filterOf(topic: string): TopicFilter | null {
 
 /** The highest QoS among the client's subscriptions that match `topic` (-1 when none does). */
 export function highestGrantedQos(subscriptions: DeliveringClient['subscriptions'], topic: string): number {
-    let best = -1;
+    return matchingSubscriptions(subscriptions, topic).qos;
+}
+
+/** The highest granted QoS (-1: none) and the Subscription Identifiers of the subscriptions that match `topic`. */
+function matchingSubscriptions(
+    subscriptions: DeliveringClient['subscriptions'],
+    topic: string,
+): { qos: number; ids: number[] } {
+    let qos = -1;
+    const ids: number[] = [];
     for (const [filterText, subscription] of Object.entries(subscriptions)) {
-        if (subscription && subscription.qos > best && subscription.qos <= 2 && filterOf(filterText)?.matches(topic)) {
-            best = subscription.qos;
+        if (!subscription || subscription.qos > 2 || !filterOf(filterText)?.matches(topic)) {
+            continue;
+        }
+        qos = Math.max(qos, subscription.qos);
+        if (subscription.si !== undefined) {
+            ids.push(subscription.si);
         }
     }
-    return best;
+    return { qos, ids };
 }
 
 const ORIGINAL = Symbol('mqtt-gateway.originalDeliver');
@@ -84,8 +103,16 @@ export function deliverAtHighestQos(client: Client): void {
     // rise', would drop it, so that check is fed the value that lets this packet through.
     const recent = new Set<string>();
     const deliver: Deliver = (packet, callback) => {
-        if (packet.brokerId !== undefined && packet.brokerCounter !== undefined) {
-            const key = `${packet.brokerId}:${packet.brokerCounter}`;
+        if (packet.nl && packet.clientId === target.id) {
+            // No Local on this subscription [MQTT-3.8.3-3]: aedes drops the copy; another matching subscription
+            // without it must still deliver, so this copy does not count as the one delivered
+            setImmediate(callback);
+            return;
+        }
+        const { brokerId, brokerCounter } = packet;
+        const live = brokerId !== undefined && brokerCounter !== undefined;
+        if (live) {
+            const key = `${brokerId}:${brokerCounter}`;
             if (recent.has(key)) {
                 setImmediate(callback);
                 return;
@@ -96,11 +123,19 @@ export function deliverAtHighestQos(client: Client): void {
             }
             const duplicates = (client as unknown as { duplicates?: Record<string, number> }).duplicates;
             if (duplicates) {
-                duplicates[packet.brokerId] = packet.brokerCounter - 1;
+                duplicates[brokerId] = brokerCounter - 1;
             }
         }
-        const granted = highestGrantedQos(target.subscriptions, packet.topic);
-        const qos = Math.min(packet.qos, Math.max(granted, 0)) as 0 | 1 | 2;
+        const matching = matchingSubscriptions(target.subscriptions, packet.topic);
+        if (live && matching.ids.length > 0) {
+            // the one copy carries the identifiers of every matching subscription [MQTT-3.3.4-3, 3.3.4-5] (a retained
+            // message sent for one new subscription keeps that subscription's identifier)
+            packet.properties = {
+                ...packet.properties,
+                subscriptionIdentifier: matching.ids.length === 1 ? matching.ids[0] : matching.ids,
+            };
+        }
+        const qos = Math.min(packet.qos, Math.max(matching.qos, 0)) as 0 | 1 | 2;
         if (qos === 0) {
             deliver0(packet, callback);
         } else {

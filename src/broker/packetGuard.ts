@@ -13,12 +13,17 @@ export interface PacketGuardOptions {
     maxPacketBytes: number;
     /** Called once when a packet declares more; the connection is closed after it. */
     onOversize(declaredBytes: number, protocolVersion: number | undefined): void;
+    /** Called once when a SUBSCRIBE or UNSUBSCRIBE names a reserved filter; the connection is closed after it. */
+    onReservedFilter?(filter: string): void;
     /**
      * Called once when the CONNECT names a protocol level that is not MQTT 3.1, 3.1.1 or 5 (with the client id when it
      * could be read); the connection gets CONNACK 0x01 and is closed [MQTT-3.1.2-2].
      */
     onUnsupportedProtocol?(protocolVersion: number, clientId: string | undefined): void;
 }
+
+/** MQTT 5 DISCONNECT with reason code 0x8F "Topic Filter invalid" [MQTT-3.14.2.1]. */
+const DISCONNECT_FILTER_INVALID = Buffer.from([0xe0, 0x01, 0x8f]);
 
 /** MQTT 5 DISCONNECT with reason code 0x95 "Packet too large" [MQTT-3.14.2.1]. */
 const DISCONNECT_TOO_LARGE = Buffer.from([0xe0, 0x01, 0x95]);
@@ -32,6 +37,50 @@ const CONNACK_UNACCEPTABLE_PROTOCOL = Buffer.from([0x20, 0x02, 0x00, 0x01]);
 /** Protocol levels aedes speaks: 3 (3.1), 4 (3.1.1), 5, and 3/4/5 with the bridge bit (0x80) set. */
 export function isSupportedProtocol(level: number): boolean {
     return [3, 4, 5].includes(level & 0x7f);
+}
+
+const SUBSCRIBE = 8;
+const UNSUBSCRIBE = 10;
+
+/**
+ * GHSA-52qw-whmv-87c5: aedes 2.0.0-beta.1 keeps a client's subscriptions (and, for a SUBSCRIBE with several filters,
+ * the filters while it removes duplicates) in plain objects. A filter named like a member of Object.prototype finds
+ * that member: '__proto__' among two or more filters throws inside aedes' packet handler (the process would end), and
+ * 'constructor' or 'toString' in an UNSUBSCRIBE removes every client's subscription of that name. Such a packet never
+ * reaches aedes: the connection is closed.
+ */
+export function isReservedName(name: string): boolean {
+    return name in Object.prototype;
+}
+
+/** The first reserved filter of a SUBSCRIBE (type 8) or UNSUBSCRIBE (type 10) body, if any [MQTT-3.8.3, 3.10.3]. */
+function reservedFilterOf(body: Buffer, type: number, v5: boolean): string | undefined {
+    let i = 2; // packet identifier
+    if (v5) {
+        let length = 0;
+        let multiplier = 1;
+        for (let n = 0; n < 4; n++) {
+            const byte = body[i++];
+            if (byte === undefined) {
+                return undefined;
+            }
+            length += (byte & 0x7f) * multiplier;
+            multiplier *= 128;
+            if (!(byte & 0x80)) {
+                break;
+            }
+        }
+        i += length;
+    }
+    while (i + 2 <= body.length) {
+        const length = body.readUInt16BE(i);
+        const filter = body.toString('utf8', i + 2, Math.min(body.length, i + 2 + length));
+        if (isReservedName(filter)) {
+            return filter;
+        }
+        i += 2 + length + (type === SUBSCRIBE ? 1 : 0); // SUBSCRIBE: an options byte follows each filter
+    }
+    return undefined;
 }
 
 /** Bytes of the first packet (CONNECT) kept to read its protocol level and client id. */
@@ -51,6 +100,12 @@ export class FixedHeaderReader {
     protocolVersion: number | undefined;
     /** The client id of the CONNECT, once its bytes have passed (undefined when unreadable). */
     clientId: string | undefined;
+    /** A SUBSCRIBE or UNSUBSCRIBE named a filter that is a member of Object.prototype (see `isReservedName`). */
+    reservedFilter: string | undefined;
+    /** The packet type of the current packet (high nibble of its first byte). */
+    private type = 0;
+    /** The body of the current SUBSCRIBE / UNSUBSCRIBE, read for its filters. */
+    private filterBody: Buffer[] | undefined;
 
     constructor(private readonly maxPacketBytes: number) {}
 
@@ -63,16 +118,26 @@ export class FixedHeaderReader {
                 if (this.first) {
                     this.collectFirst(chunk, i, take);
                 }
+                this.filterBody?.push(chunk.subarray(i, i + take));
                 this.remaining -= take;
                 i += take;
                 if (this.remaining === 0) {
                     this.first = undefined;
+                    if (this.filterBody) {
+                        this.reservedFilter ??= reservedFilterOf(
+                            Buffer.concat(this.filterBody),
+                            this.type,
+                            this.protocolVersion === 5,
+                        );
+                        this.filterBody = undefined;
+                    }
                 }
                 continue;
             }
             const byte = chunk[i++]!;
             if (this.lengthBytes < 0) {
                 // the packet type byte; the remaining length follows
+                this.type = byte >> 4;
                 this.lengthBytes = 0;
                 this.length = 0;
                 this.multiplier = 1;
@@ -93,6 +158,9 @@ export class FixedHeaderReader {
                 return this.length;
             }
             this.remaining = this.length;
+            if ((this.type === SUBSCRIBE || this.type === UNSUBSCRIBE) && this.length > 0) {
+                this.filterBody = [];
+            }
             if (this.first) {
                 this.firstLength = this.length;
                 if (this.length === 0) {
@@ -184,6 +252,17 @@ export function guardPackets(stream: Duplex, options: PacketGuardOptions): void 
                 setImmediate(() => stream.destroy());
                 return null;
             }
+        }
+        if (reader.reservedFilter !== undefined && oversize === undefined) {
+            refused = true;
+            options.onReservedFilter?.(reader.reservedFilter);
+            if (reader.protocolVersion === 5) {
+                stream.end(DISCONNECT_FILTER_INVALID);
+                setImmediate(() => stream.destroy());
+            } else {
+                stream.destroy();
+            }
+            return null;
         }
         if (oversize === undefined) {
             return data;

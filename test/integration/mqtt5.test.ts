@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import mqttPacket, { type IConnackPacket } from 'mqtt-packet';
+import mqttPacket, { type IConnackPacket, type IPubackPacket, type ISubackPacket } from 'mqtt-packet';
+import { hashPassword, type Account } from '../../src/broker/accessControl';
 import type { BrokerEvents, BrokerServiceOptions } from '../../src/broker/brokerService';
 import { makeCertificates } from '../lib/certs';
 import { runMosquittoTool } from '../lib/mosquittoCli';
@@ -15,6 +16,18 @@ import { hasCommand, skipWithReason } from '../lib/tools';
 import { until } from '../lib/wait';
 
 const V5: IClientOptions = { protocolVersion: 5 };
+
+/** An account limited to `devices/<user>/#` (password `pw-<user>`). */
+const device = (user: string): Account => ({
+    user,
+    pass: undefined,
+    passHash: hashPassword(`pw-${user}`),
+    publish: ['devices/%u/#'],
+    subscribe: ['devices/%u/#'],
+    readOnly: false,
+    enabled: true,
+    full: false,
+});
 
 describe('MQTT 5 broker (real MQTT 5 clients, real sockets)', function () {
     this.timeout(30000);
@@ -193,5 +206,271 @@ describe('MQTT 5 broker (real MQTT 5 clients, real sockets)', function () {
             ...['-h', '127.0.0.1', '-p', String(off.port), '-V', '311', '-t', 'm/1', '-m', 'x'],
         ]);
         assert.equal(old.code, 0, old.stderr);
+    });
+
+    /** The CONNACK code mqtt.js reports for a refused connect. */
+    async function refusedWith(port: number, options: IClientOptions): Promise<number | undefined> {
+        const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 5000, ...options });
+        try {
+            const err = await new Promise<Error & { code?: number }>((resolve, reject) => {
+                c.once('error', resolve);
+                c.once('connect', () => reject(new Error('connected')));
+            });
+            return err.code;
+        } finally {
+            c.end(true);
+        }
+    }
+
+    it('refused subscriptions: SUBACK 0x87 for MQTT 5 and 0x80 for 3.1.1 (account rights, ignoredTopics)', async () => {
+        const { port } = await broker(
+            { accounts: [device('alice')] },
+            { allowSubscribe: (_id, filter) => !filter.startsWith('devices/alice/ignored') },
+        );
+        const filters = ['devices/bob/#', 'devices/alice/ignored/x', 'devices/alice/#'];
+        for (const protocolVersion of [5, 4] as const) {
+            const raw = await RawClient.open(port, protocolVersion);
+            cleanups.push(() => raw.destroy());
+            raw.send({
+                cmd: 'connect',
+                protocolId: 'MQTT',
+                protocolVersion,
+                clientId: `alice-${protocolVersion}`,
+                clean: true,
+                keepalive: 30,
+                username: 'alice',
+                password: Buffer.from('pw-alice'),
+            });
+            assert.equal(
+                ((await raw.waitFor(p => p.cmd === 'connack')) as IConnackPacket)[
+                    protocolVersion === 5 ? 'reasonCode' : 'returnCode'
+                ],
+                0,
+            );
+            raw.send({ cmd: 'subscribe', messageId: 7, subscriptions: filters.map(topic => ({ topic, qos: 1 })) });
+            const suback = (await raw.waitFor(p => p.cmd === 'suback')) as ISubackPacket;
+            const no = protocolVersion === 5 ? 0x87 : 0x80;
+            assert.deepEqual(suback.granted, [no, no, 1], `MQTT ${protocolVersion}`);
+        }
+    });
+
+    it("a publish outside the account's rights: MQTT 5 gets PUBACK/PUBREC 0x87 and stays connected, 3.1.1 a plain PUBACK", async () => {
+        const { port, published } = await broker({ accounts: [device('alice')] });
+        const raw = await RawClient.open(port, 5);
+        cleanups.push(() => raw.destroy());
+        raw.send({
+            cmd: 'connect',
+            protocolId: 'MQTT',
+            protocolVersion: 5,
+            clientId: 'alice-5',
+            clean: true,
+            keepalive: 30,
+            username: 'alice',
+            password: Buffer.from('pw-alice'),
+        });
+        await raw.waitFor(p => p.cmd === 'connack');
+        for (const [qos, ack] of [
+            [1, 'puback'],
+            [2, 'pubrec'],
+        ] as const) {
+            raw.send({
+                cmd: 'publish',
+                topic: 'devices/bob/x',
+                payload: 'no',
+                qos,
+                messageId: qos,
+                retain: false,
+                dup: false,
+            });
+            const answer = (await raw.waitFor(p => p.cmd === ack && p.messageId === qos)) as IPubackPacket;
+            assert.equal(answer.reasonCode, 0x87, ack);
+            assert.match(String(answer.properties?.reasonString), /no right to publish to 'devices\/bob\/x'/);
+        }
+        raw.send({
+            cmd: 'publish',
+            topic: 'devices/alice/x',
+            payload: 'yes',
+            qos: 1,
+            messageId: 3,
+            retain: false,
+            dup: false,
+        });
+        const ok = (await raw.waitFor(p => p.cmd === 'puback' && p.messageId === 3)) as IPubackPacket;
+        assert.ok(!ok.reasonCode, 'allowed: success');
+        assert.equal(raw.closed, false);
+        assert.deepEqual(
+            published.map(p => p.topic),
+            ['devices/alice/x'],
+        );
+        const v4 = await client(port, { username: 'alice', password: 'pw-alice' });
+        await v4.publish('devices/bob/y', 'no', { qos: 1 }); // resolves on a PUBACK, which 3.1.1 has only as success
+        assert.ok(v4.client.connected);
+    });
+
+    it('CONNACK codes: bad credentials 0x86 (3.1.1: 4), a banned address 0x8A (3.1.1: 4), maxClients 0x97 (3.1.1: 3)', async function () {
+        const { port } = await broker({
+            user: 'u',
+            pass: 'p',
+            maxClients: 2,
+            bruteForce: { maxFailures: 2, blockMs: 60_000 },
+        });
+        assert.equal(await refusedWith(port, { ...V5, username: 'u', password: 'wrong' }), 0x86);
+        assert.equal(await refusedWith(port, { username: 'u', password: 'wrong' }), 4);
+        // two failures: the address is blocked now, even with the right password
+        assert.equal(await refusedWith(port, { ...V5, username: 'u', password: 'p' }), 0x8a);
+        assert.equal(await refusedWith(port, { username: 'u', password: 'p' }), 4);
+
+        const full = await broker({ maxClients: 2 });
+        await client(full.port, V5);
+        await client(full.port);
+        assert.equal(await refusedWith(full.port, V5), 0x97);
+        assert.equal(await refusedWith(full.port, {}), 3);
+    });
+
+    it('CONNACK announces its limits: maximum packet size, topic aliases, receive maximum; session expiry capped by storeClientsTime', async () => {
+        const { port } = await broker({ maxPayloadSizeBytes: 1000, storeClientsTimeMin: 10 });
+        const { connack } = await connectV5(`mqtt://127.0.0.1:${port}`, {
+            clientId: 'limits',
+            clean: false,
+            properties: { sessionExpiryInterval: 0xffffffff },
+        });
+        const props = connack.properties!;
+        // 1000 + 66,560 bytes of headroom = 67,560 remaining length, 3 length bytes, 1 type byte
+        assert.equal(props.maximumPacketSize, 67_564);
+        assert.equal(props.topicAliasMaximum, 16);
+        assert.equal(props.receiveMaximum, 100);
+        assert.equal(props.sessionExpiryInterval, 600, 'capped at storeClientsTime (10 min)');
+        assert.equal(props.sharedSubscriptionAvailable, false);
+        // the limit is enforced: a packet over it closes the connection with DISCONNECT 0x95
+        const raw = await RawClient.open(port, 5);
+        cleanups.push(() => raw.destroy());
+        raw.send({
+            cmd: 'connect',
+            protocolId: 'MQTT',
+            protocolVersion: 5,
+            clientId: 'big',
+            clean: true,
+            keepalive: 30,
+        });
+        await raw.waitFor(p => p.cmd === 'connack');
+        raw.send({ cmd: 'publish', topic: 't', payload: Buffer.alloc(67_564), qos: 0, retain: false, dup: false });
+        const disconnect = await raw.waitFor(p => p.cmd === 'disconnect');
+        assert.equal((disconnect as { reasonCode?: number }).reasonCode, 0x95);
+        await raw.waitClosed();
+        // a topic alias works within the announced maximum
+        const { c } = await connectV5(`mqtt://127.0.0.1:${port}`, { clientId: 'alias' });
+        const sub = await client(port, V5);
+        await sub.subscribe('alias/#', 1);
+        await c.publishAsync('alias/long/topic', 'one', { qos: 1, properties: { topicAlias: 3 } });
+        await c.publishAsync('', 'two', { qos: 1, properties: { topicAlias: 3 } });
+        await until(() => sub.received('alias/long/topic').length === 2, 5000, 'both aliased messages');
+        assert.equal(sub.received('alias/long/topic')[1]!.properties?.topicAlias, undefined);
+    });
+
+    it('honours will delay and never passes the Will Delay Interval on in the PUBLISH [MQTT-3.1.3.2.2]', async () => {
+        const { port } = await broker();
+        const watcher = await client(port, { ...V5, clientId: 'watcher' });
+        await watcher.subscribe('status/#', 1);
+        const will = {
+            topic: 'status/dev',
+            payload: Buffer.from('offline'),
+            qos: 1 as const,
+            retain: false,
+            properties: { willDelayInterval: 1, contentType: 'text/plain' },
+        };
+        const options = { ...V5, clientId: 'dev', will, properties: { sessionExpiryInterval: 60 } };
+        // a reconnect within the delay cancels the will
+        const first = await client(port, options);
+        first.client.stream.destroy();
+        await until(() => !first.client.connected, 5000, 'the first connection to drop');
+        const second = await client(port, options);
+        const lostAt = Date.now();
+        second.client.stream.destroy();
+        const got = await watcher.waitForTopic('status/dev', 10_000);
+        assert.ok(Date.now() - lostAt >= 900, `the will waited for its delay (${Date.now() - lostAt} ms)`);
+        assert.equal(watcher.received('status/dev').length, 1, 'one will: the first was cancelled by the reconnect');
+        assert.equal(got.payload.toString(), 'offline');
+        assert.equal(got.properties?.contentType, 'text/plain', "the will's PUBLISH properties are kept");
+        assert.equal((got.properties as Record<string, unknown>).willDelayInterval, undefined);
+    });
+
+    it('overlapping subscriptions on MQTT 5: one copy at the highest QoS, with every matching subscription identifier [MQTT-3.3.4-3]', async () => {
+        const { port } = await broker();
+        const sub = await client(port, { ...V5, clientId: 'overlap' });
+        await sub.client.subscribeAsync('o/#', { qos: 0, properties: { subscriptionIdentifier: 1 } });
+        await sub.client.subscribeAsync('o/+', { qos: 2, properties: { subscriptionIdentifier: 2 } });
+        const pub = await client(port, V5);
+        await pub.publish('o/x', 'once', { qos: 2 });
+        await pub.publish('o/y/z', 'only #', { qos: 2 });
+        await sub.waitForTopic('o/y/z');
+        const got = sub.received('o/x');
+        assert.equal(got.length, 1);
+        assert.equal(got[0]!.qos, 2);
+        const ids = got[0]!.properties?.subscriptionIdentifier;
+        assert.deepEqual(Array.isArray(ids) ? [...ids].sort() : ids, [1, 2]);
+        assert.equal(sub.received('o/y/z')[0]!.properties?.subscriptionIdentifier, 1);
+    });
+
+    it('refuses reserved client ids such as __proto__ (GHSA-52qw-whmv-87c5): 0x85, 3.1.1: 2; the broker carries on', async () => {
+        const { port } = await broker();
+        assert.equal(await refusedWith(port, { ...V5, clientId: '__proto__' }), 0x85);
+        assert.equal(await refusedWith(port, { clientId: 'constructor' }), 2);
+        const ok = await client(port, { ...V5, clientId: 'normal' });
+        assert.ok(ok.client.connected);
+    });
+
+    it('a SUBSCRIBE or UNSUBSCRIBE naming __proto__ or constructor closes only that connection (GHSA-52qw-whmv-87c5)', async () => {
+        const { port } = await broker();
+        const bystander = await client(port, { ...V5, clientId: 'bystander' });
+        await bystander.subscribe('news/#', 1);
+        const cases: { version: 4 | 5; packet: Record<string, unknown> }[] = [
+            // aedes 2.0.0-beta.1 would throw inside its packet handler: the whole process would end
+            {
+                version: 5,
+                packet: {
+                    cmd: 'subscribe',
+                    messageId: 1,
+                    subscriptions: [
+                        { topic: 'a', qos: 0 },
+                        { topic: '__proto__', qos: 0 },
+                    ],
+                },
+            },
+            {
+                version: 4,
+                packet: {
+                    cmd: 'subscribe',
+                    messageId: 1,
+                    subscriptions: [
+                        { topic: '__proto__', qos: 0 },
+                        { topic: 'b', qos: 1 },
+                    ],
+                },
+            },
+            // would make aedes unsubscribe every client's subscription of that name
+            { version: 4, packet: { cmd: 'unsubscribe', messageId: 2, unsubscriptions: ['constructor'] } },
+        ];
+        for (const { version, packet } of cases) {
+            const raw = await RawClient.open(port, version);
+            cleanups.push(() => raw.destroy());
+            raw.send({
+                cmd: 'connect',
+                protocolId: 'MQTT',
+                protocolVersion: version,
+                clientId: `evil${version}`,
+                clean: true,
+                keepalive: 30,
+            });
+            await raw.waitFor(p => p.cmd === 'connack');
+            raw.send(packet);
+            await raw.waitClosed();
+            if (version === 5) {
+                const disconnect = await raw.waitFor(p => p.cmd === 'disconnect');
+                assert.equal((disconnect as { reasonCode?: number }).reasonCode, 0x8f);
+            }
+        }
+        const pub = await client(port);
+        await pub.publish('news/x', 'still here', { qos: 1 });
+        assert.equal((await bystander.waitForTopic('news/x')).payload.toString(), 'still here');
     });
 });
