@@ -240,6 +240,11 @@ export class BrokerService {
                 }
                 // aedes' authenticate can answer MQTT 5 clients only with the codes that MQTT 3.1.1 has (0x85–0x88);
                 // "banned" and "quota exceeded" are answered here, before the login is looked at
+                const repeated = v5 && (repeatedProperty(packet.properties) ?? repeatedProperty(packet.will?.properties));
+                if (repeated) {
+                    refuseConnectV5(client, 0x82, `CONNECT with '${repeated}' twice`, done); // Protocol Error
+                    return;
+                }
                 if (v5 && this.isBlocked(client)) {
                     refuseConnectV5(client, 0x8a, 'banned for a while: too many failed logins', done); // Banned
                     return;
@@ -313,6 +318,14 @@ export class BrokerService {
             },
             authorizePublish: (client, packet: Droppable, done) => {
                 if (packet.properties) {
+                    const repeated = repeatedProperty(packet.properties);
+                    if (client && repeated) {
+                        // a property that may appear once appears twice: a Protocol Error [MQTT-2.2.2-2]; the parser
+                        // turns it into an array, which would break the PUBLISH written to every subscriber
+                        this.events.dropped?.(`PUBLISH with '${repeated}' twice: connection closed`, client.id);
+                        client.disconnect({ reasonCode: 0x82 }, () => done(new Error(`${repeated} twice`)));
+                        return;
+                    }
                     keepPublishProperties(packet);
                 }
                 const refusal = client ? this.publishRefusal(client, packet) : undefined;
@@ -955,6 +968,22 @@ const PUBLISH_PROPERTIES = new Set([
     'correlationData',
     'userProperties',
 ]);
+
+/**
+ * The name of a property that appears more than once although MQTT 5 allows it once [MQTT-2.2.2-2] (only User
+ * Property and Subscription Identifier may repeat); mqtt-packet's parser collects repeats into an array.
+ */
+function repeatedProperty(properties: object | undefined): string | undefined {
+    if (!properties) {
+        return undefined;
+    }
+    for (const [key, value] of Object.entries(properties)) {
+        if (Array.isArray(value) && key !== 'subscriptionIdentifier') {
+            return key;
+        }
+    }
+    return undefined;
+}
 
 /** Drops the properties a delivered PUBLISH must not carry. */
 function keepPublishProperties(packet: PublishPacket): void {

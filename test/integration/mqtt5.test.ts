@@ -3,6 +3,9 @@
  * mosquitto_pub/sub -V 5) on real sockets, next to MQTT 3.1.1 clients.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import mqttPacket, { type IConnackPacket, type IPubackPacket, type ISubackPacket } from 'mqtt-packet';
 import { hashPassword, type Account } from '../../src/broker/accessControl';
@@ -472,5 +475,119 @@ describe('MQTT 5 broker (real MQTT 5 clients, real sockets)', function () {
         const pub = await client(port);
         await pub.publish('news/x', 'still here', { qos: 1 });
         assert.equal((await bystander.waitForTopic('news/x')).payload.toString(), 'still here');
+    });
+
+    it('malformed MQTT 5 packets (unknown property id, a property twice, property length past the packet) close only that connection', async () => {
+        const { port, published } = await broker();
+        const bystander = await client(port, { ...V5, clientId: 'bystander' });
+        await bystander.subscribe('t', 1);
+        const publishWith = (properties: number[]): Buffer => {
+            const body = [0, 1, 0x74, properties.length, ...properties, 0x70]; // topic 't', properties, payload 'p'
+            return Buffer.from([0x30, body.length, ...body]);
+        };
+        const cases = {
+            'unknown property id 0x7f': publishWith([0x7f, 0x00]),
+            'Content Type twice': publishWith([0x03, 0, 1, 0x61, 0x03, 0, 1, 0x62]),
+            'a string property longer than the packet': publishWith([0x03, 0, 100, 0x61]),
+        };
+        for (const [name, bytes] of Object.entries(cases)) {
+            const raw = await RawClient.open(port, 5);
+            cleanups.push(() => raw.destroy());
+            raw.send({
+                cmd: 'connect',
+                protocolId: 'MQTT',
+                protocolVersion: 5,
+                clientId: 'bad',
+                clean: true,
+                keepalive: 30,
+            });
+            await raw.waitFor(p => p.cmd === 'connack');
+            raw.sendBytes(bytes);
+            await raw.waitClosed(5000).catch(() => assert.fail(`${name}: the connection stayed open`));
+        }
+        // a CONNECT with a property twice is refused with 0x82 (Protocol Error)
+        const raw = await RawClient.open(port, 5);
+        cleanups.push(() => raw.destroy());
+        const connect = mqttPacket.generate(
+            {
+                cmd: 'connect',
+                protocolId: 'MQTT',
+                protocolVersion: 5,
+                clientId: 'twice',
+                clean: true,
+                keepalive: 30,
+                properties: { sessionExpiryInterval: 5 },
+            },
+            { protocolVersion: 5 },
+        );
+        // append a second Session Expiry Interval (id 0x11, 4 bytes) to the properties, and fix both lengths
+        const propertiesAt = 2 + 6 + 1 + 1 + 2; // fixed header (2 bytes here), 'MQTT' with its length, level, flags, keep alive
+        const patched = Buffer.concat([
+            connect.subarray(0, propertiesAt + 1 + connect[propertiesAt]!),
+            Buffer.from([0x11, 0, 0, 0, 9]),
+            connect.subarray(propertiesAt + 1 + connect[propertiesAt]!),
+        ]);
+        patched[1] = patched[1]! + 5;
+        patched[propertiesAt] = patched[propertiesAt]! + 5;
+        raw.sendBytes(patched);
+        const connack = (await raw.waitFor(p => p.cmd === 'connack')) as IConnackPacket;
+        assert.equal(connack.reasonCode, 0x82);
+        await raw.waitClosed();
+        // nothing of it was delivered or mirrored; the bystander is still served
+        const pub = await client(port);
+        await pub.publish('t', 'fine', { qos: 1 });
+        await bystander.waitFor(m => m.payload.toString() === 'fine');
+        assert.deepEqual(
+            bystander.received('t').map(m => m.payload.toString()),
+            ['fine'],
+        );
+        await until(() => published.length > 0, 5000, 'the clientPublish event');
+        assert.deepEqual(
+            published.map(p => p.payload.toString()),
+            ['fine'],
+        );
+    });
+
+    it('a Home Assistant-like session: will on its status topic, discovery retained under homeassistant/#, back after a reconnect and a broker restart', async () => {
+        const dir = mkdtempSync(path.join(tmpdir(), 'mqtt5-ha-'));
+        cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+        const options = { persistence: 'disk' as const, persistenceDir: dir };
+        let started = await startBroker(options);
+        const ha = {
+            ...V5,
+            clientId: 'homeassistant',
+            will: { topic: 'homeassistant/status', payload: Buffer.from('offline'), qos: 1 as const, retain: true },
+        };
+        const device = await TestClient.connect(started.port, { ...V5, clientId: 'plug' });
+        const core = await TestClient.connect(started.port, ha);
+        await core.subscribe('homeassistant/#', 1);
+        await core.publish('homeassistant/status', 'online', { qos: 1, retain: true });
+        const config = JSON.stringify({ name: 'Plug', state_topic: 'plug/state', unique_id: 'plug-1' });
+        await device.client.publishAsync('homeassistant/switch/plug/config', config, {
+            qos: 1,
+            retain: true,
+            properties: { contentType: 'application/json' },
+        });
+        await core.waitForTopic('homeassistant/switch/plug/config');
+        // Home Assistant goes away without DISCONNECT: its will says offline, retained
+        core.client.stream.destroy();
+        const watcher = await TestClient.connect(started.port, { ...V5, clientId: 'watcher' });
+        await watcher.subscribe('homeassistant/status', 1);
+        await watcher.waitFor(m => m.payload.toString() === 'offline', 10_000, 'the will');
+        for (const c of [device, watcher]) {
+            await c.end();
+        }
+        await started.broker.stop();
+        started = await startBroker(options);
+        cleanups.push(() => started.broker.stop());
+        const back = await TestClient.connect(started.port, ha);
+        cleanups.push(() => void back.client.end(true));
+        await back.subscribe('homeassistant/#', 1);
+        const discovery = await back.waitForTopic('homeassistant/switch/plug/config');
+        assert.equal(discovery.payload.toString(), config);
+        assert.equal(discovery.retain, true);
+        assert.equal(discovery.properties?.contentType, 'application/json');
+        const status = await back.waitForTopic('homeassistant/status');
+        assert.equal(status.payload.toString(), 'offline');
     });
 });
