@@ -240,7 +240,8 @@ export class BrokerService {
                 }
                 // aedes' authenticate can answer MQTT 5 clients only with the codes that MQTT 3.1.1 has (0x85–0x88);
                 // "banned" and "quota exceeded" are answered here, before the login is looked at
-                const repeated = v5 && (repeatedProperty(packet.properties) ?? repeatedProperty(packet.will?.properties));
+                const repeated =
+                    v5 && (repeatedProperty(packet.properties) ?? repeatedProperty(packet.will?.properties));
                 if (repeated) {
                     refuseConnectV5(client, 0x82, `CONNECT with '${repeated}' twice`, done); // Protocol Error
                     return;
