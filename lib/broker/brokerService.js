@@ -43,16 +43,16 @@ exports.BrokerService = void 0;
  */
 const node_fs_1 = require("node:fs");
 const node_path_1 = __importDefault(require("node:path"));
-const node_stream_1 = require("node:stream");
 const aedes_1 = require("aedes");
 const accessControl_1 = require("./accessControl");
-const overlap_1 = require("./overlap");
+const aedesInternals_1 = require("./aedesInternals");
 const sessions_1 = require("./sessions");
 const listeners_1 = require("./listeners");
 const packetGuard_1 = require("./packetGuard");
 const slowConsumers_1 = require("./slowConsumers");
 const writeBatcher_1 = require("./writeBatcher");
 const retainedIndex_1 = require("./retainedIndex");
+const persistence_1 = require("./persistence");
 const settings_1 = require("../settings");
 const errorText_1 = require("../errorText");
 const rateLog_1 = require("../rateLog");
@@ -75,7 +75,6 @@ const RECEIVE_MAXIMUM = 100;
 /** MQTT 5 Session Expiry Interval "never" [MQTT-3.1.2.11.2]. */
 const SESSION_NEVER_EXPIRES = 0xffffffff;
 const PROTOCOL_NAMES = { 3: 'MQTT 3.1', 4: 'MQTT 3.1.1', 5: 'MQTT 5' };
-const DROP = Symbol('mqtt-gateway.drop');
 class BrokerService {
     options;
     events;
@@ -83,6 +82,8 @@ class BrokerService {
     broker;
     listeners;
     db;
+    /** What aedes is given as its persistence (persistence.ts). */
+    persistence;
     /** `persistence: redis`: the store's, the publishing and the subscribing connection. */
     redis;
     presence;
@@ -148,6 +149,7 @@ class BrokerService {
     /** Starts the broker and every listener; rejects (leaving nothing open) if a port cannot be bound. */
     async start() {
         const { persistence, mq } = await this.openPersistence();
+        this.persistence = persistence;
         const broker = await aedes_1.Aedes.createBroker({
             persistence,
             mq,
@@ -185,7 +187,7 @@ class BrokerService {
                     refuseConnectV5(client, 0x97, 'server unavailable', done); // Quota exceeded (maxClients)
                     return;
                 }
-                (0, overlap_1.deliverAtHighestQos)(client);
+                (0, aedesInternals_1.deliverAtHighestQos)(client);
                 this.applyForceCleanSession(packet);
                 if (!v5 && packet.clientId === '' && packet.clean === false) {
                     this.emptyIdUnclean.add(client);
@@ -254,9 +256,9 @@ class BrokerService {
                         return;
                     }
                     // MQTT 3.1.1 has no negative acknowledgement: acknowledged as it requires, never delivered
-                    packet[DROP] = true;
+                    (0, aedesInternals_1.markDropped)(packet);
                 }
-                const admitted = client && !packet[DROP] ? this.events.admitPublish?.() : undefined;
+                const admitted = client && !(0, aedesInternals_1.isDropped)(packet) ? this.events.admitPublish?.() : undefined;
                 if (admitted) {
                     const go = () => done(null);
                     void admitted.then(go, go);
@@ -304,17 +306,12 @@ class BrokerService {
             },
         });
         this.broker = broker;
-        if (this.db) {
-            // retained lookups from memory instead of a LevelDB scan per subscription (see retainedIndex.ts)
-            await this.retained.attach(broker.persistence);
-        }
-        this.wrapPublish(broker);
-        this.limitQueues(broker);
+        (0, aedesInternals_1.skipDroppedPublishes)(broker);
         // aedes reports store failures (queueing for offline sessions, wills) as 'error' events
         broker.on('error', (err) => this.log.warn(`Broker: ${err.message}`));
         broker.on('publish', (packet, client) => {
             // client is null for messages the broker itself publishes ($SYS, the adapter's own)
-            if (client && !packet[DROP]) {
+            if (client && !(0, aedesInternals_1.isDropped)(packet)) {
                 const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
                 this.events.clientPublish?.(packet.topic, payload, client.id);
             }
@@ -327,8 +324,7 @@ class BrokerService {
             keepMin: this.options.storeClientsTimeMin,
             expire: clientId => this.expireSession(clientId),
             onError: err => this.log.warn(`Cannot save the session times: ${(0, errorText_1.errorText)(err)}`),
-            isOnline: clientId => Boolean(broker.clients[clientId]) ||
-                (presence?.elsewhere(clientId) ?? false),
+            isOnline: clientId => (0, aedesInternals_1.isConnectedHere)(broker, clientId) || (presence?.elsewhere(clientId) ?? false),
         });
         if (presence) {
             presence.startHeartbeat();
@@ -390,38 +386,29 @@ class BrokerService {
         }
     }
     /**
-     * maxQueuedMessages: after messages are queued for offline persistent clients, a queue longer than the limit
-     * loses its oldest messages (queues left from earlier runs count as older than this run's), counted as dropped.
+     * maxQueuedMessages (disk): after messages are queued for offline persistent clients, a queue longer than the
+     * limit loses its oldest messages (queues left from earlier runs count as older than this run's), counted as
+     * dropped. Called by the persistence (persistence.ts) before aedes goes on; trims of one client run one after
+     * another, so concurrent enqueues never drop the same message twice.
      */
-    limitQueues(broker) {
+    async limitQueues(clientIds) {
         const max = this.options.maxQueuedMessages;
-        const persistence = broker.persistence;
-        if (!persistence || !this.db || max <= 0) {
+        const broker = this.broker;
+        if (!broker || max <= 0) {
             return;
         }
-        const original = persistence.outgoingEnqueueCombi.bind(persistence);
-        persistence.outgoingEnqueueCombi = (subs, packet, cb) => {
-            if (cb) {
-                return original(subs, packet, cb);
-            }
-            const result = Promise.resolve(original(subs, packet));
-            return result.then(async (value) => {
-                for (const sub of subs ?? []) {
-                    const id = sub.clientId;
-                    const run = (this.trimChains.get(id) ?? Promise.resolve())
-                        .then(() => this.trimQueue(broker, id, max))
-                        .catch((err) => this.log.warn(`Cannot limit the queue of '${id}': ${(0, errorText_1.errorText)(err)}`));
-                    this.trimChains.set(id, run);
-                    void run.then(() => this.trimChains.get(id) === run && this.trimChains.delete(id));
-                    await run;
-                }
-                return value;
-            });
-        };
+        for (const id of clientIds) {
+            const run = (this.trimChains.get(id) ?? Promise.resolve())
+                .then(() => this.trimQueue(broker, id, max))
+                .catch((err) => this.log.warn(`Cannot limit the queue of '${id}': ${(0, errorText_1.errorText)(err)}`));
+            this.trimChains.set(id, run);
+            void run.then(() => this.trimChains.get(id) === run && this.trimChains.delete(id));
+            await run;
+        }
     }
     async trimQueue(broker, clientId, max) {
         const db = this.db;
-        if (!db || broker.clients[clientId]) {
+        if (!db || (0, aedesInternals_1.isConnectedHere)(broker, clientId)) {
             return; // online clients drain their queue themselves
         }
         const estimate = (this.queueEstimate.get(clientId) ?? max) + 1;
@@ -518,8 +505,7 @@ class BrokerService {
     }
     /** Removes a client's stored session: subscriptions and queued messages. */
     async expireSession(clientId) {
-        const persistence = this.broker?.persistence;
-        await persistence?.cleanSubscriptions({ id: clientId });
+        await this.persistence?.cleanSubscriptions({ id: clientId });
         // aedes-persistence-redis keeps a client's queue in this list (its messages expire with packetTTL)
         await this.redis?.store.del(`outgoing:${encodeURIComponent(clientId)}`);
         if (this.db) {
@@ -531,23 +517,13 @@ class BrokerService {
         }
         this.queueEstimate.delete(clientId);
     }
-    /** Messages marked in authorizePublish are acknowledged but go nowhere. */
-    wrapPublish(broker) {
-        const original = broker.publish.bind(broker);
-        broker.publish = (...args) => {
-            const packet = args[0];
-            if (packet[DROP]) {
-                const done = args.find((a, i) => i > 0 && typeof a === 'function');
-                done?.();
-                return;
-            }
-            original(...args);
-        };
-    }
     async openPersistence() {
         const options = this.options;
+        const onError = (err) => this.log.warn(`Broker store: ${(0, errorText_1.errorText)(err)}`);
         if (options.persistence === 'memory') {
-            return {}; // aedes' in-memory defaults
+            const { default: memory } = await Promise.resolve().then(() => __importStar(require('aedes-persistence')));
+            const store = memory();
+            return { persistence: new persistence_1.BrokerPersistence(store, { keepsV5Fields: true, onError }) };
         }
         (0, node_fs_1.mkdirSync)(options.persistenceDir, { recursive: true });
         if (options.persistence === 'redis') {
@@ -559,7 +535,16 @@ class BrokerService {
         await db.open();
         this.db = db;
         this.writes = (0, writeBatcher_1.batchWrites)(db);
-        return { persistence: persistenceLevel(db) };
+        const store = persistenceLevel(db);
+        return {
+            persistence: new persistence_1.BrokerPersistence(store, {
+                // retained lookups from memory instead of a LevelDB scan per subscription (see retainedIndex.ts)
+                retainedIndex: this.retained,
+                keepsV5Fields: false,
+                afterEnqueue: clientIds => this.limitQueues(clientIds),
+                onError,
+            }),
+        };
     }
     /**
      * Sessions, queues and retained messages in Redis; messages between broker instances over Redis pub/sub.
@@ -635,23 +620,17 @@ class BrokerService {
             packetTTL: () => (keepMin > 0 ? keepMin * 60 : keepMin === 0 ? 3600 : 0),
             maxSessionDelivery: this.options.maxQueuedMessages > 0 ? this.options.maxQueuedMessages : 1_000_000,
         });
-        // aedes 1.2 pipes the retained messages as a stream; this persistence gives an async iterator
-        const retained = persistence;
-        const iterate = retained.createRetainedStreamCombi.bind(retained);
-        retained.createRetainedStreamCombi = patterns => node_stream_1.Readable.from(iterate(patterns));
         const mq = mqEmitterRedis({ pubConn: pub, subConn: sub, matchEmptyLevels: true });
         mq.state.on('error', err => this.log.debug(`Redis pub/sub: ${err.message}`));
         this.redis = { store, pub, sub, persistence };
+        const wrapped = new persistence_1.BrokerPersistence(persistence, {
+            keepsV5Fields: true,
+            onError: err => this.log.warn(`Redis: ${(0, errorText_1.errorText)(err)}`),
+        });
         this.presence = new ClusterPresence(store, () => this.broker?.id ?? '');
         // aedes closes the pub/sub connections with QUIT, which waits for (or fails without) Redis: cut them instead
-        const closable = mq;
-        closable.close = cb => {
-            closable.closing = true;
-            pub.disconnect();
-            sub.disconnect();
-            closable._close(cb);
-        };
-        return { persistence, mq };
+        (0, aedesInternals_1.closeRedisEmitterAtOnce)(mq, [pub, sub]);
+        return { persistence: wrapped, mq };
     }
     /**
      * After a Redis outage: a connected persistent client with messages still queued for it in Redis missed them
@@ -664,7 +643,7 @@ class BrokerService {
         if (!broker || !store) {
             return;
         }
-        for (const client of Object.values(broker.clients)) {
+        for (const client of (0, aedesInternals_1.connectedClients)(broker)) {
             if (client.clean || client.closed) {
                 continue;
             }
@@ -673,8 +652,7 @@ class BrokerService {
                 this.log.info(`Client '${client.id}' has ${queued} message(s) waiting from the Redis outage: closing its connection, so that it reconnects and receives them`);
                 // not an abnormal end of the client: its will must not be published (it is stored again when the
                 // client reconnects)
-                Object.assign(client, { will: null, _will: null });
-                client.close();
+                (0, aedesInternals_1.closeWithoutWill)(client);
             }
         }
     }
@@ -719,13 +697,12 @@ class BrokerService {
         if (client.closed) {
             return;
         }
-        (0, overlap_1.deliverDirect)(client, toPacket(message), () => undefined);
+        (0, aedesInternals_1.deliverDirect)(client, toPacket(message), () => undefined);
     }
     /** Topics with a retained message that `filter` matches. */
     async retainedTopics(filter) {
         const topics = new Set();
-        const broker = this.broker;
-        const stream = broker?.persistence?.createRetainedStreamCombi([filter]);
+        const stream = this.persistence?.createRetainedStreamCombi([filter]);
         if (stream) {
             for await (const packet of stream) {
                 topics.add(packet.topic);
@@ -735,8 +712,7 @@ class BrokerService {
     }
     /** Subscriptions a (persistent) client has in the session store. */
     async subscriptionsOf(client) {
-        const broker = this.broker;
-        return (await broker?.persistence?.subscriptionsByClient(client)) ?? [];
+        return (await this.persistence?.subscriptionsByClient(client)) ?? [];
     }
     /** Stops listening, closes every connection, the broker and its store. Never throws. */
     async stop() {

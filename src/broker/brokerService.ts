@@ -4,7 +4,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import {
     Aedes,
     type AedesPublishPacket,
@@ -14,13 +13,24 @@ import {
     type Subscription,
 } from 'aedes';
 import { AccessControl, BruteForceGuard, type Account, type BruteForceOptions } from './accessControl';
-import { deliverAtHighestQos, deliverDirect } from './overlap';
+import {
+    closeRedisEmitterAtOnce,
+    closeWithoutWill,
+    connectedClients,
+    deliverAtHighestQos,
+    deliverDirect,
+    isConnectedHere,
+    isDropped,
+    markDropped,
+    skipDroppedPublishes,
+} from './aedesInternals';
 import { SessionExpiry } from './sessions';
 import { Listeners, type ListenerOptions } from './listeners';
 import { guardPackets, isReservedName } from './packetGuard';
 import { SlowConsumers, type OutgoingConnection } from './slowConsumers';
 import { batchWrites } from './writeBatcher';
-import { RetainedIndex, type RetainedPersistence } from './retainedIndex';
+import { RetainedIndex } from './retainedIndex';
+import { BrokerPersistence, type AedesPersistence } from './persistence';
 import { redisUrlForLog, type ForceCleanSession, type Persistence, type QoS } from '../settings';
 import type * as RedisLink from './redisLink';
 import type { Redis } from 'ioredis';
@@ -124,9 +134,6 @@ const SESSION_NEVER_EXPIRES = 0xffffffff;
 
 const PROTOCOL_NAMES: Record<number, string> = { 3: 'MQTT 3.1', 4: 'MQTT 3.1.1', 5: 'MQTT 5' };
 
-const DROP = Symbol('mqtt-gateway.drop');
-type Droppable = PublishPacket & { [DROP]?: boolean };
-
 interface LevelDb {
     close(): Promise<void>;
     clear(range: { gte: string; lt: string }): Promise<void>;
@@ -134,18 +141,12 @@ interface LevelDb {
     batch(operations: { type: 'del'; key: string }[]): Promise<void>;
 }
 
-interface QueuePersistence {
-    outgoingEnqueueCombi(subs: { clientId: string }[], packet: unknown, cb?: unknown): Promise<unknown> | undefined;
-}
-
-interface SessionPersistence {
-    cleanSubscriptions(client: { id: string }): Promise<void>;
-}
-
 export class BrokerService {
     private broker: Aedes | undefined;
     private listeners: Listeners | undefined;
     private db: LevelDb | undefined;
+    /** What aedes is given as its persistence (persistence.ts). */
+    private persistence: BrokerPersistence | undefined;
     /** `persistence: redis`: the store's, the publishing and the subscribing connection. */
     private redis: { store: Redis; pub: Redis; sub: Redis; persistence: { destroy(): Promise<void> } } | undefined;
     private presence: RedisLink.ClusterPresence | undefined;
@@ -215,6 +216,7 @@ export class BrokerService {
     /** Starts the broker and every listener; rejects (leaving nothing open) if a port cannot be bound. */
     async start(): Promise<void> {
         const { persistence, mq } = await this.openPersistence();
+        this.persistence = persistence;
         const broker = await Aedes.createBroker({
             persistence,
             mq,
@@ -317,7 +319,7 @@ export class BrokerService {
                 this.accountOf.set(client, result.account);
                 done(null, true);
             },
-            authorizePublish: (client, packet: Droppable, done) => {
+            authorizePublish: (client, packet, done) => {
                 if (packet.properties) {
                     const repeated = repeatedProperty(packet.properties);
                     if (client && repeated) {
@@ -339,9 +341,9 @@ export class BrokerService {
                         return;
                     }
                     // MQTT 3.1.1 has no negative acknowledgement: acknowledged as it requires, never delivered
-                    packet[DROP] = true;
+                    markDropped(packet);
                 }
-                const admitted = client && !packet[DROP] ? this.events.admitPublish?.() : undefined;
+                const admitted = client && !isDropped(packet) ? this.events.admitPublish?.() : undefined;
                 if (admitted) {
                     const go = (): void => done(null);
                     void admitted.then(go, go);
@@ -402,18 +404,13 @@ export class BrokerService {
             },
         });
         this.broker = broker;
-        if (this.db) {
-            // retained lookups from memory instead of a LevelDB scan per subscription (see retainedIndex.ts)
-            await this.retained.attach((broker as unknown as { persistence: RetainedPersistence }).persistence);
-        }
-        this.wrapPublish(broker);
-        this.limitQueues(broker);
+        skipDroppedPublishes(broker);
 
         // aedes reports store failures (queueing for offline sessions, wills) as 'error' events
         (broker as unknown as NodeJS.EventEmitter).on('error', (err: Error) => this.log.warn(`Broker: ${err.message}`));
         broker.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
             // client is null for messages the broker itself publishes ($SYS, the adapter's own)
-            if (client && !(packet as Droppable)[DROP]) {
+            if (client && !isDropped(packet)) {
                 const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
                 this.events.clientPublish?.(packet.topic, payload, client.id);
             }
@@ -427,9 +424,7 @@ export class BrokerService {
             keepMin: this.options.storeClientsTimeMin,
             expire: clientId => this.expireSession(clientId),
             onError: err => this.log.warn(`Cannot save the session times: ${errorText(err)}`),
-            isOnline: clientId =>
-                Boolean((broker as unknown as { clients: Record<string, unknown> }).clients[clientId]) ||
-                (presence?.elsewhere(clientId) ?? false),
+            isOnline: clientId => isConnectedHere(broker, clientId) || (presence?.elsewhere(clientId) ?? false),
         });
         if (presence) {
             presence.startHeartbeat();
@@ -522,39 +517,30 @@ export class BrokerService {
     }
 
     /**
-     * maxQueuedMessages: after messages are queued for offline persistent clients, a queue longer than the limit
-     * loses its oldest messages (queues left from earlier runs count as older than this run's), counted as dropped.
+     * maxQueuedMessages (disk): after messages are queued for offline persistent clients, a queue longer than the
+     * limit loses its oldest messages (queues left from earlier runs count as older than this run's), counted as
+     * dropped. Called by the persistence (persistence.ts) before aedes goes on; trims of one client run one after
+     * another, so concurrent enqueues never drop the same message twice.
      */
-    private limitQueues(broker: Aedes): void {
+    private async limitQueues(clientIds: string[]): Promise<void> {
         const max = this.options.maxQueuedMessages;
-        const persistence = (broker as unknown as { persistence?: QueuePersistence }).persistence;
-        if (!persistence || !this.db || max <= 0) {
+        const broker = this.broker;
+        if (!broker || max <= 0) {
             return;
         }
-        const original = persistence.outgoingEnqueueCombi.bind(persistence);
-        persistence.outgoingEnqueueCombi = (subs, packet, cb) => {
-            if (cb) {
-                return original(subs, packet, cb);
-            }
-            const result = Promise.resolve(original(subs, packet));
-            return result.then(async value => {
-                for (const sub of subs ?? []) {
-                    const id = sub.clientId;
-                    const run = (this.trimChains.get(id) ?? Promise.resolve())
-                        .then(() => this.trimQueue(broker, id, max))
-                        .catch((err: unknown) => this.log.warn(`Cannot limit the queue of '${id}': ${errorText(err)}`));
-                    this.trimChains.set(id, run);
-                    void run.then(() => this.trimChains.get(id) === run && this.trimChains.delete(id));
-                    await run;
-                }
-                return value;
-            });
-        };
+        for (const id of clientIds) {
+            const run = (this.trimChains.get(id) ?? Promise.resolve())
+                .then(() => this.trimQueue(broker, id, max))
+                .catch((err: unknown) => this.log.warn(`Cannot limit the queue of '${id}': ${errorText(err)}`));
+            this.trimChains.set(id, run);
+            void run.then(() => this.trimChains.get(id) === run && this.trimChains.delete(id));
+            await run;
+        }
     }
 
     private async trimQueue(broker: Aedes, clientId: string, max: number): Promise<void> {
         const db = this.db;
-        if (!db || (broker as unknown as { clients: Record<string, unknown> }).clients[clientId]) {
+        if (!db || isConnectedHere(broker, clientId)) {
             return; // online clients drain their queue themselves
         }
         const estimate = (this.queueEstimate.get(clientId) ?? max) + 1;
@@ -669,8 +655,7 @@ export class BrokerService {
 
     /** Removes a client's stored session: subscriptions and queued messages. */
     private async expireSession(clientId: string): Promise<void> {
-        const persistence = (this.broker as unknown as { persistence?: SessionPersistence } | undefined)?.persistence;
-        await persistence?.cleanSubscriptions({ id: clientId });
+        await this.persistence?.cleanSubscriptions({ id: clientId });
         // aedes-persistence-redis keeps a client's queue in this list (its messages expire with packetTTL)
         await this.redis?.store.del(`outgoing:${encodeURIComponent(clientId)}`);
         if (this.db) {
@@ -683,24 +668,13 @@ export class BrokerService {
         this.queueEstimate.delete(clientId);
     }
 
-    /** Messages marked in authorizePublish are acknowledged but go nowhere. */
-    private wrapPublish(broker: Aedes): void {
-        const original = broker.publish.bind(broker) as (...args: unknown[]) => void;
-        (broker as unknown as { publish: (...args: unknown[]) => void }).publish = (...args: unknown[]) => {
-            const packet = args[0] as Droppable;
-            if (packet[DROP]) {
-                const done = args.find((a, i) => i > 0 && typeof a === 'function') as (() => void) | undefined;
-                done?.();
-                return;
-            }
-            original(...args);
-        };
-    }
-
-    private async openPersistence(): Promise<{ persistence?: unknown; mq?: unknown }> {
+    private async openPersistence(): Promise<{ persistence: BrokerPersistence; mq?: unknown }> {
         const options = this.options;
+        const onError = (err: unknown): void => this.log.warn(`Broker store: ${errorText(err)}`);
         if (options.persistence === 'memory') {
-            return {}; // aedes' in-memory defaults
+            const { default: memory } = await import('aedes-persistence');
+            const store = memory() as unknown as AedesPersistence;
+            return { persistence: new BrokerPersistence(store, { keepsV5Fields: true, onError }) };
         }
         mkdirSync(options.persistenceDir, { recursive: true });
         if (options.persistence === 'redis') {
@@ -712,7 +686,16 @@ export class BrokerService {
         await db.open();
         this.db = db;
         this.writes = batchWrites(db);
-        return { persistence: persistenceLevel(db) };
+        const store = persistenceLevel(db) as AedesPersistence;
+        return {
+            persistence: new BrokerPersistence(store, {
+                // retained lookups from memory instead of a LevelDB scan per subscription (see retainedIndex.ts)
+                retainedIndex: this.retained,
+                keepsV5Fields: false,
+                afterEnqueue: clientIds => this.limitQueues(clientIds),
+                onError,
+            }),
+        };
     }
 
     /**
@@ -720,7 +703,7 @@ export class BrokerService {
      * Three connections: the store's, one to publish and one to subscribe (a subscribing connection can do
      * nothing else). While Redis is away their commands wait; the store's connection reports the outage.
      */
-    private async openRedis(url: string): Promise<{ persistence: unknown; mq: unknown }> {
+    private async openRedis(url: string): Promise<{ persistence: BrokerPersistence; mq: unknown }> {
         const { default: RedisPersistence } = await import('aedes-persistence-redis/asyncPersistence.js');
         const { default: mqEmitterRedis } = await import('mqemitter-redis');
         // loaded only with persistence: redis (ioredis alone is several MB of memory)
@@ -790,29 +773,19 @@ export class BrokerService {
             packetTTL: () => (keepMin > 0 ? keepMin * 60 : keepMin === 0 ? 3600 : 0),
             maxSessionDelivery: this.options.maxQueuedMessages > 0 ? this.options.maxQueuedMessages : 1_000_000,
         });
-        // aedes 1.2 pipes the retained messages as a stream; this persistence gives an async iterator
-        const retained = persistence as unknown as { createRetainedStreamCombi(patterns: string[]): unknown };
-        const iterate = retained.createRetainedStreamCombi.bind(retained) as (p: string[]) => AsyncIterable<unknown>;
-        retained.createRetainedStreamCombi = patterns => Readable.from(iterate(patterns));
         const mq = mqEmitterRedis({ pubConn: pub, subConn: sub, matchEmptyLevels: true });
         (mq as unknown as { state: { on(event: 'error', h: (err: Error) => void): void } }).state.on('error', err =>
             this.log.debug(`Redis pub/sub: ${err.message}`),
         );
         this.redis = { store, pub, sub, persistence };
+        const wrapped = new BrokerPersistence(persistence as unknown as AedesPersistence, {
+            keepsV5Fields: true,
+            onError: err => this.log.warn(`Redis: ${errorText(err)}`),
+        });
         this.presence = new ClusterPresence(store, () => this.broker?.id ?? '');
         // aedes closes the pub/sub connections with QUIT, which waits for (or fails without) Redis: cut them instead
-        const closable = mq as unknown as {
-            closing: boolean;
-            close(cb: () => void): void;
-            _close(cb: () => void): void;
-        };
-        closable.close = cb => {
-            closable.closing = true;
-            pub.disconnect();
-            sub.disconnect();
-            closable._close(cb);
-        };
-        return { persistence, mq };
+        closeRedisEmitterAtOnce(mq, [pub, sub]);
+        return { persistence: wrapped, mq };
     }
 
     /**
@@ -821,12 +794,12 @@ export class BrokerService {
      * queue, as at any reconnect.
      */
     private async closeClientsWithQueues(): Promise<void> {
-        const broker = this.broker as unknown as { clients: Record<string, Client> } | undefined;
+        const broker = this.broker;
         const store = this.redis?.store;
         if (!broker || !store) {
             return;
         }
-        for (const client of Object.values(broker.clients)) {
+        for (const client of connectedClients(broker)) {
             if (client.clean || client.closed) {
                 continue;
             }
@@ -837,8 +810,7 @@ export class BrokerService {
                 );
                 // not an abnormal end of the client: its will must not be published (it is stored again when the
                 // client reconnects)
-                Object.assign(client, { will: null, _will: null });
-                client.close();
+                closeWithoutWill(client);
             }
         }
     }
@@ -895,12 +867,9 @@ export class BrokerService {
     /** Topics with a retained message that `filter` matches. */
     async retainedTopics(filter: string): Promise<Set<string>> {
         const topics = new Set<string>();
-        const broker = this.broker as unknown as {
-            persistence?: { createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string }> };
-        };
-        const stream = broker?.persistence?.createRetainedStreamCombi([filter]);
+        const stream = this.persistence?.createRetainedStreamCombi([filter]);
         if (stream) {
-            for await (const packet of stream) {
+            for await (const packet of stream as AsyncIterable<{ topic: string }>) {
                 topics.add(packet.topic);
             }
         }
@@ -909,10 +878,7 @@ export class BrokerService {
 
     /** Subscriptions a (persistent) client has in the session store. */
     async subscriptionsOf(client: Client): Promise<Subscription[]> {
-        const broker = this.broker as unknown as {
-            persistence?: { subscriptionsByClient(c: Client): Promise<Subscription[] | null> };
-        };
-        return (await broker?.persistence?.subscriptionsByClient(client)) ?? [];
+        return ((await this.persistence?.subscriptionsByClient(client)) as Subscription[] | null) ?? [];
     }
 
     /** Stops listening, closes every connection, the broker and its store. Never throws. */
