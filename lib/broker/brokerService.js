@@ -72,6 +72,11 @@ const PACKET_HEADROOM_BYTES = 65_536 + 1024;
 const TOPIC_ALIAS_MAXIMUM = 16;
 /** QoS 1/2 PUBLISH packets a client may have unacknowledged towards the broker [MQTT-3.3.4-7]. */
 const RECEIVE_MAXIMUM = 100;
+/**
+ * QoS 2 messages an MQTT 3.1.1 client may have stored in the broker without PUBREL (3.1.1 announces no limit; each one
+ * is held in the store, up to maxPayloadSize each).
+ */
+const MAX_UNRELEASED_V311 = 1000;
 /** MQTT 5 Session Expiry Interval "never" [MQTT-3.1.2.11.2]. */
 const SESSION_NEVER_EXPIRES = 0xffffffff;
 const PROTOCOL_NAMES = { 3: 'MQTT 3.1', 4: 'MQTT 3.1.1', 5: 'MQTT 5' };
@@ -246,6 +251,13 @@ class BrokerService {
                     }
                     keepPublishProperties(packet);
                 }
+                if (client && packet.qos === 2 && this.tooManyUnreleased(client, packet.messageId)) {
+                    // more QoS 2 messages without PUBREL than announced [MQTT-3.3.4-9]: DISCONNECT 0x93 "Receive
+                    // Maximum exceeded" (3.1.1: closed; aedes 2.0.0-beta.1 itself has no bound on them)
+                    this.events.dropped?.(`more than ${RECEIVE_MAXIMUM} unreleased QoS 2 messages: connection closed`, client.id);
+                    client.disconnect({ reasonCode: 0x93 }, () => done(new Error('receive maximum exceeded')));
+                    return;
+                }
                 const refusal = client ? this.publishRefusal(client, packet) : undefined;
                 if (client && refusal) {
                     this.events.dropped?.(refusal, client.id);
@@ -350,6 +362,9 @@ class BrokerService {
         });
         broker.on('clientDisconnect', client => {
             this.events.clientDisconnected?.(client.id);
+            if (client.clean) {
+                this.persistence?.endIncoming(client.id).catch(() => undefined);
+            }
             (presence ? presence.release(client.id) : Promise.resolve())
                 .then(() => sessions.disconnected(client.id))
                 .catch((err) => this.log.warn(`Cannot drop the session of '${client.id}': ${(0, errorText_1.errorText)(err)}`));
@@ -435,6 +450,11 @@ class BrokerService {
         for (let i = 0; i < excess.length; i++) {
             this.events.dropped?.(`queue of offline client '${clientId}' is full (maxQueuedMessages ${max}): oldest message dropped`, clientId);
         }
+    }
+    /** Whether this QoS 2 message would be one more unreleased message than the client may have. */
+    tooManyUnreleased(client, messageId) {
+        const max = client.version === 5 ? RECEIVE_MAXIMUM : MAX_UNRELEASED_V311;
+        return this.persistence?.wouldExceedUnreleased(client.id, messageId, max) ?? false;
     }
     /** Why a client's publish is refused (undefined: it is not). */
     publishRefusal(client, packet) {

@@ -87,12 +87,16 @@ function wrapV5Fields(packet: QueuedPacket): QueuedPacket {
     if (packet.properties === undefined && packet.messageExpiry === undefined) {
         return packet;
     }
-    const carrier: V5Carrier = {
-        [V5_FIELDS]: true,
-        properties: packet.properties,
-        messageExpiry: packet.messageExpiry,
-    };
-    if (Object.prototype.hasOwnProperty.call(packet, 'nl')) {
+    // only the fields that are set: the store's msgpack turns an undefined field into null, and aedes takes a null
+    // messageExpiry for "expired"
+    const carrier: V5Carrier = { [V5_FIELDS]: true };
+    if (packet.properties !== undefined) {
+        carrier.properties = packet.properties;
+    }
+    if (packet.messageExpiry !== undefined) {
+        carrier.messageExpiry = packet.messageExpiry;
+    }
+    if (packet.nl !== undefined) {
         carrier.nl = packet.nl;
     }
     return { ...packet, nl: carrier };
@@ -103,15 +107,15 @@ function unwrapV5Fields<T extends QueuedPacket | undefined>(packet: T): T {
     if (!packet || !carrier || typeof carrier !== 'object' || !carrier[V5_FIELDS]) {
         return packet;
     }
-    if ('nl' in carrier) {
+    if (carrier.nl !== undefined && carrier.nl !== null) {
         packet.nl = carrier.nl;
     } else {
         delete packet.nl;
     }
-    if (carrier.properties !== undefined) {
+    if (carrier.properties !== undefined && carrier.properties !== null) {
         packet.properties = carrier.properties;
     }
-    if (carrier.messageExpiry !== undefined) {
+    if (typeof carrier.messageExpiry === 'number') {
         packet.messageExpiry = carrier.messageExpiry;
     }
     return packet;
@@ -136,14 +140,23 @@ export class BrokerPersistence implements AedesPersistence {
         private readonly options: BrokerPersistenceOptions,
     ) {}
 
-    /** Inbound QoS 2 messages of this client not yet released (PUBREL). */
-    unreleased(clientId: string): number {
-        return this.incoming.get(clientId)?.size ?? 0;
+    /**
+     * Whether one more inbound QoS 2 message with this packet id would make more than `max` of this client's
+     * unreleased (no PUBREL yet); a retransmission of one already stored is not one more.
+     */
+    wouldExceedUnreleased(clientId: string, messageId: number | undefined, max: number): boolean {
+        const ids = this.incoming.get(clientId);
+        return ids !== undefined && ids.size >= max && (messageId === undefined || !ids.has(messageId));
     }
 
-    /** Forgets a client's unreleased count (its connection ended; a new one starts from what it resends). */
-    forgetIncoming(clientId: string): void {
+    /**
+     * A clean session ended: its unreleased QoS 2 messages go with it (aedes 2.0.0-beta.1 never calls the stores'
+     * cleanIncoming, so the memory store would keep them for good).
+     */
+    async endIncoming(clientId: string): Promise<void> {
         this.incoming.delete(clientId);
+        const store = this.store as Partial<{ cleanIncoming(client: ClientRef): Promise<void> }>;
+        await store.cleanIncoming?.call(this.store, { id: clientId });
     }
 
     async setup(broker: unknown): Promise<void> {

@@ -590,4 +590,84 @@ describe('MQTT 5 broker (real MQTT 5 clients, real sockets)', function () {
         const status = await back.waitForTopic('homeassistant/status');
         assert.equal(status.payload.toString(), 'offline');
     });
+
+    it('enforces the receive maximum: the 101st QoS 2 message without PUBREL gets DISCONNECT 0x93 [MQTT-3.3.4-9]', async () => {
+        const { port } = await broker();
+        const raw = await RawClient.open(port, 5);
+        cleanups.push(() => raw.destroy());
+        raw.send({
+            cmd: 'connect',
+            protocolId: 'MQTT',
+            protocolVersion: 5,
+            clientId: 'flood',
+            clean: true,
+            keepalive: 30,
+        });
+        await raw.waitFor(p => p.cmd === 'connack');
+        for (let id = 1; id <= 100; id++) {
+            raw.send({ cmd: 'publish', topic: 'q2', payload: 'x', qos: 2, messageId: id, retain: false, dup: false });
+        }
+        await raw.waitFor(p => p.cmd === 'pubrec' && p.messageId === 100, 5000, 'the 100th PUBREC');
+        // a retransmission of one already held is not one more
+        raw.send({ cmd: 'publish', topic: 'q2', payload: 'x', qos: 2, messageId: 7, retain: false, dup: true });
+        raw.send({ cmd: 'pubrel', messageId: 1 });
+        await raw.waitFor(p => p.cmd === 'pubcomp' && p.messageId === 1);
+        // one released: one more fits, the next is one too many
+        raw.send({ cmd: 'publish', topic: 'q2', payload: 'x', qos: 2, messageId: 101, retain: false, dup: false });
+        await raw.waitFor(p => p.cmd === 'pubrec' && p.messageId === 101);
+        assert.equal(raw.closed, false);
+        raw.send({ cmd: 'publish', topic: 'q2', payload: 'x', qos: 2, messageId: 102, retain: false, dup: false });
+        const disconnect = await raw.waitFor(p => p.cmd === 'disconnect');
+        assert.equal((disconnect as { reasonCode?: number }).reasonCode, 0x93);
+        await raw.waitClosed();
+        assert.equal(raw.packets.filter(p => p.cmd === 'pubrec' && p.messageId === 102).length, 0);
+    });
+
+    for (const persistence of ['memory', 'disk'] as const) {
+        it(`message expiry (${persistence}): an expired message leaves the queue and the retained store; the others keep their properties`, async () => {
+            const dir = mkdtempSync(path.join(tmpdir(), 'mqtt5-expiry-'));
+            cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+            const { port } = await broker({ persistence, persistenceDir: dir });
+            const sessionOptions = {
+                ...V5,
+                clientId: 'sleepy',
+                clean: false,
+                properties: { sessionExpiryInterval: 300 },
+            };
+            const sleepy = await TestClient.connect(port, sessionOptions);
+            await sleepy.subscribe('e/#', 1);
+            await sleepy.end();
+            const pub = await client(port, V5);
+            const keep = { contentType: 'text/plain', correlationData: Buffer.from('c1'), userProperties: { k: 'v' } };
+            await pub.client.publishAsync('e/short', 'gone', { qos: 1, properties: { messageExpiryInterval: 1 } });
+            await pub.client.publishAsync('e/long', 'kept', {
+                qos: 1,
+                properties: { ...keep, messageExpiryInterval: 600 },
+            });
+            await pub.client.publishAsync('e/plain', 'kept too', { qos: 1, properties: keep });
+            await pub.client.publishAsync('e/retained', 'r', {
+                qos: 1,
+                retain: true,
+                properties: { messageExpiryInterval: 1 },
+            });
+            // expiry is a matter of time: nothing to wait for but the clock
+            await new Promise(resolve => setTimeout(resolve, 1500));
+            const back = await client(port, { ...sessionOptions, clean: false });
+            await back.waitForTopic('e/plain');
+            const long = back.received('e/long')[0];
+            assert.ok(long, 'the unexpired message was queued');
+            assert.equal(long.properties?.contentType, 'text/plain');
+            assert.deepEqual(long.properties?.correlationData, Buffer.from('c1'));
+            assert.deepEqual({ ...long.properties?.userProperties }, { k: 'v' });
+            const remaining = long.properties?.messageExpiryInterval ?? 0;
+            assert.ok(remaining > 590 && remaining <= 600, `remaining lifetime ${remaining} s`);
+            assert.equal(back.received('e/plain')[0]!.properties?.contentType, 'text/plain');
+            assert.equal(back.received('e/short').length, 0, 'the expired message is not delivered');
+            const late = await client(port, V5);
+            await late.subscribe('e/#', 1);
+            await pub.publish('e/marker', 'm', { qos: 1 });
+            await late.waitForTopic('e/marker');
+            assert.equal(late.received('e/retained').length, 0, 'the expired retained message is gone');
+        });
+    }
 });
