@@ -415,10 +415,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
                 : undefined;
         }
         if (command === 'request') {
-            this.requests ??= new requests_1.Requests({
-                listen: (filter, onMessage) => broker.listen(filter, onMessage),
-                publish: m => broker.publish({ topic: m.topic, payload: m.payload, qos: m.qos, retain: false }),
-            }, this.settings.defaultQoS);
+            this.requests ??= new requests_1.Requests(broker.requestTransport(), this.settings.defaultQoS);
             return this.requests.request(message);
         }
         if (command === 'sendMessage2Client') {

@@ -430,13 +430,7 @@ export class ServerMode extends MirrorMode {
                 : undefined;
         }
         if (command === 'request') {
-            this.requests ??= new Requests(
-                {
-                    listen: (filter, onMessage) => broker.listen(filter, onMessage),
-                    publish: m => broker.publish({ topic: m.topic, payload: m.payload, qos: m.qos, retain: false }),
-                },
-                this.settings.defaultQoS,
-            );
+            this.requests ??= new Requests(broker.requestTransport(), this.settings.defaultQoS);
             return this.requests.request(message);
         }
         if (command === 'sendMessage2Client') {

@@ -699,14 +699,35 @@ class BrokerService {
             }
         });
     }
-    /** Listens inside the broker on a filter (sendTo request); the returned function stops listening. */
+    /**
+     * The transport of sendTo `request` (requests.ts): the request goes into the broker with Response Topic and
+     * Correlation Data, which MQTT 5 subscribers receive as they are (3.1.1 subscribers get the plain message); an
+     * answer's Correlation Data is handed on, so an answer to another request is not taken for this one.
+     */
+    requestTransport() {
+        return {
+            listen: (filter, onMessage) => this.listen(filter, onMessage),
+            publish: m => this.publish({
+                topic: m.topic,
+                payload: m.payload,
+                qos: m.qos,
+                retain: false,
+                properties: { responseTopic: m.responseTopic, correlationData: m.correlation },
+            }),
+        };
+    }
+    /**
+     * Listens inside the broker on a filter (sendTo request); `onMessage` gets a message's MQTT 5 Correlation Data
+     * too. The returned function stops listening.
+     */
     async listen(filter, onMessage) {
         const broker = this.broker;
         if (!broker) {
             throw new Error('the broker is not running');
         }
         const deliver = (packet, callback) => {
-            onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
+            const correlation = packet.properties?.correlationData;
+            onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload, Buffer.isBuffer(correlation) ? correlation : undefined);
             callback();
         };
         await new Promise(resolve => broker.subscribe(filter, deliver, () => resolve()));
@@ -829,6 +850,7 @@ function toPacket(message) {
         qos: message.qos,
         retain: message.retain,
         dup: false,
+        ...(message.properties ? { properties: message.properties } : {}),
     };
 }
 /**

@@ -35,6 +35,7 @@ import { redisUrlForLog, type ForceCleanSession, type Persistence, type QoS } fr
 import type * as RedisLink from './redisLink';
 import type { Redis } from 'ioredis';
 import { errorText } from '../errorText';
+import type { RequestTransport } from '../requests';
 import { clip, RateLimitedLog } from '../rateLog';
 
 export interface BrokerServiceOptions {
@@ -70,6 +71,8 @@ export interface BrokerMessage {
     payload: string | Buffer;
     qos: QoS;
     retain: boolean;
+    /** MQTT 5 properties for MQTT 5 subscribers (3.1.1 subscribers get the message without them). */
+    properties?: { responseTopic?: string; correlationData?: Buffer; contentType?: string };
 }
 
 export interface ConnectedClient {
@@ -867,14 +870,44 @@ export class BrokerService {
         });
     }
 
-    /** Listens inside the broker on a filter (sendTo request); the returned function stops listening. */
-    async listen(filter: string, onMessage: (topic: string, payload: Buffer) => void): Promise<() => Promise<void>> {
+    /**
+     * The transport of sendTo `request` (requests.ts): the request goes into the broker with Response Topic and
+     * Correlation Data, which MQTT 5 subscribers receive as they are (3.1.1 subscribers get the plain message); an
+     * answer's Correlation Data is handed on, so an answer to another request is not taken for this one.
+     */
+    requestTransport(): RequestTransport {
+        return {
+            listen: (filter, onMessage) => this.listen(filter, onMessage),
+            publish: m =>
+                this.publish({
+                    topic: m.topic,
+                    payload: m.payload,
+                    qos: m.qos,
+                    retain: false,
+                    properties: { responseTopic: m.responseTopic, correlationData: m.correlation },
+                }),
+        };
+    }
+
+    /**
+     * Listens inside the broker on a filter (sendTo request); `onMessage` gets a message's MQTT 5 Correlation Data
+     * too. The returned function stops listening.
+     */
+    async listen(
+        filter: string,
+        onMessage: (topic: string, payload: Buffer, correlation?: Buffer) => void,
+    ): Promise<() => Promise<void>> {
         const broker = this.broker;
         if (!broker) {
             throw new Error('the broker is not running');
         }
         const deliver = (packet: AedesPublishPacket, callback: () => void): void => {
-            onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
+            const correlation = packet.properties?.correlationData;
+            onMessage(
+                packet.topic,
+                typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
+                Buffer.isBuffer(correlation) ? correlation : undefined,
+            );
             callback();
         };
         await new Promise<void>(resolve => broker.subscribe(filter, deliver, () => resolve()));
@@ -1012,6 +1045,7 @@ function toPacket(message: BrokerMessage): PublishPacket {
         qos: message.qos,
         retain: message.retain,
         dup: false,
+        ...(message.properties ? { properties: message.properties } : {}),
     };
 }
 

@@ -10,6 +10,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import mqttPacket, { type IConnackPacket, type IPubackPacket, type ISubackPacket } from 'mqtt-packet';
 import { hashPassword, type Account } from '../../src/broker/accessControl';
 import type { BrokerEvents, BrokerServiceOptions } from '../../src/broker/brokerService';
+import { Requests } from '../../src/requests';
 import { makeCertificates } from '../lib/certs';
 import { runMosquittoTool } from '../lib/mosquittoCli';
 import { TestClient } from '../lib/mqttClient';
@@ -670,4 +671,37 @@ describe('MQTT 5 broker (real MQTT 5 clients, real sockets)', function () {
             assert.equal(late.received('e/retained').length, 0, 'the expired retained message is gone');
         });
     }
+
+    it('sendTo request in server mode: an MQTT 5 device gets Response Topic and Correlation Data; only its answer with them counts', async () => {
+        const { broker: service, port } = await broker();
+        const device = await client(port, { ...V5, clientId: 'device' });
+        await device.subscribe('dev/cmd', 1);
+        const old = await client(port, { clientId: 'old' });
+        await old.subscribe('dev/cmd', 1);
+        device.client.on('message', (topic, payload, packet) => {
+            const responseTopic = packet.properties?.responseTopic;
+            if (topic !== 'dev/cmd' || !responseTopic) {
+                return;
+            }
+            // another request's answer first (other correlation data), then this one's
+            void device.client.publishAsync(responseTopic, 'not yours', {
+                qos: 1,
+                properties: { correlationData: Buffer.from('other') },
+            });
+            void device.client.publishAsync(responseTopic, `pong to ${payload.toString()}`, {
+                qos: 1,
+                properties: { correlationData: packet.properties?.correlationData },
+            });
+        });
+        const requests = new Requests(service.requestTransport(), 1);
+        const answer = await requests.request({
+            topic: 'dev/cmd',
+            message: 'ping',
+            responseTopic: 'dev/reply',
+            timeout: 5000,
+        });
+        assert.deepEqual(answer, { result: { topic: 'dev/reply', message: 'pong to ping' } });
+        const plain = await old.waitForTopic('dev/cmd');
+        assert.equal(plain.payload.toString(), 'ping');
+    });
 });
