@@ -112,14 +112,14 @@ export class ServerMode extends MirrorMode {
                     adapter.log.info(`Client '${clientId}' disconnected`);
                     clients.onDisconnected(clientId);
                 },
-                subscribed: (client, granted) => {
+                subscribed: (client, granted, offer) => {
                     if (settings.debug) {
                         adapter.log.debug(
                             `Client '${client.id}' subscribed to ${granted.map(s => `'${s.topic}'`).join(', ')}`,
                         );
                     }
                     if (settings.publishOnSubscribe) {
-                        void this.sendCurrentValues(client, granted);
+                        void this.sendCurrentValues(client, offer);
                     }
                 },
                 dropped: (reason, clientId) => {

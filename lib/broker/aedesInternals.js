@@ -5,6 +5,7 @@ exports.deliverAtHighestQos = deliverAtHighestQos;
 exports.isConnectedHere = isConnectedHere;
 exports.connectedClients = connectedClients;
 exports.closeWithoutWill = closeWithoutWill;
+exports.hasSubscription = hasSubscription;
 exports.markDropped = markDropped;
 exports.isDropped = isDropped;
 exports.skipDroppedPublishes = skipDroppedPublishes;
@@ -98,6 +99,11 @@ function closeWithoutWill(client) {
     Object.assign(client, { will: null, _will: null });
     client.close();
 }
+/** Item 6: whether the client has a subscription with exactly this filter now. */
+function hasSubscription(client, filter) {
+    const subscriptions = client.subscriptions;
+    return Object.prototype.hasOwnProperty.call(subscriptions, filter);
+}
 const DROP = Symbol('mqtt-gateway.drop');
 /** Item 5: marks a packet in authorizePublish: acknowledged as aedes does, never published. */
 function markDropped(packet) {
@@ -118,7 +124,7 @@ function skipDroppedPublishes(broker) {
         original(...args);
     };
 }
-/** Item 6: mqemitter-redis' close without QUIT: cuts its two connections, then lets it finish. */
+/** Item 7: mqemitter-redis' close without QUIT: cuts its two connections, then lets it finish. */
 function closeRedisEmitterAtOnce(mq, connections) {
     const closable = mq;
     closable.close = cb => {

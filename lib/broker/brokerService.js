@@ -113,6 +113,8 @@ class BrokerService {
     guard;
     /** The account each connected client logged in with. */
     accountOf = new WeakMap();
+    /** Per client: filters of a SUBSCRIBE under way that the client had already (MQTT 5 Retain Handling 1). */
+    existingFilters = new WeakMap();
     /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
     emptyIdUnclean = new WeakSet();
     constructor(options, events, log) {
@@ -280,6 +282,14 @@ class BrokerService {
                 }
             },
             authorizeSubscribe: (client, subscription, done) => {
+                if (subscription.rh === 1 && (0, aedesInternals_1.hasSubscription)(client, subscription.topic)) {
+                    let existed = this.existingFilters.get(client);
+                    if (!existed) {
+                        existed = new Set();
+                        this.existingFilters.set(client, existed);
+                    }
+                    existed.add(subscription.topic);
+                }
                 if ((0, packetGuard_1.isReservedName)(subscription.topic)) {
                     // GHSA-52qw-whmv-87c5 (see packetGuard.ts, which closes a connection that sends one): a filter
                     // restored from a session store never reaches aedes' plain objects either
@@ -369,7 +379,16 @@ class BrokerService {
                 .then(() => sessions.disconnected(client.id))
                 .catch((err) => this.log.warn(`Cannot drop the session of '${client.id}': ${(0, errorText_1.errorText)(err)}`));
         });
-        broker.on('subscribe', (subscriptions, client) => this.events.subscribed?.(client, subscriptions));
+        broker.on('subscribe', (subscriptions, client) => {
+            const existed = this.existingFilters.get(client);
+            // MQTT 5 Retain Handling [MQTT-3.3.1-9, 3.3.1-10] for what the adapter sends at a subscription (its
+            // current values) as for the retained store: 2 never, 1 only for a subscription that did not exist
+            const offer = subscriptions.filter(s => s.qos <= 2 && s.rh !== 2 && !(s.rh === 1 && existed?.has(s.topic)));
+            for (const s of subscriptions) {
+                existed?.delete(s.topic);
+            }
+            this.events.subscribed?.(client, subscriptions, offer);
+        });
         broker.on('clientError', (client, err) => this.log.debug(`Client '${client.id}' error: ${err.message}`));
         broker.on('connectionError', (client, err) => this.log.debug(`Connection of '${client.id ?? '?'}' refused: ${err.message}`));
         const maxPacketBytes = this.options.maxPayloadSizeBytes + PACKET_HEADROOM_BYTES;

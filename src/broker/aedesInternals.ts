@@ -17,7 +17,9 @@
  * 5. MQTT 3.1.1 publishes the adapter refuses are acknowledged (3.1.1 has no negative acknowledgement) but go
  *    nowhere: aedes' authorizePublish can only close a 3.1.1 connection, so `broker.publish` of this broker instance
  *    passes over packets marked in authorizePublish.
- * 6. mqemitter-redis closes its connections with QUIT, which waits for (or fails without) Redis: its `close` is
+ * 6. MQTT 5 Retain Handling 1 (send at subscribe only if the subscription is new): whether a client has a subscription
+ *    already is read from its `subscriptions` record (as in 1), before aedes adds the new one.
+ * 7. mqemitter-redis closes its connections with QUIT, which waits for (or fails without) Redis: its `close` is
  *    replaced by one that cuts the connections.
  */
 import type { Aedes, Client } from 'aedes';
@@ -124,6 +126,12 @@ export function closeWithoutWill(client: Client): void {
     client.close();
 }
 
+/** Item 6: whether the client has a subscription with exactly this filter now. */
+export function hasSubscription(client: Client, filter: string): boolean {
+    const subscriptions = (client as unknown as DeliveringClient).subscriptions;
+    return Object.prototype.hasOwnProperty.call(subscriptions, filter);
+}
+
 const DROP = Symbol('mqtt-gateway.drop');
 
 /** Item 5: marks a packet in authorizePublish: acknowledged as aedes does, never published. */
@@ -148,7 +156,7 @@ export function skipDroppedPublishes(broker: Aedes): void {
     };
 }
 
-/** Item 6: mqemitter-redis' close without QUIT: cuts its two connections, then lets it finish. */
+/** Item 7: mqemitter-redis' close without QUIT: cuts its two connections, then lets it finish. */
 export function closeRedisEmitterAtOnce(mq: unknown, connections: { disconnect(): void }[]): void {
     const closable = mq as { closing: boolean; close(cb: () => void): void; _close(cb: () => void): void };
     closable.close = cb => {

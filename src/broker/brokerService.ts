@@ -19,6 +19,7 @@ import {
     connectedClients,
     deliverAtHighestQos,
     deliverDirect,
+    hasSubscription,
     isConnectedHere,
     isDropped,
     markDropped,
@@ -89,8 +90,11 @@ export interface BrokerEvents {
     clientPublish?(topic: string, payload: Buffer, clientId: string): void;
     clientConnected?(client: ConnectedClient, handle: Client): void;
     clientDisconnected?(clientId: string): void;
-    /** After SUBACK: `granted` are the subscriptions the client got. */
-    subscribed?(client: Client, granted: Subscription[]): void;
+    /**
+     * After SUBACK: `granted` are the subscriptions of the SUBSCRIBE with what the client got; `offer` those that may
+     * be sent current values now (granted, and MQTT 5 Retain Handling allows it).
+     */
+    subscribed?(client: Client, granted: Subscription[], offer: Subscription[]): void;
     /** A publish refused by a limit, with the reason. */
     dropped?(reason: string, clientId: string): void;
     /** `persistence: redis`: the connection to Redis was lost (false) or is back (true). */
@@ -180,6 +184,8 @@ export class BrokerService {
     private readonly guard: BruteForceGuard;
     /** The account each connected client logged in with. */
     private readonly accountOf = new WeakMap<Client, Account | undefined>();
+    /** Per client: filters of a SUBSCRIBE under way that the client had already (MQTT 5 Retain Handling 1). */
+    private readonly existingFilters = new WeakMap<Client, Set<string>>();
     /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
     private readonly emptyIdUnclean = new WeakSet<Client>();
 
@@ -371,6 +377,14 @@ export class BrokerService {
                 }
             },
             authorizeSubscribe: (client, subscription, done) => {
+                if (subscription.rh === 1 && hasSubscription(client, subscription.topic)) {
+                    let existed = this.existingFilters.get(client);
+                    if (!existed) {
+                        existed = new Set();
+                        this.existingFilters.set(client, existed);
+                    }
+                    existed.add(subscription.topic);
+                }
                 if (isReservedName(subscription.topic)) {
                     // GHSA-52qw-whmv-87c5 (see packetGuard.ts, which closes a connection that sends one): a filter
                     // restored from a session store never reaches aedes' plain objects either
@@ -487,7 +501,16 @@ export class BrokerService {
                 .then(() => sessions.disconnected(client.id))
                 .catch((err: unknown) => this.log.warn(`Cannot drop the session of '${client.id}': ${errorText(err)}`));
         });
-        broker.on('subscribe', (subscriptions, client) => this.events.subscribed?.(client, subscriptions));
+        broker.on('subscribe', (subscriptions, client) => {
+            const existed = this.existingFilters.get(client);
+            // MQTT 5 Retain Handling [MQTT-3.3.1-9, 3.3.1-10] for what the adapter sends at a subscription (its
+            // current values) as for the retained store: 2 never, 1 only for a subscription that did not exist
+            const offer = subscriptions.filter(s => s.qos <= 2 && s.rh !== 2 && !(s.rh === 1 && existed?.has(s.topic)));
+            for (const s of subscriptions) {
+                existed?.delete(s.topic);
+            }
+            this.events.subscribed?.(client, subscriptions, offer);
+        });
         broker.on('clientError', (client, err) => this.log.debug(`Client '${client.id}' error: ${err.message}`));
         broker.on('connectionError', (client, err) =>
             this.log.debug(`Connection of '${client.id ?? '?'}' refused: ${err.message}`),

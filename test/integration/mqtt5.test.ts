@@ -704,4 +704,45 @@ describe('MQTT 5 broker (real MQTT 5 clients, real sockets)', function () {
         const plain = await old.waitForTopic('dev/cmd');
         assert.equal(plain.payload.toString(), 'ping');
     });
+
+    it('retain handling holds for what the adapter sends at a subscription (publishOnSubscribe): 0 always, 1 only when new, 2 never', async () => {
+        // the adapter's publishOnSubscribe, as serverMode.ts does it: current values for the subscriptions offered
+        const { broker: service, port } = await broker(
+            {},
+            {
+                subscribed: (c, _granted, offer) => {
+                    for (const s of offer.filter(o => o.topic.startsWith('cur/'))) {
+                        service.sendToClient(c, { topic: 'cur/x', payload: `for ${s.topic}`, qos: 1, retain: true });
+                    }
+                },
+            },
+        );
+        const sub = await client(port, { ...V5, clientId: 'rh' });
+        const pub = await client(port, V5);
+        let marker = 0;
+        /** What the subscription made arrive: a marker through the broker comes after it. */
+        async function arrivedAfter(subscribe: () => Promise<unknown>): Promise<string[]> {
+            const before = sub.received('cur/x').length;
+            await subscribe();
+            const text = `m${++marker}`;
+            await pub.publish('mark/x', text, { qos: 1 });
+            await sub.waitFor(m => m.topic === 'mark/x' && m.payload.toString() === text);
+            return sub
+                .received('cur/x')
+                .slice(before)
+                .map(m => `${m.payload.toString()}${m.retain ? ' (retain)' : ''}`);
+        }
+        await sub.subscribe('mark/#', 1);
+        assert.deepEqual(await arrivedAfter(() => sub.client.subscribeAsync('cur/+', { qos: 1, rh: 0 })), [
+            'for cur/+ (retain)',
+        ]);
+        assert.deepEqual(await arrivedAfter(() => sub.client.subscribeAsync('cur/+', { qos: 1, rh: 0 })), [
+            'for cur/+ (retain)',
+        ]);
+        assert.deepEqual(await arrivedAfter(() => sub.client.subscribeAsync('cur/#', { qos: 1, rh: 1 })), [
+            'for cur/# (retain)',
+        ]);
+        assert.deepEqual(await arrivedAfter(() => sub.client.subscribeAsync('cur/#', { qos: 1, rh: 1 })), []);
+        assert.deepEqual(await arrivedAfter(() => sub.client.subscribeAsync('cur/x', { qos: 1, rh: 2 })), []);
+    });
 });

@@ -12,6 +12,7 @@ import {
     connectedClients,
     deliverAtHighestQos,
     deliverDirect,
+    hasSubscription,
     isConnectedHere,
     markDropped,
     skipDroppedPublishes,
@@ -146,7 +147,16 @@ describe('aedes internals the broker relies on (aedesInternals.ts)', function ()
         assert.equal((await got).topic, 'keep/me');
     });
 
-    it('item 6: mqemitter-redis closes through _close after setting closing', async () => {
+    it('item 6: a subscription is in the client record once SUBACK is sent, not before', async () => {
+        const c = await connect({ clientId: 'record' });
+        const client = preConnected[0]!;
+        assert.equal(hasSubscription(client, 's/#'), false);
+        await c.subscribeAsync('s/#', { qos: 1 });
+        assert.equal(hasSubscription(client, 's/#'), true);
+        assert.equal(hasSubscription(client, 's/+'), false);
+    });
+
+    it('item 7: mqemitter-redis closes through _close after setting closing', async () => {
         const { default: mqEmitterRedis } = await import('mqemitter-redis');
         const { default: Redis } = await import('ioredis');
         const pubConn = new Redis({ lazyConnect: true, port: 1 });
