@@ -6,6 +6,7 @@
  * - maxQueuedMessages: an offline session's queue loses its oldest messages beyond the limit (disk);
  * - MQTT 5 fields of queued messages kept where the store drops them (disk, see `LevelV5Fields`);
  * - inbound QoS 2 messages not yet released counted per client (the receive maximum, see brokerService.ts);
+ * - a SUBSCRIBE's filters written once (aedes writes them once per filter; with Redis that hung the SUBACK);
  * - a failing delete after PUBREL never becomes an unhandled rejection (aedes' pubrel.js awaits it with
  *   `.finally()`, which passes the rejection on to nobody).
  * Nothing of aedes or of the stores is replaced at run time: aedes is given this object as its `persistence`.
@@ -132,6 +133,8 @@ function asStream<T>(source: Readable | AsyncIterable<T>): Readable {
 }
 
 export class BrokerPersistence implements AedesPersistence {
+    /** A SUBSCRIBE's list of filters → its write (see addSubscriptions). */
+    private readonly subscriptionWrites = new WeakMap<object, Promise<void>>();
     /** Per client: inbound QoS 2 packet ids stored and not yet released by PUBREL. */
     private readonly incoming = new Map<string, Set<number>>();
 
@@ -184,8 +187,19 @@ export class BrokerPersistence implements AedesPersistence {
         return index ? Readable.from(index.match([pattern])) : asStream(this.store.createRetainedStream(pattern));
     }
 
+    /**
+     * aedes 2.0.0-beta.1 stores a SUBSCRIBE's filters once per filter, each time with the packet's whole list (the
+     * same array): the list is written once. This also avoids a hang with aedes-persistence-redis, which waits for
+     * the broadcast of a write keyed by client and first filter — of several identical writes in flight only one
+     * was answered, and the SUBACK never came.
+     */
     addSubscriptions(client: ClientRef, subs: unknown[]): Promise<void> {
-        return this.store.addSubscriptions(client, subs);
+        let written = this.subscriptionWrites.get(subs);
+        if (!written) {
+            written = this.store.addSubscriptions(client, subs);
+            this.subscriptionWrites.set(subs, written);
+        }
+        return written;
     }
 
     removeSubscriptions(client: ClientRef, subs: string[]): Promise<void> {

@@ -124,6 +124,28 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         return c;
     }
 
+    it('a persistent session subscribing to several filters in one SUBSCRIBE gets its SUBACK (v3.1.1 and 5)', async () => {
+        // aedes-persistence-redis waits for the broadcast of a subscription keyed by the first filter: aedes stores a
+        // SUBSCRIBE's filters with one call per filter, so all but one call waited forever (no SUBACK)
+        const a = await instance('a');
+        for (const protocolVersion of [4, 5] as const) {
+            const c = await client(a.port, {
+                protocolVersion,
+                clientId: `multi-${protocolVersion}`,
+                clean: false,
+                properties: protocolVersion === 5 ? { sessionExpiryInterval: 600 } : undefined,
+            });
+            const granted = await c.client.subscribeAsync({ 'm/1': { qos: 1 }, 'm/2': { qos: 1 }, 'm/3': { qos: 0 } });
+            assert.deepEqual(
+                granted.map(g => g.qos),
+                [1, 1, 0],
+            );
+            const pub = await client(a.port);
+            await pub.publish('m/2', `to ${protocolVersion}`, { qos: 1 });
+            assert.equal((await c.waitForTopic('m/2')).payload.toString(), `to ${protocolVersion}`);
+        }
+    });
+
     it('delivers across instances at QoS 0, 1 and 2, once each; only the receiving instance mirrors', async () => {
         const a = await instance('a');
         const b = await instance('b');
