@@ -745,4 +745,60 @@ describe('MQTT 5 broker (real MQTT 5 clients, real sockets)', function () {
         assert.deepEqual(await arrivedAfter(() => sub.client.subscribeAsync('cur/#', { qos: 1, rh: 1 })), []);
         assert.deepEqual(await arrivedAfter(() => sub.client.subscribeAsync('cur/x', { qos: 1, rh: 2 })), []);
     });
+
+    it('mosquitto_pub/sub -V 5 get the MQTT 5 reason codes: bad credentials, denied subscription, publish outside the rights', async function () {
+        needMosquittoTools(this);
+        const { port } = await broker({ accounts: [device('alice')] });
+        const base = ['-h', '127.0.0.1', '-p', String(port), '-V', '5'];
+        const wrong = await runMosquittoTool('mosquitto_pub', [
+            ...base,
+            '-u',
+            'alice',
+            '-P',
+            'no',
+            '-t',
+            'x',
+            '-m',
+            '1',
+        ]);
+        assert.notEqual(wrong.code, 0);
+        assert.match(wrong.stderr, /Bad User Name or Password/i);
+        const login = ['-u', 'alice', '-P', 'pw-alice'];
+        const denied = await runMosquittoTool('mosquitto_sub', [
+            ...base,
+            ...login,
+            '-t',
+            'devices/bob/#',
+            '-C',
+            '1',
+            '-W',
+            '5',
+        ]);
+        assert.match(denied.stderr, /All subscription requests were denied/);
+        const outside = await runMosquittoTool('mosquitto_pub', [
+            ...base,
+            ...login,
+            '-t',
+            'devices/bob/x',
+            '-m',
+            '1',
+            '-q',
+            '1',
+            '-d',
+        ]);
+        assert.match(outside.stdout, /received PUBACK \(Mid: 1, RC:135\)/);
+        assert.match(outside.stderr, /no right to publish to 'devices\/bob\/x'/);
+        const inside = await runMosquittoTool('mosquitto_pub', [
+            ...base,
+            ...login,
+            '-t',
+            'devices/alice/x',
+            '-m',
+            '1',
+            '-q',
+            '1',
+            '-d',
+        ]);
+        assert.match(inside.stdout, /received PUBACK \(Mid: 1, RC:0\)/);
+    });
 });
