@@ -801,4 +801,28 @@ describe('MQTT 5 broker (real MQTT 5 clients, real sockets)', function () {
         ]);
         assert.match(inside.stdout, /received PUBACK \(Mid: 1, RC:0\)/);
     });
+
+    it('No Local per subscription, also with overlapping ones; Retain As Published keeps the retain flag of live messages', async () => {
+        const { port } = await broker();
+        const me = await client(port, { ...V5, clientId: 'me' });
+        // only No Local: my own message does not come back
+        await me.client.subscribeAsync('nl/a/#', { qos: 1, nl: true });
+        // No Local on one, not on the other: it comes back once, through the other [MQTT-3.8.3-3]
+        await me.client.subscribeAsync('nl/b/#', { qos: 1, nl: true });
+        await me.client.subscribeAsync('nl/b/+', { qos: 1, nl: false });
+        await me.publish('nl/a/x', 'own a', { qos: 1 });
+        await me.publish('nl/b/x', 'own b', { qos: 1 });
+        const other = await client(port, V5);
+        await other.publish('nl/a/x', 'other a', { qos: 1 });
+        await me.waitFor(m => m.payload.toString() === 'other a');
+        await me.waitFor(m => m.payload.toString() === 'own b');
+        assert.deepEqual(me.messages.map(m => m.payload.toString()).sort(), ['other a', 'own b']);
+        const rap = await client(port, { ...V5, clientId: 'rap' });
+        await rap.client.subscribeAsync('rap/kept', { qos: 1, rap: true });
+        await rap.client.subscribeAsync('rap/plain', { qos: 1, rap: false });
+        await other.publish('rap/kept', 'r1', { qos: 1, retain: true });
+        await other.publish('rap/plain', 'r2', { qos: 1, retain: true });
+        assert.equal((await rap.waitForTopic('rap/kept')).retain, true);
+        assert.equal((await rap.waitForTopic('rap/plain')).retain, false);
+    });
 });
