@@ -4,7 +4,8 @@ exports.Requests = void 0;
 /**
  * sendTo `request`: publish a message and answer with the first message on a response topic. Requests on the same
  * response topic run one after another, so two concurrent requests never get each other's answer; with MQTT 5
- * (client mode) the correlation data also tells the answers apart.
+ * (both modes: the broker passes Response Topic and Correlation Data to MQTT 5 devices) the correlation data also
+ * tells the answers apart.
  */
 const node_crypto_1 = require("node:crypto");
 const filter_1 = require("./mapping/filter");

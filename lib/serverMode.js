@@ -117,6 +117,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
             forceCleanSession: settings.forceCleanSession,
             storeClientsTimeMin: settings.storeClientsTimeMin,
             maxQueuedMessages: settings.maxQueuedMessages,
+            mqtt5: settings.mqtt5,
             accounts: await this.accounts(),
         }, {
             clientPublish: (topic, payload, clientId, retain) => {
@@ -143,12 +144,12 @@ class ServerMode extends mirrorMode_1.MirrorMode {
                 adapter.log.info(`Client '${(0, rateLog_1.clip)(clientId)}' disconnected`);
                 clients.onDisconnected(clientId);
             },
-            subscribed: (client, granted) => {
+            subscribed: (client, granted, offer) => {
                 if (settings.debug) {
                     adapter.log.debug(`Client '${(0, rateLog_1.clip)(client.id)}' subscribed to ${granted.map(s => `'${(0, rateLog_1.clip)(s.topic)}'`).join(', ')}`);
                 }
                 if (settings.publishOnSubscribe) {
-                    this.offerCurrentValues(client, granted);
+                    this.offerCurrentValues(client, offer);
                 }
             },
             dropped: (reason, clientId) => {
@@ -487,10 +488,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
                 : undefined;
         }
         if (command === 'request') {
-            this.requests ??= new requests_1.Requests({
-                listen: (filter, onMessage) => broker.listen(filter, onMessage),
-                publish: m => broker.publish({ topic: m.topic, payload: m.payload, qos: m.qos, retain: false }),
-            }, this.settings.defaultQoS);
+            this.requests ??= new requests_1.Requests(broker.requestTransport(), this.settings.defaultQoS);
             return this.requests.request(message);
         }
         if (command === 'sendMessage2Client') {

@@ -225,6 +225,7 @@ function parseSettings(native, namespace) {
         maxClients: r.integer('maxClients', 1000, 1, 1000000),
         maxSubscriptions: r.integer('maxSubscriptions', 10000, 1, 1000000),
         maxQueuedMessages: r.integer('maxQueuedMessages', 1000, 0, 10000000),
+        mqtt5: r.boolean('mqtt5', true),
         retransmitIntervalMs: r.integer('retransmitInterval', 2000, 0, 3600000),
         retransmitCount: r.integer('retransmitCount', 10, 0, 1000),
         url,

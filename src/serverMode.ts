@@ -93,6 +93,7 @@ export class ServerMode extends MirrorMode {
                 forceCleanSession: settings.forceCleanSession,
                 storeClientsTimeMin: settings.storeClientsTimeMin,
                 maxQueuedMessages: settings.maxQueuedMessages,
+                mqtt5: settings.mqtt5,
                 accounts: await this.accounts(),
             },
             {
@@ -124,14 +125,14 @@ export class ServerMode extends MirrorMode {
                     adapter.log.info(`Client '${clip(clientId)}' disconnected`);
                     clients.onDisconnected(clientId);
                 },
-                subscribed: (client, granted) => {
+                subscribed: (client, granted, offer) => {
                     if (settings.debug) {
                         adapter.log.debug(
                             `Client '${clip(client.id)}' subscribed to ${granted.map(s => `'${clip(s.topic)}'`).join(', ')}`,
                         );
                     }
                     if (settings.publishOnSubscribe) {
-                        this.offerCurrentValues(client, granted);
+                        this.offerCurrentValues(client, offer);
                     }
                 },
                 dropped: (reason, clientId) => {
@@ -512,13 +513,7 @@ export class ServerMode extends MirrorMode {
                 : undefined;
         }
         if (command === 'request') {
-            this.requests ??= new Requests(
-                {
-                    listen: (filter, onMessage) => broker.listen(filter, onMessage),
-                    publish: m => broker.publish({ topic: m.topic, payload: m.payload, qos: m.qos, retain: false }),
-                },
-                this.settings.defaultQoS,
-            );
+            this.requests ??= new Requests(broker.requestTransport(), this.settings.defaultQoS);
             return this.requests.request(message);
         }
         if (command === 'sendMessage2Client') {

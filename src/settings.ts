@@ -63,6 +63,8 @@ export interface Settings {
     /** Subscriptions one client may hold; more are refused (SUBACK 0x80). */
     maxSubscriptions: number;
     maxQueuedMessages: number;
+    /** The broker also speaks MQTT 5; false refuses MQTT 5 clients (CONNACK 0x84). */
+    mqtt5: boolean;
     retransmitIntervalMs: number;
     retransmitCount: number;
 
@@ -359,6 +361,7 @@ export function parseSettings(native: Native, namespace: string): ParseResult {
         maxClients: r.integer('maxClients', 1000, 1, 1000000),
         maxSubscriptions: r.integer('maxSubscriptions', 10000, 1, 1000000),
         maxQueuedMessages: r.integer('maxQueuedMessages', 1000, 0, 10000000),
+        mqtt5: r.boolean('mqtt5', true),
         retransmitIntervalMs: r.integer('retransmitInterval', 2000, 0, 3600000),
         retransmitCount: r.integer('retransmitCount', 10, 0, 1000),
 

@@ -43,10 +43,9 @@ exports.BrokerService = void 0;
  */
 const node_fs_1 = require("node:fs");
 const node_path_1 = __importDefault(require("node:path"));
-const node_stream_1 = require("node:stream");
 const aedes_1 = require("aedes");
 const accessControl_1 = require("./accessControl");
-const overlap_1 = require("./overlap");
+const aedesInternals_1 = require("./aedesInternals");
 const openClients_1 = require("./openClients");
 const sessions_1 = require("./sessions");
 const listeners_1 = require("./listeners");
@@ -56,6 +55,7 @@ const conformance_1 = require("./conformance");
 const filter_1 = require("../mapping/filter");
 const writeBatcher_1 = require("./writeBatcher");
 const retainedIndex_1 = require("./retainedIndex");
+const persistence_1 = require("./persistence");
 const settings_1 = require("../settings");
 const errorText_1 = require("../errorText");
 const rateLog_1 = require("../rateLog");
@@ -69,7 +69,21 @@ function connectError(returnCode, message) {
  * it is read, acknowledged and dropped when its payload is over the limit.
  */
 const PACKET_HEADROOM_BYTES = 65_536 + 1024;
-const DROP = Symbol('mqtt-gateway.drop');
+/**
+ * Topic aliases a client may set up on its connection (each holds a topic of up to 64 KiB in memory as long as the
+ * connection lasts): a few, for the handful of topics a device publishes to again and again.
+ */
+const TOPIC_ALIAS_MAXIMUM = 16;
+/** QoS 1/2 PUBLISH packets a client may have unacknowledged towards the broker [MQTT-3.3.4-7]. */
+const RECEIVE_MAXIMUM = 100;
+/**
+ * QoS 2 messages an MQTT 3.1.1 client may have stored in the broker without PUBREL (3.1.1 announces no limit; each one
+ * is held in the store, up to maxPayloadSize each).
+ */
+const MAX_UNRELEASED_V311 = 1000;
+/** MQTT 5 Session Expiry Interval "never" [MQTT-3.1.2.11.2]. */
+const SESSION_NEVER_EXPIRES = 0xffffffff;
+const PROTOCOL_NAMES = { 3: 'MQTT 3.1', 4: 'MQTT 3.1.1', 5: 'MQTT 5' };
 class BrokerService {
     options;
     events;
@@ -77,6 +91,8 @@ class BrokerService {
     broker;
     listeners;
     db;
+    /** What aedes is given as its persistence (persistence.ts). */
+    persistence;
     /** `persistence: redis`: the store's, the publishing and the subscribing connection. */
     redis;
     presence;
@@ -94,6 +110,8 @@ class BrokerService {
     trimChains = new Map();
     /** Warnings about clients' bad input: bounded in memory and in log lines (see rateLog.ts). */
     warnings;
+    /** Connections refused for their protocol version: info lines, bounded like the warnings. */
+    refusals;
     acl;
     slow;
     guard;
@@ -105,6 +123,8 @@ class BrokerService {
     accountOf = new WeakMap();
     /** Connections that completed the handshake and have not closed: what clientConnected/-Disconnected report. */
     open = new openClients_1.OpenClients();
+    /** Per client: filters of a SUBSCRIBE under way that the client had already (MQTT 5 Retain Handling 1). */
+    existingFilters = new WeakMap();
     /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
     emptyIdUnclean = new WeakSet();
     constructor(options, events, log) {
@@ -125,6 +145,10 @@ class BrokerService {
             });
         }
         this.warnings = new rateLog_1.RateLimitedLog(log);
+        this.refusals = new rateLog_1.RateLimitedLog({
+            warn: message => log.info(message),
+            debug: message => log.debug(message),
+        });
         this.slow = new slowConsumers_1.SlowConsumers({ limitBytes: writeBufferBytes(options.maxPayloadSizeBytes), maxSlowMs: 10_000 });
         this.acl = new accessControl_1.AccessControl(accounts);
         this.guard = new accessControl_1.BruteForceGuard({
@@ -153,11 +177,21 @@ class BrokerService {
     /** Starts the broker and every listener; rejects (leaving nothing open) if a port cannot be bound. */
     async start() {
         const { persistence, mq } = await this.openPersistence();
+        this.persistence = persistence;
         const broker = await aedes_1.Aedes.createBroker({
             persistence,
             mq,
             // a backstop only: slowConsumers.ts closes a client that does not read long before this
             drainTimeout: 15_000,
+            // MQTT 5 limits, announced in CONNACK [MQTT-3.2.2.3]: the largest packet packetGuard.ts lets through
+            maximumPacketSize: maxPacketSizeBytes(this.options.maxPayloadSizeBytes),
+            // a session outlives its connection at most storeClientsTime (sessions.ts does the same for MQTT 3.1.1)
+            sessionExpiryIntervalLimit: this.options.storeClientsTimeMin > 0 ? this.options.storeClientsTimeMin * 60 : 0,
+            // offline MQTT 5 sessions with an expiry timer, and delayed wills, that aedes holds in memory at once;
+            // beyond, a session ends at its disconnect and a delayed will is published at once
+            pendingSessionsLimit: Math.max(1000, 10 * this.options.maxClients),
+            topicAliasMaximum: TOPIC_ALIAS_MAXIMUM,
+            receiveMaximum: RECEIVE_MAXIMUM,
             preConnect: (client, packet, done) => {
                 const violation = (0, conformance_1.connectViolation)(packet);
                 if (violation) {
@@ -165,47 +199,90 @@ class BrokerService {
                     done(new Error(violation), false);
                     return;
                 }
-                (0, overlap_1.deliverAtHighestQos)(client);
-                const mode = this.options.forceCleanSession;
-                if (mode === 'clean') {
-                    packet.clean = true;
+                const v5 = packet.protocolVersion === 5;
+                if (v5 && this.options.mqtt5 === false) {
+                    this.refuseProtocol((0, rateLog_1.clip)(packet.clientId), remoteAddress(client).ip, 5);
+                    // aedes has no option to refuse MQTT 5 [MQTT-3.1.2-2]: 0x84 "Unsupported Protocol Version"
+                    refuseConnectV5(client, 0x84, 'MQTT 5 is switched off', done);
+                    return;
                 }
-                else if (mode === 'keep' && packet.clientId !== '') {
-                    packet.clean = false;
+                // aedes' authenticate can answer MQTT 5 clients only with the codes that MQTT 3.1.1 has (0x85–0x88);
+                // "banned" and "quota exceeded" are answered here, before the login is looked at
+                const repeated = v5 && (repeatedProperty(packet.properties) ?? repeatedProperty(packet.will?.properties));
+                if (repeated) {
+                    refuseConnectV5(client, 0x82, `CONNECT with '${repeated}' twice`, done); // Protocol Error
+                    return;
                 }
-                if (packet.clientId === '' && packet.clean === false) {
+                if (v5 && this.isBlocked(client)) {
+                    refuseConnectV5(client, 0x8a, 'banned for a while: too many failed logins', done); // Banned
+                    return;
+                }
+                if (v5 && this.isFull(client)) {
+                    refuseConnectV5(client, 0x97, 'server unavailable', done); // Quota exceeded (maxClients)
+                    return;
+                }
+                (0, aedesInternals_1.deliverAtHighestQos)(client);
+                this.applyForceCleanSession(packet);
+                if (!v5 && packet.clientId === '' && packet.clean === false) {
                     this.emptyIdUnclean.add(client);
                 }
                 done(null, true);
             },
             authenticate: (client, username, password, done) => {
+                if ((0, packetGuard_1.isReservedName)(client.id)) {
+                    // GHSA-52qw-whmv-87c5: aedes 2.0.0-beta.1 keeps its clients in a plain object again, where an id
+                    // such as '__proto__' or 'constructor' finds the prototype's member and breaks the takeover:
+                    // CONNACK 2 (MQTT 5: 0x85 Client Identifier not valid) [MQTT-3.1.3-5 allows a server to refuse ids]
+                    this.warnOnce('bad-client-id', remoteAddress(client).ip ?? 'unknown', `Client '${(0, rateLog_1.clip)(client.id)}' was refused: the client id is a reserved name`);
+                    done(connectError(2, 'client id not allowed'), false);
+                    return;
+                }
                 this.authenticate(client, username, password).then(() => done(null, true), (err) => done(err, false));
             },
             authorizePublish: (client, packet, done) => {
                 const violation = client ? (0, conformance_1.publishViolation)(packet) : undefined;
                 if (client && violation) {
                     this.refuseMalformed(client, violation);
-                    done(new Error(violation)); // aedes closes the connection
+                    if (client.version === 5) {
+                        // [MQTT-4.13.1-1] a Protocol Error closes the connection: DISCONNECT 0x82 first
+                        client.disconnect({ reasonCode: 0x82 }, () => done(new Error(violation)));
+                    }
+                    else {
+                        done(new Error(violation)); // aedes closes a 3.1.1 connection on a refused publish
+                    }
                     return;
                 }
-                if (client && packet.topic.startsWith('$')) {
-                    // `$` topics belong to the broker [MQTT-4.7.2-1]; aedes' own authorizePublish refuses `$SYS/`,
-                    // and `$SYS/<id>/new/clients` would close the client named in the payload (its cluster takeover).
-                    // Refused for every account, the full-rights one included: acknowledged, never delivered.
-                    packet[DROP] = true;
-                    this.events.dropped?.(`publish to the reserved topic '${(0, rateLog_1.clip)(packet.topic)}'`, client.id);
+                if (packet.properties) {
+                    const repeated = repeatedProperty(packet.properties);
+                    if (client && repeated) {
+                        // a property that may appear once appears twice: a Protocol Error [MQTT-2.2.2-2]; the parser
+                        // turns it into an array, which would break the PUBLISH written to every subscriber
+                        this.events.dropped?.(`PUBLISH with '${repeated}' twice: connection closed`, client.id);
+                        client.disconnect({ reasonCode: 0x82 }, () => done(new Error(`${repeated} twice`)));
+                        return;
+                    }
+                    keepPublishProperties(packet);
                 }
-                else if (client && packet.payload.length > this.options.maxPayloadSizeBytes) {
-                    // acknowledged as MQTT 3.1.1 requires, but never delivered or written
-                    packet[DROP] = true;
-                    this.events.dropped?.(`payload of ${packet.payload.length} bytes on '${packet.topic}' exceeds maxPayloadSize (${this.options.maxPayloadSizeBytes})`, client.id);
+                if (client && packet.qos === 2 && this.tooManyUnreleased(client, packet.messageId)) {
+                    // more QoS 2 messages without PUBREL than announced [MQTT-3.3.4-9]: DISCONNECT 0x93 "Receive
+                    // Maximum exceeded" (3.1.1: closed; aedes 2.0.0-beta.1 itself has no bound on them)
+                    this.events.dropped?.(`more than ${RECEIVE_MAXIMUM} unreleased QoS 2 messages: connection closed`, client.id);
+                    client.disconnect({ reasonCode: 0x93 }, () => done(new Error('receive maximum exceeded')));
+                    return;
                 }
-                else if (client && !this.acl.canPublish(this.accountOf.get(client), client.id, packet.topic)) {
-                    // denied by the account's rights: acknowledged, dropped, counted
-                    packet[DROP] = true;
-                    this.events.dropped?.(`no right to publish to '${packet.topic}'`, client.id);
+                const refusal = client ? this.publishRefusal(client, packet) : undefined;
+                if (client && refusal) {
+                    this.events.dropped?.(refusal, client.id);
+                    if (client.version === 5) {
+                        // MQTT 5 can say no: PUBACK/PUBREC 0x87 "Not authorized" with the reason as Reason String, the
+                        // connection stays [MQTT-3.4.2.1, 3.5.2.1]; a will refused here is not published
+                        done(new Error(refusal));
+                        return;
+                    }
+                    // MQTT 3.1.1 has no negative acknowledgement: acknowledged as it requires, never delivered
+                    (0, aedesInternals_1.markDropped)(packet);
                 }
-                const admitted = client && !packet[DROP] ? this.events.admitPublish?.() : undefined;
+                const admitted = client && !(0, aedesInternals_1.isDropped)(packet) ? this.events.admitPublish?.() : undefined;
                 if (admitted) {
                     const go = () => done(null);
                     void admitted.then(go, go);
@@ -215,6 +292,20 @@ class BrokerService {
                 }
             },
             authorizeSubscribe: (client, subscription, done) => {
+                if (subscription.rh === 1 && (0, aedesInternals_1.hasSubscription)(client, subscription.topic)) {
+                    let existed = this.existingFilters.get(client);
+                    if (!existed) {
+                        existed = new Set();
+                        this.existingFilters.set(client, existed);
+                    }
+                    existed.add(subscription.topic);
+                }
+                if ((0, packetGuard_1.isReservedName)(subscription.topic)) {
+                    // GHSA-52qw-whmv-87c5 (see packetGuard.ts, which closes a connection that sends one): a filter
+                    // restored from a session store never reaches aedes' plain objects either
+                    done(null, null);
+                    return;
+                }
                 const invalid = (0, filter_1.topicFilterError)(subscription.topic);
                 if (invalid) {
                     // [MQTT-4.7.1-2], [MQTT-4.7.1-3], [MQTT-1.5.3-1]: an invalid filter is refused
@@ -267,17 +358,12 @@ class BrokerService {
             },
         });
         this.broker = broker;
-        if (this.db) {
-            // retained lookups from memory instead of a LevelDB scan per subscription (see retainedIndex.ts)
-            await this.retained.attach(broker.persistence);
-        }
-        this.wrapPublish(broker);
-        this.limitQueues(broker);
+        (0, aedesInternals_1.skipDroppedPublishes)(broker);
         // aedes reports store failures (queueing for offline sessions, wills) as 'error' events
         broker.on('error', (err) => this.log.warn(`Broker: ${err.message}`));
         broker.on('publish', (packet, client) => {
             // client is null for messages the broker itself publishes ($SYS, the adapter's own)
-            if (client && !packet[DROP]) {
+            if (client && !(0, aedesInternals_1.isDropped)(packet)) {
                 const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
                 this.events.clientPublish?.(packet.topic, payload, client.id, packet.retain);
             }
@@ -290,8 +376,7 @@ class BrokerService {
             keepMin: this.options.storeClientsTimeMin,
             expire: clientId => this.expireSession(clientId),
             onError: err => this.log.warn(`Cannot save the session times: ${(0, errorText_1.errorText)(err)}`),
-            isOnline: clientId => Boolean(broker.clients[clientId]) ||
-                (presence?.elsewhere(clientId) ?? false),
+            isOnline: clientId => (0, aedesInternals_1.isConnectedHere)(broker, clientId) || (presence?.elsewhere(clientId) ?? false),
         });
         if (presence) {
             presence.startHeartbeat();
@@ -324,18 +409,30 @@ class BrokerService {
         });
         broker.on('clientDisconnect', client => {
             this.left(client);
+            if (client.clean) {
+                this.persistence?.endIncoming(client.id).catch(() => undefined);
+            }
             (presence ? presence.release(client.id) : Promise.resolve())
                 .then(() => sessions.disconnected(client.id))
                 .catch((err) => this.log.warn(`Cannot drop the session of '${(0, rateLog_1.clip)(client.id)}': ${(0, errorText_1.errorText)(err)}`));
         });
-        broker.on('subscribe', (subscriptions, client) => this.events.subscribed?.(client, subscriptions));
+        broker.on('subscribe', (subscriptions, client) => {
+            const existed = this.existingFilters.get(client);
+            // MQTT 5 Retain Handling [MQTT-3.3.1-9, 3.3.1-10] for what the adapter sends at a subscription (its
+            // current values) as for the retained store: 2 never, 1 only for a subscription that did not exist
+            const offer = subscriptions.filter(s => s.qos <= 2 && s.rh !== 2 && !(s.rh === 1 && existed?.has(s.topic)));
+            for (const s of subscriptions) {
+                existed?.delete(s.topic);
+            }
+            this.events.subscribed?.(client, subscriptions, offer);
+        });
+        broker.on('clientError', (client, err) => this.log.debug(`Client '${(0, rateLog_1.clip)(client.id)}' error: ${err.message}`));
         broker.on('unsubscribe', (unsubscriptions, client) => {
             const filters = this.filtersOf.get(client);
             for (const filter of unsubscriptions) {
                 filters?.delete(filter);
             }
         });
-        broker.on('clientError', (client, err) => this.log.debug(`Client '${(0, rateLog_1.clip)(client.id)}' error: ${err.message}`));
         broker.on('connectionError', (client, err) => this.log.debug(`Connection of '${(0, rateLog_1.clip)(client.id ?? '?')}' refused: ${err.message}`));
         const maxPacketBytes = this.options.maxPayloadSizeBytes + PACKET_HEADROOM_BYTES;
         const listeners = new listeners_1.Listeners(this.options.listeners, (stream, request) => {
@@ -345,6 +442,11 @@ class BrokerService {
                     const address = streamAddress(stream, request);
                     this.events.dropped?.(`packet declaring ${declared} bytes exceeds maxPayloadSize (${this.options.maxPayloadSizeBytes}) plus ${PACKET_HEADROOM_BYTES} bytes for topic and properties: connection closed`, address);
                 },
+                onReservedFilter: filter => {
+                    const address = streamAddress(stream, request);
+                    this.warnOnce('bad-filter', address, `A client from ${address} was disconnected: it subscribed to the reserved name '${(0, rateLog_1.clip)(filter)}'`);
+                },
+                onUnsupportedProtocol: (level, clientId) => this.refuseProtocol(clientId === undefined ? '?' : (0, rateLog_1.clip)(clientId), streamAddress(stream, request), level),
             });
             broker.handle(stream, request);
         }, this.log, {
@@ -361,38 +463,29 @@ class BrokerService {
         }
     }
     /**
-     * maxQueuedMessages: after messages are queued for offline persistent clients, a queue longer than the limit
-     * loses its oldest messages (queues left from earlier runs count as older than this run's), counted as dropped.
+     * maxQueuedMessages (disk): after messages are queued for offline persistent clients, a queue longer than the
+     * limit loses its oldest messages (queues left from earlier runs count as older than this run's), counted as
+     * dropped. Called by the persistence (persistence.ts) before aedes goes on; trims of one client run one after
+     * another, so concurrent enqueues never drop the same message twice.
      */
-    limitQueues(broker) {
+    async limitQueues(clientIds) {
         const max = this.options.maxQueuedMessages;
-        const persistence = broker.persistence;
-        if (!persistence || !this.db || max <= 0) {
+        const broker = this.broker;
+        if (!broker || max <= 0) {
             return;
         }
-        const original = persistence.outgoingEnqueueCombi.bind(persistence);
-        persistence.outgoingEnqueueCombi = (subs, packet, cb) => {
-            if (cb) {
-                return original(subs, packet, cb);
-            }
-            const result = Promise.resolve(original(subs, packet));
-            return result.then(async (value) => {
-                for (const sub of subs ?? []) {
-                    const id = sub.clientId;
-                    const run = (this.trimChains.get(id) ?? Promise.resolve())
-                        .then(() => this.trimQueue(broker, id, max))
-                        .catch((err) => this.log.warn(`Cannot limit the queue of '${id}': ${(0, errorText_1.errorText)(err)}`));
-                    this.trimChains.set(id, run);
-                    void run.then(() => this.trimChains.get(id) === run && this.trimChains.delete(id));
-                    await run;
-                }
-                return value;
-            });
-        };
+        for (const id of clientIds) {
+            const run = (this.trimChains.get(id) ?? Promise.resolve())
+                .then(() => this.trimQueue(broker, id, max))
+                .catch((err) => this.log.warn(`Cannot limit the queue of '${id}': ${(0, errorText_1.errorText)(err)}`));
+            this.trimChains.set(id, run);
+            void run.then(() => this.trimChains.get(id) === run && this.trimChains.delete(id));
+            await run;
+        }
     }
     async trimQueue(broker, clientId, max) {
         const db = this.db;
-        if (!db || broker.clients[clientId]) {
+        if (!db || (0, aedesInternals_1.isConnectedHere)(broker, clientId)) {
             return; // online clients drain their queue themselves
         }
         const estimate = (this.queueEstimate.get(clientId) ?? max) + 1;
@@ -478,6 +571,74 @@ class BrokerService {
             this.events.clientDisconnected?.(client.id);
         }
     }
+    /** Whether this QoS 2 message would be one more unreleased message than the client may have. */
+    tooManyUnreleased(client, messageId) {
+        const max = client.version === 5 ? RECEIVE_MAXIMUM : MAX_UNRELEASED_V311;
+        return this.persistence?.wouldExceedUnreleased(client.id, messageId, max) ?? false;
+    }
+    /** Why a client's publish is refused (undefined: it is not). */
+    publishRefusal(client, packet) {
+        if (packet.topic.startsWith('$')) {
+            // `$` topics belong to the broker [MQTT-4.7.2-1]; aedes' own authorizePublish (which this hook replaces)
+            // refuses `$SYS/`, and `$SYS/<id>/new/clients` would close the client named in the payload (its cluster
+            // takeover). Refused for every account, the full-rights one included.
+            return `publish to the reserved topic '${(0, rateLog_1.clip)(packet.topic)}'`;
+        }
+        if (packet.payload.length > this.options.maxPayloadSizeBytes) {
+            return `payload of ${packet.payload.length} bytes on '${(0, rateLog_1.clip)(packet.topic)}' exceeds maxPayloadSize (${this.options.maxPayloadSizeBytes})`;
+        }
+        if (!this.acl.canPublish(this.accountOf.get(client), client.id, packet.topic)) {
+            return `no right to publish to '${(0, rateLog_1.clip)(packet.topic)}'`;
+        }
+        return undefined;
+    }
+    /** Whether the client's address is blocked by the brute-force guard (counted and warned about). */
+    isBlocked(client) {
+        const address = remoteAddress(client).ip ?? 'unknown';
+        if (this.guard.blockedFor(address) <= 0) {
+            return false;
+        }
+        this.guard.refused++;
+        this.warnOnce('blocked', address, `Logins from ${address} are refused for a while: too many failed attempts`);
+        return true;
+    }
+    /** Whether the connection came after maxClients others (counted from the moment it was accepted). */
+    isFull(client) {
+        if (!this.listeners || this.listeners.hasPlace(client.conn)) {
+            return false;
+        }
+        // counted from the moment the connection was accepted: concurrent connects cannot slip past
+        this.warnOnce('full', remoteAddress(client).ip ?? 'unknown', `Client '${(0, rateLog_1.clip)(client.id ?? '')}' was refused: maxClients (${this.options.maxClients}) reached`);
+        return true;
+    }
+    /**
+     * forceCleanSession. MQTT 5 splits clean session into Clean Start and the Session Expiry Interval [MQTT-3.1.2-4,
+     * 3.1.2.11.2]: 'clean' also sets the expiry to 0 (the session ends with the connection), 'keep' asks for the
+     * longest one, which sessionExpiryIntervalLimit (storeClientsTime) then caps and CONNACK reports.
+     */
+    applyForceCleanSession(packet) {
+        const mode = this.options.forceCleanSession;
+        if (mode === 'clean') {
+            packet.clean = true;
+            if (packet.protocolVersion === 5 && packet.properties) {
+                delete packet.properties.sessionExpiryInterval;
+            }
+        }
+        else if (mode === 'keep' && packet.clientId !== '') {
+            packet.clean = false;
+            if (packet.protocolVersion === 5) {
+                packet.properties = { ...packet.properties, sessionExpiryInterval: SESSION_NEVER_EXPIRES };
+            }
+        }
+    }
+    /** One info line (rate-limited, keyed by address: a client chooses its id) for a refused protocol version. */
+    refuseProtocol(clientId, address, level) {
+        const version = PROTOCOL_NAMES[level] ?? `protocol level ${level}`;
+        const why = level === 5
+            ? 'MQTT 5 is switched off (option mqtt5), CONNACK 0x84'
+            : 'this broker speaks MQTT 3.1, 3.1.1 and 5, CONNACK 0x01';
+        this.refusals.warn(`protocol-${level}`, address ?? 'unknown', `Client '${clientId}' from ${address ?? 'unknown'} was refused: it speaks ${version}; ${why}`);
+    }
     /** Warnings about a client's bad input: `cause` is the kind, `key` what it is about (see rateLog.ts). */
     warnOnce(cause, key, message) {
         this.warnings.warn(cause, key, message);
@@ -499,8 +660,7 @@ class BrokerService {
     }
     /** Removes a client's stored session: subscriptions and queued messages. */
     async expireSession(clientId) {
-        const persistence = this.broker?.persistence;
-        await persistence?.cleanSubscriptions({ id: clientId });
+        await this.persistence?.cleanSubscriptions({ id: clientId });
         // aedes-persistence-redis keeps a client's queue in this list (its messages expire with packetTTL)
         await this.redis?.store.del(`outgoing:${encodeURIComponent(clientId)}`);
         if (this.db) {
@@ -512,23 +672,13 @@ class BrokerService {
         }
         this.queueEstimate.delete(clientId);
     }
-    /** Messages marked in authorizePublish are acknowledged but go nowhere. */
-    wrapPublish(broker) {
-        const original = broker.publish.bind(broker);
-        broker.publish = (...args) => {
-            const packet = args[0];
-            if (packet[DROP]) {
-                const done = args.find((a, i) => i > 0 && typeof a === 'function');
-                done?.();
-                return;
-            }
-            original(...args);
-        };
-    }
     async openPersistence() {
         const options = this.options;
+        const onError = (err) => this.log.warn(`Broker store: ${(0, errorText_1.errorText)(err)}`);
         if (options.persistence === 'memory') {
-            return {}; // aedes' in-memory defaults
+            const { default: memory } = await Promise.resolve().then(() => __importStar(require('aedes-persistence')));
+            const store = memory();
+            return { persistence: new persistence_1.BrokerPersistence(store, { keepsV5Fields: true, onError }) };
         }
         (0, node_fs_1.mkdirSync)(options.persistenceDir, { recursive: true });
         if (options.persistence === 'redis') {
@@ -540,7 +690,16 @@ class BrokerService {
         await db.open();
         this.db = db;
         this.writes = (0, writeBatcher_1.batchWrites)(db);
-        return { persistence: persistenceLevel(db) };
+        const store = persistenceLevel(db);
+        return {
+            persistence: new persistence_1.BrokerPersistence(store, {
+                // retained lookups from memory instead of a LevelDB scan per subscription (see retainedIndex.ts)
+                retainedIndex: this.retained,
+                keepsV5Fields: false,
+                afterEnqueue: clientIds => this.limitQueues(clientIds),
+                onError,
+            }),
+        };
     }
     /**
      * Sessions, queues and retained messages in Redis; messages between broker instances over Redis pub/sub.
@@ -616,23 +775,17 @@ class BrokerService {
             packetTTL: () => (keepMin > 0 ? keepMin * 60 : keepMin === 0 ? 3600 : 0),
             maxSessionDelivery: this.options.maxQueuedMessages > 0 ? this.options.maxQueuedMessages : 1_000_000,
         });
-        // aedes 1.2 pipes the retained messages as a stream; this persistence gives an async iterator
-        const retained = persistence;
-        const iterate = retained.createRetainedStreamCombi.bind(retained);
-        retained.createRetainedStreamCombi = patterns => node_stream_1.Readable.from(iterate(patterns));
         const mq = mqEmitterRedis({ pubConn: pub, subConn: sub, matchEmptyLevels: true });
         mq.state.on('error', err => this.log.debug(`Redis pub/sub: ${err.message}`));
         this.redis = { store, pub, sub, persistence };
+        const wrapped = new persistence_1.BrokerPersistence(persistence, {
+            keepsV5Fields: true,
+            onError: err => this.log.warn(`Redis: ${(0, errorText_1.errorText)(err)}`),
+        });
         this.presence = new ClusterPresence(store, () => this.broker?.id ?? '');
         // aedes closes the pub/sub connections with QUIT, which waits for (or fails without) Redis: cut them instead
-        const closable = mq;
-        closable.close = cb => {
-            closable.closing = true;
-            pub.disconnect();
-            sub.disconnect();
-            closable._close(cb);
-        };
-        return { persistence, mq };
+        (0, aedesInternals_1.closeRedisEmitterAtOnce)(mq, [pub, sub]);
+        return { persistence: wrapped, mq };
     }
     /**
      * After a Redis outage: a connected persistent client with messages still queued for it in Redis missed them
@@ -645,7 +798,7 @@ class BrokerService {
         if (!broker || !store) {
             return;
         }
-        for (const client of Object.values(broker.clients)) {
+        for (const client of (0, aedesInternals_1.connectedClients)(broker)) {
             if (client.clean || client.closed) {
                 continue;
             }
@@ -654,8 +807,7 @@ class BrokerService {
                 this.log.info(`Client '${client.id}' has ${queued} message(s) waiting from the Redis outage: closing its connection, so that it reconnects and receives them`);
                 // not an abnormal end of the client: its will must not be published (it is stored again when the
                 // client reconnects)
-                Object.assign(client, { will: null, _will: null });
-                client.close();
+                (0, aedesInternals_1.closeWithoutWill)(client);
             }
         }
     }
@@ -683,14 +835,35 @@ class BrokerService {
             }
         });
     }
-    /** Listens inside the broker on a filter (sendTo request); the returned function stops listening. */
+    /**
+     * The transport of sendTo `request` (requests.ts): the request goes into the broker with Response Topic and
+     * Correlation Data, which MQTT 5 subscribers receive as they are (3.1.1 subscribers get the plain message); an
+     * answer's Correlation Data is handed on, so an answer to another request is not taken for this one.
+     */
+    requestTransport() {
+        return {
+            listen: (filter, onMessage) => this.listen(filter, onMessage),
+            publish: m => this.publish({
+                topic: m.topic,
+                payload: m.payload,
+                qos: m.qos,
+                retain: false,
+                properties: { responseTopic: m.responseTopic, correlationData: m.correlation },
+            }),
+        };
+    }
+    /**
+     * Listens inside the broker on a filter (sendTo request); `onMessage` gets a message's MQTT 5 Correlation Data
+     * too. The returned function stops listening.
+     */
     async listen(filter, onMessage) {
         const broker = this.broker;
         if (!broker) {
             throw new Error('the broker is not running');
         }
         const deliver = (packet, callback) => {
-            onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
+            const correlation = packet.properties?.correlationData;
+            onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload, Buffer.isBuffer(correlation) ? correlation : undefined);
             callback();
         };
         await new Promise(resolve => broker.subscribe(filter, deliver, () => resolve()));
@@ -701,7 +874,7 @@ class BrokerService {
         if (client.closed) {
             return;
         }
-        (0, overlap_1.deliverDirect)(client, toPacket(message), () => undefined);
+        (0, aedesInternals_1.deliverDirect)(client, toPacket(message), () => undefined);
     }
     /** Topics with a retained message that any of `filters` matches. */
     async retainedTopics(filters) {
@@ -710,8 +883,7 @@ class BrokerService {
     /** Retained messages that any of `filters` matches. */
     async retainedMessages(filters) {
         const found = [];
-        const broker = this.broker;
-        const stream = broker?.persistence?.createRetainedStreamCombi(filters);
+        const stream = this.persistence?.createRetainedStreamCombi(filters);
         if (stream) {
             for await (const packet of stream) {
                 found.push({ topic: packet.topic, payload: packet.payload });
@@ -737,8 +909,7 @@ class BrokerService {
     }
     /** Subscriptions a (persistent) client has in the session store. */
     async subscriptionsOf(client) {
-        const broker = this.broker;
-        return (await broker?.persistence?.subscriptionsByClient(client)) ?? [];
+        return (await this.persistence?.subscriptionsByClient(client)) ?? [];
     }
     /** Stops listening, closes every connection, the broker and its store. Never throws. */
     async stop() {
@@ -778,6 +949,55 @@ class BrokerService {
     }
 }
 exports.BrokerService = BrokerService;
+/**
+ * The properties a PUBLISH may carry on to subscribers [MQTT-3.3.2.3]. A will is published with the properties of
+ * its CONNECT, Will Delay Interval included (aedes 2.0.0-beta.1 passes it on, and strict MQTT 5 clients disconnect
+ * on a property a PUBLISH must not have); Topic Alias belongs to one connection; Subscription Identifier is set per
+ * subscriber at delivery.
+ */
+const PUBLISH_PROPERTIES = new Set([
+    'payloadFormatIndicator',
+    'messageExpiryInterval',
+    'contentType',
+    'responseTopic',
+    'correlationData',
+    'userProperties',
+]);
+/**
+ * The name of a property that appears more than once although MQTT 5 allows it once [MQTT-2.2.2-2] (only User
+ * Property and Subscription Identifier may repeat); mqtt-packet's parser collects repeats into an array.
+ */
+function repeatedProperty(properties) {
+    if (!properties) {
+        return undefined;
+    }
+    for (const [key, value] of Object.entries(properties)) {
+        if (Array.isArray(value) && key !== 'subscriptionIdentifier') {
+            return key;
+        }
+    }
+    return undefined;
+}
+/** Drops the properties a delivered PUBLISH must not carry. */
+function keepPublishProperties(packet) {
+    const properties = packet.properties;
+    if (!properties) {
+        return;
+    }
+    for (const key of Object.keys(properties)) {
+        if (!PUBLISH_PROPERTIES.has(key)) {
+            delete properties[key];
+        }
+    }
+}
+/**
+ * Refuses an MQTT 5 CONNECT with a reason code that aedes' authenticate cannot give (it maps only the 3.1.1 return
+ * codes 2–5): the CONNACK is written here, in preConnect, in the MQTT 5 layout (session present 0, the reason code, no
+ * properties) [MQTT-3.2.2-6]; then the hook fails, and aedes closes the connection without writing anything more.
+ */
+function refuseConnectV5(client, reasonCode, why, done) {
+    client.conn.write(Buffer.from([0x20, 0x03, 0x00, reasonCode, 0x00]), () => done(new Error(why), false));
+}
 function toPacket(message) {
     return {
         cmd: 'publish',
@@ -786,7 +1006,17 @@ function toPacket(message) {
         qos: message.qos,
         retain: message.retain,
         dup: false,
+        ...(message.properties ? { properties: message.properties } : {}),
     };
+}
+/**
+ * The Maximum Packet Size announced to MQTT 5 clients: a whole packet (fixed header included) whose remaining length
+ * is the most packetGuard.ts accepts. A larger packet necessarily declares a larger remaining length.
+ */
+function maxPacketSizeBytes(maxPayloadSizeBytes) {
+    const remaining = maxPayloadSizeBytes + PACKET_HEADROOM_BYTES;
+    const lengthBytes = remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4;
+    return 1 + lengthBytes + remaining;
 }
 /** A connection's write buffer: 1 MiB beyond the largest message it may be sent. */
 function writeBufferBytes(maxPayloadSizeBytes) {

@@ -1,9 +1,65 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.FixedHeaderReader = void 0;
+exports.isSupportedProtocol = isSupportedProtocol;
+exports.isReservedName = isReservedName;
 exports.guardPackets = guardPackets;
+/** MQTT 5 DISCONNECT with reason code 0x8F "Topic Filter invalid" [MQTT-3.14.2.1]. */
+const DISCONNECT_FILTER_INVALID = Buffer.from([0xe0, 0x01, 0x8f]);
 /** MQTT 5 DISCONNECT with reason code 0x95 "Packet too large" [MQTT-3.14.2.1]. */
 const DISCONNECT_TOO_LARGE = Buffer.from([0xe0, 0x01, 0x95]);
+/**
+ * CONNACK with return code 0x01 "unacceptable protocol level", in the 3.1.1 layout (a client of an unknown version can
+ * read no other) [MQTT-3.1.2-2]. aedes' parser would close such a connection without a word.
+ */
+const CONNACK_UNACCEPTABLE_PROTOCOL = Buffer.from([0x20, 0x02, 0x00, 0x01]);
+/** Protocol levels aedes speaks: 3 (3.1), 4 (3.1.1), 5, and 3/4/5 with the bridge bit (0x80) set. */
+function isSupportedProtocol(level) {
+    return [3, 4, 5].includes(level & 0x7f);
+}
+const SUBSCRIBE = 8;
+const UNSUBSCRIBE = 10;
+/**
+ * GHSA-52qw-whmv-87c5: aedes 2.0.0-beta.1 keeps a client's subscriptions (and, for a SUBSCRIBE with several filters,
+ * the filters while it removes duplicates) in plain objects. A filter named like a member of Object.prototype finds
+ * that member: '__proto__' among two or more filters throws inside aedes' packet handler (the process would end), and
+ * 'constructor' or 'toString' in an UNSUBSCRIBE removes every client's subscription of that name. Such a packet never
+ * reaches aedes: the connection is closed.
+ */
+function isReservedName(name) {
+    return name in Object.prototype;
+}
+/** The first reserved filter of a SUBSCRIBE (type 8) or UNSUBSCRIBE (type 10) body, if any [MQTT-3.8.3, 3.10.3]. */
+function reservedFilterOf(body, type, v5) {
+    let i = 2; // packet identifier
+    if (v5) {
+        let length = 0;
+        let multiplier = 1;
+        for (let n = 0; n < 4; n++) {
+            const byte = body[i++];
+            if (byte === undefined) {
+                return undefined;
+            }
+            length += (byte & 0x7f) * multiplier;
+            multiplier *= 128;
+            if (!(byte & 0x80)) {
+                break;
+            }
+        }
+        i += length;
+    }
+    while (i + 2 <= body.length) {
+        const length = body.readUInt16BE(i);
+        const filter = body.toString('utf8', i + 2, Math.min(body.length, i + 2 + length));
+        if (isReservedName(filter)) {
+            return filter;
+        }
+        i += 2 + length + (type === SUBSCRIBE ? 1 : 0); // SUBSCRIBE: an options byte follows each filter
+    }
+    return undefined;
+}
+/** Bytes of the first packet (CONNECT) kept to read its protocol level and client id. */
+const FIRST_PACKET_BYTES = 512;
 /** Incremental reader of fixed headers: which byte of which packet the stream is at. */
 class FixedHeaderReader {
     maxPacketBytes;
@@ -17,6 +73,14 @@ class FixedHeaderReader {
     first = [];
     firstLength = 0;
     protocolVersion;
+    /** The client id of the CONNECT, once its bytes have passed (undefined when unreadable). */
+    clientId;
+    /** A SUBSCRIBE or UNSUBSCRIBE named a filter that is a member of Object.prototype (see `isReservedName`). */
+    reservedFilter;
+    /** The packet type of the current packet (high nibble of its first byte). */
+    type = 0;
+    /** The body of the current SUBSCRIBE / UNSUBSCRIBE, read for its filters. */
+    filterBody;
     constructor(maxPacketBytes) {
         this.maxPacketBytes = maxPacketBytes;
     }
@@ -29,16 +93,22 @@ class FixedHeaderReader {
                 if (this.first) {
                     this.collectFirst(chunk, i, take);
                 }
+                this.filterBody?.push(chunk.subarray(i, i + take));
                 this.remaining -= take;
                 i += take;
                 if (this.remaining === 0) {
                     this.first = undefined;
+                    if (this.filterBody) {
+                        this.reservedFilter ??= reservedFilterOf(Buffer.concat(this.filterBody), this.type, this.protocolVersion === 5);
+                        this.filterBody = undefined;
+                    }
                 }
                 continue;
             }
             const byte = chunk[i++];
             if (this.lengthBytes < 0) {
                 // the packet type byte; the remaining length follows
+                this.type = byte >> 4;
                 this.lengthBytes = 0;
                 this.length = 0;
                 this.multiplier = 1;
@@ -59,6 +129,9 @@ class FixedHeaderReader {
                 return this.length;
             }
             this.remaining = this.length;
+            if ((this.type === SUBSCRIBE || this.type === UNSUBSCRIBE) && this.length > 0) {
+                this.filterBody = [];
+            }
             if (this.first) {
                 this.firstLength = this.length;
                 if (this.length === 0) {
@@ -71,31 +144,96 @@ class FixedHeaderReader {
     /** CONNECT: 2-byte protocol name length, the name, then the protocol level [MQTT-3.1.2-2]. */
     collectFirst(chunk, start, count) {
         const first = this.first;
-        for (let j = 0; j < count && first.length < 16; j++) {
+        for (let j = 0; j < count && first.length < FIRST_PACKET_BYTES; j++) {
             first.push(chunk[start + j]);
         }
         const nameLength = first.length >= 2 ? first[0] * 256 + first[1] : undefined;
-        if (nameLength !== undefined && first.length > 2 + nameLength && nameLength <= 6) {
-            this.protocolVersion = first[2 + nameLength];
-            this.first = undefined;
+        if (nameLength === undefined || nameLength > 6) {
+            if (first.length >= 2) {
+                this.first = undefined; // not a CONNECT: aedes refuses it
+            }
+            return;
         }
-        else if (first.length >= 16 || first.length >= this.firstLength) {
+        if (first.length > 2 + nameLength) {
+            this.protocolVersion = first[2 + nameLength];
+        }
+        this.clientId = connectClientId(first, nameLength);
+        if (this.clientId !== undefined || first.length >= FIRST_PACKET_BYTES || first.length >= this.firstLength) {
             this.first = undefined;
         }
     }
 }
 exports.FixedHeaderReader = FixedHeaderReader;
+/**
+ * The client id of a CONNECT body (best effort, for log lines): after the name, level, flags and keep alive come the
+ * properties when the level is 5 or above (a variable byte integer length), then the id as a UTF-8 string.
+ */
+function connectClientId(body, nameLength) {
+    let i = 2 + nameLength + 4;
+    const level = body[2 + nameLength];
+    if (level === undefined) {
+        return undefined;
+    }
+    if ((level & 0x7f) >= 5) {
+        let length = 0;
+        let multiplier = 1;
+        for (;;) {
+            const byte = body[i++];
+            if (byte === undefined || multiplier > 128 ** 3) {
+                return undefined;
+            }
+            length += (byte & 0x7f) * multiplier;
+            multiplier *= 128;
+            if (!(byte & 0x80)) {
+                break;
+            }
+        }
+        i += length;
+    }
+    if (body.length < i + 2) {
+        return undefined;
+    }
+    const idLength = body[i] * 256 + body[i + 1];
+    if (body.length < i + 2 + idLength) {
+        return undefined;
+    }
+    return Buffer.from(body.slice(i + 2, i + 2 + idLength)).toString('utf8');
+}
 /** Puts the guard on a connection before it is handed to the broker. */
 function guardPackets(stream, options) {
     const reader = new FixedHeaderReader(options.maxPacketBytes);
     const read = stream.read.bind(stream);
     let refused = false;
+    let levelChecked = false;
     stream.read = (size) => {
         const data = read(size);
         if (refused || !Buffer.isBuffer(data)) {
             return refused ? null : data;
         }
         const oversize = reader.read(data);
+        const level = reader.protocolVersion;
+        if (!levelChecked && level !== undefined) {
+            levelChecked = true;
+            if (!isSupportedProtocol(level)) {
+                refused = true;
+                options.onUnsupportedProtocol?.(level, reader.clientId);
+                stream.end(CONNACK_UNACCEPTABLE_PROTOCOL);
+                setImmediate(() => stream.destroy());
+                return null;
+            }
+        }
+        if (reader.reservedFilter !== undefined && oversize === undefined) {
+            refused = true;
+            options.onReservedFilter?.(reader.reservedFilter);
+            if (reader.protocolVersion === 5) {
+                stream.end(DISCONNECT_FILTER_INVALID);
+                setImmediate(() => stream.destroy());
+            }
+            else {
+                stream.destroy();
+            }
+            return null;
+        }
         if (oversize === undefined) {
             return data;
         }

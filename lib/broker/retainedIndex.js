@@ -1,21 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.RetainedIndex = void 0;
-/**
- * Retained messages answered from memory, kept on disk by the persistence.
- *
- * aedes-persistence-level answers every new subscription by iterating over ALL retained messages in LevelDB and
- * decoding each one. With ioBroker publishing every state retained, that is thousands of reads per SUBSCRIBE:
- * measured in scripts/bench/compare.ts (W4) as ~400 KB of RSS per client and most of the connect time. This index loads the
- * retained messages once at start, keeps itself up to date on every store, and answers lookups from a Map: an exact
- * topic in O(1), a wildcard filter by matching the topics in memory.
- *
- * Writes to the store happen behind (every `delayMs`, 1 s by default, and at stop): a topic that changes several
- * times in that window is written once, with its last message, and a publish never waits for the disk. ioBroker
- * publishes every state change retained, so this takes the encoding and LevelDB write of most changes off the
- * message path. What the last window held is lost only if the process dies without stopping.
- */
-const node_stream_1 = require("node:stream");
 const filter_1 = require("../mapping/filter");
 const timers_1 = require("../timers");
 const WILDCARD = /[+#]/;
@@ -33,21 +18,19 @@ class RetainedIndex {
     get size() {
         return this.byTopic.size;
     }
-    /** Fills the index from the persistence (everything it has stored), then answers its lookups from memory. */
-    async attach(persistence) {
-        for await (const packet of persistence.createRetainedStream('#')) {
+    /** Fills the index from the store (everything it has stored); later stores are written to it behind. */
+    async load(source) {
+        for await (const packet of source.createRetainedStream('#')) {
             this.store(packet);
         }
-        this.write = persistence.storeRetained.bind(persistence);
-        persistence.storeRetained = packet => {
-            this.store(packet);
-            // a copy: aedes sets fields on the packet later (clientId), which must not reach the store
-            this.dirty.set(packet.topic, { ...packet });
-            this.timer ??= timers_1.timers.setTimeout(() => void this.flush(), this.options.delayMs ?? 1000);
-            return Promise.resolve();
-        };
-        persistence.createRetainedStreamCombi = patterns => node_stream_1.Readable.from(this.match(patterns));
-        persistence.createRetainedStream = pattern => node_stream_1.Readable.from(this.match([pattern]));
+        this.write = source.storeRetained.bind(source);
+    }
+    /** A retained message published: answered from memory at once, written to the store behind. */
+    storeRetained(packet) {
+        this.store(packet);
+        // a copy: aedes sets fields on the packet later (clientId), which must not reach the store
+        this.dirty.set(packet.topic, { ...packet });
+        this.timer ??= timers_1.timers.setTimeout(() => void this.flush(), this.options.delayMs ?? 1000);
     }
     /** Writes what is pending now (one batch: the writes are issued in one turn); resolves when it is written. */
     flush() {

@@ -4,8 +4,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
+import {
+    Aedes,
+    type AedesPublishPacket,
+    type Client,
+    type ConnectPacket,
+    type PublishPacket,
+    type Subscription,
+} from 'aedes';
 import {
     AccessControl,
     AccountGuard,
@@ -14,20 +20,33 @@ import {
     type AccountGuardOptions,
     type BruteForceOptions,
 } from './accessControl';
-import { deliverAtHighestQos, deliverDirect } from './overlap';
+import {
+    closeRedisEmitterAtOnce,
+    closeWithoutWill,
+    connectedClients,
+    deliverAtHighestQos,
+    deliverDirect,
+    hasSubscription,
+    isConnectedHere,
+    isDropped,
+    markDropped,
+    skipDroppedPublishes,
+} from './aedesInternals';
 import { OpenClients } from './openClients';
 import { SessionExpiry } from './sessions';
 import { Listeners, type ListenerOptions } from './listeners';
-import { guardPackets } from './packetGuard';
+import { guardPackets, isReservedName } from './packetGuard';
 import { SlowConsumers, type OutgoingConnection } from './slowConsumers';
 import { connectViolation, publishViolation } from './conformance';
 import { topicFilterError } from '../mapping/filter';
 import { batchWrites } from './writeBatcher';
-import { RetainedIndex, type RetainedPersistence } from './retainedIndex';
+import { RetainedIndex } from './retainedIndex';
+import { BrokerPersistence, type AedesPersistence } from './persistence';
 import { redisUrlForLog, type ForceCleanSession, type Persistence, type QoS } from '../settings';
 import type * as RedisLink from './redisLink';
 import type { Redis } from 'ioredis';
 import { errorText } from '../errorText';
+import type { RequestTransport } from '../requests';
 import { clip, RateLimitedLog } from '../rateLog';
 import { timers, delay, type Timer } from '../timers';
 
@@ -52,6 +71,8 @@ export interface BrokerServiceOptions {
     storeClientsTimeMin: number;
     /** QoS 1/2 messages kept per offline persistent session; the oldest are dropped first (0 = no limit). */
     maxQueuedMessages: number;
+    /** The broker also speaks MQTT 5 (default); false refuses MQTT 5 clients with CONNACK 0x84. */
+    mqtt5?: boolean;
     /** Accounts with topic rights (besides the single `user`/`pass`, which has all rights). */
     accounts?: Account[];
     /** Brute-force protection per address; defaults: 5 failures a minute → blocked 10 s, doubling up to 10 min. */
@@ -69,6 +90,8 @@ export interface BrokerMessage {
     payload: string | Buffer;
     qos: QoS;
     retain: boolean;
+    /** MQTT 5 properties for MQTT 5 subscribers (3.1.1 subscribers get the message without them). */
+    properties?: { responseTopic?: string; correlationData?: Buffer; contentType?: string };
 }
 
 export interface ConnectedClient {
@@ -85,8 +108,11 @@ export interface BrokerEvents {
     clientPublish?(topic: string, payload: Buffer, clientId: string, retain: boolean): void;
     clientConnected?(client: ConnectedClient, handle: Client): void;
     clientDisconnected?(clientId: string): void;
-    /** After SUBACK: `granted` are the subscriptions the client got. */
-    subscribed?(client: Client, granted: Subscription[]): void;
+    /**
+     * After SUBACK: `granted` are the subscriptions of the SUBSCRIBE with what the client got; `offer` those that may
+     * be sent current values now (granted, and MQTT 5 Retain Handling allows it).
+     */
+    subscribed?(client: Client, granted: Subscription[], offer: Subscription[]): void;
     /** A publish refused by a limit, with the reason. */
     dropped?(reason: string, clientId: string): void;
     /** `persistence: redis`: the connection to Redis was lost (false) or is back (true). */
@@ -119,8 +145,25 @@ function connectError(returnCode: number, message: string): ConnectError {
  */
 const PACKET_HEADROOM_BYTES = 65_536 + 1024;
 
-const DROP = Symbol('mqtt-gateway.drop');
-type Droppable = PublishPacket & { [DROP]?: boolean };
+/**
+ * Topic aliases a client may set up on its connection (each holds a topic of up to 64 KiB in memory as long as the
+ * connection lasts): a few, for the handful of topics a device publishes to again and again.
+ */
+const TOPIC_ALIAS_MAXIMUM = 16;
+
+/** QoS 1/2 PUBLISH packets a client may have unacknowledged towards the broker [MQTT-3.3.4-7]. */
+const RECEIVE_MAXIMUM = 100;
+
+/**
+ * QoS 2 messages an MQTT 3.1.1 client may have stored in the broker without PUBREL (3.1.1 announces no limit; each one
+ * is held in the store, up to maxPayloadSize each).
+ */
+const MAX_UNRELEASED_V311 = 1000;
+
+/** MQTT 5 Session Expiry Interval "never" [MQTT-3.1.2.11.2]. */
+const SESSION_NEVER_EXPIRES = 0xffffffff;
+
+const PROTOCOL_NAMES: Record<number, string> = { 3: 'MQTT 3.1', 4: 'MQTT 3.1.1', 5: 'MQTT 5' };
 
 interface LevelDb {
     close(): Promise<void>;
@@ -129,18 +172,12 @@ interface LevelDb {
     batch(operations: { type: 'del'; key: string }[]): Promise<void>;
 }
 
-interface QueuePersistence {
-    outgoingEnqueueCombi(subs: { clientId: string }[], packet: unknown, cb?: unknown): Promise<unknown> | undefined;
-}
-
-interface SessionPersistence {
-    cleanSubscriptions(client: { id: string }): Promise<void>;
-}
-
 export class BrokerService {
     private broker: Aedes | undefined;
     private listeners: Listeners | undefined;
     private db: LevelDb | undefined;
+    /** What aedes is given as its persistence (persistence.ts). */
+    private persistence: BrokerPersistence | undefined;
     /** `persistence: redis`: the store's, the publishing and the subscribing connection. */
     private redis: { store: Redis; pub: Redis; sub: Redis; persistence: { destroy(): Promise<void> } } | undefined;
     private presence: RedisLink.ClusterPresence | undefined;
@@ -158,6 +195,8 @@ export class BrokerService {
     private readonly trimChains = new Map<string, Promise<void>>();
     /** Warnings about clients' bad input: bounded in memory and in log lines (see rateLog.ts). */
     private readonly warnings: RateLimitedLog;
+    /** Connections refused for their protocol version: info lines, bounded like the warnings. */
+    private readonly refusals: RateLimitedLog;
     private readonly acl: AccessControl;
     private readonly slow: SlowConsumers;
     private readonly guard: BruteForceGuard;
@@ -169,6 +208,8 @@ export class BrokerService {
     private readonly accountOf = new WeakMap<Client, Account | undefined>();
     /** Connections that completed the handshake and have not closed: what clientConnected/-Disconnected report. */
     private readonly open = new OpenClients<Client>();
+    /** Per client: filters of a SUBSCRIBE under way that the client had already (MQTT 5 Retain Handling 1). */
+    private readonly existingFilters = new WeakMap<Client, Set<string>>();
     /** Clients that sent an empty client id with clean session off [MQTT-3.1.3-8]. */
     private readonly emptyIdUnclean = new WeakSet<Client>();
 
@@ -191,6 +232,10 @@ export class BrokerService {
             });
         }
         this.warnings = new RateLimitedLog(log);
+        this.refusals = new RateLimitedLog({
+            warn: message => log.info(message),
+            debug: message => log.debug(message),
+        });
         this.slow = new SlowConsumers({ limitBytes: writeBufferBytes(options.maxPayloadSizeBytes), maxSlowMs: 10_000 });
         this.acl = new AccessControl(accounts);
         this.guard = new BruteForceGuard({
@@ -222,11 +267,22 @@ export class BrokerService {
     /** Starts the broker and every listener; rejects (leaving nothing open) if a port cannot be bound. */
     async start(): Promise<void> {
         const { persistence, mq } = await this.openPersistence();
+        this.persistence = persistence;
         const broker = await Aedes.createBroker({
             persistence,
             mq,
             // a backstop only: slowConsumers.ts closes a client that does not read long before this
             drainTimeout: 15_000,
+            // MQTT 5 limits, announced in CONNACK [MQTT-3.2.2.3]: the largest packet packetGuard.ts lets through
+            maximumPacketSize: maxPacketSizeBytes(this.options.maxPayloadSizeBytes),
+            // a session outlives its connection at most storeClientsTime (sessions.ts does the same for MQTT 3.1.1)
+            sessionExpiryIntervalLimit:
+                this.options.storeClientsTimeMin > 0 ? this.options.storeClientsTimeMin * 60 : 0,
+            // offline MQTT 5 sessions with an expiry timer, and delayed wills, that aedes holds in memory at once;
+            // beyond, a session ends at its disconnect and a delayed will is published at once
+            pendingSessionsLimit: Math.max(1000, 10 * this.options.maxClients),
+            topicAliasMaximum: TOPIC_ALIAS_MAXIMUM,
+            receiveMaximum: RECEIVE_MAXIMUM,
             preConnect: (client, packet, done) => {
                 const violation = connectViolation(packet);
                 if (violation) {
@@ -234,50 +290,100 @@ export class BrokerService {
                     done(new Error(violation), false);
                     return;
                 }
-                deliverAtHighestQos(client);
-                const mode = this.options.forceCleanSession;
-                if (mode === 'clean') {
-                    packet.clean = true;
-                } else if (mode === 'keep' && packet.clientId !== '') {
-                    packet.clean = false;
+                const v5 = packet.protocolVersion === 5;
+                if (v5 && this.options.mqtt5 === false) {
+                    this.refuseProtocol(clip(packet.clientId), remoteAddress(client).ip, 5);
+                    // aedes has no option to refuse MQTT 5 [MQTT-3.1.2-2]: 0x84 "Unsupported Protocol Version"
+                    refuseConnectV5(client, 0x84, 'MQTT 5 is switched off', done);
+                    return;
                 }
-                if (packet.clientId === '' && packet.clean === false) {
+                // aedes' authenticate can answer MQTT 5 clients only with the codes that MQTT 3.1.1 has (0x85–0x88);
+                // "banned" and "quota exceeded" are answered here, before the login is looked at
+                const repeated =
+                    v5 && (repeatedProperty(packet.properties) ?? repeatedProperty(packet.will?.properties));
+                if (repeated) {
+                    refuseConnectV5(client, 0x82, `CONNECT with '${repeated}' twice`, done); // Protocol Error
+                    return;
+                }
+                if (v5 && this.isBlocked(client)) {
+                    refuseConnectV5(client, 0x8a, 'banned for a while: too many failed logins', done); // Banned
+                    return;
+                }
+                if (v5 && this.isFull(client)) {
+                    refuseConnectV5(client, 0x97, 'server unavailable', done); // Quota exceeded (maxClients)
+                    return;
+                }
+                deliverAtHighestQos(client);
+                this.applyForceCleanSession(packet);
+                if (!v5 && packet.clientId === '' && packet.clean === false) {
                     this.emptyIdUnclean.add(client);
                 }
                 done(null, true);
             },
             authenticate: (client, username, password, done) => {
+                if (isReservedName(client.id)) {
+                    // GHSA-52qw-whmv-87c5: aedes 2.0.0-beta.1 keeps its clients in a plain object again, where an id
+                    // such as '__proto__' or 'constructor' finds the prototype's member and breaks the takeover:
+                    // CONNACK 2 (MQTT 5: 0x85 Client Identifier not valid) [MQTT-3.1.3-5 allows a server to refuse ids]
+                    this.warnOnce(
+                        'bad-client-id',
+                        remoteAddress(client).ip ?? 'unknown',
+                        `Client '${clip(client.id)}' was refused: the client id is a reserved name`,
+                    );
+                    done(connectError(2, 'client id not allowed'), false);
+                    return;
+                }
                 this.authenticate(client, username, password).then(
                     () => done(null, true),
                     (err: ConnectError) => done(err, false),
                 );
             },
-            authorizePublish: (client, packet: Droppable, done) => {
+            authorizePublish: (client, packet, done) => {
                 const violation = client ? publishViolation(packet) : undefined;
                 if (client && violation) {
                     this.refuseMalformed(client, violation);
-                    done(new Error(violation)); // aedes closes the connection
+                    if (client.version === 5) {
+                        // [MQTT-4.13.1-1] a Protocol Error closes the connection: DISCONNECT 0x82 first
+                        client.disconnect({ reasonCode: 0x82 }, () => done(new Error(violation)));
+                    } else {
+                        done(new Error(violation)); // aedes closes a 3.1.1 connection on a refused publish
+                    }
                     return;
                 }
-                if (client && packet.topic.startsWith('$')) {
-                    // `$` topics belong to the broker [MQTT-4.7.2-1]; aedes' own authorizePublish refuses `$SYS/`,
-                    // and `$SYS/<id>/new/clients` would close the client named in the payload (its cluster takeover).
-                    // Refused for every account, the full-rights one included: acknowledged, never delivered.
-                    packet[DROP] = true;
-                    this.events.dropped?.(`publish to the reserved topic '${clip(packet.topic)}'`, client.id);
-                } else if (client && packet.payload.length > this.options.maxPayloadSizeBytes) {
-                    // acknowledged as MQTT 3.1.1 requires, but never delivered or written
-                    packet[DROP] = true;
+                if (packet.properties) {
+                    const repeated = repeatedProperty(packet.properties);
+                    if (client && repeated) {
+                        // a property that may appear once appears twice: a Protocol Error [MQTT-2.2.2-2]; the parser
+                        // turns it into an array, which would break the PUBLISH written to every subscriber
+                        this.events.dropped?.(`PUBLISH with '${repeated}' twice: connection closed`, client.id);
+                        client.disconnect({ reasonCode: 0x82 }, () => done(new Error(`${repeated} twice`)));
+                        return;
+                    }
+                    keepPublishProperties(packet);
+                }
+                if (client && packet.qos === 2 && this.tooManyUnreleased(client, packet.messageId)) {
+                    // more QoS 2 messages without PUBREL than announced [MQTT-3.3.4-9]: DISCONNECT 0x93 "Receive
+                    // Maximum exceeded" (3.1.1: closed; aedes 2.0.0-beta.1 itself has no bound on them)
                     this.events.dropped?.(
-                        `payload of ${packet.payload.length} bytes on '${packet.topic}' exceeds maxPayloadSize (${this.options.maxPayloadSizeBytes})`,
+                        `more than ${RECEIVE_MAXIMUM} unreleased QoS 2 messages: connection closed`,
                         client.id,
                     );
-                } else if (client && !this.acl.canPublish(this.accountOf.get(client), client.id, packet.topic)) {
-                    // denied by the account's rights: acknowledged, dropped, counted
-                    packet[DROP] = true;
-                    this.events.dropped?.(`no right to publish to '${packet.topic}'`, client.id);
+                    client.disconnect({ reasonCode: 0x93 }, () => done(new Error('receive maximum exceeded')));
+                    return;
                 }
-                const admitted = client && !packet[DROP] ? this.events.admitPublish?.() : undefined;
+                const refusal = client ? this.publishRefusal(client, packet) : undefined;
+                if (client && refusal) {
+                    this.events.dropped?.(refusal, client.id);
+                    if (client.version === 5) {
+                        // MQTT 5 can say no: PUBACK/PUBREC 0x87 "Not authorized" with the reason as Reason String, the
+                        // connection stays [MQTT-3.4.2.1, 3.5.2.1]; a will refused here is not published
+                        done(new Error(refusal));
+                        return;
+                    }
+                    // MQTT 3.1.1 has no negative acknowledgement: acknowledged as it requires, never delivered
+                    markDropped(packet);
+                }
+                const admitted = client && !isDropped(packet) ? this.events.admitPublish?.() : undefined;
                 if (admitted) {
                     const go = (): void => done(null);
                     void admitted.then(go, go);
@@ -286,6 +392,20 @@ export class BrokerService {
                 }
             },
             authorizeSubscribe: (client, subscription, done) => {
+                if (subscription.rh === 1 && hasSubscription(client, subscription.topic)) {
+                    let existed = this.existingFilters.get(client);
+                    if (!existed) {
+                        existed = new Set();
+                        this.existingFilters.set(client, existed);
+                    }
+                    existed.add(subscription.topic);
+                }
+                if (isReservedName(subscription.topic)) {
+                    // GHSA-52qw-whmv-87c5 (see packetGuard.ts, which closes a connection that sends one): a filter
+                    // restored from a session store never reaches aedes' plain objects either
+                    done(null, null);
+                    return;
+                }
                 const invalid = topicFilterError(subscription.topic);
                 if (invalid) {
                     // [MQTT-4.7.1-2], [MQTT-4.7.1-3], [MQTT-1.5.3-1]: an invalid filter is refused
@@ -360,18 +480,13 @@ export class BrokerService {
             },
         });
         this.broker = broker;
-        if (this.db) {
-            // retained lookups from memory instead of a LevelDB scan per subscription (see retainedIndex.ts)
-            await this.retained.attach((broker as unknown as { persistence: RetainedPersistence }).persistence);
-        }
-        this.wrapPublish(broker);
-        this.limitQueues(broker);
+        skipDroppedPublishes(broker);
 
         // aedes reports store failures (queueing for offline sessions, wills) as 'error' events
         (broker as unknown as NodeJS.EventEmitter).on('error', (err: Error) => this.log.warn(`Broker: ${err.message}`));
         broker.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
             // client is null for messages the broker itself publishes ($SYS, the adapter's own)
-            if (client && !(packet as Droppable)[DROP]) {
+            if (client && !isDropped(packet)) {
                 const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
                 this.events.clientPublish?.(packet.topic, payload, client.id, packet.retain);
             }
@@ -385,9 +500,7 @@ export class BrokerService {
             keepMin: this.options.storeClientsTimeMin,
             expire: clientId => this.expireSession(clientId),
             onError: err => this.log.warn(`Cannot save the session times: ${errorText(err)}`),
-            isOnline: clientId =>
-                Boolean((broker as unknown as { clients: Record<string, unknown> }).clients[clientId]) ||
-                (presence?.elsewhere(clientId) ?? false),
+            isOnline: clientId => isConnectedHere(broker, clientId) || (presence?.elsewhere(clientId) ?? false),
         });
         if (presence) {
             presence.startHeartbeat();
@@ -431,20 +544,32 @@ export class BrokerService {
         });
         broker.on('clientDisconnect', client => {
             this.left(client);
+            if (client.clean) {
+                this.persistence?.endIncoming(client.id).catch(() => undefined);
+            }
             (presence ? presence.release(client.id) : Promise.resolve())
                 .then(() => sessions.disconnected(client.id))
                 .catch((err: unknown) =>
                     this.log.warn(`Cannot drop the session of '${clip(client.id)}': ${errorText(err)}`),
                 );
         });
-        broker.on('subscribe', (subscriptions, client) => this.events.subscribed?.(client, subscriptions));
+        broker.on('subscribe', (subscriptions, client) => {
+            const existed = this.existingFilters.get(client);
+            // MQTT 5 Retain Handling [MQTT-3.3.1-9, 3.3.1-10] for what the adapter sends at a subscription (its
+            // current values) as for the retained store: 2 never, 1 only for a subscription that did not exist
+            const offer = subscriptions.filter(s => s.qos <= 2 && s.rh !== 2 && !(s.rh === 1 && existed?.has(s.topic)));
+            for (const s of subscriptions) {
+                existed?.delete(s.topic);
+            }
+            this.events.subscribed?.(client, subscriptions, offer);
+        });
+        broker.on('clientError', (client, err) => this.log.debug(`Client '${clip(client.id)}' error: ${err.message}`));
         broker.on('unsubscribe', (unsubscriptions, client) => {
             const filters = this.filtersOf.get(client);
             for (const filter of unsubscriptions) {
                 filters?.delete(filter);
             }
         });
-        broker.on('clientError', (client, err) => this.log.debug(`Client '${clip(client.id)}' error: ${err.message}`));
         broker.on('connectionError', (client, err) =>
             this.log.debug(`Connection of '${clip(client.id ?? '?')}' refused: ${err.message}`),
         );
@@ -462,6 +587,20 @@ export class BrokerService {
                             address,
                         );
                     },
+                    onReservedFilter: filter => {
+                        const address = streamAddress(stream, request);
+                        this.warnOnce(
+                            'bad-filter',
+                            address,
+                            `A client from ${address} was disconnected: it subscribed to the reserved name '${clip(filter)}'`,
+                        );
+                    },
+                    onUnsupportedProtocol: (level, clientId) =>
+                        this.refuseProtocol(
+                            clientId === undefined ? '?' : clip(clientId),
+                            streamAddress(stream, request),
+                            level,
+                        ),
                 });
                 broker.handle(stream, request);
             },
@@ -481,39 +620,30 @@ export class BrokerService {
     }
 
     /**
-     * maxQueuedMessages: after messages are queued for offline persistent clients, a queue longer than the limit
-     * loses its oldest messages (queues left from earlier runs count as older than this run's), counted as dropped.
+     * maxQueuedMessages (disk): after messages are queued for offline persistent clients, a queue longer than the
+     * limit loses its oldest messages (queues left from earlier runs count as older than this run's), counted as
+     * dropped. Called by the persistence (persistence.ts) before aedes goes on; trims of one client run one after
+     * another, so concurrent enqueues never drop the same message twice.
      */
-    private limitQueues(broker: Aedes): void {
+    private async limitQueues(clientIds: string[]): Promise<void> {
         const max = this.options.maxQueuedMessages;
-        const persistence = (broker as unknown as { persistence?: QueuePersistence }).persistence;
-        if (!persistence || !this.db || max <= 0) {
+        const broker = this.broker;
+        if (!broker || max <= 0) {
             return;
         }
-        const original = persistence.outgoingEnqueueCombi.bind(persistence);
-        persistence.outgoingEnqueueCombi = (subs, packet, cb) => {
-            if (cb) {
-                return original(subs, packet, cb);
-            }
-            const result = Promise.resolve(original(subs, packet));
-            return result.then(async value => {
-                for (const sub of subs ?? []) {
-                    const id = sub.clientId;
-                    const run = (this.trimChains.get(id) ?? Promise.resolve())
-                        .then(() => this.trimQueue(broker, id, max))
-                        .catch((err: unknown) => this.log.warn(`Cannot limit the queue of '${id}': ${errorText(err)}`));
-                    this.trimChains.set(id, run);
-                    void run.then(() => this.trimChains.get(id) === run && this.trimChains.delete(id));
-                    await run;
-                }
-                return value;
-            });
-        };
+        for (const id of clientIds) {
+            const run = (this.trimChains.get(id) ?? Promise.resolve())
+                .then(() => this.trimQueue(broker, id, max))
+                .catch((err: unknown) => this.log.warn(`Cannot limit the queue of '${id}': ${errorText(err)}`));
+            this.trimChains.set(id, run);
+            void run.then(() => this.trimChains.get(id) === run && this.trimChains.delete(id));
+            await run;
+        }
     }
 
     private async trimQueue(broker: Aedes, clientId: string, max: number): Promise<void> {
         const db = this.db;
-        if (!db || (broker as unknown as { clients: Record<string, unknown> }).clients[clientId]) {
+        if (!db || isConnectedHere(broker, clientId)) {
             return; // online clients drain their queue themselves
         }
         const estimate = (this.queueEstimate.get(clientId) ?? max) + 1;
@@ -634,6 +764,88 @@ export class BrokerService {
         }
     }
 
+    /** Whether this QoS 2 message would be one more unreleased message than the client may have. */
+    private tooManyUnreleased(client: Client, messageId: number | undefined): boolean {
+        const max = client.version === 5 ? RECEIVE_MAXIMUM : MAX_UNRELEASED_V311;
+        return this.persistence?.wouldExceedUnreleased(client.id, messageId, max) ?? false;
+    }
+
+    /** Why a client's publish is refused (undefined: it is not). */
+    private publishRefusal(client: Client, packet: PublishPacket): string | undefined {
+        if (packet.topic.startsWith('$')) {
+            // `$` topics belong to the broker [MQTT-4.7.2-1]; aedes' own authorizePublish (which this hook replaces)
+            // refuses `$SYS/`, and `$SYS/<id>/new/clients` would close the client named in the payload (its cluster
+            // takeover). Refused for every account, the full-rights one included.
+            return `publish to the reserved topic '${clip(packet.topic)}'`;
+        }
+        if (packet.payload.length > this.options.maxPayloadSizeBytes) {
+            return `payload of ${packet.payload.length} bytes on '${clip(packet.topic)}' exceeds maxPayloadSize (${this.options.maxPayloadSizeBytes})`;
+        }
+        if (!this.acl.canPublish(this.accountOf.get(client), client.id, packet.topic)) {
+            return `no right to publish to '${clip(packet.topic)}'`;
+        }
+        return undefined;
+    }
+
+    /** Whether the client's address is blocked by the brute-force guard (counted and warned about). */
+    private isBlocked(client: Client): boolean {
+        const address = remoteAddress(client).ip ?? 'unknown';
+        if (this.guard.blockedFor(address) <= 0) {
+            return false;
+        }
+        this.guard.refused++;
+        this.warnOnce('blocked', address, `Logins from ${address} are refused for a while: too many failed attempts`);
+        return true;
+    }
+
+    /** Whether the connection came after maxClients others (counted from the moment it was accepted). */
+    private isFull(client: Client): boolean {
+        if (!this.listeners || this.listeners.hasPlace(client.conn)) {
+            return false;
+        }
+        // counted from the moment the connection was accepted: concurrent connects cannot slip past
+        this.warnOnce(
+            'full',
+            remoteAddress(client).ip ?? 'unknown',
+            `Client '${clip(client.id ?? '')}' was refused: maxClients (${this.options.maxClients}) reached`,
+        );
+        return true;
+    }
+
+    /**
+     * forceCleanSession. MQTT 5 splits clean session into Clean Start and the Session Expiry Interval [MQTT-3.1.2-4,
+     * 3.1.2.11.2]: 'clean' also sets the expiry to 0 (the session ends with the connection), 'keep' asks for the
+     * longest one, which sessionExpiryIntervalLimit (storeClientsTime) then caps and CONNACK reports.
+     */
+    private applyForceCleanSession(packet: ConnectPacket): void {
+        const mode = this.options.forceCleanSession;
+        if (mode === 'clean') {
+            packet.clean = true;
+            if (packet.protocolVersion === 5 && packet.properties) {
+                delete packet.properties.sessionExpiryInterval;
+            }
+        } else if (mode === 'keep' && packet.clientId !== '') {
+            packet.clean = false;
+            if (packet.protocolVersion === 5) {
+                packet.properties = { ...packet.properties, sessionExpiryInterval: SESSION_NEVER_EXPIRES };
+            }
+        }
+    }
+
+    /** One info line (rate-limited, keyed by address: a client chooses its id) for a refused protocol version. */
+    private refuseProtocol(clientId: string, address: string | undefined, level: number): void {
+        const version = PROTOCOL_NAMES[level] ?? `protocol level ${level}`;
+        const why =
+            level === 5
+                ? 'MQTT 5 is switched off (option mqtt5), CONNACK 0x84'
+                : 'this broker speaks MQTT 3.1, 3.1.1 and 5, CONNACK 0x01';
+        this.refusals.warn(
+            `protocol-${level}`,
+            address ?? 'unknown',
+            `Client '${clientId}' from ${address ?? 'unknown'} was refused: it speaks ${version}; ${why}`,
+        );
+    }
+
     /** Warnings about a client's bad input: `cause` is the kind, `key` what it is about (see rateLog.ts). */
     private warnOnce(cause: string, key: string, message: string): void {
         this.warnings.warn(cause, key, message);
@@ -662,8 +874,7 @@ export class BrokerService {
 
     /** Removes a client's stored session: subscriptions and queued messages. */
     private async expireSession(clientId: string): Promise<void> {
-        const persistence = (this.broker as unknown as { persistence?: SessionPersistence } | undefined)?.persistence;
-        await persistence?.cleanSubscriptions({ id: clientId });
+        await this.persistence?.cleanSubscriptions({ id: clientId });
         // aedes-persistence-redis keeps a client's queue in this list (its messages expire with packetTTL)
         await this.redis?.store.del(`outgoing:${encodeURIComponent(clientId)}`);
         if (this.db) {
@@ -676,24 +887,13 @@ export class BrokerService {
         this.queueEstimate.delete(clientId);
     }
 
-    /** Messages marked in authorizePublish are acknowledged but go nowhere. */
-    private wrapPublish(broker: Aedes): void {
-        const original = broker.publish.bind(broker) as (...args: unknown[]) => void;
-        (broker as unknown as { publish: (...args: unknown[]) => void }).publish = (...args: unknown[]) => {
-            const packet = args[0] as Droppable;
-            if (packet[DROP]) {
-                const done = args.find((a, i) => i > 0 && typeof a === 'function') as (() => void) | undefined;
-                done?.();
-                return;
-            }
-            original(...args);
-        };
-    }
-
-    private async openPersistence(): Promise<{ persistence?: unknown; mq?: unknown }> {
+    private async openPersistence(): Promise<{ persistence: BrokerPersistence; mq?: unknown }> {
         const options = this.options;
+        const onError = (err: unknown): void => this.log.warn(`Broker store: ${errorText(err)}`);
         if (options.persistence === 'memory') {
-            return {}; // aedes' in-memory defaults
+            const { default: memory } = await import('aedes-persistence');
+            const store = memory() as unknown as AedesPersistence;
+            return { persistence: new BrokerPersistence(store, { keepsV5Fields: true, onError }) };
         }
         mkdirSync(options.persistenceDir, { recursive: true });
         if (options.persistence === 'redis') {
@@ -705,7 +905,16 @@ export class BrokerService {
         await db.open();
         this.db = db;
         this.writes = batchWrites(db);
-        return { persistence: persistenceLevel(db) };
+        const store = persistenceLevel(db) as AedesPersistence;
+        return {
+            persistence: new BrokerPersistence(store, {
+                // retained lookups from memory instead of a LevelDB scan per subscription (see retainedIndex.ts)
+                retainedIndex: this.retained,
+                keepsV5Fields: false,
+                afterEnqueue: clientIds => this.limitQueues(clientIds),
+                onError,
+            }),
+        };
     }
 
     /**
@@ -713,7 +922,7 @@ export class BrokerService {
      * Three connections: the store's, one to publish and one to subscribe (a subscribing connection can do
      * nothing else). While Redis is away their commands wait; the store's connection reports the outage.
      */
-    private async openRedis(url: string): Promise<{ persistence: unknown; mq: unknown }> {
+    private async openRedis(url: string): Promise<{ persistence: BrokerPersistence; mq: unknown }> {
         const { default: RedisPersistence } = await import('aedes-persistence-redis/asyncPersistence.js');
         const { default: mqEmitterRedis } = await import('mqemitter-redis');
         // loaded only with persistence: redis (ioredis alone is several MB of memory)
@@ -783,29 +992,19 @@ export class BrokerService {
             packetTTL: () => (keepMin > 0 ? keepMin * 60 : keepMin === 0 ? 3600 : 0),
             maxSessionDelivery: this.options.maxQueuedMessages > 0 ? this.options.maxQueuedMessages : 1_000_000,
         });
-        // aedes 1.2 pipes the retained messages as a stream; this persistence gives an async iterator
-        const retained = persistence as unknown as { createRetainedStreamCombi(patterns: string[]): unknown };
-        const iterate = retained.createRetainedStreamCombi.bind(retained) as (p: string[]) => AsyncIterable<unknown>;
-        retained.createRetainedStreamCombi = patterns => Readable.from(iterate(patterns));
         const mq = mqEmitterRedis({ pubConn: pub, subConn: sub, matchEmptyLevels: true });
         (mq as unknown as { state: { on(event: 'error', h: (err: Error) => void): void } }).state.on('error', err =>
             this.log.debug(`Redis pub/sub: ${err.message}`),
         );
         this.redis = { store, pub, sub, persistence };
+        const wrapped = new BrokerPersistence(persistence as unknown as AedesPersistence, {
+            keepsV5Fields: true,
+            onError: err => this.log.warn(`Redis: ${errorText(err)}`),
+        });
         this.presence = new ClusterPresence(store, () => this.broker?.id ?? '');
         // aedes closes the pub/sub connections with QUIT, which waits for (or fails without) Redis: cut them instead
-        const closable = mq as unknown as {
-            closing: boolean;
-            close(cb: () => void): void;
-            _close(cb: () => void): void;
-        };
-        closable.close = cb => {
-            closable.closing = true;
-            pub.disconnect();
-            sub.disconnect();
-            closable._close(cb);
-        };
-        return { persistence, mq };
+        closeRedisEmitterAtOnce(mq, [pub, sub]);
+        return { persistence: wrapped, mq };
     }
 
     /**
@@ -814,12 +1013,12 @@ export class BrokerService {
      * queue, as at any reconnect.
      */
     private async closeClientsWithQueues(): Promise<void> {
-        const broker = this.broker as unknown as { clients: Record<string, Client> } | undefined;
+        const broker = this.broker;
         const store = this.redis?.store;
         if (!broker || !store) {
             return;
         }
-        for (const client of Object.values(broker.clients)) {
+        for (const client of connectedClients(broker)) {
             if (client.clean || client.closed) {
                 continue;
             }
@@ -830,8 +1029,7 @@ export class BrokerService {
                 );
                 // not an abnormal end of the client: its will must not be published (it is stored again when the
                 // client reconnects)
-                Object.assign(client, { will: null, _will: null });
-                client.close();
+                closeWithoutWill(client);
             }
         }
     }
@@ -864,14 +1062,44 @@ export class BrokerService {
         });
     }
 
-    /** Listens inside the broker on a filter (sendTo request); the returned function stops listening. */
-    async listen(filter: string, onMessage: (topic: string, payload: Buffer) => void): Promise<() => Promise<void>> {
+    /**
+     * The transport of sendTo `request` (requests.ts): the request goes into the broker with Response Topic and
+     * Correlation Data, which MQTT 5 subscribers receive as they are (3.1.1 subscribers get the plain message); an
+     * answer's Correlation Data is handed on, so an answer to another request is not taken for this one.
+     */
+    requestTransport(): RequestTransport {
+        return {
+            listen: (filter, onMessage) => this.listen(filter, onMessage),
+            publish: m =>
+                this.publish({
+                    topic: m.topic,
+                    payload: m.payload,
+                    qos: m.qos,
+                    retain: false,
+                    properties: { responseTopic: m.responseTopic, correlationData: m.correlation },
+                }),
+        };
+    }
+
+    /**
+     * Listens inside the broker on a filter (sendTo request); `onMessage` gets a message's MQTT 5 Correlation Data
+     * too. The returned function stops listening.
+     */
+    async listen(
+        filter: string,
+        onMessage: (topic: string, payload: Buffer, correlation?: Buffer) => void,
+    ): Promise<() => Promise<void>> {
         const broker = this.broker;
         if (!broker) {
             throw new Error('the broker is not running');
         }
         const deliver = (packet: AedesPublishPacket, callback: () => void): void => {
-            onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
+            const correlation = packet.properties?.correlationData;
+            onMessage(
+                packet.topic,
+                typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
+                Buffer.isBuffer(correlation) ? correlation : undefined,
+            );
             callback();
         };
         await new Promise<void>(resolve => broker.subscribe(filter, deliver, () => resolve()));
@@ -894,12 +1122,8 @@ export class BrokerService {
     /** Retained messages that any of `filters` matches. */
     async retainedMessages(filters: string[]): Promise<{ topic: string; payload: Buffer }[]> {
         const found: { topic: string; payload: Buffer }[] = [];
-        const broker = this.broker as unknown as {
-            persistence?: {
-                createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string; payload: Buffer }>;
-            };
-        };
-        const stream = broker?.persistence?.createRetainedStreamCombi(filters);
+        const stream = this.persistence?.createRetainedStreamCombi(filters) as
+            AsyncIterable<{ topic: string; payload: Buffer }> | undefined;
         if (stream) {
             for await (const packet of stream) {
                 found.push({ topic: packet.topic, payload: packet.payload });
@@ -927,10 +1151,7 @@ export class BrokerService {
 
     /** Subscriptions a (persistent) client has in the session store. */
     async subscriptionsOf(client: Client): Promise<Subscription[]> {
-        const broker = this.broker as unknown as {
-            persistence?: { subscriptionsByClient(c: Client): Promise<Subscription[] | null> };
-        };
-        return (await broker?.persistence?.subscriptionsByClient(client)) ?? [];
+        return ((await this.persistence?.subscriptionsByClient(client)) as Subscription[] | null) ?? [];
     }
 
     /** Stops listening, closes every connection, the broker and its store. Never throws. */
@@ -971,6 +1192,64 @@ export class BrokerService {
     }
 }
 
+/**
+ * The properties a PUBLISH may carry on to subscribers [MQTT-3.3.2.3]. A will is published with the properties of
+ * its CONNECT, Will Delay Interval included (aedes 2.0.0-beta.1 passes it on, and strict MQTT 5 clients disconnect
+ * on a property a PUBLISH must not have); Topic Alias belongs to one connection; Subscription Identifier is set per
+ * subscriber at delivery.
+ */
+const PUBLISH_PROPERTIES = new Set([
+    'payloadFormatIndicator',
+    'messageExpiryInterval',
+    'contentType',
+    'responseTopic',
+    'correlationData',
+    'userProperties',
+]);
+
+/**
+ * The name of a property that appears more than once although MQTT 5 allows it once [MQTT-2.2.2-2] (only User
+ * Property and Subscription Identifier may repeat); mqtt-packet's parser collects repeats into an array.
+ */
+function repeatedProperty(properties: object | undefined): string | undefined {
+    if (!properties) {
+        return undefined;
+    }
+    for (const [key, value] of Object.entries(properties)) {
+        if (Array.isArray(value) && key !== 'subscriptionIdentifier') {
+            return key;
+        }
+    }
+    return undefined;
+}
+
+/** Drops the properties a delivered PUBLISH must not carry. */
+function keepPublishProperties(packet: PublishPacket): void {
+    const properties = packet.properties as Record<string, unknown> | undefined;
+    if (!properties) {
+        return;
+    }
+    for (const key of Object.keys(properties)) {
+        if (!PUBLISH_PROPERTIES.has(key)) {
+            delete properties[key];
+        }
+    }
+}
+
+/**
+ * Refuses an MQTT 5 CONNECT with a reason code that aedes' authenticate cannot give (it maps only the 3.1.1 return
+ * codes 2–5): the CONNACK is written here, in preConnect, in the MQTT 5 layout (session present 0, the reason code, no
+ * properties) [MQTT-3.2.2-6]; then the hook fails, and aedes closes the connection without writing anything more.
+ */
+function refuseConnectV5(
+    client: Client,
+    reasonCode: number,
+    why: string,
+    done: (err: Error | null, ok: boolean) => void,
+): void {
+    client.conn.write(Buffer.from([0x20, 0x03, 0x00, reasonCode, 0x00]), () => done(new Error(why), false));
+}
+
 function toPacket(message: BrokerMessage): PublishPacket {
     return {
         cmd: 'publish',
@@ -979,7 +1258,18 @@ function toPacket(message: BrokerMessage): PublishPacket {
         qos: message.qos,
         retain: message.retain,
         dup: false,
+        ...(message.properties ? { properties: message.properties } : {}),
     };
+}
+
+/**
+ * The Maximum Packet Size announced to MQTT 5 clients: a whole packet (fixed header included) whose remaining length
+ * is the most packetGuard.ts accepts. A larger packet necessarily declares a larger remaining length.
+ */
+function maxPacketSizeBytes(maxPayloadSizeBytes: number): number {
+    const remaining = maxPayloadSizeBytes + PACKET_HEADROOM_BYTES;
+    const lengthBytes = remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4;
+    return 1 + lengthBytes + remaining;
 }
 
 /** A connection's write buffer: 1 MiB beyond the largest message it may be sent. */

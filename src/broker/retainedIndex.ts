@@ -12,7 +12,7 @@
  * publishes every state change retained, so this takes the encoding and LevelDB write of most changes off the
  * message path. What the last window held is lost only if the process dies without stopping.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { compileTopicFilter } from '../mapping/filter';
 import { timers, type Timer } from '../timers';
 
@@ -22,11 +22,10 @@ export interface RetainedPacket {
     [key: string]: unknown;
 }
 
-/** The part of an aedes persistence this index takes over. */
-export interface RetainedPersistence {
-    storeRetained(packet: RetainedPacket, ...rest: unknown[]): unknown;
-    createRetainedStreamCombi(patterns: string[]): Readable;
-    createRetainedStream(pattern: string): Readable;
+/** What the index needs of the store: everything stored (once, at start) and the write of one message. */
+export interface RetainedSource {
+    storeRetained(packet: RetainedPacket): unknown;
+    createRetainedStream(pattern: string): Readable | AsyncIterable<RetainedPacket>;
 }
 
 const WILDCARD = /[+#]/;
@@ -51,21 +50,20 @@ export class RetainedIndex {
         return this.byTopic.size;
     }
 
-    /** Fills the index from the persistence (everything it has stored), then answers its lookups from memory. */
-    async attach(persistence: RetainedPersistence): Promise<void> {
-        for await (const packet of persistence.createRetainedStream('#') as AsyncIterable<RetainedPacket>) {
+    /** Fills the index from the store (everything it has stored); later stores are written to it behind. */
+    async load(source: RetainedSource): Promise<void> {
+        for await (const packet of source.createRetainedStream('#') as AsyncIterable<RetainedPacket>) {
             this.store(packet);
         }
-        this.write = persistence.storeRetained.bind(persistence);
-        persistence.storeRetained = packet => {
-            this.store(packet);
-            // a copy: aedes sets fields on the packet later (clientId), which must not reach the store
-            this.dirty.set(packet.topic, { ...packet });
-            this.timer ??= timers.setTimeout(() => void this.flush(), this.options.delayMs ?? 1000);
-            return Promise.resolve();
-        };
-        persistence.createRetainedStreamCombi = patterns => Readable.from(this.match(patterns));
-        persistence.createRetainedStream = pattern => Readable.from(this.match([pattern]));
+        this.write = source.storeRetained.bind(source);
+    }
+
+    /** A retained message published: answered from memory at once, written to the store behind. */
+    storeRetained(packet: RetainedPacket): void {
+        this.store(packet);
+        // a copy: aedes sets fields on the packet later (clientId), which must not reach the store
+        this.dirty.set(packet.topic, { ...packet });
+        this.timer ??= timers.setTimeout(() => void this.flush(), this.options.delayMs ?? 1000);
     }
 
     /** Writes what is pending now (one batch: the writes are issued in one turn); resolves when it is written. */

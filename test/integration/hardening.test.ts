@@ -52,7 +52,7 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
         );
     }
     async function raw(port: number, localAddress?: string): Promise<RawClient> {
-        const c = await RawClient.open(port, localAddress);
+        const c = await RawClient.open(port, 4, localAddress);
         cleanups.push(() => c.destroy());
         return c;
     }

@@ -124,6 +124,56 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         return c;
     }
 
+    it('a persistent session subscribing to several filters in one SUBSCRIBE gets its SUBACK (v3.1.1 and 5)', async () => {
+        // aedes-persistence-redis waits for the broadcast of a subscription keyed by the first filter: aedes stores a
+        // SUBSCRIBE's filters with one call per filter, so all but one call waited forever (no SUBACK)
+        const a = await instance('a');
+        for (const protocolVersion of [4, 5] as const) {
+            const c = await client(a.port, {
+                protocolVersion,
+                clientId: `multi-${protocolVersion}`,
+                clean: false,
+                properties: protocolVersion === 5 ? { sessionExpiryInterval: 600 } : undefined,
+            });
+            const granted = await c.client.subscribeAsync({ 'm/1': { qos: 1 }, 'm/2': { qos: 1 }, 'm/3': { qos: 0 } });
+            assert.deepEqual(
+                granted.map(g => g.qos),
+                [1, 1, 0],
+            );
+            const pub = await client(a.port);
+            await pub.publish('m/2', `to ${protocolVersion}`, { qos: 1 });
+            assert.equal((await c.waitForTopic('m/2')).payload.toString(), `to ${protocolVersion}`);
+        }
+    });
+
+    it('MQTT 5: a message queued in Redis for an offline session keeps its properties and its expiry', async () => {
+        const a = await instance('a');
+        const b = await instance('b');
+        const session = {
+            protocolVersion: 5 as const,
+            clientId: 'v5-away',
+            clean: false,
+            properties: { sessionExpiryInterval: 600 },
+        };
+        const first = await client(a.port, session);
+        await first.subscribe('q5/#', 1);
+        await first.end();
+        const pub = await client(a.port, { protocolVersion: 5 });
+        await pub.client.publishAsync('q5/x', 'kept', {
+            qos: 1,
+            properties: { contentType: 'text/plain', correlationData: Buffer.from('c'), messageExpiryInterval: 600 },
+        });
+        await pub.client.publishAsync('q5/y', 'last', { qos: 1 });
+        const back = await client(b.port, session);
+        await back.waitForTopic('q5/y');
+        const got = back.received('q5/x')[0];
+        assert.ok(got, 'the queued message arrived');
+        assert.equal(got.properties?.contentType, 'text/plain');
+        assert.deepEqual(got.properties?.correlationData, Buffer.from('c'));
+        const remaining = got.properties?.messageExpiryInterval ?? 0;
+        assert.ok(remaining > 590 && remaining <= 600, `remaining lifetime ${remaining} s`);
+    });
+
     it('delivers across instances at QoS 0, 1 and 2, once each; only the receiving instance mirrors', async () => {
         const a = await instance('a');
         const b = await instance('b');

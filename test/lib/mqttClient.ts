@@ -1,11 +1,13 @@
 /** A real mqtt.js client for tests, with message collection and waits that time out. */
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 
 export interface Received {
     topic: string;
     payload: Buffer;
     retain: boolean;
     qos: number;
+    /** MQTT 5 properties of the PUBLISH as delivered (undefined for 3.1.1). */
+    properties?: IPublishPacket['properties'];
 }
 
 export class TestClient {
@@ -14,7 +16,7 @@ export class TestClient {
 
     private constructor(readonly client: MqttClient) {
         client.on('message', (topic, payload, packet) => {
-            const message = { topic, payload, retain: packet.retain, qos: packet.qos };
+            const message = { topic, payload, retain: packet.retain, qos: packet.qos, properties: packet.properties };
             this.messages.push(message);
             this.waiters = this.waiters.filter(w => {
                 if (w.match(message)) {

@@ -8,8 +8,11 @@ export class RawClient {
     private waiters: { match: (p: Packet) => boolean; resolve: (p: Packet) => void }[] = [];
     private closeWaiters: (() => void)[] = [];
 
-    private constructor(readonly socket: Socket) {
-        const parser = mqttPacket.parser({ protocolVersion: 4 });
+    private constructor(
+        readonly socket: Socket,
+        private readonly protocolVersion: 4 | 5,
+    ) {
+        const parser = mqttPacket.parser({ protocolVersion });
         parser.on('packet', (packet: Packet) => {
             this.packets.push(packet);
             this.waiters = this.waiters.filter(w => {
@@ -30,10 +33,15 @@ export class RawClient {
         });
     }
 
-    /** `localAddress`: another loopback address (Linux routes all of 127/8 to lo), to act as another host. */
-    static open(port: number, localAddress?: string): Promise<RawClient> {
+    /**
+     * `protocolVersion` is how packets are written and read (MQTT 5 packets carry properties); `localAddress`: another
+     * loopback address (Linux routes all of 127/8 to lo), to act as another host.
+     */
+    static open(port: number, protocolVersion: 4 | 5 = 4, localAddress?: string): Promise<RawClient> {
         return new Promise((resolve, reject) => {
-            const socket = connect({ port, host: '127.0.0.1', localAddress }, () => resolve(new RawClient(socket)));
+            const socket = connect({ port, host: '127.0.0.1', localAddress }, () =>
+                resolve(new RawClient(socket, protocolVersion)),
+            );
             socket.once('error', reject);
         });
     }
@@ -54,7 +62,7 @@ export class RawClient {
     }
 
     send(packet: Record<string, unknown>): void {
-        this.socket.write(mqttPacket.generate(packet as unknown as Packet));
+        this.socket.write(mqttPacket.generate(packet as unknown as Packet, { protocolVersion: this.protocolVersion }));
     }
 
     sendBytes(bytes: Buffer): void {

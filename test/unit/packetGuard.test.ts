@@ -79,3 +79,33 @@ describe('FixedHeaderReader (packet guard)', () => {
         }
     }
 });
+
+describe('FixedHeaderReader: client id and protocol level of the CONNECT (for log lines)', () => {
+    const v5WithProperties = mqttPacket.generate({
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 5,
+        clientId: 'ha-1',
+        clean: true,
+        keepalive: 30,
+        properties: { sessionExpiryInterval: 300, receiveMaximum: 10, userProperties: { a: 'b' } },
+    });
+    // a CONNECT of an unknown level 6, laid out like MQTT 5 (the layout a future version would most likely keep)
+    const level6 = Buffer.from(v5WithProperties);
+    level6[8] = 6;
+    const rows: { name: string; bytes: Buffer; version: number; clientId: string }[] = [
+        { name: 'MQTT 3.1.1', bytes: connect(4), version: 4, clientId: 'c' },
+        { name: 'MQTT 5 with properties', bytes: v5WithProperties, version: 5, clientId: 'ha-1' },
+        { name: 'unknown level 6', bytes: level6, version: 6, clientId: 'ha-1' },
+    ];
+    for (const row of rows) {
+        for (const size of [1, 5, 4096]) {
+            it(`${row.name}, in chunks of ${size}`, () => {
+                const reader = new FixedHeaderReader(1000);
+                assert.equal(feed(reader, row.bytes, size), undefined);
+                assert.equal(reader.protocolVersion, row.version);
+                assert.equal(reader.clientId, row.clientId);
+            });
+        }
+    }
+});

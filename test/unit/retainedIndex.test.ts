@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { RetainedIndex, type RetainedPacket, type RetainedPersistence } from '../../src/broker/retainedIndex';
+import { BrokerPersistence, type AedesPersistence } from '../../src/broker/persistence';
+import { RetainedIndex, type RetainedPacket } from '../../src/broker/retainedIndex';
 
 const packet = (topic: string, payload: string): RetainedPacket => ({
     cmd: 'publish',
@@ -18,9 +19,23 @@ async function drain(stream: Readable): Promise<string[]> {
     return out.sort();
 }
 
-/** A stand-in persistence with a stored retained set; records what reaches its own storeRetained. */
-function fakePersistence(stored: RetainedPacket[]): RetainedPersistence & { writes: string[] } {
-    return {
+interface FakeStore {
+    writes: string[];
+    storeRetained(p: RetainedPacket): Promise<void>;
+    createRetainedStream(): Readable;
+    createRetainedStreamCombi(): Readable;
+}
+
+/**
+ * The persistence aedes is given (persistence.ts) around a stand-in store with a stored retained set: `writes`
+ * records what reaches the store's own storeRetained.
+ */
+function fakePersistence(stored: RetainedPacket[]): {
+    store: FakeStore;
+    writes: string[];
+    attach(index: RetainedIndex): Promise<BrokerPersistence>;
+} {
+    const store: FakeStore = {
         writes: [],
         storeRetained(p: RetainedPacket) {
             this.writes.push(`${p.topic}=${p.payload.toString()}`);
@@ -31,13 +46,27 @@ function fakePersistence(stored: RetainedPacket[]): RetainedPersistence & { writ
             throw new Error('the index answers, not the store');
         },
     };
+    return {
+        store,
+        get writes() {
+            return store.writes;
+        },
+        async attach(index) {
+            const persistence = new BrokerPersistence(
+                { ...store, setup: () => Promise.resolve() } as unknown as AedesPersistence,
+                { retainedIndex: index, keepsV5Fields: true, onError: () => undefined },
+            );
+            await persistence.setup(null);
+            return persistence;
+        },
+    };
 }
 
 describe('RetainedIndex (retained lookups from memory)', () => {
     it('loads what the store has, then answers exact topics and wildcards from memory', async () => {
-        const persistence = fakePersistence([packet('a/b', '1'), packet('a/c', '2'), packet('$SYS/x', '3')]);
+        const fake = fakePersistence([packet('a/b', '1'), packet('a/c', '2'), packet('$SYS/x', '3')]);
         const index = new RetainedIndex();
-        await index.attach(persistence);
+        const persistence = await fake.attach(index);
         assert.equal(index.size, 3);
         assert.deepEqual(await drain(persistence.createRetainedStreamCombi(['a/b'])), ['a/b=1']);
         assert.deepEqual(await drain(persistence.createRetainedStreamCombi(['a/+'])), ['a/b=1', 'a/c=2']);
@@ -50,9 +79,9 @@ describe('RetainedIndex (retained lookups from memory)', () => {
     });
 
     it('keeps itself up to date on every store, and writes the store behind', async () => {
-        const persistence = fakePersistence([packet('a/b', '1')]);
+        const fake = fakePersistence([packet('a/b', '1')]);
         const index = new RetainedIndex();
-        await index.attach(persistence);
+        const persistence = await fake.attach(index);
         await persistence.storeRetained(packet('a/b', '9'));
         await persistence.storeRetained(packet('n/e/w', 'x'));
         assert.deepEqual(await drain(persistence.createRetainedStreamCombi(['#'])), ['a/b=9', 'n/e/w=x']);
@@ -60,53 +89,53 @@ describe('RetainedIndex (retained lookups from memory)', () => {
         await persistence.storeRetained(packet('a/b', ''));
         assert.deepEqual(await drain(persistence.createRetainedStreamCombi(['#'])), ['n/e/w=x']);
         // the store is written behind: nothing yet, then each topic once with its last message (a/b: the delete)
-        assert.deepEqual(persistence.writes, []);
+        assert.deepEqual(fake.writes, []);
         await index.flush();
-        assert.deepEqual(persistence.writes, ['a/b=', 'n/e/w=x']);
+        assert.deepEqual(fake.writes, ['a/b=', 'n/e/w=x']);
     });
 
     it('writes behind on its own after delayMs, coalescing the changes of a topic', async () => {
-        const persistence = fakePersistence([]);
+        const fake = fakePersistence([]);
         const index = new RetainedIndex({ delayMs: 20 });
-        await index.attach(persistence);
+        const persistence = await fake.attach(index);
         for (let i = 0; i < 5; i++) {
             await persistence.storeRetained(packet('t/1', `v${i}`));
         }
         await persistence.storeRetained(packet('t/2', 'x'));
         await new Promise(resolve => setTimeout(resolve, 60));
-        assert.deepEqual(persistence.writes, ['t/1=v4', 't/2=x']);
+        assert.deepEqual(fake.writes, ['t/1=v4', 't/2=x']);
         await persistence.storeRetained(packet('t/1', 'v5'));
         await new Promise(resolve => setTimeout(resolve, 60));
-        assert.deepEqual(persistence.writes, ['t/1=v4', 't/2=x', 't/1=v5']);
+        assert.deepEqual(fake.writes, ['t/1=v4', 't/2=x', 't/1=v5']);
     });
 
     it('reports a failed write and keeps going', async () => {
         const errors: unknown[] = [];
-        const persistence = fakePersistence([]);
+        const fake = fakePersistence([]);
         let fail = true;
-        const write = persistence.storeRetained.bind(persistence);
-        persistence.storeRetained = (p: RetainedPacket) => (fail ? Promise.reject(new Error('disk full')) : write(p));
+        const write = fake.store.storeRetained.bind(fake.store);
+        fake.store.storeRetained = (p: RetainedPacket) => (fail ? Promise.reject(new Error('disk full')) : write(p));
         const index = new RetainedIndex({ onError: err => errors.push(err) });
-        await index.attach(persistence);
+        const persistence = await fake.attach(index);
         await persistence.storeRetained(packet('a', '1'));
         await index.flush();
         assert.equal(errors.length, 1);
         fail = false;
         await index.flush(); // the failed message is written again
-        assert.deepEqual(persistence.writes, ['a=1']);
+        assert.deepEqual(fake.writes, ['a=1']);
         await persistence.storeRetained(packet('b', '1'));
         fail = true;
         await index.flush();
         await persistence.storeRetained(packet('b', '2')); // newer than the failed one: the failed one is not retried
         fail = false;
         await index.flush();
-        assert.deepEqual(persistence.writes, ['a=1', 'b=2']);
+        assert.deepEqual(fake.writes, ['a=1', 'b=2']);
         assert.equal(errors.length, 2);
     });
 
     it('an invalid filter matches nothing instead of throwing', async () => {
-        const persistence = fakePersistence([packet('a/b', '1')]);
-        await new RetainedIndex().attach(persistence);
+        const fake = fakePersistence([packet('a/b', '1')]);
+        const persistence = await fake.attach(new RetainedIndex());
         assert.deepEqual(await drain(persistence.createRetainedStreamCombi(['a/#/b'])), []);
     });
 });

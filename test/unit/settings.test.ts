@@ -70,6 +70,8 @@ describe('parseSettings', () => {
 
     const accepted: { name: string; native: Record<string, unknown>; check: (s: Settings) => void }[] = [
         { name: 'numbers given as text', native: { port: '1884' }, check: s => assert.equal(s.port, 1884) },
+        { name: 'mqtt5 on by default', native: {}, check: s => assert.equal(s.mqtt5, true) },
+        { name: 'mqtt5 off', native: { mqtt5: false }, check: s => assert.equal(s.mqtt5, false) },
         {
             name: 'booleans given as text',
             native: { ssl: 'false', onchange: 'true' },

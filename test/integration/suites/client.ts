@@ -366,7 +366,7 @@ export function clientSuites({ suite }: TestContext): void {
                 this.skip();
             }
             const certs = makeCertificates();
-            // our own broker speaks 3.1.1 only (aedes), and serves TLS and secure WebSocket
+            // our own broker as an MQTT 3.1.1-only broker (mqtt5 off: CONNACK 0x84 to MQTT 5), with TLS and secure WebSocket
             broker = new BrokerService(
                 {
                     listeners: {
@@ -385,6 +385,7 @@ export function clientSuites({ suite }: TestContext): void {
                     forceCleanSession: 'no',
                     storeClientsTimeMin: -1,
                     maxQueuedMessages: 100,
+                    mqtt5: false,
                 },
                 {},
                 { info: () => undefined, warn: () => undefined, debug: () => undefined },

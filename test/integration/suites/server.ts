@@ -212,6 +212,29 @@ export function serverSuites({ suite }: TestContext): void {
             await pub.end();
         });
 
+        it('MQTT 5 retain handling applies to the current values: 2 never, 1 only for a new subscription', async () => {
+            const sub = await TestClient.connect(port, { protocolVersion: 5 });
+            const pub = await TestClient.connect(port);
+            await sub.subscribe('mark/#', 1);
+            let marker = 0;
+            /** The current values a SUBSCRIBE brought: a marker through the broker comes after them. */
+            const brought = async (options: { rh: 0 | 1 | 2 }): Promise<number> => {
+                const before = sub.received('cur/b').length;
+                await sub.client.subscribeAsync('cur/b', { qos: 1, ...options });
+                const text = `m${++marker}`;
+                await pub.publish('mark/x', text, { qos: 1 });
+                await sub.waitFor(m => m.topic === 'mark/x' && m.payload.toString() === text);
+                return sub.received('cur/b').length - before;
+            };
+            assert.equal(await brought({ rh: 2 }), 0, 'retain handling 2');
+            await sub.client.unsubscribeAsync('cur/b');
+            assert.equal(await brought({ rh: 1 }), 1, 'retain handling 1, a new subscription');
+            assert.equal(await brought({ rh: 1 }), 0, 'retain handling 1, the subscription existed');
+            assert.equal(await brought({ rh: 0 }), 1, 'retain handling 0');
+            await sub.end();
+            await pub.end();
+        });
+
         it('a persistent session that reconnects gets the current values of its subscriptions', async () => {
             const harness = getHarness();
             const first = await TestClient.connect(port, { clientId: 'returning', clean: false });

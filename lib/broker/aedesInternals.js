@@ -1,0 +1,137 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.deliverDirect = deliverDirect;
+exports.deliverAtHighestQos = deliverAtHighestQos;
+exports.isConnectedHere = isConnectedHere;
+exports.connectedClients = connectedClients;
+exports.closeWithoutWill = closeWithoutWill;
+exports.hasSubscription = hasSubscription;
+exports.markDropped = markDropped;
+exports.isDropped = isDropped;
+exports.skipDroppedPublishes = skipDroppedPublishes;
+exports.closeRedisEmitterAtOnce = closeRedisEmitterAtOnce;
+const overlap_1 = require("./overlap");
+const ORIGINAL = Symbol('mqtt-gateway.originalDeliver');
+/**
+ * Item 2: sends a packet to this one client only (current values for a new subscription). It carries no broker id or
+ * counter, so it cannot make the one-copy rule (which relies on counters rising) skip a broker message that was
+ * created earlier but is delivered later — `client.publish()` of aedes stamps a fresh counter and would.
+ */
+function deliverDirect(client, packet, callback) {
+    const target = client;
+    const original = target[ORIGINAL] ?? { deliver0: target.deliver0, deliverQoS: target.deliverQoS };
+    if (packet.qos === 0) {
+        original.deliver0(packet, callback);
+    }
+    else {
+        original.deliverQoS(packet, callback);
+    }
+}
+/** Item 1: puts the one-copy rule into the client's delivery (call in preConnect). */
+function deliverAtHighestQos(client) {
+    const target = client;
+    const deliver0 = target.deliver0;
+    const deliverQoS = target.deliverQoS;
+    target[ORIGINAL] = { deliver0, deliverQoS };
+    // packets this client got recently, by broker id and counter: the same packet through a second matching
+    // subscription is skipped. An older packet that arrives late (aedes stores a retained message before it
+    // delivers it, so a later message can overtake it) is NOT a duplicate — aedes' own check, 'counter must
+    // rise', would drop it, so that check is fed the value that lets this packet through.
+    const recent = new Set();
+    const deliver = (packet, callback) => {
+        if (packet.nl && packet.clientId === target.id) {
+            // No Local on this subscription [MQTT-3.8.3-3]: aedes drops the copy; another matching subscription
+            // without it must still deliver, so this copy does not count as the one delivered
+            setImmediate(callback);
+            return;
+        }
+        const { brokerId, brokerCounter } = packet;
+        const live = brokerId !== undefined && brokerCounter !== undefined;
+        if (live) {
+            const key = `${brokerId}:${brokerCounter}`;
+            if (recent.has(key)) {
+                setImmediate(callback);
+                return;
+            }
+            recent.add(key);
+            if (recent.size > 1000) {
+                recent.delete(recent.values().next().value);
+            }
+            const duplicates = client.duplicates;
+            if (duplicates) {
+                duplicates[brokerId] = brokerCounter - 1;
+            }
+        }
+        const matching = (0, overlap_1.matchingSubscriptions)(target.subscriptions, packet.topic);
+        if (live && matching.ids.length > 0) {
+            // the one copy carries the identifiers of every matching subscription [MQTT-3.3.4-3, 3.3.4-5] (a retained
+            // message sent for one new subscription keeps that subscription's identifier)
+            packet.properties = {
+                ...packet.properties,
+                subscriptionIdentifier: matching.ids.length === 1 ? matching.ids[0] : matching.ids,
+            };
+        }
+        const qos = Math.min(packet.qos, Math.max(matching.qos, 0));
+        if (qos === 0) {
+            deliver0(packet, callback);
+        }
+        else {
+            packet.qos = qos;
+            deliverQoS(packet, callback);
+        }
+    };
+    target.deliver0 = deliver;
+    target.deliverQoS = deliver;
+}
+/** Item 3: whether a client with this id is connected to this broker instance now. */
+function isConnectedHere(broker, clientId) {
+    return Object.prototype.hasOwnProperty.call(clientsOf(broker), clientId);
+}
+/** Item 3: the clients connected to this broker instance now. */
+function connectedClients(broker) {
+    return Object.values(clientsOf(broker));
+}
+function clientsOf(broker) {
+    return broker.clients;
+}
+/** Item 4: closes a client's connection without publishing its will (it is stored again when it reconnects). */
+function closeWithoutWill(client) {
+    Object.assign(client, { will: null, _will: null });
+    client.close();
+}
+/** Item 6: whether the client has a subscription with exactly this filter now. */
+function hasSubscription(client, filter) {
+    const subscriptions = client.subscriptions;
+    return Object.prototype.hasOwnProperty.call(subscriptions, filter);
+}
+const DROP = Symbol('mqtt-gateway.drop');
+/** Item 5: marks a packet in authorizePublish: acknowledged as aedes does, never published. */
+function markDropped(packet) {
+    packet[DROP] = true;
+}
+function isDropped(packet) {
+    return packet[DROP] === true;
+}
+/** Item 5: makes this broker instance pass over marked packets (call once, after createBroker). */
+function skipDroppedPublishes(broker) {
+    const original = broker.publish.bind(broker);
+    broker.publish = (...args) => {
+        if (isDropped(args[0])) {
+            const done = args.find((a, i) => i > 0 && typeof a === 'function');
+            done?.();
+            return;
+        }
+        original(...args);
+    };
+}
+/** Item 7: mqemitter-redis' close without QUIT: cuts its two connections, then lets it finish. */
+function closeRedisEmitterAtOnce(mq, connections) {
+    const closable = mq;
+    closable.close = cb => {
+        closable.closing = true;
+        for (const connection of connections) {
+            connection.disconnect();
+        }
+        closable._close(cb);
+    };
+}

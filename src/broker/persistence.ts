@@ -1,0 +1,305 @@
+/**
+ * The broker's store as aedes sees it: aedes' persistence interface (the methods aedes 2 calls, all promise-based,
+ * streams where it pipes), implemented around the store that really keeps the data — aedes-persistence (memory),
+ * aedes-persistence-level (disk) or aedes-persistence-redis — with the adapter's storage policy in between:
+ * - retained messages answered from memory (retainedIndex.ts; disk only, where the store would scan per SUBSCRIBE);
+ * - maxQueuedMessages: an offline session's queue loses its oldest messages beyond the limit (disk);
+ * - MQTT 5 fields of queued messages kept where the store drops them (disk, see `LevelV5Fields`);
+ * - inbound QoS 2 messages not yet released counted per client (the receive maximum, see brokerService.ts);
+ * - a SUBSCRIBE's filters written once (aedes writes them once per filter; with Redis that hung the SUBACK);
+ * - a failing delete after PUBREL never becomes an unhandled rejection (aedes' pubrel.js awaits it with
+ *   `.finally()`, which passes the rejection on to nobody).
+ * Nothing of aedes or of the stores is replaced at run time: aedes is given this object as its `persistence`.
+ */
+import { Readable } from 'node:stream';
+import type { RetainedIndex, RetainedPacket } from './retainedIndex';
+
+/** A client as the persistence methods receive it. */
+interface ClientRef {
+    id: string;
+}
+
+interface QueuedPacket {
+    topic: string;
+    brokerId?: string;
+    brokerCounter?: number;
+    messageId?: number;
+    nl?: unknown;
+    properties?: object;
+    messageExpiry?: number;
+    [key: string]: unknown;
+}
+
+/** The methods of an aedes persistence that aedes 2.0.0-beta.1 calls (see its aedes.js and lib/). */
+export interface AedesPersistence {
+    setup(broker: unknown): Promise<void>;
+    storeRetained(packet: RetainedPacket): Promise<void>;
+    createRetainedStreamCombi(patterns: string[]): Readable | AsyncIterable<RetainedPacket>;
+    createRetainedStream(pattern: string): Readable | AsyncIterable<RetainedPacket>;
+    addSubscriptions(client: ClientRef, subs: unknown[]): Promise<void>;
+    removeSubscriptions(client: ClientRef, subs: string[]): Promise<void>;
+    subscriptionsByClient(client: ClientRef): Promise<unknown[] | null>;
+    countOffline(): Promise<unknown>;
+    subscriptionsByTopic(topic: string): Promise<unknown[]>;
+    cleanSubscriptions(client: ClientRef): Promise<void>;
+    outgoingEnqueue(sub: { clientId: string }, packet: QueuedPacket): Promise<void>;
+    outgoingEnqueueCombi(subs: { clientId: string }[], packet: QueuedPacket): Promise<unknown>;
+    outgoingUpdate(client: ClientRef, packet: QueuedPacket): Promise<void>;
+    outgoingClearMessageId(client: ClientRef, packet: QueuedPacket): Promise<QueuedPacket | undefined>;
+    outgoingStream(client: ClientRef): Readable | AsyncIterable<QueuedPacket>;
+    incomingStorePacket(client: ClientRef, packet: QueuedPacket): Promise<void>;
+    incomingGetPacket(client: ClientRef, packet: QueuedPacket): Promise<QueuedPacket>;
+    incomingDelPacket(client: ClientRef, packet: QueuedPacket): Promise<void>;
+    putWill(client: ClientRef, packet: unknown): Promise<unknown>;
+    getWill(client: ClientRef): Promise<unknown>;
+    delWill(client: ClientRef): Promise<unknown>;
+    streamWill(brokers: unknown): AsyncIterable<unknown> | Readable;
+    getClientList(topic: string): AsyncIterable<unknown> | Readable;
+    destroy(): Promise<void>;
+}
+
+export interface BrokerPersistenceOptions {
+    /** Answer retained lookups from memory (see retainedIndex.ts). */
+    retainedIndex?: RetainedIndex;
+    /** The store rebuilds queued packets without their MQTT 5 fields (aedes-persistence-level 9.2, see below). */
+    keepsV5Fields: boolean;
+    /** Called after messages were queued for offline sessions (maxQueuedMessages); awaited before aedes goes on. */
+    afterEnqueue?(clientIds: string[]): Promise<void>;
+    /** A store failure that aedes would not hear of (a delete after PUBREL). */
+    onError(err: unknown): void;
+}
+
+/**
+ * aedes-persistence-level 9.2 queues a copy made with aedes-packet 3, which keeps only clientId, nl, cmd, broker id and
+ * counter, topic, payload, qos, retain and dup: an MQTT 5 message would be delivered from the queue without its
+ * properties (content type, correlation data …) and its expiry. `nl` is copied whatever it holds, so the MQTT 5 fields
+ * travel inside it, marked, and are put back when the message comes out of the store.
+ */
+const V5_FIELDS = '__mqttGatewayV5';
+
+interface V5Carrier {
+    [V5_FIELDS]: true;
+    nl?: unknown;
+    properties?: object;
+    messageExpiry?: number;
+}
+
+function wrapV5Fields(packet: QueuedPacket): QueuedPacket {
+    if (packet.properties === undefined && packet.messageExpiry === undefined) {
+        return packet;
+    }
+    // only the fields that are set: the store's msgpack turns an undefined field into null, and aedes takes a null
+    // messageExpiry for "expired"
+    const carrier: V5Carrier = { [V5_FIELDS]: true };
+    if (packet.properties !== undefined) {
+        carrier.properties = packet.properties;
+    }
+    if (packet.messageExpiry !== undefined) {
+        carrier.messageExpiry = packet.messageExpiry;
+    }
+    if (packet.nl !== undefined) {
+        carrier.nl = packet.nl;
+    }
+    return { ...packet, nl: carrier };
+}
+
+function unwrapV5Fields<T extends QueuedPacket | undefined>(packet: T): T {
+    const carrier = packet?.nl as V5Carrier | undefined;
+    if (!packet || !carrier || typeof carrier !== 'object' || !carrier[V5_FIELDS]) {
+        return packet;
+    }
+    if (carrier.nl !== undefined && carrier.nl !== null) {
+        packet.nl = carrier.nl;
+    } else {
+        delete packet.nl;
+    }
+    if (carrier.properties !== undefined && carrier.properties !== null) {
+        packet.properties = carrier.properties;
+    }
+    if (typeof carrier.messageExpiry === 'number') {
+        packet.messageExpiry = carrier.messageExpiry;
+    }
+    return packet;
+}
+
+async function* unwrapAll(source: Readable | AsyncIterable<QueuedPacket>): AsyncIterable<QueuedPacket> {
+    for await (const packet of source as AsyncIterable<QueuedPacket>) {
+        yield unwrapV5Fields(packet);
+    }
+}
+
+function asStream<T>(source: Readable | AsyncIterable<T>): Readable {
+    return source instanceof Readable ? source : Readable.from(source);
+}
+
+export class BrokerPersistence implements AedesPersistence {
+    /** A SUBSCRIBE's list of filters → its write (see addSubscriptions). */
+    private readonly subscriptionWrites = new WeakMap<object, Promise<void>>();
+    /** Per client: inbound QoS 2 packet ids stored and not yet released by PUBREL. */
+    private readonly incoming = new Map<string, Set<number>>();
+
+    constructor(
+        readonly store: AedesPersistence,
+        private readonly options: BrokerPersistenceOptions,
+    ) {}
+
+    /**
+     * Whether one more inbound QoS 2 message with this packet id would make more than `max` of this client's
+     * unreleased (no PUBREL yet); a retransmission of one already stored is not one more.
+     */
+    wouldExceedUnreleased(clientId: string, messageId: number | undefined, max: number): boolean {
+        const ids = this.incoming.get(clientId);
+        return ids !== undefined && ids.size >= max && (messageId === undefined || !ids.has(messageId));
+    }
+
+    /**
+     * A clean session ended: its unreleased QoS 2 messages go with it (aedes 2.0.0-beta.1 never calls the stores'
+     * cleanIncoming, so the memory store would keep them for good).
+     */
+    async endIncoming(clientId: string): Promise<void> {
+        this.incoming.delete(clientId);
+        const store = this.store as Partial<{ cleanIncoming(client: ClientRef): Promise<void> }>;
+        await store.cleanIncoming?.call(this.store, { id: clientId });
+    }
+
+    async setup(broker: unknown): Promise<void> {
+        await this.store.setup(broker);
+        await this.options.retainedIndex?.load(this.store);
+    }
+
+    storeRetained(packet: RetainedPacket): Promise<void> {
+        const index = this.options.retainedIndex;
+        if (index) {
+            index.storeRetained(packet);
+            return Promise.resolve();
+        }
+        return this.store.storeRetained(packet);
+    }
+
+    // aedes pipes these: they must be Node streams (aedes-persistence-redis 11.2 gives async iterators)
+    createRetainedStreamCombi(patterns: string[]): Readable {
+        const index = this.options.retainedIndex;
+        return index ? Readable.from(index.match(patterns)) : asStream(this.store.createRetainedStreamCombi(patterns));
+    }
+
+    createRetainedStream(pattern: string): Readable {
+        const index = this.options.retainedIndex;
+        return index ? Readable.from(index.match([pattern])) : asStream(this.store.createRetainedStream(pattern));
+    }
+
+    /**
+     * aedes 2.0.0-beta.1 stores a SUBSCRIBE's filters once per filter, each time with the packet's whole list (the
+     * same array): the list is written once. This also avoids a hang with aedes-persistence-redis, which waits for
+     * the broadcast of a write keyed by client and first filter — of several identical writes in flight only one
+     * was answered, and the SUBACK never came.
+     */
+    addSubscriptions(client: ClientRef, subs: unknown[]): Promise<void> {
+        let written = this.subscriptionWrites.get(subs);
+        if (!written) {
+            written = this.store.addSubscriptions(client, subs);
+            this.subscriptionWrites.set(subs, written);
+        }
+        return written;
+    }
+
+    removeSubscriptions(client: ClientRef, subs: string[]): Promise<void> {
+        return this.store.removeSubscriptions(client, subs);
+    }
+
+    subscriptionsByClient(client: ClientRef): Promise<unknown[] | null> {
+        return this.store.subscriptionsByClient(client);
+    }
+
+    countOffline(): Promise<unknown> {
+        return this.store.countOffline();
+    }
+
+    subscriptionsByTopic(topic: string): Promise<unknown[]> {
+        return this.store.subscriptionsByTopic(topic);
+    }
+
+    cleanSubscriptions(client: ClientRef): Promise<void> {
+        return this.store.cleanSubscriptions(client);
+    }
+
+    outgoingEnqueue(sub: { clientId: string }, packet: QueuedPacket): Promise<void> {
+        return this.store.outgoingEnqueue(sub, this.options.keepsV5Fields ? packet : wrapV5Fields(packet));
+    }
+
+    async outgoingEnqueueCombi(subs: { clientId: string }[], packet: QueuedPacket): Promise<unknown> {
+        const result = await this.store.outgoingEnqueueCombi(
+            subs,
+            this.options.keepsV5Fields ? packet : wrapV5Fields(packet),
+        );
+        if (subs?.length && this.options.afterEnqueue) {
+            await this.options.afterEnqueue(subs.map(sub => sub.clientId));
+        }
+        return result;
+    }
+
+    outgoingUpdate(client: ClientRef, packet: QueuedPacket): Promise<void> {
+        return this.store.outgoingUpdate(client, packet);
+    }
+
+    async outgoingClearMessageId(client: ClientRef, packet: QueuedPacket): Promise<QueuedPacket | undefined> {
+        return unwrapV5Fields(await this.store.outgoingClearMessageId(client, packet));
+    }
+
+    outgoingStream(client: ClientRef): Readable {
+        const source = this.store.outgoingStream(client);
+        return this.options.keepsV5Fields ? asStream(source) : Readable.from(unwrapAll(source));
+    }
+
+    async incomingStorePacket(client: ClientRef, packet: QueuedPacket): Promise<void> {
+        await this.store.incomingStorePacket(client, packet);
+        if (packet.messageId !== undefined) {
+            let ids = this.incoming.get(client.id);
+            if (!ids) {
+                ids = new Set();
+                this.incoming.set(client.id, ids);
+            }
+            ids.add(packet.messageId);
+        }
+    }
+
+    incomingGetPacket(client: ClientRef, packet: QueuedPacket): Promise<QueuedPacket> {
+        return this.store.incomingGetPacket(client, packet);
+    }
+
+    async incomingDelPacket(client: ClientRef, packet: QueuedPacket): Promise<void> {
+        if (packet.messageId !== undefined) {
+            this.incoming.get(client.id)?.delete(packet.messageId);
+        }
+        try {
+            await this.store.incomingDelPacket(client, packet);
+        } catch (err) {
+            // aedes' pubrel.js awaits this with .finally(): a rejection would reach nobody (an unhandled rejection
+            // ends an ioBroker adapter); PUBCOMP is sent either way
+            this.options.onError(err);
+        }
+    }
+
+    putWill(client: ClientRef, packet: unknown): Promise<unknown> {
+        return this.store.putWill(client, packet);
+    }
+
+    getWill(client: ClientRef): Promise<unknown> {
+        return this.store.getWill(client);
+    }
+
+    delWill(client: ClientRef): Promise<unknown> {
+        return this.store.delWill(client);
+    }
+
+    streamWill(brokers: unknown): AsyncIterable<unknown> | Readable {
+        return this.store.streamWill(brokers);
+    }
+
+    getClientList(topic: string): AsyncIterable<unknown> | Readable {
+        return this.store.getClientList(topic);
+    }
+
+    destroy(): Promise<void> {
+        return this.store.destroy();
+    }
+}
