@@ -41,6 +41,11 @@ describe('BrokerPersistence (aedes persistence interface around the store)', () 
             messageExpiry: 1234,
         });
         await persistence.outgoingEnqueueCombi([{ clientId: 'c' }], { topic: 'b', qos: 1 });
+        await persistence.outgoingEnqueueCombi([{ clientId: 'c' }], {
+            topic: 'c',
+            qos: 1,
+            properties: { contentType: 'x' },
+        });
         const out: Record<string, unknown>[] = [];
         for await (const p of persistence.outgoingStream({ id: 'c' }) as AsyncIterable<Record<string, unknown>>) {
             out.push(p);
@@ -53,5 +58,7 @@ describe('BrokerPersistence (aedes persistence interface around the store)', () 
         });
         // a 3.1.1 message is stored as it is: no expiry appears (a null one would count as expired)
         assert.deepEqual(out[1], { topic: 'b', qos: 1, nl: null });
+        // properties without an expiry: none appears (the store's null would make aedes drop it as expired)
+        assert.deepEqual(out[2], { topic: 'c', qos: 1, properties: { contentType: 'x' } });
     });
 });
