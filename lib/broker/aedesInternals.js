@@ -10,6 +10,7 @@ exports.markDropped = markDropped;
 exports.isDropped = isDropped;
 exports.skipDroppedPublishes = skipDroppedPublishes;
 exports.closeRedisEmitterAtOnce = closeRedisEmitterAtOnce;
+exports.onRedisEmitterError = onRedisEmitterError;
 const overlap_1 = require("./overlap");
 const ORIGINAL = Symbol('mqtt-gateway.originalDeliver');
 /**
@@ -134,4 +135,8 @@ function closeRedisEmitterAtOnce(mq, connections) {
         }
         closable._close(cb);
     };
+}
+/** Item 7: listens to mqemitter-redis' errors (emitted on its internal `state` emitter). */
+function onRedisEmitterError(mq, onError) {
+    mq.state.on('error', onError);
 }

@@ -776,7 +776,7 @@ class BrokerService {
             maxSessionDelivery: this.options.maxQueuedMessages > 0 ? this.options.maxQueuedMessages : 1_000_000,
         });
         const mq = mqEmitterRedis({ pubConn: pub, subConn: sub, matchEmptyLevels: true });
-        mq.state.on('error', err => this.log.debug(`Redis pub/sub: ${err.message}`));
+        (0, aedesInternals_1.onRedisEmitterError)(mq, err => this.log.debug(`Redis pub/sub: ${err.message}`));
         this.redis = { store, pub, sub, persistence };
         const wrapped = new persistence_1.BrokerPersistence(persistence, {
             keepsV5Fields: true,

@@ -20,7 +20,8 @@
  * 6. MQTT 5 Retain Handling 1 (send at subscribe only if the subscription is new): whether a client has a subscription
  *    already is read from its `subscriptions` record (as in 1), before aedes adds the new one.
  * 7. mqemitter-redis closes its connections with QUIT, which waits for (or fails without) Redis: its `close` is
- *    replaced by one that cuts the connections.
+ *    replaced by one that cuts the connections. Its errors (a lost Redis) come on its internal `state` emitter, which
+ *    would throw as an unhandled 'error' event without a listener.
  */
 import type { Aedes, Client } from 'aedes';
 import { matchingSubscriptions, type Deliver, type DeliveringClient } from './overlap';
@@ -166,4 +167,9 @@ export function closeRedisEmitterAtOnce(mq: unknown, connections: { disconnect()
         }
         closable._close(cb);
     };
+}
+
+/** Item 7: listens to mqemitter-redis' errors (emitted on its internal `state` emitter). */
+export function onRedisEmitterError(mq: unknown, onError: (err: Error) => void): void {
+    (mq as { state: { on(event: 'error', listener: (err: Error) => void): void } }).state.on('error', onError);
 }

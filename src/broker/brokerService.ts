@@ -30,6 +30,7 @@ import {
     isConnectedHere,
     isDropped,
     markDropped,
+    onRedisEmitterError,
     skipDroppedPublishes,
 } from './aedesInternals';
 import { OpenClients } from './openClients';
@@ -993,9 +994,7 @@ export class BrokerService {
             maxSessionDelivery: this.options.maxQueuedMessages > 0 ? this.options.maxQueuedMessages : 1_000_000,
         });
         const mq = mqEmitterRedis({ pubConn: pub, subConn: sub, matchEmptyLevels: true });
-        (mq as unknown as { state: { on(event: 'error', h: (err: Error) => void): void } }).state.on('error', err =>
-            this.log.debug(`Redis pub/sub: ${err.message}`),
-        );
+        onRedisEmitterError(mq, err => this.log.debug(`Redis pub/sub: ${err.message}`));
         this.redis = { store, pub, sub, persistence };
         const wrapped = new BrokerPersistence(persistence as unknown as AedesPersistence, {
             keepsV5Fields: true,

@@ -146,34 +146,6 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         }
     });
 
-    it('MQTT 5: a message queued in Redis for an offline session keeps its properties and its expiry', async () => {
-        const a = await instance('a');
-        const b = await instance('b');
-        const session = {
-            protocolVersion: 5 as const,
-            clientId: 'v5-away',
-            clean: false,
-            properties: { sessionExpiryInterval: 600 },
-        };
-        const first = await client(a.port, session);
-        await first.subscribe('q5/#', 1);
-        await first.end();
-        const pub = await client(a.port, { protocolVersion: 5 });
-        await pub.client.publishAsync('q5/x', 'kept', {
-            qos: 1,
-            properties: { contentType: 'text/plain', correlationData: Buffer.from('c'), messageExpiryInterval: 600 },
-        });
-        await pub.client.publishAsync('q5/y', 'last', { qos: 1 });
-        const back = await client(b.port, session);
-        await back.waitForTopic('q5/y');
-        const got = back.received('q5/x')[0];
-        assert.ok(got, 'the queued message arrived');
-        assert.equal(got.properties?.contentType, 'text/plain');
-        assert.deepEqual(got.properties?.correlationData, Buffer.from('c'));
-        const remaining = got.properties?.messageExpiryInterval ?? 0;
-        assert.ok(remaining > 590 && remaining <= 600, `remaining lifetime ${remaining} s`);
-    });
-
     it('delivers across instances at QoS 0, 1 and 2, once each; only the receiving instance mirrors', async () => {
         const a = await instance('a');
         const b = await instance('b');

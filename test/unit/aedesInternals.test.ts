@@ -15,6 +15,7 @@ import {
     hasSubscription,
     isConnectedHere,
     markDropped,
+    onRedisEmitterError,
     skipDroppedPublishes,
 } from '../../src/broker/aedesInternals';
 
@@ -156,14 +157,18 @@ describe('aedes internals the broker relies on (aedesInternals.ts)', function ()
         assert.equal(hasSubscription(client, 's/+'), false);
     });
 
-    it('item 7: mqemitter-redis closes through _close after setting closing', async () => {
+    it('item 7: mqemitter-redis reports errors on its state emitter and closes through _close after setting closing', async () => {
         const { default: mqEmitterRedis } = await import('mqemitter-redis');
         const { default: Redis } = await import('ioredis');
         const pubConn = new Redis({ lazyConnect: true, port: 1 });
         const subConn = new Redis({ lazyConnect: true, port: 1 });
         const mq = mqEmitterRedis({ pubConn, subConn });
-        const internal = mq as unknown as { _close?: unknown; closing?: boolean };
+        const internal = mq as unknown as { _close?: unknown; closing?: boolean; state: NodeJS.EventEmitter };
         assert.equal(typeof internal._close, 'function');
+        const errors: string[] = [];
+        onRedisEmitterError(mq, err => errors.push(err.message));
+        internal.state.emit('error', new Error('redis away'));
+        assert.deepEqual(errors, ['redis away']);
         let cut = 0;
         closeRedisEmitterAtOnce(mq, [{ disconnect: () => cut++ }, { disconnect: () => cut++ }]);
         await new Promise<void>(resolve => (mq as unknown as { close(cb: () => void): void }).close(resolve));
