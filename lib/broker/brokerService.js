@@ -193,6 +193,8 @@ class BrokerService {
             topicAliasMaximum: TOPIC_ALIAS_MAXIMUM,
             receiveMaximum: RECEIVE_MAXIMUM,
             preConnect: (client, packet, done) => {
+                // it sent a CONNECT: no longer an idle connection that a newcomer may push out (listeners.ts)
+                this.listeners?.markConnected(client.conn);
                 const violation = (0, conformance_1.connectViolation)(packet);
                 if (violation) {
                     this.refuseMalformed(client, violation, packet.clientId);

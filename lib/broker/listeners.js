@@ -9,6 +9,8 @@ const node_http_1 = require("node:http");
 const node_https_1 = require("node:https");
 const node_net_1 = require("node:net");
 const node_tls_1 = require("node:tls");
+/** How long a connection may hold a place without a CONNECT before a newcomer can take it. */
+const IDLE_GRACE_MS = 1000;
 class Listeners {
     options;
     handle;
@@ -19,6 +21,10 @@ class Listeners {
     /** Connections holding one of the `maxConnections` places. */
     placed = new WeakSet();
     places = 0;
+    /** Placed connections without a CONNECT yet, oldest first, with the time they were accepted. */
+    waiting = new Map();
+    /** Idle connections closed to make room. */
+    evicted = 0;
     wss;
     constructor(options, handle, log, limits = { maxConnections: Infinity, writeBufferBytes: 16384 }) {
         this.options = options;
@@ -34,24 +40,53 @@ class Listeners {
     get openConnections() {
         return this.sockets.size;
     }
-    /** Takes the connection in, or closes it (false) when twice `maxConnections` are open. */
+    /**
+     * Marks a connection whose CONNECT went through: it keeps its place. One that has not got that far may lose it to a
+     * newcomer (see `track`).
+     */
+    markConnected(stream) {
+        this.waiting.delete(stream);
+    }
+    /**
+     * Takes the connection in, or closes it (false) when twice `maxConnections` are open. When every place is taken,
+     * the oldest connection that has held one for `IDLE_GRACE_MS` without a CONNECT gives it up (it is closed): a
+     * flood of idle connections cannot keep devices out, while a burst of real connects still fills the places in
+     * the order they arrived.
+     */
     track(stream) {
         if (this.sockets.size >= 2 * this.limits.maxConnections) {
             stream.destroy();
             return false;
         }
         this.sockets.add(stream);
+        if (this.places >= this.limits.maxConnections) {
+            this.evictIdle();
+        }
         if (this.places < this.limits.maxConnections) {
             this.places++;
             this.placed.add(stream);
+            this.waiting.set(stream, Date.now());
         }
         stream.once('close', () => {
             this.sockets.delete(stream);
+            this.waiting.delete(stream);
             if (this.placed.delete(stream)) {
                 this.places--;
             }
         });
         return true;
+    }
+    /** Frees the place of the oldest connection still without CONNECT after IDLE_GRACE_MS (if there is one). */
+    evictIdle() {
+        const [oldest, since] = this.waiting.entries().next().value ?? [];
+        if (!oldest || since === undefined || Date.now() - since < IDLE_GRACE_MS) {
+            return;
+        }
+        this.waiting.delete(oldest);
+        this.placed.delete(oldest);
+        this.places--;
+        this.evicted++;
+        oldest.destroy();
     }
     /** Opens every listener; rejects (after closing what was opened) if one cannot be bound. */
     async start() {

@@ -47,7 +47,8 @@ const ATTACKS: AttackInfo[] = [
 type TargetName = 'ours' | 'raw' | 'mosquitto';
 const TARGET_LABEL: Record<TargetName, string> = {
     ours: 'mqtt-gateway BrokerService',
-    raw: 'raw aedes 1.2',
+    // the aedes the project depends on, by its installed version
+    raw: `raw aedes ${(JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'node_modules', 'aedes', 'package.json'), 'utf8')) as { version: string }).version}`,
     mosquitto: 'mosquitto 2.0',
 };
 

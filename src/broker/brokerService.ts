@@ -285,6 +285,8 @@ export class BrokerService {
             topicAliasMaximum: TOPIC_ALIAS_MAXIMUM,
             receiveMaximum: RECEIVE_MAXIMUM,
             preConnect: (client, packet, done) => {
+                // it sent a CONNECT: no longer an idle connection that a newcomer may push out (listeners.ts)
+                this.listeners?.markConnected(client.conn);
                 const violation = connectViolation(packet);
                 if (violation) {
                     this.refuseMalformed(client, violation, packet.clientId);

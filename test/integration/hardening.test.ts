@@ -452,4 +452,17 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
         assert.equal(service.connectedClients, 0);
         assert.deepEqual(events.slice(-1), ['-dup']);
     });
+
+    it('idle connections (no CONNECT) cannot keep devices out: the oldest idle one gives its place to a newcomer', async () => {
+        const { port } = await broker({ maxClients: 5 });
+        const idle = await Promise.all(Array.from({ length: 5 }, () => raw(port)));
+        // a burst does not push anybody out: places go in the order connections arrived
+        const early = await raw(port);
+        assert.equal(await early.connect('early'), 3, 'no place while the idle ones are new');
+        await new Promise(resolve => setTimeout(resolve, 1200));
+        const device = await raw(port);
+        assert.equal(await device.connect('device'), 0, 'after a second the oldest idle connection gives way');
+        await idle[0]!.waitClosed(2000);
+        assert.equal(idle.filter(c => c.closed).length, 1, 'exactly one idle connection was closed');
+    });
 });
