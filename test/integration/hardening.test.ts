@@ -7,11 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect } from 'node:net';
-import mqttPacket from 'mqtt-packet';
 import { hashPassword, type Account } from '../../src/broker/accessControl';
 import type { BrokerEvents, BrokerServiceOptions } from '../../src/broker/brokerService';
 import { TestClient } from '../lib/mqttClient';
-import { RawClient } from '../lib/rawMqtt';
+import { connectBytes, RawClient } from '../lib/rawMqtt';
 import { startBroker, type Started } from '../lib/testBroker';
 import { until } from '../lib/wait';
 
@@ -391,15 +390,6 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
                 },
             },
         );
-        const connectBytes = (clientId: string): Buffer =>
-            mqttPacket.generate({
-                cmd: 'connect',
-                protocolId: 'MQTT',
-                protocolVersion: 4,
-                clientId,
-                clean: true,
-                keepalive: 30,
-            });
         // unique ids and repeated ones (a takeover while the other copy is still in its handshake)
         const ids = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? `drop-${i}` : `same-${i % 5}`));
         await Promise.all(

@@ -2,6 +2,18 @@
 import { connect, type Socket } from 'node:net';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 
+/** The bytes of a clean MQTT 3.1.1 CONNECT (for tests that write them to a socket themselves). */
+export function connectBytes(clientId: string): Buffer {
+    return mqttPacket.generate({
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 4,
+        clientId,
+        clean: true,
+        keepalive: 30,
+    });
+}
+
 export class RawClient {
     readonly packets: Packet[] = [];
     closed = false;
