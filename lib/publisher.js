@@ -35,6 +35,8 @@ class Publisher {
     /** Per-id chains while an object is read for its topic: keeps the order of changes. */
     pending = new Map();
     patterns;
+    /** `from` of the states this instance writes (values that came from MQTT). */
+    ownFrom;
     pacing;
     stopped = false;
     published = 0;
@@ -49,6 +51,7 @@ class Publisher {
             patterns.push(`${options.namespace}.*`);
         }
         this.patterns = patterns;
+        this.ownFrom = `system.adapter.${options.namespace}`;
     }
     /** Subscribes the masks and loads current values (one states read per mask, no per-state object reads). */
     async start() {
@@ -202,7 +205,7 @@ class Publisher {
     }
     /** The part of a state that is kept between changes. */
     keep(state) {
-        const fromMqtt = state.from === `system.adapter.${this.options.namespace}`;
+        const fromMqtt = state.from === this.ownFrom;
         return this.options.sendStateObject
             ? { val: state.val, ack: state.ack, ts: state.ts, q: state.q, lc: state.lc, fromMqtt }
             : { val: state.val, ack: state.ack, ts: state.ts, fromMqtt };
@@ -232,7 +235,7 @@ class Publisher {
      */
     isEcho(id, state) {
         const echo = this.echoes.get(id);
-        if (!echo || state.from !== `system.adapter.${this.options.namespace}`) {
+        if (!echo || state.from !== this.ownFrom) {
             return false;
         }
         this.echoes.delete(id);

@@ -77,6 +77,8 @@ export class Publisher {
     /** Per-id chains while an object is read for its topic: keeps the order of changes. */
     private readonly pending = new Map<string, Promise<void>>();
     private readonly patterns: string[];
+    /** `from` of the states this instance writes (values that came from MQTT). */
+    private readonly ownFrom: string;
     private pacing: { cancel(): void } | undefined;
     private stopped = false;
     published = 0;
@@ -93,6 +95,7 @@ export class Publisher {
             patterns.push(`${options.namespace}.*`);
         }
         this.patterns = patterns;
+        this.ownFrom = `system.adapter.${options.namespace}`;
     }
 
     /** Subscribes the masks and loads current values (one states read per mask, no per-state object reads). */
@@ -255,7 +258,7 @@ export class Publisher {
 
     /** The part of a state that is kept between changes. */
     private keep(state: ioBroker.State): OutgoingState {
-        const fromMqtt = state.from === `system.adapter.${this.options.namespace}`;
+        const fromMqtt = state.from === this.ownFrom;
         return this.options.sendStateObject
             ? { val: state.val, ack: state.ack, ts: state.ts, q: state.q, lc: state.lc, fromMqtt }
             : { val: state.val, ack: state.ack, ts: state.ts, fromMqtt };
@@ -288,7 +291,7 @@ export class Publisher {
      */
     private isEcho(id: string, state: ioBroker.State): boolean {
         const echo = this.echoes.get(id);
-        if (!echo || state.from !== `system.adapter.${this.options.namespace}`) {
+        if (!echo || state.from !== this.ownFrom) {
             return false;
         }
         this.echoes.delete(id);
