@@ -109,8 +109,9 @@ export async function ensureHostNode() {
         env,
         stdio: 'inherit',
     });
-    // Ctrl-C reaches the child too (same process group); it decides when it is done, this process follows
-    process.on('SIGINT', () => undefined);
+    // Ctrl-C reaches the child too (same process group), a SIGINT sent to this process alone (a test or bench stopping
+    // its host) must be passed on; start.mjs stops once however often it is told. This process follows the child.
+    process.on('SIGINT', () => child.kill('SIGINT'));
     process.on('SIGTERM', () => child.kill('SIGTERM'));
     const code = await new Promise(resolve => {
         child.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
