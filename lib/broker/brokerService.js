@@ -898,9 +898,7 @@ class BrokerService {
      * would reach every current subscriber as an empty message (a device would take it as a command).
      */
     async clearRetained(topic) {
-        const persistence = this.broker
-            ?.persistence;
-        await persistence?.storeRetained({
+        await this.persistence?.storeRetained({
             cmd: 'publish',
             topic,
             payload: Buffer.alloc(0),

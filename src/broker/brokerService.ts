@@ -1138,9 +1138,7 @@ export class BrokerService {
      * would reach every current subscriber as an empty message (a device would take it as a command).
      */
     async clearRetained(topic: string): Promise<void> {
-        const persistence = (this.broker as unknown as { persistence?: { storeRetained(p: unknown): Promise<void> } })
-            ?.persistence;
-        await persistence?.storeRetained({
+        await this.persistence?.storeRetained({
             cmd: 'publish',
             topic,
             payload: Buffer.alloc(0),
