@@ -93,6 +93,10 @@ export class ClientMode extends MirrorMode {
             {
                 connected: () => {
                     void this.setConnected(true);
+                    if (this.discovery) {
+                        // Home Assistant's birth message: devices send their discovery configs again
+                        service.publish(this.discovery.birth);
+                    }
                     if (settings.publishAllOnStart) {
                         this.publisher?.publishAll();
                     }
@@ -108,6 +112,9 @@ export class ClientMode extends MirrorMode {
                     }
                     if (settings.debug) {
                         adapter.log.debug(`Received '${topic}' (${payload.length} bytes)`);
+                    }
+                    if (this.discovery?.onMessage(topic, payload)) {
+                        return;
                     }
                     if (retain && this.reconcileRetained(topic, payload)) {
                         return;
@@ -142,6 +149,19 @@ export class ClientMode extends MirrorMode {
                 service.publish(message);
             },
         );
+
+        const discovery = this.buildDiscovery(settings, this.store, adapter.log, {
+            publish: message => {
+                stats.messagesOut++;
+                this.rememberOwn(message.topic, message.payload);
+                service.publish(message);
+            },
+            subscribe: topics => service.addSubscriptions(topics),
+        });
+        if (discovery) {
+            await discovery.start();
+            service.addSubscriptions(discovery.filters);
+        }
 
         await adapter.subscribeObjectsAsync('*');
         await publisher.start();
@@ -253,6 +273,7 @@ export class ClientMode extends MirrorMode {
         this.publisher?.stop();
         this.ingest?.close(); // held messages go in now, so the client can read its acknowledgements and end
         await this.service?.stop();
+        await this.discovery?.stop();
         await this.stats?.stop();
     }
 }

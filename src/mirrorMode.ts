@@ -4,6 +4,8 @@ import type { Logger, Store } from './iobroker/store';
 import { Publisher, type PublisherOptions, type Transport } from './publisher';
 import type { Settings } from './settings';
 import { errorText } from './errorText';
+import { DiscoveryService, type DiscoveryLink } from './discovery/discoveryService';
+import { topicToId } from './mapping/topic';
 
 /** A start-up problem caused by the configuration: the glue stops the instance with this message. */
 export class ConfigError extends Error {}
@@ -35,6 +37,7 @@ export async function namedCertificates(
 export abstract class MirrorMode {
     protected ingest: Ingest | undefined;
     protected publisher: Publisher | undefined;
+    protected discovery: DiscoveryService | undefined;
 
     abstract start(): Promise<void>;
     abstract stop(): Promise<void>;
@@ -52,10 +55,34 @@ export abstract class MirrorMode {
         publish: Pick<PublisherOptions, 'includeOwnStates' | 'retain' | 'keepValues'>,
         transport: Transport,
     ): Publisher {
-        const publisher = new Publisher({ ...settings, ...publish }, store, transport, log);
+        const publisher = new Publisher(
+            { ...settings, ...publish, excluded: id => this.discovery?.owns(id) === true },
+            store,
+            transport,
+            log,
+        );
         this.publisher = publisher;
         this.ingest = new Ingest(settings, store, log, { beforeWrite: (id, val) => publisher.noteFromMqtt(id, val) });
         return publisher;
+    }
+
+    /** Discovery (SPEC §12a) when the option is on: every message from MQTT goes to it first. */
+    protected buildDiscovery(
+        settings: Settings,
+        store: Store,
+        log: Logger,
+        link: DiscoveryLink,
+    ): DiscoveryService | undefined {
+        if (!settings.discovery) {
+            return undefined;
+        }
+        this.discovery = new DiscoveryService(
+            { namespace: settings.namespace, prefix: settings.discoveryPrefix, keepRaw: settings.discoveryKeepRaw },
+            store,
+            { rawIdOf: topic => topicToId(topic, settings)?.ownId, ...link },
+            log,
+        );
+        return this.discovery;
     }
 
     /**
@@ -88,6 +115,10 @@ export abstract class MirrorMode {
     }
 
     onStateChange(id: string, state: ioBroker.State | null | undefined): void {
+        if (this.discovery?.owns(id)) {
+            this.discovery.onStateChange(id, state);
+            return;
+        }
         this.publisher?.onStateChange(id, state);
     }
 

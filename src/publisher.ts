@@ -34,6 +34,8 @@ export interface PublisherOptions extends TopicOptions {
      * instance's memory — and `onchange` learns each state's value at its first update, which is always sent.
      */
     keepValues?: boolean;
+    /** States that are never published by the mirror rules (discovered entities: discovery sends their commands). */
+    excluded?: (id: string) => boolean;
 }
 
 export interface OutgoingMessage {
@@ -135,7 +137,11 @@ export class Publisher {
 
     /** Whether an id is inside the publish masks and is not excluded. */
     isPublished(id: string): boolean {
-        if (id.endsWith('.messagebox') || id.startsWith(`${this.options.namespace}.info.`)) {
+        if (
+            id.endsWith('.messagebox') ||
+            id.startsWith(`${this.options.namespace}.info.`) ||
+            this.options.excluded?.(id) === true
+        ) {
             return false;
         }
         if (matchesAnyMask(this.options.publish, id)) {

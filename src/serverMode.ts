@@ -104,6 +104,9 @@ export class ServerMode extends MirrorMode {
                             `Client '${clip(clientId)}' published '${clip(topic)}' (${payload.length} bytes)`,
                         );
                     }
+                    if (this.discovery?.onMessage(topic, payload)) {
+                        return;
+                    }
                     if (retain && payload.length === 0) {
                         // clears the retained copy (the broker did that); the state is not set to null (SPEC §8)
                         void this.ingest?.cleared(topic);
@@ -133,6 +136,11 @@ export class ServerMode extends MirrorMode {
                     }
                     if (settings.publishOnSubscribe) {
                         this.offerCurrentValues(client, offer);
+                    }
+                    const discovery = this.discovery;
+                    if (discovery && offer.some(s => discovery.wantsBirth(s.topic))) {
+                        // Home Assistant's birth message: the device sends its discovery configs again
+                        this.broker?.sendToClient(client, discovery.birth);
                     }
                 },
                 dropped: (reason, clientId) => {
@@ -166,6 +174,12 @@ export class ServerMode extends MirrorMode {
             },
         );
         this.broker = broker;
+        await this.buildDiscovery(settings, this.store, adapter.log, {
+            publish: message => {
+                stats.messagesOut++;
+                broker.publish(message);
+            },
+        })?.start();
 
         await adapter.subscribeObjectsAsync('*');
         await publisher.start();
@@ -190,6 +204,7 @@ export class ServerMode extends MirrorMode {
         }
         stats.start();
         await this.reconcileRetained();
+        await this.startDiscovery();
         this.warnIfOpen();
         if (settings.persistence === 'redis') {
             await this.warnIfMaskShared();
@@ -537,8 +552,28 @@ export class ServerMode extends MirrorMode {
         return undefined;
     }
 
+    /**
+     * Discovery from what the broker kept: retained configs (devices announce themselves retained), then retained
+     * values of the entities' topics; then the birth message for the devices that are connected.
+     */
+    private async startDiscovery(): Promise<void> {
+        const { discovery, broker } = this;
+        if (!discovery || !broker) {
+            return;
+        }
+        for (const message of await broker.retainedMessages(discovery.filters)) {
+            discovery.onMessage(message.topic, message.payload);
+        }
+        const topics = discovery.topics;
+        for (const message of topics.length > 0 ? await broker.retainedMessages(topics) : []) {
+            discovery.onMessage(message.topic, message.payload);
+        }
+        broker.publish(discovery.birth);
+    }
+
     async stop(): Promise<void> {
         this.stopped = true;
+        await this.discovery?.stop();
         this.wake?.();
         for (const timer of this.timers) {
             timers.clearTimeout(timer);

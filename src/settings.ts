@@ -116,6 +116,12 @@ export interface Settings {
     ignoreNewObjects: boolean;
     parseCharCodes: boolean;
     dotToUnderscore: boolean;
+    /** Home Assistant / Tasmota discovery builds devices (SPEC §12a). */
+    discovery: boolean;
+    /** Home Assistant's discovery prefix, one or more topic levels without a trailing '/'. */
+    discoveryPrefix: string;
+    /** The topics discovered entities use are mirrored as raw states too. */
+    discoveryKeepRaw: boolean;
     debug: boolean;
 }
 
@@ -134,7 +140,7 @@ class Reader {
 
     constructor(private readonly native: Native) {}
 
-    private fail(option: string, message: string): void {
+    fail(option: string, message: string): void {
         this.errors.push({ option, message });
     }
 
@@ -232,6 +238,16 @@ class Reader {
         }
         return value;
     }
+}
+
+/** `discoveryPrefix`: topic levels without wildcards, no leading or trailing '/', not empty. */
+function discoveryPrefix(r: Reader): string {
+    const value = r.topicPart('discoveryPrefix', 'homeassistant').trim();
+    if (value === '' || value.startsWith('/') || value.endsWith('/') || value.startsWith('$')) {
+        r.fail('discoveryPrefix', `must be one or more topic levels like 'homeassistant' (no leading or trailing '/'), got '${value}'`);
+        return 'homeassistant';
+    }
+    return value;
 }
 
 const PORT_MAX = 65535;
@@ -407,6 +423,9 @@ export function parseSettings(native: Native, namespace: string): ParseResult {
         ignoreNewObjects: r.boolean('ignoreNewObjects', false),
         parseCharCodes: r.boolean('parseCharCodes', false),
         dotToUnderscore: r.boolean('dotToUnderscore', false),
+        discovery: r.boolean('discovery', true),
+        discoveryPrefix: discoveryPrefix(r),
+        discoveryKeepRaw: r.boolean('discoveryKeepRaw', false),
         debug: r.boolean('debug', false),
     };
 

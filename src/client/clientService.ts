@@ -6,6 +6,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { QoS } from '../settings';
 import { errorText } from '../errorText';
 import { delay } from '../timers';
+import { compileTopicFilter } from '../mapping/filter';
 
 export interface ClientServiceOptions {
     href: string;
@@ -70,6 +71,7 @@ export class ClientService {
     private client: MqttClient | undefined;
     private version: 4 | 5;
     private readonly queue: OutgoingClientMessage[] = [];
+    private readonly extra: string[] = [];
     private connected = false;
     private outageLogged = false;
     private stopped = false;
@@ -205,6 +207,9 @@ export class ClientService {
                 }
             }
             this.events.subscribed(o.patterns);
+            if (this.extra.length > 0) {
+                await this.subscribeExtra(client, this.extra);
+            }
             if (o.lwtTopic && o.birthPayload !== '') {
                 await client.publishAsync(o.lwtTopic, o.birthPayload, { qos: 1, retain: true });
             }
@@ -289,6 +294,34 @@ export class ClientService {
             retain: false,
             ...(properties ? { properties } : {}),
         });
+    }
+
+    /**
+     * Topics wanted besides the patterns (discovered entities' topics), now and after every reconnect; those a
+     * pattern covers already are not subscribed twice. Not remembered in `info.lastSession`.
+     */
+    addSubscriptions(topics: string[]): void {
+        const covered = this.options.patterns.map(p => compileTopicFilter(p));
+        const fresh = topics.filter(t => !this.extra.includes(t) && !covered.some(f => f.matches(t)));
+        if (fresh.length === 0) {
+            return;
+        }
+        this.extra.push(...fresh);
+        const client = this.client;
+        if (client && this.connected) {
+            void this.subscribeExtra(client, fresh);
+        }
+    }
+
+    private async subscribeExtra(client: MqttClient, topics: string[]): Promise<void> {
+        const qos = this.options.defaultQoS;
+        try {
+            await client.subscribeAsync(
+                Object.fromEntries(topics.map(t => [t, this.version === 5 ? { qos, nl: true } : { qos }])),
+            );
+        } catch (err) {
+            this.log.warn(`Cannot subscribe to ${topics.length} discovered topic(s): ${errorText(err)}`);
+        }
     }
 
     /** Publishes now, or queues QoS > 0 messages while disconnected (bounded; the oldest goes first). */

@@ -47,6 +47,19 @@ export class AdapterStore implements Store {
         return view.rows.map(row => row.value as ioBroker.Object);
     }
 
+    async getObjectsOfTypes(types: readonly string[], startkey: string, endkey: string): Promise<ioBroker.Object[]> {
+        const found: ioBroker.Object[] = [];
+        for (const type of types) {
+            const view = await this.adapter.getObjectViewAsync('system', type as 'state', { startkey, endkey });
+            found.push(...view.rows.map(row => row.value as ioBroker.Object));
+        }
+        return found;
+    }
+
+    async deleteObject(id: string): Promise<void> {
+        await this.adapter.delForeignObjectAsync(id);
+    }
+
     async subscribeStates(pattern: string): Promise<void> {
         await this.adapter.subscribeForeignStatesAsync(pattern);
     }

@@ -28,6 +28,10 @@ export interface Store {
     /** Objects of type state with ids in [startkey, endkey]. */
     getStateObjects(startkey: string, endkey: string): Promise<ioBroker.Object[]>;
     subscribeStates(pattern: string): Promise<void>;
+    /** Objects of these types (`device`, `channel`, `state`, …) with ids in [startkey, endkey]. */
+    getObjectsOfTypes(types: readonly string[], startkey: string, endkey: string): Promise<ioBroker.Object[]>;
+    /** Deletes an object and its state; no error when it does not exist. */
+    deleteObject(id: string): Promise<void>;
     subscribeObjects(pattern: string): Promise<void>;
 }
 export interface Logger {

@@ -41,12 +41,14 @@ const SERVER_TABS: Record<string, string[]> = {
         'Ignored topics',
         'JSON topics',
     ],
+    Devices: ['Build devices from discovery', 'Discovery prefix', "Also mirror the devices' topics as raw states"],
     Accounts: ['Broker accounts (per-user topic rights; %u = user name, %c = client id)'],
 };
 const CLIENT_TABS: Record<string, string[]> = {
     Connection: ['Mode', 'Broker host or URL', 'Port', 'MQTT version', 'Keepalive (s)', 'Persistent session'],
     Client: ['Subscribe to', 'Status topic (will/birth)', 'Publish with retain flag', 'No echo for (ms)'],
     MQTT: ['Publish states (mask)', 'Topic prefix'],
+    Devices: ['Build devices from discovery', 'Discovery prefix', "Also mirror the devices' topics as raw states"],
 };
 
 describe('admin UI: the configuration page in the real admin, in headless Chromium', function () {
@@ -151,7 +153,7 @@ describe('admin UI: the configuration page in the real admin, in headless Chromi
 
     it('renders every tab of server mode with its fields (screenshot per tab)', async () => {
         await openSettings();
-        assert.deepEqual(await tabNames(), ['connection', 'server', 'mqtt', 'accounts']);
+        assert.deepEqual(await tabNames(), ['connection', 'server', 'mqtt', 'devices', 'accounts']);
         await checkTabs(SERVER_TABS, 'server');
         // the client-only fields are not there
         await page.getByRole('tab', { name: 'Connection' }).click();
@@ -251,7 +253,7 @@ describe('admin UI: the configuration page in the real admin, in headless Chromi
         await openSettings();
         await chooseMode('Client (connect to a broker)');
         await page.getByText('Broker host or URL', { exact: true }).waitFor({ timeout: 10000 });
-        assert.deepEqual(await tabNames(), ['connection', 'client', 'mqtt']);
+        assert.deepEqual(await tabNames(), ['connection', 'client', 'mqtt', 'devices']);
         assert.equal(await page.getByText('Listen address', { exact: true }).count(), 0);
         await checkTabs(CLIENT_TABS, 'client');
         assert.equal(await page.getByText('Test connection', { exact: true }).count(), 0, 'button only on Connection');
@@ -261,7 +263,7 @@ describe('admin UI: the configuration page in the real admin, in headless Chromi
         await chooseMode('Server (embedded broker)');
         await page.getByText('Listen address', { exact: true }).waitFor({ timeout: 10000 });
         assert.equal(await page.getByText('Broker host or URL', { exact: true }).count(), 0);
-        assert.deepEqual(await tabNames(), ['connection', 'server', 'mqtt', 'accounts']);
+        assert.deepEqual(await tabNames(), ['connection', 'server', 'mqtt', 'devices', 'accounts']);
     });
 
     it('an invalid port, address or topic filter is marked and cannot be saved', async () => {

@@ -94,6 +94,18 @@ export class FakeStore implements Store {
         );
     }
 
+    getObjectsOfTypes(types: readonly string[], startkey: string, endkey: string): Promise<ioBroker.Object[]> {
+        return Promise.resolve(
+            [...this.objects.values()].filter(o => types.includes(o.type) && o._id >= startkey && o._id <= endkey),
+        );
+    }
+
+    deleteObject(id: string): Promise<void> {
+        this.objects.delete(id);
+        this.states.delete(id);
+        return Promise.resolve();
+    }
+
     subscribeStates(pattern: string): Promise<void> {
         this.subscribedStates.push(pattern);
         return Promise.resolve();

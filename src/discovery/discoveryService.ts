@@ -1,0 +1,426 @@
+/**
+ * The runtime of discovery (SPEC §12a): turns the plans of the pure part (`homeAssistant.ts`, `tasmota.ts`) into
+ * ioBroker objects under `<namespace>.devices.`, routes device messages to those states and writes (ack=false) to the
+ * devices' command topics. Both modes feed it every message first; what it takes (discovery configs, the topics its
+ * entities use) does not reach the raw mirror unless `discoveryKeepRaw`.
+ */
+import type { Logger, Store } from '../iobroker/store';
+import { RateLimitedLog, clip } from '../rateLog';
+import { errorText } from '../errorText';
+import { DeviceAvailability } from './deviceAvailability';
+import { parseHomeAssistant } from './homeAssistant';
+import { TasmotaDiscovery } from './tasmota';
+import type { AvailabilityPlan, DiscoveryResult, EntityPlan, StatePlan } from './model';
+import { EntityIds } from './entityIds';
+
+export interface DiscoveryOptions {
+    namespace: string;
+    /** Home Assistant's discovery prefix (`homeassistant`). */
+    prefix: string;
+    /** The topics of discovered entities are also mirrored as raw states. */
+    keepRaw: boolean;
+}
+
+export interface DiscoveryMessage {
+    topic: string;
+    payload: string;
+    qos: 0 | 1 | 2;
+    retain: boolean;
+}
+
+/** How discovery reaches the MQTT side of the mode. */
+export interface DiscoveryLink {
+    publish(message: DiscoveryMessage): void;
+    /** Client mode: these topics are wanted now and after every reconnect (server mode sees every message anyway). */
+    subscribe?(topics: string[]): void;
+    /** The id the raw mirror uses for a topic, to convert a state that was mirrored raw before. */
+    rawIdOf?(topic: string): string | undefined;
+}
+
+/** The Tasmota discovery topics (fixed by the firmware). */
+export const TASMOTA_DISCOVERY = 'tasmota/discovery/#';
+
+interface Entity {
+    plan: EntityPlan;
+    channelId: string;
+    deviceId: string;
+    /** state key → id */
+    stateIds: Map<string, string>;
+    /** objects are written: values may follow */
+    ready: Promise<void>;
+}
+
+interface Route {
+    stateId: string;
+    read: NonNullable<StatePlan['source']>['read'];
+}
+
+export class DiscoveryService {
+    private readonly log: RateLimitedLog;
+    private readonly tasmota = new TasmotaDiscovery();
+    private readonly ids: EntityIds;
+    /** config topic → its entities */
+    private readonly byConfig = new Map<string, Entity[]>();
+    /** config topic → the payload last applied (devices announce again at every birth message) */
+    private readonly lastConfig = new Map<string, string>();
+    private routes = new Map<string, Route[]>();
+    private commands = new Map<string, { entity: Entity; command: NonNullable<StatePlan['command']> }>();
+    private availability = new Map<string, DeviceAvailability>();
+    private availabilityTopics = new Map<string, string[]>();
+    private readonly subscribed = new Set<string>();
+    /** ids of every state of a discovered entity and of every `<device>.available` */
+    private stateIds = new Set<string>();
+    private chain: Promise<void> = Promise.resolve();
+    private stopped = false;
+
+    constructor(
+        private readonly options: DiscoveryOptions,
+        private readonly store: Store,
+        private readonly link: DiscoveryLink,
+        private readonly logger: Logger,
+    ) {
+        this.log = new RateLimitedLog(logger);
+        this.ids = new EntityIds(`${options.namespace}.devices`);
+    }
+
+    /** The id prefix of everything discovery owns: the raw mirror and the publisher stay out of it. */
+    get root(): string {
+        return `${this.options.namespace}.devices.`;
+    }
+
+    /** Filters client mode subscribes to (besides the entities' own topics). */
+    get filters(): string[] {
+        return [`${this.options.prefix}/#`, TASMOTA_DISCOVERY];
+    }
+
+    /** The topics the discovered entities read (values and availability). */
+    get topics(): string[] {
+        return [...this.subscribed];
+    }
+
+    /** The birth message of Home Assistant: devices answer it with their discovery configs. */
+    get birth(): DiscoveryMessage {
+        return { topic: `${this.options.prefix}/status`, payload: 'online', qos: 0, retain: false };
+    }
+
+    /**
+     * Whether a client subscribed to the birth topic itself (server mode: it then gets the birth message). Devices
+     * subscribe to exactly `<prefix>/status`; a dashboard subscribed to `#` is not sent a birth it did not ask for.
+     */
+    wantsBirth(filter: string): boolean {
+        return filter === this.birth.topic;
+    }
+
+    /** Learns the entity ids given out before (stable ids across restarts). */
+    async start(): Promise<void> {
+        const objects = await this.store.getObjectsOfTypes(['channel'], this.root, `${this.root}\u9999`);
+        for (const obj of objects) {
+            this.ids.remember(obj._id, obj.native as Record<string, unknown>);
+        }
+    }
+
+    stop(): Promise<void> {
+        this.stopped = true;
+        return this.chain;
+    }
+
+    /**
+     * A message from MQTT. True when discovery took it (the raw mirror then leaves it alone, unless keepRaw for an
+     * entity's topic).
+     */
+    onMessage(topic: string, payload: Buffer): boolean {
+        if (this.stopped) {
+            return false;
+        }
+        const text = payload.toString('utf8');
+        const result = this.parse(topic, text);
+        if (result) {
+            if (this.lastConfig.get(result.configTopic) !== text) {
+                this.lastConfig.set(result.configTopic, text);
+                this.apply(result);
+            }
+            return true;
+        }
+        if (topic.startsWith(`${this.options.prefix}/`)) {
+            return true; // the birth message and anything else under the discovery prefix is not a device value
+        }
+        let taken = false;
+        const routes = this.routes.get(topic);
+        if (routes) {
+            taken = true;
+            for (const route of routes) {
+                this.writeValue(route, text);
+            }
+        }
+        const devices = this.availabilityTopics.get(topic);
+        if (devices) {
+            taken = true;
+            for (const deviceId of devices) {
+                const available = this.availability.get(deviceId)?.onMessage(topic, text);
+                if (available !== undefined) {
+                    this.queue(() => this.store.setState(`${deviceId}.available`, { val: available, ack: true }));
+                }
+            }
+        }
+        return taken && !this.options.keepRaw;
+    }
+
+    /** Whether an id is a state of a discovered entity (its changes never go through the publisher). */
+    owns(id: string): boolean {
+        return this.stateIds.has(id);
+    }
+
+    /** A state change in ioBroker: a write (ack=false) of a discovered command state goes to the device. */
+    onStateChange(id: string, state: ioBroker.State | null | undefined): void {
+        if (!state || state.ack || this.stopped) {
+            return;
+        }
+        const target = this.commands.get(id);
+        if (!target) {
+            return;
+        }
+        const message = target.command.build(state.val);
+        if (!message) {
+            this.log.warn(
+                'command',
+                id,
+                `Cannot send ${JSON.stringify(state.val)} to '${id}' (${target.entity.plan.component} '${target.entity.plan.name}'): not a value this entity accepts`,
+            );
+            return;
+        }
+        this.link.publish({ ...message, qos: target.command.qos, retain: target.command.retain });
+        if (target.command.optimistic) {
+            this.queue(() => this.store.setState(id, { val: state.val, ack: true }));
+        }
+    }
+
+    private parse(topic: string, payload: string): DiscoveryResult | undefined {
+        if (topic.startsWith('tasmota/discovery/')) {
+            return this.tasmota.handle(topic, payload);
+        }
+        return parseHomeAssistant(topic, payload, this.options.prefix);
+    }
+
+    private apply(result: DiscoveryResult): void {
+        if (result.kind === 'invalid') {
+            this.log.warn('discovery', result.configTopic, `Discovery '${clip(result.configTopic)}': ${result.warning}`);
+            return;
+        }
+        for (const warning of result.kind === 'entities' ? result.warnings : []) {
+            this.logger.warn(`Discovery '${clip(result.configTopic)}': ${warning}`);
+        }
+        const before = this.byConfig.get(result.configTopic) ?? [];
+        const plans = result.kind === 'entities' ? result.entities : [];
+        const after: Entity[] = [];
+        for (const plan of plans) {
+            for (const warning of plan.warnings) {
+                this.logger.warn(`Discovery ${plan.component} '${plan.name}' (${result.configTopic}): ${warning}`);
+            }
+            const channelId = this.ids.channelIdFor(plan);
+            const deviceId = channelId.slice(0, channelId.lastIndexOf('.'));
+            const stateIds = new Map(plan.states.map(s => [s.key, `${channelId}.${s.key}`]));
+            const entity: Entity = { plan, channelId, deviceId, stateIds, ready: Promise.resolve() };
+            const previous = before.find(e => e.channelId === channelId);
+            entity.ready = this.queue(() => this.writeObjects(entity, previous));
+            after.push(entity);
+        }
+        const gone = before.filter(e => !after.some(a => a.channelId === e.channelId));
+        if (after.length > 0) {
+            this.byConfig.set(result.configTopic, after);
+        } else {
+            this.byConfig.delete(result.configTopic);
+            this.lastConfig.delete(result.configTopic);
+        }
+        for (const entity of gone) {
+            this.ids.forget(entity.channelId);
+            void this.queue(() => this.removeEntity(entity));
+        }
+        this.rebuildRoutes();
+    }
+
+    /** Routing tables from all entities: source topics, command ids, availability per device. */
+    private rebuildRoutes(): void {
+        const routes = new Map<string, Route[]>();
+        const commands = new Map<string, { entity: Entity; command: NonNullable<StatePlan['command']> }>();
+        const plans = new Map<string, AvailabilityPlan>();
+        const stateIds = new Set<string>();
+        for (const entity of [...this.byConfig.values()].flat()) {
+            for (const id of entity.stateIds.values()) {
+                stateIds.add(id);
+            }
+            stateIds.add(`${entity.deviceId}.available`);
+            for (const state of entity.plan.states) {
+                const stateId = entity.stateIds.get(state.key)!;
+                if (state.source) {
+                    const list = routes.get(state.source.topic) ?? [];
+                    list.push({ stateId, read: state.source.read });
+                    routes.set(state.source.topic, list);
+                }
+                if (state.command) {
+                    commands.set(stateId, { entity, command: state.command });
+                }
+            }
+            const own = entity.plan.availability;
+            if (own) {
+                const merged = plans.get(entity.deviceId);
+                plans.set(
+                    entity.deviceId,
+                    merged
+                        ? {
+                              mode: merged.mode,
+                              topics: [
+                                  ...merged.topics,
+                                  ...own.topics.filter(t => !merged.topics.some(m => m.topic === t.topic)),
+                              ],
+                          }
+                        : own,
+                );
+            }
+        }
+        const availability = new Map<string, DeviceAvailability>();
+        const availabilityTopics = new Map<string, string[]>();
+        for (const [deviceId, plan] of plans) {
+            const kept = this.availability.get(deviceId);
+            kept?.update(plan);
+            availability.set(deviceId, kept ?? new DeviceAvailability(plan));
+            for (const t of plan.topics) {
+                availabilityTopics.set(t.topic, [...(availabilityTopics.get(t.topic) ?? []), deviceId]);
+            }
+        }
+        this.routes = routes;
+        this.stateIds = stateIds;
+        this.commands = commands;
+        this.availability = availability;
+        this.availabilityTopics = availabilityTopics;
+        const wanted = [...routes.keys(), ...availabilityTopics.keys()].filter(t => !this.subscribed.has(t));
+        if (wanted.length > 0) {
+            for (const topic of wanted) {
+                this.subscribed.add(topic);
+                this.convertRaw(topic);
+            }
+            this.link.subscribe?.(wanted);
+        }
+    }
+
+    /** A state the raw mirror created for a topic that now belongs to an entity is removed (once, logged). */
+    private convertRaw(topic: string): void {
+        const rawId = this.options.keepRaw ? undefined : this.link.rawIdOf?.(topic);
+        if (!rawId || this.owns(rawId) || rawId.startsWith(this.root)) {
+            return;
+        }
+        void this.queue(async () => {
+            const raw = await this.store.getObject(rawId);
+            if (raw?.type === 'state' && (raw.native as { topic?: unknown } | undefined)?.topic === topic) {
+                await this.store.deleteObject(rawId);
+                this.logger.info(
+                    `'${topic}' now belongs to a discovered device: its raw state '${rawId}' was removed (option discoveryKeepRaw keeps raw states)`,
+                );
+            }
+        });
+    }
+
+    private writeValue(route: Route, payload: string): void {
+        const val = route.read(payload);
+        if (val === undefined) {
+            return;
+        }
+        const entity = this.entityOfState(route.stateId);
+        const ready = entity?.ready ?? Promise.resolve();
+        void ready
+            .then(() => this.store.setState(route.stateId, { val, ack: true }))
+            .catch((err: unknown) => this.log.warn('value', route.stateId, `Cannot set '${route.stateId}': ${errorText(err)}`));
+    }
+
+    private entityOfState(stateId: string): Entity | undefined {
+        const channelId = stateId.slice(0, stateId.lastIndexOf('.'));
+        for (const list of this.byConfig.values()) {
+            const found = list.find(e => e.channelId === channelId);
+            if (found) {
+                return found;
+            }
+        }
+        return undefined;
+    }
+
+    /** Device, channel, states (created, or updated in place keeping `common.custom`: history stays). */
+    private async writeObjects(entity: Entity, previous: Entity | undefined): Promise<void> {
+        const plan = entity.plan;
+        await this.upsert(entity.deviceId, {
+            type: 'device',
+            common: { name: plan.device.name },
+            native: plan.device.native,
+        });
+        if (plan.availability) {
+            await this.upsert(`${entity.deviceId}.available`, {
+                type: 'state',
+                common: {
+                    name: 'available',
+                    role: 'indicator.reachable',
+                    type: 'boolean',
+                    read: true,
+                    write: false,
+                },
+                native: {},
+            });
+        }
+        await this.upsert(entity.channelId, {
+            type: 'channel',
+            common: { name: plan.name },
+            native: {
+                ...plan.native,
+                component: plan.component,
+                uniqueId: plan.uniqueId,
+                configTopic: plan.configTopic,
+            },
+        });
+        for (const state of plan.states) {
+            await this.upsert(entity.stateIds.get(state.key)!, {
+                type: 'state',
+                common: state.common,
+                native: state.source ? { stateTopic: state.source.topic } : {},
+            });
+        }
+        for (const [key, id] of previous?.stateIds ?? []) {
+            if (!entity.stateIds.has(key)) {
+                await this.store.deleteObject(id);
+            }
+        }
+    }
+
+    private async upsert(id: string, obj: ioBroker.SettableObject): Promise<void> {
+        const existing = await this.store.getObject(id);
+        if (!existing) {
+            await this.store.setObject(id, obj);
+            return;
+        }
+        const common = { ...obj.common, custom: (existing.common as { custom?: unknown }).custom } as typeof obj.common;
+        if ((common as { custom?: unknown }).custom === undefined) {
+            delete (common as { custom?: unknown }).custom;
+        }
+        const next = { ...existing, type: obj.type, common, native: obj.native } as ioBroker.SettableObject;
+        if (JSON.stringify(next) !== JSON.stringify(existing)) {
+            await this.store.setObject(id, next);
+        }
+    }
+
+    /** An entity is gone: its channel and states; its device too when no entity is left in it. */
+    private async removeEntity(entity: Entity): Promise<void> {
+        for (const id of entity.stateIds.values()) {
+            await this.store.deleteObject(id);
+        }
+        await this.store.deleteObject(entity.channelId);
+        const remaining = await this.store.getObjectsOfTypes(['channel'], `${entity.deviceId}.`, `${entity.deviceId}.\u9999`);
+        if (remaining.length === 0) {
+            await this.store.deleteObject(`${entity.deviceId}.available`);
+            await this.store.deleteObject(entity.deviceId);
+        }
+        this.logger.info(`Discovered ${entity.plan.component} '${entity.plan.name}' removed (${entity.channelId})`);
+    }
+
+    /** One chain for object work, so objects are written in the order the configs came. */
+    private queue(task: () => Promise<void>): Promise<void> {
+        const next = this.chain.then(task).catch((err: unknown) => this.logger.warn(`Discovery: ${errorText(err)}`));
+        this.chain = next;
+        return next;
+    }
+}
