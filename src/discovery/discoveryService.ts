@@ -117,6 +117,7 @@ export class DiscoveryService {
         for (const obj of objects) {
             this.ids.remember(obj._id, obj.native as Record<string, unknown>);
         }
+        await this.store.subscribeStates(`${this.root}*`);
     }
 
     stop(): Promise<void> {

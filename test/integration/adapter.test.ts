@@ -11,6 +11,7 @@ import { clientSuites } from './suites/client';
 import { loopSuites } from './suites/loop';
 import { jsonSuites } from './suites/json';
 import { commandSuites } from './suites/commands';
+import { discoverySuites } from './suites/discovery';
 
 prepareRealHost();
 
@@ -26,6 +27,7 @@ tests.integration(ADAPTER_DIR, {
         loopSuites(context);
         jsonSuites(context);
         commandSuites(context);
+        discoverySuites(context);
 
         suite('Server mode on a real socket', getHarness => {
             let port = 0;
