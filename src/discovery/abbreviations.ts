@@ -46,7 +46,8 @@ function substituteBase(object: ConfigObject, base: string | undefined): ConfigO
     }
     const result: ConfigObject = {};
     for (const [key, value] of Object.entries(object)) {
-        result[key] = typeof value === 'string' && value !== '' && isTopicKey(key) ? resolveBaseTopic(value, base) : value;
+        result[key] =
+            typeof value === 'string' && value !== '' && isTopicKey(key) ? resolveBaseTopic(value, base) : value;
     }
     return result;
 }
