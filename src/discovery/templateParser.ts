@@ -4,6 +4,9 @@
  * (other statements, method calls, dict literals, unknown filters, functions or tests) is a `TemplateSyntaxError`
  * naming what is not supported. Pure; no eval, no Function.
  */
+import { lexTag, type Token, TemplateSyntaxError } from './templateLexer';
+
+export { TemplateSyntaxError };
 
 /** An expression. */
 export type Expr =
@@ -30,8 +33,6 @@ export type TemplateNode =
     | { t: 'out'; expr: Expr }
     | { t: 'if'; branches: { test: Expr; body: TemplateNode[] }[]; otherwise: TemplateNode[] };
 
-export class TemplateSyntaxError extends Error {}
-
 /** The filters, functions and tests the evaluator knows; the parser refuses others. */
 export const KNOWN_FILTERS = new Set([
     'float', 'int', 'round', 'lower', 'upper', 'default', 'd', 'string', 'abs', 'bool', 'trim', 'replace', 'length',
@@ -41,69 +42,6 @@ export const KNOWN_FUNCTIONS = new Set(['iif', 'float', 'int', 'bool', 'min', 'm
 export const KNOWN_TESTS = new Set([
     'defined', 'undefined', 'none', 'number', 'string', 'boolean', 'integer', 'mapping', 'true', 'false',
 ]); // prettier-ignore
-
-type Token = { k: 'name' | 'num' | 'str' | 'op'; v: string };
-
-const OPERATORS = ['//', '**', '==', '!=', '<=', '>=', '<', '>', '+', '-', '*', '/', '%', '~', '(', ')', '[', ']', '.', ',', '|', '=']; // prettier-ignore
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"' };
-
-/** Reads a quoted string starting at `start` (the quote); returns its value and the index after it. */
-function lexString(source: string, start: number): { value: string; end: number } {
-    const quote = source[start];
-    let value = '';
-    let i = start + 1;
-    while (i < source.length && source[i] !== quote) {
-        const c = source[i]!;
-        if (c === '\\' && i + 1 < source.length) {
-            const next = source[i + 1]!;
-            value += ESCAPES[next] ?? `\\${next}`;
-            i += 2;
-        } else {
-            value += c;
-            i++;
-        }
-    }
-    if (i >= source.length) {
-        throw new TemplateSyntaxError('unterminated string literal');
-    }
-    return { value, end: i + 1 };
-}
-
-/** The tokens of one tag, from `start` up to its closing `}}` or `%}`. */
-function lexTag(source: string, start: number, closer: string): { tokens: Token[]; end: number; trimAfter: boolean } {
-    const tokens: Token[] = [];
-    let i = start;
-    while (i < source.length) {
-        const c = source[i]!;
-        if (/\s/.test(c)) {
-            i++;
-        } else if (source.startsWith(`-${closer}`, i)) {
-            return { tokens, end: i + 3, trimAfter: true };
-        } else if (source.startsWith(closer, i)) {
-            return { tokens, end: i + 2, trimAfter: false };
-        } else if (c === '"' || c === "'") {
-            const { value, end } = lexString(source, i);
-            tokens.push({ k: 'str', v: value });
-            i = end;
-        } else if (/[0-9]/.test(c)) {
-            const m = /^[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(source.slice(i))!;
-            tokens.push({ k: 'num', v: m[0] });
-            i += m[0].length;
-        } else if (/[A-Za-z_]/.test(c)) {
-            const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(source.slice(i))!;
-            tokens.push({ k: 'name', v: m[0] });
-            i += m[0].length;
-        } else {
-            const op = OPERATORS.find(o => source.startsWith(o, i));
-            if (op === undefined) {
-                throw new TemplateSyntaxError(`unsupported character '${c}'`);
-            }
-            tokens.push({ k: 'op', v: op });
-            i += op.length;
-        }
-    }
-    throw new TemplateSyntaxError(`missing '${closer}'`);
-}
 
 /** Recursive descent over the tokens of one tag, following Jinja's operator precedence. */
 class ExprParser {
