@@ -70,15 +70,22 @@ function parseIntPython(value: unknown, base: number): number | undefined {
     return f === undefined || !Number.isFinite(f) ? undefined : Math.trunc(f);
 }
 
-/** Python's `round(x, n)`: ties to even when the decimal tie is exact. */
+/**
+ * Python's `round(x, n)`: rounds the exact binary value (2.675 is 2.67499…, so 2.67) and exact ties to even
+ * (0.125 → 0.12, 2.5 → 2).
+ */
 export function roundPython(x: number, precision: number): number {
-    const factor = 10 ** precision;
-    const scaled = x * factor;
-    const floor = Math.floor(scaled);
-    if (scaled - floor === 0.5) {
-        return (floor % 2 === 0 ? floor : floor + 1) / factor;
+    if (!Number.isFinite(x) || Math.abs(x) >= 1e21 || precision < 0 || precision > 60) {
+        const factor = 10 ** precision;
+        return Math.round(x * factor) / factor;
     }
-    return Math.round(scaled) / factor;
+    const exact = Math.abs(x).toFixed(precision + 30);
+    const [whole = '0', fraction = ''] = exact.split('.');
+    const kept = fraction.slice(0, precision);
+    const tie = /^50*$/.test(fraction.slice(precision));
+    const lastDigit = Number((whole + kept).slice(-1));
+    const magnitude = tie && lastDigit % 2 === 0 ? Number(`${whole}.${kept}`) : Number(Math.abs(x).toFixed(precision));
+    return x < 0 ? -magnitude : magnitude;
 }
 
 function roundFilter(
@@ -166,7 +173,7 @@ function extreme(value: unknown, pick: (a: number, b: number) => number): unknow
     if (!Array.isArray(value) || value.length === 0) {
         throw new RenderError('min/max of an empty or non-list value');
     }
-    return value.map(toNumberStrict).reduce(pick);
+    return value.map(toNumberStrict).reduce((a, b) => pick(a, b));
 }
 
 function toText(value: unknown): string {
