@@ -429,11 +429,9 @@ describe('Home Assistant discovery: devices', () => {
         assert.equal(read(relay.states[0]!, 'ON'), true);
         assert.equal(relay.states[0]!.command, undefined);
         assert.equal(relay.states[0]!.common.write, false);
-        assert.equal(relay.warnings.length, 1);
-        assert.match(
-            relay.warnings[0]!,
-            /command_template .* filter 'regex_replace' is not supported; the state 'state' cannot be written$/,
-        );
+        assert.deepEqual(relay.warnings, [
+            `switch 'R1' (homeassistant/switch/r1/config): command_template "{{ value | regex_replace("O", "0") }}" is outside the supported template subset (filter 'regex_replace' is not supported); the state 'state' cannot be written`,
+        ]);
     });
 
     it('invalid configs name the topic', () => {
