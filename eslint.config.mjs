@@ -52,4 +52,61 @@ export default [
             ],
         },
     },
+    {
+        // the pure part of discovery, like mapping/: no I/O, no transports, no ioBroker API (the runtime,
+        // discoveryService.ts, is outside the fence)
+        files: ['src/discovery/*.ts'],
+        ignores: ['src/discovery/discoveryService.ts'],
+        rules: {
+            'no-restricted-imports': [
+                'error',
+                {
+                    patterns: [
+                        {
+                            group: [
+                                '@iobroker/*',
+                                'aedes*',
+                                'mqtt',
+                                'mqtt/*',
+                                'node:*',
+                                'net',
+                                'fs',
+                                'ws',
+                                '../*',
+                                './discoveryService',
+                            ],
+                            message: 'src/discovery (but discoveryService.ts) is pure: no I/O or transport imports',
+                        },
+                    ],
+                },
+            ],
+        },
+    },
+    {
+        files: ['src/discovery/components/**/*.ts'],
+        rules: {
+            'no-restricted-imports': [
+                'error',
+                {
+                    patterns: [
+                        {
+                            group: [
+                                '@iobroker/*',
+                                'aedes*',
+                                'mqtt',
+                                'mqtt/*',
+                                'node:*',
+                                'net',
+                                'fs',
+                                'ws',
+                                '../../*',
+                                '../discoveryService',
+                            ],
+                            message: 'src/discovery/components is pure: no I/O or transport imports',
+                        },
+                    ],
+                },
+            ],
+        },
+    },
 ];

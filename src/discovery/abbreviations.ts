@@ -1,0 +1,94 @@
+/**
+ * Expanding a Home Assistant discovery config: abbreviated keys (`stat_t` → `state_topic`, `dev` → `device`, `ids` →
+ * `identifiers`, …) become full keys, inside `device`, `origin`, every `availability` entry and every `components`
+ * entry too; and the `~` base topic is substituted into topic values that start or end with `~`. Pure.
+ */
+import { ABBREVIATIONS, DEVICE_ABBREVIATIONS, ORIGIN_ABBREVIATIONS } from './abbreviationTable';
+
+export type ConfigObject = Record<string, unknown>;
+
+/** A plain JSON object (not an array, not null). */
+export function isConfigObject(value: unknown): value is ConfigObject {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The keys of `object` renamed by `table`; a full key already present wins over its abbreviation. */
+export function expandKeys(object: ConfigObject, table: Readonly<Record<string, string>>): ConfigObject {
+    const result: ConfigObject = {};
+    for (const [key, value] of Object.entries(object)) {
+        const full = table[key] ?? key;
+        if (full !== key && Object.prototype.hasOwnProperty.call(object, full)) {
+            continue;
+        }
+        result[full] = value;
+    }
+    return result;
+}
+
+/** Home Assistant's rule: a topic value starting with `~` gets the base in front, one ending with `~` behind. */
+export function resolveBaseTopic(value: string, base: string): string {
+    if (value.startsWith('~')) {
+        return `${base}${value.slice(1)}`;
+    }
+    if (value.endsWith('~')) {
+        return `${value.slice(0, -1)}${base}`;
+    }
+    return value;
+}
+
+function isTopicKey(key: string): boolean {
+    return key === 'topic' || key.endsWith('_topic');
+}
+
+function substituteBase(object: ConfigObject, base: string | undefined): ConfigObject {
+    if (base === undefined) {
+        return object;
+    }
+    const result: ConfigObject = {};
+    for (const [key, value] of Object.entries(object)) {
+        result[key] =
+            typeof value === 'string' && value !== '' && isTopicKey(key) ? resolveBaseTopic(value, base) : value;
+    }
+    return result;
+}
+
+function expandAvailability(value: unknown, base: string | undefined): unknown {
+    if (!Array.isArray(value)) {
+        return value;
+    }
+    return value.map(entry => (isConfigObject(entry) ? substituteBase(expandKeys(entry, ABBREVIATIONS), base) : entry));
+}
+
+/** One entity's config (or the shared part of a device config) with its nested objects expanded. */
+function expandEntity(raw: ConfigObject, inheritedBase: string | undefined): ConfigObject {
+    const expanded = expandKeys(raw, ABBREVIATIONS);
+    const ownBase = expanded['~'];
+    const base = typeof ownBase === 'string' ? ownBase : inheritedBase;
+    delete expanded['~'];
+    const result = substituteBase(expanded, base);
+    if (isConfigObject(result.device)) {
+        result.device = expandKeys(result.device, DEVICE_ABBREVIATIONS);
+    }
+    if (isConfigObject(result.origin)) {
+        result.origin = expandKeys(result.origin, ORIGIN_ABBREVIATIONS);
+    }
+    if ('availability' in result) {
+        result.availability = expandAvailability(result.availability, base);
+    }
+    if (isConfigObject(result.components)) {
+        const components: ConfigObject = {};
+        for (const [id, component] of Object.entries(result.components)) {
+            components[id] = isConfigObject(component) ? expandEntity(component, base) : component;
+        }
+        result.components = components;
+    }
+    return result;
+}
+
+/**
+ * The config with every abbreviation expanded and `~` resolved (the `~` key itself is removed). A `components`
+ * entry without a `~` of its own uses the base of the device config.
+ */
+export function expandConfig(raw: ConfigObject): ConfigObject {
+    return expandEntity(raw, undefined);
+}

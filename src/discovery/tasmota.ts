@@ -1,0 +1,346 @@
+/**
+ * Tasmota's own discovery (the default since Tasmota 9.2): the retained `tasmota/discovery/<MAC>/config` (device
+ * name `dn`, friendly names `fn`, topic `t`, full topic `ft`, prefixes `tp`, relay types `rl`, state texts
+ * `state`, LWT payloads `onln`/`ofln`, …) and `tasmota/discovery/<MAC>/sensors` (`sn`: a STATUS 10 style sensor
+ * reading). `TasmotaDiscovery` keeps the last of both per MAC and answers with the device's entities: relays as
+ * switches (or lights) on `cmnd/<t>/POWER<n>` and `stat/<t>/POWER<n>`, one sensor entity per sensor of the
+ * reading bound to `tele/<t>/SENSOR`, and the LWT `tele/<t>/LWT` as availability. Pure apart from that memory.
+ */
+import type { AvailabilityPlan, DevicePlan, DiscoveryResult, EntityPlan, StatePlan } from './model';
+import { type ConfigObject, isConfigObject } from './abbreviations';
+import { sanitizeKey } from './haCommon';
+
+const TOPIC = /^(.+)\/([0-9A-Fa-f]{12})\/(config|sensors)$/;
+
+/** Role and unit of a sensor field by its name (units of `TempUnit`/`PressureUnit` applied by the caller). */
+const FIELD_ROLES: Readonly<Record<string, { role: string; unit?: string }>> = {
+    Temperature: { role: 'value.temperature' },
+    DewPoint: { role: 'value.temperature' },
+    Humidity: { role: 'value.humidity', unit: '%' },
+    Pressure: { role: 'value.pressure' },
+    SeaPressure: { role: 'value.pressure' },
+    Power: { role: 'value.power', unit: 'W' },
+    ApparentPower: { role: 'value.power', unit: 'VA' },
+    ReactivePower: { role: 'value.power.reactive', unit: 'var' },
+    Factor: { role: 'value' },
+    Voltage: { role: 'value.voltage', unit: 'V' },
+    Current: { role: 'value.current', unit: 'A' },
+    Frequency: { role: 'value.frequency', unit: 'Hz' },
+    Total: { role: 'value.energy', unit: 'kWh' },
+    Today: { role: 'value.energy', unit: 'kWh' },
+    Yesterday: { role: 'value.energy', unit: 'kWh' },
+    Illuminance: { role: 'value.brightness', unit: 'lx' },
+    CarbonDioxide: { role: 'value.co2', unit: 'ppm' },
+    CO2: { role: 'value.co2', unit: 'ppm' },
+    Distance: { role: 'value.distance', unit: 'cm' },
+};
+
+/** Keys of the reading that are not sensors. */
+const NOT_SENSORS = new Set(['Time', 'TempUnit', 'PressureUnit', 'SpeedUnit']);
+
+interface Device {
+    mac: string;
+    /** `<discovery prefix>/<MAC>/config`: all the device's entities belong to it. */
+    configTopic: string;
+    config: ConfigObject;
+    topics: { prefixes: [string, string, string]; full: string; topic: string; hostname: string };
+}
+
+function strings(value: unknown): (string | null)[] {
+    return Array.isArray(value) ? value.map(v => (typeof v === 'string' ? v : null)) : [];
+}
+
+function text(config: ConfigObject, key: string, fallback: string): string {
+    const value = config[key];
+    return typeof value === 'string' && value !== '' ? value : fallback;
+}
+
+/** The topic of a command or status: the full topic pattern with prefix, topic, hostname and id filled in. */
+function fullTopic(device: Device, prefixIndex: 0 | 1 | 2, command: string): string {
+    const { prefixes, full, topic, hostname } = device.topics;
+    const pattern = full.endsWith('/') ? full : `${full}/`;
+    return (
+        pattern
+            .replace('%prefix%', prefixes[prefixIndex])
+            .replace('%topic%', topic)
+            .replace('%hostname%', hostname)
+            .replace('%id%', device.mac.slice(-6)) + command
+    );
+}
+
+function parseObject(payload: string): ConfigObject | undefined {
+    try {
+        const value: unknown = JSON.parse(payload);
+        return isConfigObject(value) ? value : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+function devicePlan(device: Device): DevicePlan {
+    const c = device.config;
+    const mac = device.mac.toUpperCase();
+    const ip = text(c, 'ip', '');
+    const native: Record<string, unknown> = {
+        manufacturer: 'Tasmota',
+        model: text(c, 'md', ''),
+        sw_version: text(c, 'sw', ''),
+        identifiers: [mac],
+        connections: [['mac', mac.replace(/(..)(?!$)/g, '$1:').toLowerCase()]],
+        hostname: text(c, 'hn', ''),
+        ip,
+    };
+    if (ip !== '') {
+        native.configuration_url = `http://${ip}/`;
+    }
+    return { key: sanitizeKey(mac), name: text(c, 'dn', text(c, 'hn', mac)), native };
+}
+
+function availability(device: Device): AvailabilityPlan {
+    const c = device.config;
+    return {
+        topics: [
+            {
+                topic: fullTopic(device, 2, 'LWT'),
+                online: text(c, 'onln', 'Online'),
+                offline: text(c, 'ofln', 'Offline'),
+            },
+        ],
+        mode: 'latest',
+    };
+}
+
+function relayStates(device: Device, index: number, single: boolean, isLight: boolean): StatePlan[] {
+    const c = device.config;
+    const [off = 'OFF', on = 'ON'] = strings(c.state).map(s => s ?? undefined);
+    const power = single ? 'POWER' : `POWER${index + 1}`;
+    const name = strings(c.fn)[index] ?? `${text(c, 'dn', 'Tasmota')} ${index + 1}`;
+    const states: StatePlan[] = [
+        {
+            key: 'state',
+            common: { name, role: isLight ? 'switch.light' : 'switch', type: 'boolean', read: true, write: true },
+            source: {
+                topic: fullTopic(device, 1, power),
+                read: p => (p === on ? true : p === off ? false : undefined),
+            },
+            command: {
+                build: val => ({
+                    topic: fullTopic(device, 0, power),
+                    payload: val === true || val === 'true' || val === 1 ? on : off,
+                }),
+                qos: 0,
+                retain: false,
+                optimistic: false,
+            },
+        },
+    ];
+    if (isLight && typeof c.lt_st === 'number' && c.lt_st >= 1) {
+        states.push({
+            key: 'brightness',
+            common: {
+                name: `${name} brightness`,
+                role: 'level.dimmer',
+                type: 'number',
+                unit: '%',
+                min: 0,
+                max: 100,
+                read: true,
+                write: true,
+            },
+            source: {
+                topic: fullTopic(device, 1, 'RESULT'),
+                read: p => {
+                    const d = parseObject(p)?.Dimmer;
+                    return typeof d === 'number' ? d : undefined;
+                },
+            },
+            command: {
+                build: val =>
+                    typeof val === 'number'
+                        ? { topic: fullTopic(device, 0, 'Dimmer'), payload: String(Math.round(val)) }
+                        : undefined,
+                qos: 0,
+                retain: false,
+                optimistic: false,
+            },
+        });
+    }
+    return states;
+}
+
+function entity(device: Device, key: string, component: string, name: string, states: StatePlan[]): EntityPlan {
+    return {
+        configTopic: device.configTopic,
+        uniqueId: `${device.mac.toUpperCase()}_${key}`,
+        component,
+        device: devicePlan(device),
+        key,
+        name,
+        native: { component, source: 'tasmota', mac: device.mac.toUpperCase() },
+        states,
+        availability: availability(device),
+        warnings: [],
+    };
+}
+
+function relayEntities(device: Device, warnings: string[]): EntityPlan[] {
+    const relays = Array.isArray(device.config.rl) ? device.config.rl : [];
+    const single = relays.filter(r => typeof r === 'number' && r > 0).length === 1;
+    const entities: EntityPlan[] = [];
+    relays.forEach((type, index) => {
+        if (type === 1 || type === 2) {
+            const states = relayStates(device, index, single, type === 2);
+            entities.push(
+                entity(
+                    device,
+                    `relay_${index + 1}`,
+                    type === 2 ? 'light' : 'switch',
+                    states[0]!.common.name as string,
+                    states,
+                ),
+            );
+        } else if (typeof type === 'number' && type !== 0) {
+            warnings.push(`${device.configTopic}: relay ${index + 1} of type ${type} (e.g. shutter) is not supported`);
+        }
+    });
+    return entities;
+}
+
+/** One state per numeric (or text) field of a sensor, reading `tele/<t>/SENSOR`. */
+function sensorStates(
+    device: Device,
+    sensor: string | undefined,
+    fields: ConfigObject,
+    units: ConfigObject,
+): StatePlan[] {
+    const topic = fullTopic(device, 2, 'SENSOR');
+    const states: StatePlan[] = [];
+    for (const [field, value] of Object.entries(fields)) {
+        const values = Array.isArray(value)
+            ? value.map((v, i) => [`${field}${i + 1}`, v, i] as const)
+            : [[field, value, -1] as const];
+        for (const [label, sample, position] of values) {
+            if (typeof sample !== 'number' && typeof sample !== 'string') {
+                continue;
+            }
+            const read = (p: string): ioBroker.StateValue | undefined => {
+                const message = parseObject(p);
+                const container = sensor === undefined ? message : message?.[sensor];
+                let v = isConfigObject(container) ? container[field] : undefined;
+                v = position >= 0 && Array.isArray(v) ? v[position] : v;
+                return typeof v === 'number' || typeof v === 'string' ? v : undefined;
+            };
+            const known = FIELD_ROLES[field];
+            const numeric = typeof sample === 'number';
+            let unit = known?.unit;
+            if (field === 'Temperature' || field === 'DewPoint') {
+                unit = `°${text(units, 'TempUnit', 'C')}`;
+            } else if (field === 'Pressure' || field === 'SeaPressure') {
+                unit = text(units, 'PressureUnit', 'hPa');
+            }
+            const common: ioBroker.StateCommon = {
+                name: sensor === undefined ? label : `${sensor} ${label}`,
+                role: numeric ? (known?.role ?? 'value') : 'text',
+                type: numeric ? 'number' : 'string',
+                read: true,
+                write: false,
+            };
+            if (unit !== undefined && numeric) {
+                common.unit = unit;
+            }
+            states.push({ key: sanitizeKey(label), common, source: { topic, read } });
+        }
+    }
+    return states;
+}
+
+function sensorEntities(device: Device, reading: ConfigObject): EntityPlan[] {
+    const entities: EntityPlan[] = [];
+    const loose: ConfigObject = {};
+    for (const [name, value] of Object.entries(reading)) {
+        if (NOT_SENSORS.has(name)) {
+            continue;
+        }
+        if (isConfigObject(value)) {
+            const states = sensorStates(device, name, value, reading);
+            if (states.length > 0) {
+                entities.push(entity(device, `sensor_${sanitizeKey(name)}`, 'sensor', name, states));
+            }
+        } else {
+            loose[name] = value;
+        }
+    }
+    const states = sensorStates(device, undefined, loose, reading);
+    if (states.length > 0) {
+        entities.push(entity(device, 'sensor', 'sensor', 'Sensors', states));
+    }
+    return entities;
+}
+
+function deviceOf(mac: string, configTopic: string, config: ConfigObject): Device {
+    const prefixes = strings(config.tp);
+    return {
+        mac,
+        configTopic,
+        config,
+        topics: {
+            prefixes: [prefixes[0] ?? 'cmnd', prefixes[1] ?? 'stat', prefixes[2] ?? 'tele'],
+            full: text(config, 'ft', '%prefix%/%topic%/'),
+            topic: text(config, 't', `tasmota_${mac.slice(-6)}`),
+            hostname: text(config, 'hn', ''),
+        },
+    };
+}
+
+/** Remembers the last config and sensor reading per MAC and turns them into the device's entities. */
+export class TasmotaDiscovery {
+    private readonly configs = new Map<string, ConfigObject>();
+    private readonly readings = new Map<string, ConfigObject>();
+
+    /** @param prefix the discovery prefix, `tasmota/discovery` unless changed on the devices */
+    constructor(private readonly prefix = 'tasmota/discovery') {}
+
+    /**
+     * What a message means: the device's entities, `remove` for an empty config, `invalid` for broken JSON;
+     * undefined when the topic is not Tasmota discovery, or for a sensor reading of a device whose config is
+     * not known yet (kept for when it comes).
+     */
+    handle(topic: string, payload: string): DiscoveryResult | undefined {
+        const match = TOPIC.exec(topic);
+        if (match === null || match[1] !== this.prefix) {
+            return undefined;
+        }
+        const mac = match[2]!.toUpperCase();
+        const configTopic = `${this.prefix}/${match[2]!}/config`;
+        const empty = payload.trim() === '';
+        const parsed = empty ? undefined : parseObject(payload);
+        if (!empty && parsed === undefined) {
+            return {
+                kind: 'invalid',
+                configTopic,
+                warning: `${topic}: the Tasmota discovery message is not a JSON object`,
+            };
+        }
+        if (match[3] === 'config') {
+            if (parsed === undefined) {
+                this.configs.delete(mac);
+                this.readings.delete(mac);
+                return { kind: 'remove', configTopic };
+            }
+            this.configs.set(mac, parsed);
+        } else if (parsed === undefined || !isConfigObject(parsed.sn)) {
+            this.readings.delete(mac);
+        } else {
+            this.readings.set(mac, parsed.sn);
+        }
+        const config = this.configs.get(mac);
+        return config === undefined ? undefined : this.entities(mac, configTopic, config);
+    }
+
+    private entities(mac: string, configTopic: string, config: ConfigObject): DiscoveryResult {
+        const device = deviceOf(mac, configTopic, config);
+        const warnings: string[] = [];
+        const entities = [...relayEntities(device, warnings), ...sensorEntities(device, this.readings.get(mac) ?? {})];
+        return { kind: 'entities', configTopic, entities, warnings };
+    }
+}
