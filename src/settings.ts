@@ -244,7 +244,10 @@ class Reader {
 function discoveryPrefix(r: Reader): string {
     const value = r.topicPart('discoveryPrefix', 'homeassistant').trim();
     if (value === '' || value.startsWith('/') || value.endsWith('/') || value.startsWith('$')) {
-        r.fail('discoveryPrefix', `must be one or more topic levels like 'homeassistant' (no leading or trailing '/'), got '${value}'`);
+        r.fail(
+            'discoveryPrefix',
+            `must be one or more topic levels like 'homeassistant' (no leading or trailing '/'), got '${value}'`,
+        );
         return 'homeassistant';
     }
     return value;

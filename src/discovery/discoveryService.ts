@@ -159,7 +159,7 @@ export class DiscoveryService {
             for (const deviceId of devices) {
                 const available = this.availability.get(deviceId)?.onMessage(topic, text);
                 if (available !== undefined) {
-                    this.queue(() => this.store.setState(`${deviceId}.available`, { val: available, ack: true }));
+                    void this.queue(() => this.store.setState(`${deviceId}.available`, { val: available, ack: true }));
                 }
             }
         }
@@ -191,7 +191,7 @@ export class DiscoveryService {
         }
         this.link.publish({ ...message, qos: target.command.qos, retain: target.command.retain });
         if (target.command.optimistic) {
-            this.queue(() => this.store.setState(id, { val: state.val, ack: true }));
+            void this.queue(() => this.store.setState(id, { val: state.val, ack: true }));
         }
     }
 
@@ -204,7 +204,11 @@ export class DiscoveryService {
 
     private apply(result: DiscoveryResult): void {
         if (result.kind === 'invalid') {
-            this.log.warn('discovery', result.configTopic, `Discovery '${clip(result.configTopic)}': ${result.warning}`);
+            this.log.warn(
+                'discovery',
+                result.configTopic,
+                `Discovery '${clip(result.configTopic)}': ${result.warning}`,
+            );
             return;
         }
         for (const warning of result.kind === 'entities' ? result.warnings : []) {
@@ -329,7 +333,9 @@ export class DiscoveryService {
         const ready = entity?.ready ?? Promise.resolve();
         void ready
             .then(() => this.store.setState(route.stateId, { val, ack: true }))
-            .catch((err: unknown) => this.log.warn('value', route.stateId, `Cannot set '${route.stateId}': ${errorText(err)}`));
+            .catch((err: unknown) =>
+                this.log.warn('value', route.stateId, `Cannot set '${route.stateId}': ${errorText(err)}`),
+            );
     }
 
     private entityOfState(stateId: string): Entity | undefined {
@@ -410,7 +416,11 @@ export class DiscoveryService {
             await this.store.deleteObject(id);
         }
         await this.store.deleteObject(entity.channelId);
-        const remaining = await this.store.getObjectsOfTypes(['channel'], `${entity.deviceId}.`, `${entity.deviceId}.\u9999`);
+        const remaining = await this.store.getObjectsOfTypes(
+            ['channel'],
+            `${entity.deviceId}.`,
+            `${entity.deviceId}.\u9999`,
+        );
         if (remaining.length === 0) {
             await this.store.deleteObject(`${entity.deviceId}.available`);
             await this.store.deleteObject(entity.deviceId);

@@ -77,7 +77,7 @@ const PLUG_CONFIG = {
     swc: [-1, -1, -1, -1, -1, -1, -1, -1],
     swn: [null, null, null, null, null, null, null, null],
     btn: [0, 0, 0, 0, 0, 0, 0, 0],
-    so: { '4': 0, '11': 0, '13': 0, '17': 0, '20': 0, '30': 0, '68': 0, '73': 0, '82': 0, '114': 0, '117': 0 },
+    so: { 4: 0, 11: 0, 13: 0, 17: 0, 20: 0, 30: 0, 68: 0, 73: 0, 82: 0, 114: 0, 117: 0 },
     lk: 0,
     lt_st: 0,
     sho: [],
@@ -193,7 +193,10 @@ export function discoverySuites({ suite }: TestContext): void {
             );
             console.log(
                 `      object tree:\n${[...objects.values()]
-                    .map(o => `        ${o._id} (${o.type}${o.type === 'state' ? `, ${String(o.common.role)}${o.common.unit ? `, ${o.common.unit}` : ''}` : ''}) '${typeof o.common.name === 'string' ? o.common.name : JSON.stringify(o.common.name)}'`)
+                    .map(
+                        o =>
+                            `        ${o._id} (${o.type}${o.type === 'state' ? `, ${String(o.common.role)}${o.common.unit ? `, ${o.common.unit}` : ''}` : ''}) '${typeof o.common.name === 'string' ? o.common.name : JSON.stringify(o.common.name)}'`,
+                    )
                     .join('\n')}`,
             );
 
@@ -242,13 +245,20 @@ export function discoverySuites({ suite }: TestContext): void {
             await device.publish('zigbee2mqtt/bridge/state', JSON.stringify({ state: 'online' }));
             await waitForState(harness, `${lamp._id}.available`, s => s?.val === true);
             await device.publish('zigbee2mqtt/Living lamp', JSON.stringify({ state: 'ON', brightness: 254 }));
-            await waitForState(harness, stateWithRole(objects, lamp, 'switch.light')._id, s => s?.val === true && s.ack);
+            await waitForState(
+                harness,
+                stateWithRole(objects, lamp, 'switch.light')._id,
+                s => s?.val === true && s.ack,
+            );
             await waitForState(harness, stateWithRole(objects, lamp, 'level.dimmer')._id, s => s?.val === 100);
 
             const plug = deviceNamed(objects, 'Plug 1');
             await device.publish('tele/plug1/LWT', 'Online', { retain: true });
             await waitForState(harness, `${plug._id}.available`, s => s?.val === true);
-            await device.publish('tele/plug1/SENSOR', JSON.stringify({ ENERGY: { Total: 12.6, Power: 37, Voltage: 230 } }));
+            await device.publish(
+                'tele/plug1/SENSOR',
+                JSON.stringify({ ENERGY: { Total: 12.6, Power: 37, Voltage: 230 } }),
+            );
             await waitForState(harness, stateWithRole(objects, plug, 'value.power')._id, s => s?.val === 37);
         });
 
@@ -333,7 +343,11 @@ export function discoverySuites({ suite }: TestContext): void {
             const before = await tree(harness);
             const esp = deviceNamed(before, 'livingroom-esp');
             await device.publish(ESP_CONFIG_TOPIC, '', { retain: true });
-            await waitForTree(harness, 'the ESPHome device removed', o => ![...o.keys()].some(id => id.startsWith(esp._id)));
+            await waitForTree(
+                harness,
+                'the ESPHome device removed',
+                o => ![...o.keys()].some(id => id.startsWith(esp._id)),
+            );
             const after = await tree(harness);
             assert.ok(hasDevice('Living lamp')(after) && hasDevice('Plug 1')(after), 'the other devices stay');
         });

@@ -3,7 +3,12 @@ import { DeviceAvailability } from '../../../src/discovery/deviceAvailability';
 import { EntityIds } from '../../../src/discovery/entityIds';
 import type { EntityPlan } from '../../../src/discovery/model';
 
-function plan(device: string, key: string, uniqueId: string | undefined, configTopic = `ha/x/${key}/config`): EntityPlan {
+function plan(
+    device: string,
+    key: string,
+    uniqueId: string | undefined,
+    configTopic = `ha/x/${key}/config`,
+): EntityPlan {
     return {
         configTopic,
         uniqueId,
@@ -50,7 +55,7 @@ describe('EntityIds', () => {
 });
 
 describe('DeviceAvailability', () => {
-    const two = (mode: 'all' | 'any' | 'latest') =>
+    const two = (mode: 'all' | 'any' | 'latest'): DeviceAvailability =>
         new DeviceAvailability({
             mode,
             topics: [
@@ -62,17 +67,31 @@ describe('DeviceAvailability', () => {
     const rows: { mode: 'all' | 'any' | 'latest'; messages: [string, string][]; expect: (boolean | undefined)[] }[] = [
         {
             mode: 'latest',
-            messages: [['a', 'online'], ['b', '{"s":"Offline"}'], ['a', 'junk'], ['a', 'online']],
+            messages: [
+                ['a', 'online'],
+                ['b', '{"s":"Offline"}'],
+                ['a', 'junk'],
+                ['a', 'online'],
+            ],
             expect: [true, false, undefined, true],
         },
         {
             mode: 'all',
-            messages: [['a', 'online'], ['b', '{"s":"Online"}'], ['b', '{"s":"Offline"}']],
+            messages: [
+                ['a', 'online'],
+                ['b', '{"s":"Online"}'],
+                ['b', '{"s":"Offline"}'],
+            ],
             expect: [undefined, true, false],
         },
         {
             mode: 'any',
-            messages: [['a', 'offline'], ['b', '{"s":"Offline"}'], ['b', '{"s":"Online"}'], ['a', 'offline']],
+            messages: [
+                ['a', 'offline'],
+                ['b', '{"s":"Offline"}'],
+                ['b', '{"s":"Online"}'],
+                ['a', 'offline'],
+            ],
             expect: [undefined, false, true, true],
         },
     ];
