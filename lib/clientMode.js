@@ -89,6 +89,10 @@ class ClientMode extends mirrorMode_1.MirrorMode {
         }, {
             connected: () => {
                 void this.setConnected(true);
+                if (this.discovery) {
+                    // Home Assistant's birth message: devices send their discovery configs again
+                    service.publish(this.discovery.birth);
+                }
                 if (settings.publishAllOnStart) {
                     this.publisher?.publishAll();
                 }
@@ -104,6 +108,9 @@ class ClientMode extends mirrorMode_1.MirrorMode {
                 }
                 if (settings.debug) {
                     adapter.log.debug(`Received '${topic}' (${payload.length} bytes)`);
+                }
+                if (this.discovery?.onMessage(topic, payload)) {
+                    return;
                 }
                 if (retain && this.reconcileRetained(topic, payload)) {
                     return;
@@ -129,6 +136,18 @@ class ClientMode extends mirrorMode_1.MirrorMode {
             this.rememberOwn(message.topic, message.payload);
             service.publish(message);
         });
+        const discovery = this.buildDiscovery(settings, this.store, adapter.log, {
+            publish: message => {
+                stats.messagesOut++;
+                this.rememberOwn(message.topic, message.payload);
+                service.publish(message);
+            },
+            subscribe: topics => service.addSubscriptions(topics),
+        });
+        if (discovery) {
+            await discovery.start();
+            service.addSubscriptions(discovery.filters);
+        }
         await adapter.subscribeObjectsAsync('*');
         await publisher.start();
         stats.start();
@@ -229,6 +248,7 @@ class ClientMode extends mirrorMode_1.MirrorMode {
         this.publisher?.stop();
         this.ingest?.close(); // held messages go in now, so the client can read its acknowledgements and end
         await this.service?.stop();
+        await this.discovery?.stop();
         await this.stats?.stop();
     }
 }

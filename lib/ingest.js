@@ -508,7 +508,14 @@ class Ingest {
             return;
         }
         await this.createParents(id);
-        const existing = await this.store.getObject(id);
+        let existing = await this.store.getObject(id);
+        if (existing?.type === 'state' && existing.native?.topic === name) {
+            // the topic was mirrored as one text state before it became a JSON topic: that state becomes the
+            // channel of the field states (no state with children, no frozen old value)
+            await this.store.deleteObject(id);
+            existing = undefined;
+            this.log.info(`'${name}' is a JSON topic now (jsonTopics): its state '${id}' became a channel with one state per field`);
+        }
         if (!existing || isOwnFolder(existing)) {
             await this.store.setObject(id, {
                 type: 'channel',

@@ -6,6 +6,8 @@ exports.namedCertificates = namedCertificates;
 const ingest_1 = require("./ingest");
 const publisher_1 = require("./publisher");
 const errorText_1 = require("./errorText");
+const discoveryService_1 = require("./discovery/discoveryService");
+const topic_1 = require("./mapping/topic");
 /** A start-up problem caused by the configuration: the glue stops the instance with this message. */
 class ConfigError extends Error {
 }
@@ -31,15 +33,24 @@ async function namedCertificates(adapter, named) {
 class MirrorMode {
     ingest;
     publisher;
+    discovery;
     /**
      * Builds the publisher and the ingest pipeline of a mode. The ingest tells the publisher about every value it
      * writes, so a value that came from MQTT is never sent back as a second copy.
      */
     buildPipelines(settings, store, log, publish, transport) {
-        const publisher = new publisher_1.Publisher({ ...settings, ...publish }, store, transport, log);
+        const publisher = new publisher_1.Publisher({ ...settings, ...publish, excluded: id => this.discovery?.owns(id) === true }, store, transport, log);
         this.publisher = publisher;
         this.ingest = new ingest_1.Ingest(settings, store, log, { beforeWrite: (id, val) => publisher.noteFromMqtt(id, val) });
         return publisher;
+    }
+    /** Discovery (SPEC §12a) when the option is on: every message from MQTT goes to it first. */
+    buildDiscovery(settings, store, log, link) {
+        if (!settings.discovery) {
+            return undefined;
+        }
+        this.discovery = new discoveryService_1.DiscoveryService({ namespace: settings.namespace, prefix: settings.discoveryPrefix, keepRaw: settings.discoveryKeepRaw }, store, { rawIdOf: topic => (0, topic_1.topicToId)(topic, settings)?.ownId, ...link }, log);
+        return this.discovery;
     }
     /**
      * sendTo commands both modes answer alike: `createCommand {topic, type, role?}` → `{result: {id}}` or `{error}`.
@@ -71,6 +82,10 @@ class MirrorMode {
         }
     }
     onStateChange(id, state) {
+        if (this.discovery?.owns(id)) {
+            this.discovery.onStateChange(id, state);
+            return;
+        }
         this.publisher?.onStateChange(id, state);
     }
     onObjectChange(id, obj) {

@@ -87,7 +87,9 @@ class Publisher {
     }
     /** Whether an id is inside the publish masks and is not excluded. */
     isPublished(id) {
-        if (id.endsWith('.messagebox') || id.startsWith(`${this.options.namespace}.info.`)) {
+        if (id.endsWith('.messagebox') ||
+            id.startsWith(`${this.options.namespace}.info.`) ||
+            this.options.excluded?.(id) === true) {
             return false;
         }
         if ((0, filter_1.matchesAnyMask)(this.options.publish, id)) {

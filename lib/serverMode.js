@@ -125,6 +125,9 @@ class ServerMode extends mirrorMode_1.MirrorMode {
                 if (settings.debug) {
                     adapter.log.debug(`Client '${(0, rateLog_1.clip)(clientId)}' published '${(0, rateLog_1.clip)(topic)}' (${payload.length} bytes)`);
                 }
+                if (this.discovery?.onMessage(topic, payload)) {
+                    return;
+                }
                 if (retain && payload.length === 0) {
                     // clears the retained copy (the broker did that); the state is not set to null (SPEC §8)
                     void this.ingest?.cleared(topic);
@@ -151,6 +154,11 @@ class ServerMode extends mirrorMode_1.MirrorMode {
                 if (settings.publishOnSubscribe) {
                     this.offerCurrentValues(client, offer);
                 }
+                const discovery = this.discovery;
+                if (discovery && offer.some(s => discovery.wantsBirth(s.topic))) {
+                    // Home Assistant's birth message: the device sends its discovery configs again
+                    this.broker?.sendToClient(client, discovery.birth);
+                }
             },
             dropped: (reason, clientId) => {
                 stats.dropped++;
@@ -168,6 +176,12 @@ class ServerMode extends mirrorMode_1.MirrorMode {
             broker.publish(message);
         });
         this.broker = broker;
+        await this.buildDiscovery(settings, this.store, adapter.log, {
+            publish: message => {
+                stats.messagesOut++;
+                broker.publish(message);
+            },
+        })?.start();
         await adapter.subscribeObjectsAsync('*');
         await publisher.start();
         await clients.start();
@@ -192,6 +206,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
         }
         stats.start();
         await this.reconcileRetained();
+        await this.startDiscovery();
         this.warnIfOpen();
         if (settings.persistence === 'redis') {
             await this.warnIfMaskShared();
@@ -511,8 +526,27 @@ class ServerMode extends mirrorMode_1.MirrorMode {
         }
         return undefined;
     }
+    /**
+     * Discovery from what the broker kept: retained configs (devices announce themselves retained), then retained
+     * values of the entities' topics; then the birth message for the devices that are connected.
+     */
+    async startDiscovery() {
+        const { discovery, broker } = this;
+        if (!discovery || !broker) {
+            return;
+        }
+        for (const message of await broker.retainedMessages(discovery.filters)) {
+            discovery.onMessage(message.topic, message.payload);
+        }
+        const topics = discovery.topics;
+        for (const message of topics.length > 0 ? await broker.retainedMessages(topics) : []) {
+            discovery.onMessage(message.topic, message.payload);
+        }
+        broker.publish(discovery.birth);
+    }
     async stop() {
         this.stopped = true;
+        await this.discovery?.stop();
         this.wake?.();
         for (const timer of this.timers) {
             timers_1.timers.clearTimeout(timer);

@@ -105,6 +105,15 @@ class Reader {
         return value;
     }
 }
+/** `discoveryPrefix`: topic levels without wildcards, no leading or trailing '/', not empty. */
+function discoveryPrefix(r) {
+    const value = r.topicPart('discoveryPrefix', 'homeassistant').trim();
+    if (value === '' || value.startsWith('/') || value.endsWith('/') || value.startsWith('$')) {
+        r.fail('discoveryPrefix', `must be one or more topic levels like 'homeassistant' (no leading or trailing '/'), got '${value}'`);
+        return 'homeassistant';
+    }
+    return value;
+}
 const PORT_MAX = 65535;
 const DAY_MIN = 24 * 60;
 /** Checks that `bind` is an IPv4 or IPv6 address literal or a host name. */
@@ -269,6 +278,9 @@ function parseSettings(native, namespace) {
         ignoreNewObjects: r.boolean('ignoreNewObjects', false),
         parseCharCodes: r.boolean('parseCharCodes', false),
         dotToUnderscore: r.boolean('dotToUnderscore', false),
+        discovery: r.boolean('discovery', true),
+        discoveryPrefix: discoveryPrefix(r),
+        discoveryKeepRaw: r.boolean('discoveryKeepRaw', false),
         debug: r.boolean('debug', false),
     };
     if (r.errors.length > 0) {

@@ -11,6 +11,7 @@ exports.ClientService = void 0;
 const mqtt_1 = __importDefault(require("mqtt"));
 const errorText_1 = require("../errorText");
 const timers_1 = require("../timers");
+const filter_1 = require("../mapping/filter");
 /** MQTT 5 CONNACK 'unsupported protocol version' (0x84) or MQTT 3 return code 1. */
 function isProtocolRefusal(err) {
     const code = err?.code;
@@ -23,6 +24,7 @@ class ClientService {
     client;
     version;
     queue = [];
+    extra = [];
     connected = false;
     outageLogged = false;
     stopped = false;
@@ -144,6 +146,9 @@ class ClientService {
                 }
             }
             this.events.subscribed(o.patterns);
+            if (this.extra.length > 0) {
+                await this.subscribeExtra(client, this.extra);
+            }
             if (o.lwtTopic && o.birthPayload !== '') {
                 await client.publishAsync(o.lwtTopic, o.birthPayload, { qos: 1, retain: true });
             }
@@ -214,6 +219,31 @@ class ClientService {
             retain: false,
             ...(properties ? { properties } : {}),
         });
+    }
+    /**
+     * Topics wanted besides the patterns (discovered entities' topics), now and after every reconnect; those a
+     * pattern covers already are not subscribed twice. Not remembered in `info.lastSession`.
+     */
+    addSubscriptions(topics) {
+        const covered = this.options.patterns.map(p => (0, filter_1.compileTopicFilter)(p));
+        const fresh = topics.filter(t => !this.extra.includes(t) && !covered.some(f => f.matches(t)));
+        if (fresh.length === 0) {
+            return;
+        }
+        this.extra.push(...fresh);
+        const client = this.client;
+        if (client && this.connected) {
+            void this.subscribeExtra(client, fresh);
+        }
+    }
+    async subscribeExtra(client, topics) {
+        const qos = this.options.defaultQoS;
+        try {
+            await client.subscribeAsync(Object.fromEntries(topics.map(t => [t, this.version === 5 ? { qos, nl: true } : { qos }])));
+        }
+        catch (err) {
+            this.log.warn(`Cannot subscribe to ${topics.length} discovered topic(s): ${(0, errorText_1.errorText)(err)}`);
+        }
     }
     /** Publishes now, or queues QoS > 0 messages while disconnected (bounded; the oldest goes first). */
     publish(message) {

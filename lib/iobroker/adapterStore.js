@@ -42,6 +42,17 @@ class AdapterStore {
         const view = await this.adapter.getObjectViewAsync('system', 'state', { startkey, endkey });
         return view.rows.map(row => row.value);
     }
+    async getObjectsOfTypes(types, startkey, endkey) {
+        const found = [];
+        for (const type of types) {
+            const view = await this.adapter.getObjectViewAsync('system', type, { startkey, endkey });
+            found.push(...view.rows.map(row => row.value));
+        }
+        return found;
+    }
+    async deleteObject(id) {
+        await this.adapter.delForeignObjectAsync(id);
+    }
     async subscribeStates(pattern) {
         await this.adapter.subscribeForeignStatesAsync(pattern);
     }

@@ -212,14 +212,14 @@ export class DiscoveryService {
             return;
         }
         for (const warning of result.kind === 'entities' ? result.warnings : []) {
-            this.logger.warn(`Discovery '${clip(result.configTopic)}': ${warning}`);
+            this.logger.warn(`Discovery: ${warning}`);
         }
         const before = this.byConfig.get(result.configTopic) ?? [];
         const plans = result.kind === 'entities' ? result.entities : [];
         const after: Entity[] = [];
         for (const plan of plans) {
             for (const warning of plan.warnings) {
-                this.logger.warn(`Discovery ${plan.component} '${plan.name}' (${result.configTopic}): ${warning}`);
+                this.logger.warn(`Discovery: ${warning}`);
             }
             const channelId = this.ids.channelIdFor(plan);
             const deviceId = channelId.slice(0, channelId.lastIndexOf('.'));

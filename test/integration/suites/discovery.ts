@@ -419,11 +419,16 @@ export function discoverySuites({ suite }: TestContext): void {
                     }),
                     { retain: true },
                 );
-                const objects = await waitForTree(harness, 'the weird device', hasDevice('Weird device'));
-                const weird = deviceNamed(objects, 'Weird device');
-                const states = [...objects.values()].filter(
-                    o => o.type === 'state' && o._id.startsWith(`${weird._id}.`) && !o._id.endsWith('.available'),
+                const statesOf = (objects: Tree): ioBroker.Object[] =>
+                    [...objects.values()].filter(
+                        o => o.type === 'state' && o._id.startsWith(`${deviceNamed(objects, 'Weird device')._id}.`),
+                    );
+                const objects = await waitForTree(
+                    harness,
+                    'the weird device and its state',
+                    o => hasDevice('Weird device')(o) && statesOf(o).length > 0,
                 );
+                const states = statesOf(objects);
                 assert.equal(states.length, 1);
                 assert.equal(states[0]!.common.write, false);
                 await device.publish('weird/state', '[1,2]');
@@ -508,12 +513,12 @@ export function discoverySuites({ suite }: TestContext): void {
                 'homeassistant/switch/C8C9A3AABB01_RL_1/config',
                 JSON.stringify({
                     name: 'Plug 2',
-                    '~': 'plug2/',
-                    cmd_t: 'cmnd/~POWER',
-                    stat_t: 'stat/~POWER',
+                    '~': 'cmnd/plug2',
+                    cmd_t: '~/POWER',
+                    stat_t: 'stat/plug2/POWER',
                     pl_on: 'ON',
                     pl_off: 'OFF',
-                    avty_t: 'tele/~LWT',
+                    avty_t: 'tele/plug2/LWT',
                     pl_avail: 'Online',
                     pl_not_avail: 'Offline',
                     uniq_id: 'C8C9A3AABB01_RL_1',

@@ -1,0 +1,356 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.DiscoveryService = exports.TASMOTA_DISCOVERY = void 0;
+const rateLog_1 = require("../rateLog");
+const errorText_1 = require("../errorText");
+const deviceAvailability_1 = require("./deviceAvailability");
+const homeAssistant_1 = require("./homeAssistant");
+const tasmota_1 = require("./tasmota");
+const entityIds_1 = require("./entityIds");
+/** The Tasmota discovery topics (fixed by the firmware). */
+exports.TASMOTA_DISCOVERY = 'tasmota/discovery/#';
+class DiscoveryService {
+    options;
+    store;
+    link;
+    logger;
+    log;
+    tasmota = new tasmota_1.TasmotaDiscovery();
+    ids;
+    /** config topic → its entities */
+    byConfig = new Map();
+    /** config topic → the payload last applied (devices announce again at every birth message) */
+    lastConfig = new Map();
+    routes = new Map();
+    commands = new Map();
+    availability = new Map();
+    availabilityTopics = new Map();
+    subscribed = new Set();
+    /** ids of every state of a discovered entity and of every `<device>.available` */
+    stateIds = new Set();
+    chain = Promise.resolve();
+    stopped = false;
+    constructor(options, store, link, logger) {
+        this.options = options;
+        this.store = store;
+        this.link = link;
+        this.logger = logger;
+        this.log = new rateLog_1.RateLimitedLog(logger);
+        this.ids = new entityIds_1.EntityIds(`${options.namespace}.devices`);
+    }
+    /** The id prefix of everything discovery owns: the raw mirror and the publisher stay out of it. */
+    get root() {
+        return `${this.options.namespace}.devices.`;
+    }
+    /** Filters client mode subscribes to (besides the entities' own topics). */
+    get filters() {
+        return [`${this.options.prefix}/#`, exports.TASMOTA_DISCOVERY];
+    }
+    /** The topics the discovered entities read (values and availability). */
+    get topics() {
+        return [...this.subscribed];
+    }
+    /** The birth message of Home Assistant: devices answer it with their discovery configs. */
+    get birth() {
+        return { topic: `${this.options.prefix}/status`, payload: 'online', qos: 0, retain: false };
+    }
+    /**
+     * Whether a client subscribed to the birth topic itself (server mode: it then gets the birth message). Devices
+     * subscribe to exactly `<prefix>/status`; a dashboard subscribed to `#` is not sent a birth it did not ask for.
+     */
+    wantsBirth(filter) {
+        return filter === this.birth.topic;
+    }
+    /** Learns the entity ids given out before (stable ids across restarts). */
+    async start() {
+        const objects = await this.store.getObjectsOfTypes(['channel'], this.root, `${this.root}\u9999`);
+        for (const obj of objects) {
+            this.ids.remember(obj._id, obj.native);
+        }
+        await this.store.subscribeStates(`${this.root}*`);
+    }
+    stop() {
+        this.stopped = true;
+        return this.chain;
+    }
+    /**
+     * A message from MQTT. True when discovery took it (the raw mirror then leaves it alone, unless keepRaw for an
+     * entity's topic).
+     */
+    onMessage(topic, payload) {
+        if (this.stopped) {
+            return false;
+        }
+        const text = payload.toString('utf8');
+        const result = this.parse(topic, text);
+        if (result) {
+            if (this.lastConfig.get(result.configTopic) !== text) {
+                this.lastConfig.set(result.configTopic, text);
+                this.apply(result);
+            }
+            return true;
+        }
+        if (topic.startsWith(`${this.options.prefix}/`)) {
+            return true; // the birth message and anything else under the discovery prefix is not a device value
+        }
+        let taken = false;
+        const routes = this.routes.get(topic);
+        if (routes) {
+            taken = true;
+            for (const route of routes) {
+                this.writeValue(route, text);
+            }
+        }
+        const devices = this.availabilityTopics.get(topic);
+        if (devices) {
+            taken = true;
+            for (const deviceId of devices) {
+                const available = this.availability.get(deviceId)?.onMessage(topic, text);
+                if (available !== undefined) {
+                    void this.queue(() => this.store.setState(`${deviceId}.available`, { val: available, ack: true }));
+                }
+            }
+        }
+        return taken && !this.options.keepRaw;
+    }
+    /** Whether an id is a state of a discovered entity (its changes never go through the publisher). */
+    owns(id) {
+        return this.stateIds.has(id);
+    }
+    /** A state change in ioBroker: a write (ack=false) of a discovered command state goes to the device. */
+    onStateChange(id, state) {
+        if (!state || state.ack || this.stopped) {
+            return;
+        }
+        const target = this.commands.get(id);
+        if (!target) {
+            return;
+        }
+        const message = target.command.build(state.val);
+        if (!message) {
+            this.log.warn('command', id, `Cannot send ${JSON.stringify(state.val)} to '${id}' (${target.entity.plan.component} '${target.entity.plan.name}'): not a value this entity accepts`);
+            return;
+        }
+        this.link.publish({ ...message, qos: target.command.qos, retain: target.command.retain });
+        if (target.command.optimistic) {
+            void this.queue(() => this.store.setState(id, { val: state.val, ack: true }));
+        }
+    }
+    parse(topic, payload) {
+        if (topic.startsWith('tasmota/discovery/')) {
+            return this.tasmota.handle(topic, payload);
+        }
+        return (0, homeAssistant_1.parseHomeAssistant)(topic, payload, this.options.prefix);
+    }
+    apply(result) {
+        if (result.kind === 'invalid') {
+            this.log.warn('discovery', result.configTopic, `Discovery '${(0, rateLog_1.clip)(result.configTopic)}': ${result.warning}`);
+            return;
+        }
+        for (const warning of result.kind === 'entities' ? result.warnings : []) {
+            this.logger.warn(`Discovery: ${warning}`);
+        }
+        const before = this.byConfig.get(result.configTopic) ?? [];
+        const plans = result.kind === 'entities' ? result.entities : [];
+        const after = [];
+        for (const plan of plans) {
+            for (const warning of plan.warnings) {
+                this.logger.warn(`Discovery: ${warning}`);
+            }
+            const channelId = this.ids.channelIdFor(plan);
+            const deviceId = channelId.slice(0, channelId.lastIndexOf('.'));
+            const stateIds = new Map(plan.states.map(s => [s.key, `${channelId}.${s.key}`]));
+            const entity = { plan, channelId, deviceId, stateIds, ready: Promise.resolve() };
+            const previous = before.find(e => e.channelId === channelId);
+            entity.ready = this.queue(() => this.writeObjects(entity, previous));
+            after.push(entity);
+        }
+        const gone = before.filter(e => !after.some(a => a.channelId === e.channelId));
+        if (after.length > 0) {
+            this.byConfig.set(result.configTopic, after);
+        }
+        else {
+            this.byConfig.delete(result.configTopic);
+            this.lastConfig.delete(result.configTopic);
+        }
+        for (const entity of gone) {
+            this.ids.forget(entity.channelId);
+            void this.queue(() => this.removeEntity(entity));
+        }
+        this.rebuildRoutes();
+    }
+    /** Routing tables from all entities: source topics, command ids, availability per device. */
+    rebuildRoutes() {
+        const routes = new Map();
+        const commands = new Map();
+        const plans = new Map();
+        const stateIds = new Set();
+        for (const entity of [...this.byConfig.values()].flat()) {
+            for (const id of entity.stateIds.values()) {
+                stateIds.add(id);
+            }
+            stateIds.add(`${entity.deviceId}.available`);
+            for (const state of entity.plan.states) {
+                const stateId = entity.stateIds.get(state.key);
+                if (state.source) {
+                    const list = routes.get(state.source.topic) ?? [];
+                    list.push({ stateId, read: state.source.read });
+                    routes.set(state.source.topic, list);
+                }
+                if (state.command) {
+                    commands.set(stateId, { entity, command: state.command });
+                }
+            }
+            const own = entity.plan.availability;
+            if (own) {
+                const merged = plans.get(entity.deviceId);
+                plans.set(entity.deviceId, merged
+                    ? {
+                        mode: merged.mode,
+                        topics: [
+                            ...merged.topics,
+                            ...own.topics.filter(t => !merged.topics.some(m => m.topic === t.topic)),
+                        ],
+                    }
+                    : own);
+            }
+        }
+        const availability = new Map();
+        const availabilityTopics = new Map();
+        for (const [deviceId, plan] of plans) {
+            const kept = this.availability.get(deviceId);
+            kept?.update(plan);
+            availability.set(deviceId, kept ?? new deviceAvailability_1.DeviceAvailability(plan));
+            for (const t of plan.topics) {
+                availabilityTopics.set(t.topic, [...(availabilityTopics.get(t.topic) ?? []), deviceId]);
+            }
+        }
+        this.routes = routes;
+        this.stateIds = stateIds;
+        this.commands = commands;
+        this.availability = availability;
+        this.availabilityTopics = availabilityTopics;
+        const wanted = [...routes.keys(), ...availabilityTopics.keys()].filter(t => !this.subscribed.has(t));
+        if (wanted.length > 0) {
+            for (const topic of wanted) {
+                this.subscribed.add(topic);
+                this.convertRaw(topic);
+            }
+            this.link.subscribe?.(wanted);
+        }
+    }
+    /** A state the raw mirror created for a topic that now belongs to an entity is removed (once, logged). */
+    convertRaw(topic) {
+        const rawId = this.options.keepRaw ? undefined : this.link.rawIdOf?.(topic);
+        if (!rawId || this.owns(rawId) || rawId.startsWith(this.root)) {
+            return;
+        }
+        void this.queue(async () => {
+            const raw = await this.store.getObject(rawId);
+            if (raw?.type === 'state' && raw.native?.topic === topic) {
+                await this.store.deleteObject(rawId);
+                this.logger.info(`'${topic}' now belongs to a discovered device: its raw state '${rawId}' was removed (option discoveryKeepRaw keeps raw states)`);
+            }
+        });
+    }
+    writeValue(route, payload) {
+        const val = route.read(payload);
+        if (val === undefined) {
+            return;
+        }
+        const entity = this.entityOfState(route.stateId);
+        const ready = entity?.ready ?? Promise.resolve();
+        void ready
+            .then(() => this.store.setState(route.stateId, { val, ack: true }))
+            .catch((err) => this.log.warn('value', route.stateId, `Cannot set '${route.stateId}': ${(0, errorText_1.errorText)(err)}`));
+    }
+    entityOfState(stateId) {
+        const channelId = stateId.slice(0, stateId.lastIndexOf('.'));
+        for (const list of this.byConfig.values()) {
+            const found = list.find(e => e.channelId === channelId);
+            if (found) {
+                return found;
+            }
+        }
+        return undefined;
+    }
+    /** Device, channel, states (created, or updated in place keeping `common.custom`: history stays). */
+    async writeObjects(entity, previous) {
+        const plan = entity.plan;
+        await this.upsert(entity.deviceId, {
+            type: 'device',
+            common: { name: plan.device.name },
+            native: plan.device.native,
+        });
+        if (plan.availability) {
+            await this.upsert(`${entity.deviceId}.available`, {
+                type: 'state',
+                common: {
+                    name: 'available',
+                    role: 'indicator.reachable',
+                    type: 'boolean',
+                    read: true,
+                    write: false,
+                },
+                native: {},
+            });
+        }
+        await this.upsert(entity.channelId, {
+            type: 'channel',
+            common: { name: plan.name },
+            native: {
+                ...plan.native,
+                component: plan.component,
+                uniqueId: plan.uniqueId,
+                configTopic: plan.configTopic,
+            },
+        });
+        for (const state of plan.states) {
+            await this.upsert(entity.stateIds.get(state.key), {
+                type: 'state',
+                common: state.common,
+                native: state.source ? { stateTopic: state.source.topic } : {},
+            });
+        }
+        for (const [key, id] of previous?.stateIds ?? []) {
+            if (!entity.stateIds.has(key)) {
+                await this.store.deleteObject(id);
+            }
+        }
+    }
+    async upsert(id, obj) {
+        const existing = await this.store.getObject(id);
+        if (!existing) {
+            await this.store.setObject(id, obj);
+            return;
+        }
+        const common = { ...obj.common, custom: existing.common.custom };
+        if (common.custom === undefined) {
+            delete common.custom;
+        }
+        const next = { ...existing, type: obj.type, common, native: obj.native };
+        if (JSON.stringify(next) !== JSON.stringify(existing)) {
+            await this.store.setObject(id, next);
+        }
+    }
+    /** An entity is gone: its channel and states; its device too when no entity is left in it. */
+    async removeEntity(entity) {
+        for (const id of entity.stateIds.values()) {
+            await this.store.deleteObject(id);
+        }
+        await this.store.deleteObject(entity.channelId);
+        const remaining = await this.store.getObjectsOfTypes(['channel'], `${entity.deviceId}.`, `${entity.deviceId}.\u9999`);
+        if (remaining.length === 0) {
+            await this.store.deleteObject(`${entity.deviceId}.available`);
+            await this.store.deleteObject(entity.deviceId);
+        }
+        this.logger.info(`Discovered ${entity.plan.component} '${entity.plan.name}' removed (${entity.channelId})`);
+    }
+    /** One chain for object work, so objects are written in the order the configs came. */
+    queue(task) {
+        const next = this.chain.then(task).catch((err) => this.logger.warn(`Discovery: ${(0, errorText_1.errorText)(err)}`));
+        this.chain = next;
+        return next;
+    }
+}
+exports.DiscoveryService = DiscoveryService;
