@@ -8,7 +8,7 @@
  */
 import type { AvailabilityPlan, DevicePlan, DiscoveryResult, EntityPlan, StatePlan } from './model';
 import { type ConfigObject, isConfigObject } from './abbreviations';
-import { sanitizeKey } from './haCommon';
+import { isOn, sanitizeKey } from './haCommon';
 
 const TOPIC = /^(.+)\/([0-9A-Fa-f]{12})\/(config|sensors)$/;
 
@@ -131,7 +131,7 @@ function relayStates(device: Device, index: number, single: boolean, isLight: bo
             command: {
                 build: val => ({
                     topic: fullTopic(device, 0, power),
-                    payload: val === true || val === 'true' || val === 1 ? on : off,
+                    payload: isOn(val) ? on : off,
                 }),
                 qos: 0,
                 retain: false,
