@@ -108,9 +108,10 @@ export function templateOption(
     if (compiled.ok) {
         return compiled.template;
     }
-    ctx.warnings.push(
-        `${ctx.component} '${ctx.name}' (${ctx.configTopic}): ${key} "${source}" is outside the supported template subset (${compiled.error}); ${consequence}`,
-    );
+    const warning = `${ctx.component} '${ctx.name}' (${ctx.configTopic}): ${key} "${source}" is outside the supported template subset (${compiled.error}); ${consequence}`;
+    if (!ctx.warnings.includes(warning)) {
+        ctx.warnings.push(warning);
+    }
     return false;
 }
 
@@ -221,6 +222,11 @@ export function booleanFrom(on: string | undefined, off: string | undefined): (v
         const text = toPythonString(value);
         return text === on ? true : text === off ? false : undefined;
     };
+}
+
+/** Whether a written value means on: `true`, `'true'` or `1`. */
+export function isOn(val: ioBroker.StateValue): boolean {
+    return val === true || val === 'true' || val === 1;
 }
 
 /** A number converter: `null` for unknown, undefined for text that is not a number. */

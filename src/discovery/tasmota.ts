@@ -8,7 +8,7 @@
  */
 import type { AvailabilityPlan, DevicePlan, DiscoveryResult, EntityPlan, StatePlan } from './model';
 import { type ConfigObject, isConfigObject } from './abbreviations';
-import { sanitizeKey } from './haCommon';
+import { isOn, sanitizeKey } from './haCommon';
 
 const TOPIC = /^(.+)\/([0-9A-Fa-f]{12})\/(config|sensors)$/;
 
@@ -110,11 +110,16 @@ function availability(device: Device): AvailabilityPlan {
     };
 }
 
+/** The friendly name of a relay (`fn`), else the device name and its number. */
+function relayName(config: ConfigObject, index: number): string {
+    return strings(config.fn)[index] ?? `${text(config, 'dn', 'Tasmota')} ${index + 1}`;
+}
+
 function relayStates(device: Device, index: number, single: boolean, isLight: boolean): StatePlan[] {
     const c = device.config;
     const [off = 'OFF', on = 'ON'] = strings(c.state).map(s => s ?? undefined);
     const power = single ? 'POWER' : `POWER${index + 1}`;
-    const name = strings(c.fn)[index] ?? `${text(c, 'dn', 'Tasmota')} ${index + 1}`;
+    const name = relayName(c, index);
     const states: StatePlan[] = [
         {
             key: 'state',
@@ -126,7 +131,7 @@ function relayStates(device: Device, index: number, single: boolean, isLight: bo
             command: {
                 build: val => ({
                     topic: fullTopic(device, 0, power),
-                    payload: val === true || val === 'true' || val === 1 ? on : off,
+                    payload: isOn(val) ? on : off,
                 }),
                 qos: 0,
                 retain: false,
@@ -189,16 +194,9 @@ function relayEntities(device: Device, warnings: string[]): EntityPlan[] {
     const entities: EntityPlan[] = [];
     relays.forEach((type, index) => {
         if (type === 1 || type === 2) {
+            const name = relayName(device.config, index);
             const states = relayStates(device, index, single, type === 2);
-            entities.push(
-                entity(
-                    device,
-                    `relay_${index + 1}`,
-                    type === 2 ? 'light' : 'switch',
-                    states[0]!.common.name as string,
-                    states,
-                ),
-            );
+            entities.push(entity(device, `relay_${index + 1}`, type === 2 ? 'light' : 'switch', name, states));
         } else if (typeof type === 'number' && type !== 0) {
             warnings.push(`${device.configTopic}: relay ${index + 1} of type ${type} (e.g. shutter) is not supported`);
         }
@@ -206,7 +204,44 @@ function relayEntities(device: Device, warnings: string[]): EntityPlan[] {
     return entities;
 }
 
-/** One state per numeric (or text) field of a sensor, reading `tele/<t>/SENSOR`. */
+/** Reads one field (or one element of an array field) of a sensor from a `SENSOR` message. */
+function fieldReader(
+    sensor: string | undefined,
+    field: string,
+    position: number,
+): (payload: string) => ioBroker.StateValue | undefined {
+    return payload => {
+        const message = parseObject(payload);
+        const container = sensor === undefined ? message : message?.[sensor];
+        let v = isConfigObject(container) ? container[field] : undefined;
+        v = position >= 0 && Array.isArray(v) ? v[position] : v;
+        return typeof v === 'number' || typeof v === 'string' ? v : undefined;
+    };
+}
+
+/** `common` of a sensor field: role and unit by the field's name, temperature and pressure units from the reading. */
+function fieldCommon(name: string, field: string, numeric: boolean, units: ConfigObject): ioBroker.StateCommon {
+    const known = FIELD_ROLES[field];
+    let unit = known?.unit;
+    if (field === 'Temperature' || field === 'DewPoint') {
+        unit = `°${text(units, 'TempUnit', 'C')}`;
+    } else if (field === 'Pressure' || field === 'SeaPressure') {
+        unit = text(units, 'PressureUnit', 'hPa');
+    }
+    const common: ioBroker.StateCommon = {
+        name,
+        role: numeric ? (known?.role ?? 'value') : 'text',
+        type: numeric ? 'number' : 'string',
+        read: true,
+        write: false,
+    };
+    if (unit !== undefined && numeric) {
+        common.unit = unit;
+    }
+    return common;
+}
+
+/** One state per numeric (or text) field of a sensor, reading `tele/<t>/SENSOR`; arrays give one per element. */
 function sensorStates(
     device: Device,
     sensor: string | undefined,
@@ -220,35 +255,14 @@ function sensorStates(
             ? value.map((v, i) => [`${field}${i + 1}`, v, i] as const)
             : [[field, value, -1] as const];
         for (const [label, sample, position] of values) {
-            if (typeof sample !== 'number' && typeof sample !== 'string') {
-                continue;
+            if (typeof sample === 'number' || typeof sample === 'string') {
+                const name = sensor === undefined ? label : `${sensor} ${label}`;
+                states.push({
+                    key: sanitizeKey(label),
+                    common: fieldCommon(name, field, typeof sample === 'number', units),
+                    source: { topic, read: fieldReader(sensor, field, position) },
+                });
             }
-            const read = (p: string): ioBroker.StateValue | undefined => {
-                const message = parseObject(p);
-                const container = sensor === undefined ? message : message?.[sensor];
-                let v = isConfigObject(container) ? container[field] : undefined;
-                v = position >= 0 && Array.isArray(v) ? v[position] : v;
-                return typeof v === 'number' || typeof v === 'string' ? v : undefined;
-            };
-            const known = FIELD_ROLES[field];
-            const numeric = typeof sample === 'number';
-            let unit = known?.unit;
-            if (field === 'Temperature' || field === 'DewPoint') {
-                unit = `°${text(units, 'TempUnit', 'C')}`;
-            } else if (field === 'Pressure' || field === 'SeaPressure') {
-                unit = text(units, 'PressureUnit', 'hPa');
-            }
-            const common: ioBroker.StateCommon = {
-                name: sensor === undefined ? label : `${sensor} ${label}`,
-                role: numeric ? (known?.role ?? 'value') : 'text',
-                type: numeric ? 'number' : 'string',
-                read: true,
-                write: false,
-            };
-            if (unit !== undefined && numeric) {
-                common.unit = unit;
-            }
-            states.push({ key: sanitizeKey(label), common, source: { topic, read } });
         }
     }
     return states;

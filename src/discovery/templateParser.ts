@@ -43,6 +43,15 @@ export const KNOWN_TESTS = new Set([
     'defined', 'undefined', 'none', 'number', 'string', 'boolean', 'integer', 'mapping', 'true', 'false',
 ]); // prettier-ignore
 
+const LITERALS: Readonly<Record<string, unknown>> = {
+    true: true,
+    True: true,
+    false: false,
+    False: false,
+    none: null,
+    None: null,
+};
+
 /** Recursive descent over the tokens of one tag, following Jinja's operator precedence. */
 class ExprParser {
     private pos = 0;
@@ -211,9 +220,8 @@ class ExprParser {
         throw new TemplateSyntaxError(`unsupported syntax at '${t.v}'`);
     }
     private namePrimary(name: string): Expr {
-        const literals: Record<string, unknown> = { true: true, True: true, false: false, False: false, none: null, None: null }; // prettier-ignore
-        if (name in literals) {
-            return { t: 'lit', v: literals[name] };
+        if (Object.prototype.hasOwnProperty.call(LITERALS, name)) {
+            return { t: 'lit', v: LITERALS[name] };
         }
         if (this.isOp('(')) {
             if (!KNOWN_FUNCTIONS.has(name)) {

@@ -9,6 +9,7 @@ import {
     buildState,
     type CommonSpec,
     type EntityContext,
+    isOn,
     num,
     numberFrom,
     payload,
@@ -87,7 +88,7 @@ function switchComponent(ctx: EntityContext): StatePlan[] | string {
             fromValue: booleanFrom(payload(c, 'state_on', on), payload(c, 'state_off', off)),
             commandTopic,
             commandTemplateKey: 'command_template',
-            commandValue: val => (val === true || val === 'true' || val === 1 ? on : off),
+            commandValue: val => (isOn(val) ? on : off),
             optimistic: c.optimistic === true || stateTopic === undefined,
         }),
     ];
@@ -245,7 +246,7 @@ function lock(ctx: EntityContext): StatePlan[] | string {
             fromValue: booleanFrom(payload(c, 'state_unlocked', 'UNLOCKED'), payload(c, 'state_locked', 'LOCKED')),
             commandTopic,
             commandTemplateKey: 'command_template',
-            commandValue: val => (val === true || val === 'true' || val === 1 ? unlockPayload : lockPayload),
+            commandValue: val => (isOn(val) ? unlockPayload : lockPayload),
             optimistic: c.optimistic === true || stateTopic === undefined,
         }),
     ];

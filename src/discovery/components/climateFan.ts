@@ -10,6 +10,7 @@ import {
     buildState,
     type CommonSpec,
     type EntityContext,
+    isOn,
     num,
     numberFrom,
     payload,
@@ -206,7 +207,6 @@ export function fan(ctx: EntityContext): StatePlan[] | string {
     const off = payload(c, 'payload_off', 'OFF');
     const oscOn = payload(c, 'payload_oscillation_on', 'oscillate_on');
     const oscOff = payload(c, 'payload_oscillation_off', 'oscillate_off');
-    const isOn = (val: ioBroker.StateValue): boolean => val === true || val === 'true' || val === 1;
     const oscillation = keysOf('oscillation', 'oscillation_value_template');
     return present([
         buildState(ctx, {

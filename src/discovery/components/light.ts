@@ -11,6 +11,7 @@ import {
     buildState,
     type CommonSpec,
     type EntityContext,
+    isOn,
     num,
     payload,
     str,
@@ -164,7 +165,7 @@ function jsonLight(ctx: EntityContext): StatePlan[] | string {
             'state',
             { name: ctx.name, role: 'switch.light', type: 'boolean' },
             m => (m.state === 'ON' ? true : m.state === 'OFF' ? false : m.state === null ? null : undefined),
-            val => ({ state: val === true || val === 'true' || val === 1 ? 'ON' : 'OFF' }),
+            val => ({ state: isOn(val) ? 'ON' : 'OFF' }),
         ),
     ];
     if (c.brightness === true || modes.some(m => COLOR_MODES_WITH_BRIGHTNESS.includes(m))) {
@@ -268,7 +269,7 @@ function basicLight(ctx: EntityContext): StatePlan[] | string {
             valueTemplateKey: 'state_value_template',
             fromValue: booleanFrom(on, off),
             commandTopic,
-            commandValue: val => (val === true || val === 'true' || val === 1 ? on : off),
+            commandValue: val => (isOn(val) ? on : off),
         }),
     ];
     if (str(c, 'brightness_state_topic') || str(c, 'brightness_command_topic')) {
@@ -337,12 +338,7 @@ function templateLight(ctx: EntityContext): StatePlan[] | string {
     const optimistic = c.optimistic === true || stateTopic === undefined;
     const [state, brightness] = states as [StatePlan, StatePlan];
     state.command = {
-        build: val =>
-            send(
-                val === true || val === 'true' || val === 1
-                    ? onTpl.render({ state: 'on' })
-                    : offTpl.render({ state: 'off' }),
-            ),
+        build: val => send(isOn(val) ? onTpl.render({ state: 'on' }) : offTpl.render({ state: 'off' })),
         qos: ctx.qos,
         retain: ctx.retain,
         optimistic,
