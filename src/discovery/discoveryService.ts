@@ -204,10 +204,13 @@ export class DiscoveryService {
 
     private apply(result: DiscoveryResult): void {
         if (result.kind === 'invalid') {
+            // an unsupported component (zigbee2mqtt sends a device_automation config per button event) warns once
+            // per component, anything else once per config topic
+            const unsupported = /component '([^']*)' is not supported/.exec(result.warning)?.[1];
             this.log.warn(
-                'discovery',
-                result.configTopic,
-                `Discovery '${clip(result.configTopic)}': ${result.warning}`,
+                unsupported ? 'unsupported' : 'discovery',
+                unsupported ?? result.configTopic,
+                `Discovery '${clip(result.configTopic)}': ${result.warning}${unsupported ? ` (further '${unsupported}' configs are left out without a warning)` : ''}`,
             );
             return;
         }
