@@ -12,6 +12,7 @@ const topic_1 = require("./mapping/topic");
 const store_1 = require("./iobroker/store");
 const errorText_1 = require("./errorText");
 const timers_1 = require("./timers");
+const keyedQueue_1 = require("./keyedQueue");
 exports.DEFAULT_BACKLOG = { high: 1000, low: 500, maxWaitMs: 2000 };
 /** A JSON payload with more fields is not expanded (a warning, nothing written). */
 const MAX_JSON_FIELDS = 1000;
@@ -31,7 +32,7 @@ class Ingest {
     /** id → topics cached for it, to invalidate on object changes. */
     topicsById = new Map();
     /** Per-topic chains while a topic is being resolved or its object created: keeps order, loses nothing. */
-    inflight = new Map();
+    inflight = new keyedQueue_1.KeyedQueue();
     /** Parent ids known to have an object. */
     knownParents = new Set();
     watchedForeign = new Set();
@@ -107,19 +108,11 @@ class Ingest {
             return Promise.resolve(pre);
         }
         const cached = this.cache.get(topic);
-        const pending = this.inflight.get(topic);
         const isJson = this.options.jsonTopics !== undefined && (0, filter_1.matchesAnyFilter)(this.options.jsonTopics, topic);
-        if (cached && !pending && !isJson) {
+        if (cached && !this.inflight.busy(topic) && !isJson) {
             return this.track(this.write(topic, cached, payload));
         }
-        const run = (pending ?? Promise.resolve(undefined)).then(() => this.resolveAndWrite(topic, payload));
-        this.inflight.set(topic, run);
-        void run.then(() => {
-            if (this.inflight.get(topic) === run) {
-                this.inflight.delete(topic);
-            }
-        });
-        return this.track(run);
+        return this.track(this.inflight.run(topic, () => this.resolveAndWrite(topic, payload)));
     }
     /**
      * An empty retained message cleared the topic's retained copy. The state keeps its last value, with ack=true and

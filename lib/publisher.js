@@ -11,6 +11,7 @@ const json_1 = require("./mapping/json");
 const topic_1 = require("./mapping/topic");
 const errorText_1 = require("./errorText");
 const timers_1 = require("./timers");
+const keyedQueue_1 = require("./keyedQueue");
 class Publisher {
     options;
     store;
@@ -33,7 +34,7 @@ class Publisher {
     sent = new WeakSet();
     echoes = new Map();
     /** Per-id chains while an object is read for its topic: keeps the order of changes. */
-    pending = new Map();
+    pending = new keyedQueue_1.KeyedQueue();
     patterns;
     /** `from` of the states this instance writes (values that came from MQTT). */
     ownFrom;
@@ -361,21 +362,14 @@ class Publisher {
             this.sent.add(kept);
         }
         const info = this.topicInfo.get(id);
-        const chain = this.pending.get(id);
-        if (info && !chain) {
+        if (info && !this.pending.busy(id)) {
             void this.emit(id, state, info);
             return;
         }
         // first change of a foreign id: read its object once (native.topic), keep later changes in order
-        const run = (chain ?? Promise.resolve())
-            .then(async () => this.emit(id, state, await this.info(id)))
-            .catch(err => this.log.warn(`Cannot publish '${id}': ${(0, errorText_1.errorText)(err)}`));
-        this.pending.set(id, run);
-        void run.then(() => {
-            if (this.pending.get(id) === run) {
-                this.pending.delete(id);
-            }
-        });
+        this.pending
+            .run(id, async () => this.emit(id, state, await this.info(id)))
+            .catch((err) => this.log.warn(`Cannot publish '${id}': ${(0, errorText_1.errorText)(err)}`));
     }
     async info(id) {
         const known = this.topicInfo.get(id);

@@ -9,6 +9,7 @@ import { topicToId, unwritableTopicReason, type TopicOptions } from './mapping/t
 import { OnceLogger, type Logger, type SettableState, type Store } from './iobroker/store';
 import { errorText } from './errorText';
 import { timers, type Timer } from './timers';
+import { KeyedQueue } from './keyedQueue';
 
 export interface IngestOptions extends TopicOptions {
     /** 0 = no limit. */
@@ -74,7 +75,7 @@ export class Ingest {
     /** id → topics cached for it, to invalidate on object changes. */
     private readonly topicsById = new Map<string, Set<string>>();
     /** Per-topic chains while a topic is being resolved or its object created: keeps order, loses nothing. */
-    private readonly inflight = new Map<string, Promise<IngestResult>>();
+    private readonly inflight = new KeyedQueue();
     /** Parent ids known to have an object. */
     private readonly knownParents = new Set<string>();
     private readonly watchedForeign = new Set<string>();
@@ -158,19 +159,11 @@ export class Ingest {
             return Promise.resolve(pre);
         }
         const cached = this.cache.get(topic);
-        const pending = this.inflight.get(topic);
         const isJson = this.options.jsonTopics !== undefined && matchesAnyFilter(this.options.jsonTopics, topic);
-        if (cached && !pending && !isJson) {
+        if (cached && !this.inflight.busy(topic) && !isJson) {
             return this.track(this.write(topic, cached, payload));
         }
-        const run = (pending ?? Promise.resolve(undefined)).then(() => this.resolveAndWrite(topic, payload));
-        this.inflight.set(topic, run);
-        void run.then(() => {
-            if (this.inflight.get(topic) === run) {
-                this.inflight.delete(topic);
-            }
-        });
-        return this.track(run);
+        return this.track(this.inflight.run(topic, () => this.resolveAndWrite(topic, payload)));
     }
 
     /**

@@ -10,6 +10,7 @@ import type { Logger, Store } from './iobroker/store';
 import type { QoS } from './settings';
 import { errorText } from './errorText';
 import { timers, type Timer } from './timers';
+import { KeyedQueue } from './keyedQueue';
 
 export interface PublisherOptions extends TopicOptions {
     publish: readonly IdMask[];
@@ -75,7 +76,7 @@ export class Publisher {
     private readonly sent = new WeakSet<OutgoingState>();
     private readonly echoes = new Map<string, EchoEntry>();
     /** Per-id chains while an object is read for its topic: keeps the order of changes. */
-    private readonly pending = new Map<string, Promise<void>>();
+    private readonly pending = new KeyedQueue();
     private readonly patterns: string[];
     /** `from` of the states this instance writes (values that came from MQTT). */
     private readonly ownFrom: string;
@@ -426,21 +427,14 @@ export class Publisher {
             this.sent.add(kept);
         }
         const info = this.topicInfo.get(id);
-        const chain = this.pending.get(id);
-        if (info && !chain) {
+        if (info && !this.pending.busy(id)) {
             void this.emit(id, state, info);
             return;
         }
         // first change of a foreign id: read its object once (native.topic), keep later changes in order
-        const run = (chain ?? Promise.resolve())
-            .then(async () => this.emit(id, state, await this.info(id)))
-            .catch(err => this.log.warn(`Cannot publish '${id}': ${errorText(err)}`));
-        this.pending.set(id, run);
-        void run.then(() => {
-            if (this.pending.get(id) === run) {
-                this.pending.delete(id);
-            }
-        });
+        this.pending
+            .run(id, async () => this.emit(id, state, await this.info(id)))
+            .catch((err: unknown) => this.log.warn(`Cannot publish '${id}': ${errorText(err)}`));
     }
 
     private async info(id: string): Promise<TopicInfo> {
