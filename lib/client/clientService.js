@@ -35,9 +35,6 @@ class ClientService {
     get isConnected() {
         return this.connected;
     }
-    get protocolVersion() {
-        return this.version;
-    }
     start() {
         this.connect();
     }
