@@ -12,12 +12,12 @@ const topic_1 = require("./mapping/topic");
 const errorText_1 = require("./errorText");
 const timers_1 = require("./timers");
 const keyedQueue_1 = require("./keyedQueue");
+const echoGuard_1 = require("./echoGuard");
 class Publisher {
     options;
     store;
     transport;
     log;
-    now;
     /**
      * Last known state of every published id (publishOnSubscribe / publishAllOnStart / on-change), kept small: only
      * what a message is built from (`from`, `user`, … of 100,000 states would cost tens of MB).
@@ -32,7 +32,7 @@ class Publisher {
     otherTopicOf = new Map();
     /** The kept states whose value was sent since it last changed (onchange in publishAllOnStart). */
     sent = new WeakSet();
-    echoes = new Map();
+    echoes;
     /** Per-id chains while an object is read for its topic: keeps the order of changes. */
     pending = new keyedQueue_1.KeyedQueue();
     patterns;
@@ -46,13 +46,13 @@ class Publisher {
         this.store = store;
         this.transport = transport;
         this.log = log;
-        this.now = now;
         const patterns = options.publish.map(m => m.mask);
         if (options.includeOwnStates && !options.publish.some(m => m.matches(`${options.namespace}.x`))) {
             patterns.push(`${options.namespace}.*`);
         }
         this.patterns = patterns;
         this.ownFrom = `system.adapter.${options.namespace}`;
+        this.echoes = (0, echoGuard_1.stateEchoGuard)(options.noEchoIntervalMs, now);
     }
     /** Subscribes the masks and loads current values (one states read per mask, no per-state object reads). */
     async start() {
@@ -98,7 +98,7 @@ class Publisher {
     }
     /** The ingest pipeline is about to write this value from MQTT: do not send it back. */
     noteFromMqtt(id, val) {
-        this.echoes.set(id, { val, at: this.now() });
+        this.echoes.remember(id, val);
     }
     onObjectChange(id, obj) {
         if (obj) {
@@ -235,12 +235,7 @@ class Publisher {
      * noEchoInterval. A user's or script's change with the same value is a new command and is published.
      */
     isEcho(id, state) {
-        const echo = this.echoes.get(id);
-        if (!echo || state.from !== this.ownFrom) {
-            return false;
-        }
-        this.echoes.delete(id);
-        return echo.val === state.val && this.now() - echo.at <= this.options.noEchoIntervalMs;
+        return state.from === this.ownFrom && this.echoes.isEcho(id, state.val);
     }
     rememberObject(id, obj) {
         const native = obj.native;
