@@ -6,7 +6,8 @@ import { matchesAnyFilter, matchesAnyMask, topicNameError, type IdMask, type Top
 import { expandJson, type JsonBatch } from './mapping/json';
 import { convertValue, payloadToValue, type CommonType, type Value } from './mapping/payload';
 import { topicToId, unwritableTopicReason, type TopicOptions } from './mapping/topic';
-import { OnceLogger, type Logger, type SettableState, type Store } from './iobroker/store';
+import type { Logger, SettableState, Store } from './iobroker/store';
+import { RateLimitedLog } from './rateLog';
 import { errorText } from './errorText';
 import { timers, type Timer } from './timers';
 import { KeyedQueue } from './keyedQueue';
@@ -69,7 +70,8 @@ const COMMAND_TYPES = ['string', 'number', 'boolean', 'json', 'mixed'];
 const SUBSTITUTE = 0x40;
 
 export class Ingest {
-    private readonly once: OnceLogger;
+    /** Warnings about messages from outside: once per cause and topic, bounded (see rateLog.ts). */
+    private readonly warnings: RateLimitedLog;
     /** topic → where it is written; follows object changes. */
     private readonly cache = new Map<string, Resolved>();
     /** id → topics cached for it, to invalidate on object changes. */
@@ -99,7 +101,7 @@ export class Ingest {
         private readonly hooks: IngestHooks = {},
         private readonly backlog: BacklogLimits = DEFAULT_BACKLOG,
     ) {
-        this.once = new OnceLogger(log);
+        this.warnings = new RateLimitedLog(log);
     }
 
     /** Messages taken and not yet written (or dropped). */
@@ -286,9 +288,10 @@ export class Ingest {
         }
     }
 
-    private drop(key: string, reason: string, message: string): IngestResult {
+    /** A message refused: counted, and warned about once per cause and topic (rate-limited, see rateLog.ts). */
+    private drop(cause: string, topic: string, reason: string, message: string): IngestResult {
         this.dropped++;
-        this.once.warn(key, message);
+        this.warnings.warn(cause, topic, message);
         return { status: 'dropped', reason };
     }
 
@@ -299,7 +302,8 @@ export class Ingest {
         }
         if (this.options.maxTopicLength > 0 && topic.length > this.options.maxTopicLength) {
             return this.drop(
-                `length:${topic}`,
+                'length',
+                topic,
                 'maxTopicLength',
                 `Topic '${topic.slice(0, 60)}…' (${topic.length} characters) is longer than maxTopicLength (${this.options.maxTopicLength}): not written`,
             );
@@ -334,7 +338,7 @@ export class Ingest {
 
     private failed(topic: string, err: unknown): IngestResult {
         const message = errorText(err);
-        return this.drop(`error:${topic}`, 'error', `Message on '${topic}' could not be written: ${message}`);
+        return this.drop('error', topic, 'error', `Message on '${topic}' could not be written: ${message}`);
     }
 
     private remember(topic: string, target: Resolved): void {
@@ -368,7 +372,8 @@ export class Ingest {
             return {
                 ok: false,
                 result: this.drop(
-                    `readonly:${topic}`,
+                    'readonly',
+                    topic,
                     'read-only',
                     `Topic '${topic}' maps to the read-only state '${target.ownId}': not written`,
                 ),
@@ -389,7 +394,8 @@ export class Ingest {
             return {
                 ok: false,
                 result: this.drop(
-                    `kind:${topic}`,
+                    'kind',
+                    topic,
                     'not a state',
                     `Topic '${topic}' maps to '${target.ownId}', which is a ${own.type}, not a state: not written`,
                 ),
@@ -399,7 +405,8 @@ export class Ingest {
             return {
                 ok: false,
                 result: this.drop(
-                    `readonly:${topic}`,
+                    'readonly',
+                    topic,
                     'read-only',
                     `Topic '${topic}' maps into the adapter's own info channel: not written`,
                 ),
@@ -426,7 +433,8 @@ export class Ingest {
             return {
                 ok: false,
                 result: this.drop(
-                    `refused:${topic}`,
+                    'refused',
+                    topic,
                     'not a state',
                     `Topic '${topic}' names '${id}', which is not a state: not written`,
                 ),
@@ -436,7 +444,8 @@ export class Ingest {
             return {
                 ok: false,
                 result: this.drop(
-                    `refused:${topic}`,
+                    'refused',
+                    topic,
                     'read-only',
                     `Topic '${topic}' names the read-only state '${id}': not written`,
                 ),
@@ -446,7 +455,8 @@ export class Ingest {
             return {
                 ok: false,
                 result: this.drop(
-                    `refused:${topic}`,
+                    'refused',
+                    topic,
                     'not writable',
                     `Topic '${topic}' would write the foreign state '${id}', which writableMask does not allow: not written`,
                 ),
@@ -473,8 +483,9 @@ export class Ingest {
                     parseCharCodes: this.options.parseCharCodes,
                 });
                 if (converted.invalidUtf8) {
-                    this.once.warn(
-                        `utf8:${topic}`,
+                    this.warnings.warn(
+                        'utf8',
+                        topic,
                         `Payload on '${topic}' is not valid UTF-8: stored as text with replacement characters; add the topic to binaryTopics to keep its bytes`,
                     );
                 }
@@ -521,7 +532,8 @@ export class Ingest {
         if (!batches) {
             if (/^\s*[[{]/.test(text)) {
                 return this.drop(
-                    `json:${topic}`,
+                    'json',
+                    topic,
                     'malformed JSON',
                     `Payload on '${topic}' (jsonTopics) is not valid JSON: not written`,
                 );
@@ -531,7 +543,8 @@ export class Ingest {
         const fields = batches.reduce((n, b) => n + b.rows.length, 0);
         if (fields > MAX_JSON_FIELDS) {
             return this.drop(
-                `jsonsize:${topic}`,
+                'jsonsize',
+                topic,
                 'too many JSON fields',
                 `Payload on '${topic}' (jsonTopics) has ${fields} fields, more than ${MAX_JSON_FIELDS}: not written`,
             );
@@ -543,7 +556,8 @@ export class Ingest {
         const parentId = target.ownId;
         if (parentId.startsWith(`${this.options.namespace}.info.`)) {
             return this.drop(
-                `readonly:${topic}`,
+                'readonly',
+                topic,
                 'read-only',
                 `Topic '${topic}' maps into the adapter's own info channel: not written`,
             );
