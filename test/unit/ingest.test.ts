@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import sinon from 'sinon';
 import { compileIdMask, compileTopicFilter } from '../../src/mapping/filter';
 import { Ingest, type BacklogLimits, type IngestOptions } from '../../src/ingest';
 import { FakeStore, memoryLogger } from '../lib/fakeStore';
@@ -383,9 +384,20 @@ describe('Ingest backpressure (admit)', () => {
     });
 
     it('lets held messages in after maxWaitMs even when the database never answers', async () => {
-        const { held } = await oneHeld(50);
-        const t0 = Date.now();
-        await held;
-        assert.ok(Date.now() - t0 >= 40, 'held until the time limit');
+        const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+        try {
+            const { held } = await oneHeld(50);
+            const t0 = Date.now();
+            let admitted = false;
+            void held.then(() => (admitted = true));
+            await clock.tickAsync(49);
+            assert.equal(admitted, false, 'still held 1 ms before the time limit');
+            await clock.tickAsync(1);
+            await held;
+            assert.ok(Date.now() - t0 >= 40, 'held until the time limit');
+            assert.equal(admitted, true);
+        } finally {
+            clock.restore();
+        }
     });
 });
