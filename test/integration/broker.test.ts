@@ -500,6 +500,8 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
         const { port } = await broker();
         const g = gate();
         const received: string[] = [];
+        let subscribedOnce: () => void = () => undefined;
+        const subscribed = new Promise<void>(resolve => (subscribedOnce = resolve));
         const service = new ClientService(
             {
                 href: `mqtt://127.0.0.1:${port}`,
@@ -526,15 +528,15 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
                 message: (_topic, payload) => received.push(payload.toString()),
                 admit: g.admit,
                 dropped: () => undefined,
-                subscribed: () => undefined,
+                subscribed: () => subscribedOnce(),
             },
             quiet,
         );
         service.start();
         cleanups.push(() => service.stop());
         await until(() => service.isConnected, 5000, 'the client service to connect');
+        await subscribed; // the subscription is in place (SUBACK received)
         const pub = await client(port, { clientId: 'device' });
-        await new Promise(resolve => setTimeout(resolve, 200)); // the subscription is in place
         g.close();
         for (let i = 0; i < 30; i++) {
             await pub.publish('dev/x', String(i), { qos: 1 });
