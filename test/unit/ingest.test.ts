@@ -1,45 +1,9 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import { compileIdMask, compileTopicFilter } from '../../src/mapping/filter';
-import { Ingest, type BacklogLimits, type IngestOptions } from '../../src/ingest';
-import { FakeStore, memoryLogger } from '../lib/fakeStore';
-
-const NS = 'mqtt-gateway.0';
-
-function setup(
-    overrides: Partial<IngestOptions> = {},
-    backlog?: BacklogLimits,
-): {
-    store: FakeStore;
-    log: ReturnType<typeof memoryLogger>;
-    ingest: Ingest;
-    echoes: { id: string; val: unknown }[];
-} {
-    const store = new FakeStore();
-    const log = memoryLogger();
-    const echoes: { id: string; val: unknown }[] = [];
-    const ingest = new Ingest(
-        {
-            namespace: NS,
-            prefix: '',
-            removePrefix: '',
-            extraSet: false,
-            dotToUnderscore: false,
-            maxTopicLength: 100,
-            ignoredTopics: [],
-            binaryTopics: [],
-            ignoreNewObjects: false,
-            parseCharCodes: false,
-            writableMask: [compileIdMask(`${NS}.*`)],
-            ...overrides,
-        },
-        store,
-        log,
-        { beforeWrite: (id, val) => echoes.push({ id, val }) },
-        backlog,
-    );
-    return { store, log, ingest, echoes };
-}
+import type { Ingest } from '../../src/ingest';
+import type { FakeStore } from '../lib/fakeStore';
+import { ingestSetup as setup, NS } from '../lib/pipelines';
 
 const buf = (s: string): Buffer => Buffer.from(s);
 

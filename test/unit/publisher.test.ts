@@ -3,8 +3,7 @@ import sinon from 'sinon';
 import { compileIdMask } from '../../src/mapping/filter';
 import { Publisher, type OutgoingMessage, type PublisherOptions } from '../../src/publisher';
 import { FakeStore, memoryLogger } from '../lib/fakeStore';
-
-const NS = 'mqtt-gateway.0';
+import { NS, publisherOptions } from '../lib/pipelines';
 
 function state(val: ioBroker.StateValue, ack = false, ts = 1000): ioBroker.State {
     return { val, ack, ts, lc: ts, q: 0, from: 'system.adapter.test.0' };
@@ -17,25 +16,7 @@ function setup(
     const store = new FakeStore();
     const sent: OutgoingMessage[] = [];
     const publisher = new Publisher(
-        {
-            namespace: NS,
-            prefix: '',
-            removePrefix: '',
-            extraSet: false,
-            dotToUnderscore: false,
-            publish: [compileIdMask(`${NS}.*`), compileIdMask('javascript.0.*')],
-            includeOwnStates: false,
-            sendAckToo: false,
-            retainCommands: false,
-            onchange: true,
-            sendStateObject: false,
-            noEchoIntervalMs: 2000,
-            defaultQoS: 1,
-            retain: true,
-            sendOnStartIntervalMs: 2000,
-            sendIntervalMs: 10,
-            ...overrides,
-        },
+        publisherOptions({ publish: [compileIdMask(`${NS}.*`), compileIdMask('javascript.0.*')], ...overrides }),
         store,
         m => sent.push(m),
         memoryLogger(),
