@@ -6,14 +6,13 @@ import { FakeStore, memoryLogger } from './fakeStore';
 
 export const NS = 'mqtt-gateway.0';
 
+/** How topics and ids map in both pipelines by default. */
+const TOPICS = { namespace: NS, prefix: '', removePrefix: '', extraSet: false, dotToUnderscore: false };
+
 /** Ingest options of a fresh instance (own namespace writable, nothing ignored), `overrides` on top. */
 export function ingestOptions(overrides: Partial<IngestOptions> = {}): IngestOptions {
     return {
-        namespace: NS,
-        prefix: '',
-        removePrefix: '',
-        extraSet: false,
-        dotToUnderscore: false,
+        ...TOPICS,
         maxTopicLength: 100,
         ignoredTopics: [],
         binaryTopics: [],
@@ -50,11 +49,7 @@ export function ingestSetup(
 /** Publisher options: the own namespace published, commands only, on change, `overrides` on top. */
 export function publisherOptions(overrides: Partial<PublisherOptions> = {}): PublisherOptions {
     return {
-        namespace: NS,
-        prefix: '',
-        removePrefix: '',
-        extraSet: false,
-        dotToUnderscore: false,
+        ...TOPICS,
         publish: [compileIdMask(`${NS}.*`)],
         includeOwnStates: false,
         sendAckToo: false,
