@@ -74,15 +74,7 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
         const { port } = await broker();
         const raw = await RawClient.open(port);
         cleanups.push(() => raw.destroy());
-        raw.send({
-            cmd: 'connect',
-            protocolId: 'MQTT',
-            protocolVersion: 4,
-            clientId: 'raw-q',
-            clean: true,
-            keepalive: 30,
-        });
-        await raw.waitFor(p => p.cmd === 'connack');
+        await raw.connect('raw-q');
         raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 2 }] });
         await raw.waitFor(p => p.cmd === 'suback');
         const pub = await client(port);
@@ -321,15 +313,7 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
         const { port } = await broker({}, { allowSubscribe: (_id, filter) => filter !== 'secret/#' });
         const raw = await RawClient.open(port);
         cleanups.push(() => raw.destroy());
-        raw.send({
-            cmd: 'connect',
-            protocolId: 'MQTT',
-            protocolVersion: 4,
-            clientId: 'subs',
-            clean: true,
-            keepalive: 30,
-        });
-        await raw.waitFor(p => p.cmd === 'connack');
+        await raw.connect('subs');
         raw.send({
             cmd: 'subscribe',
             messageId: 7,
@@ -677,17 +661,7 @@ describe('Broker accounts and rights (real sockets)', function () {
         const bob = await login(port, 'bob');
         const raw = await RawClient.open(port);
         cleanups.push(() => raw.destroy());
-        raw.send({
-            cmd: 'connect',
-            protocolId: 'MQTT',
-            protocolVersion: 4,
-            clientId: 'raw-bob',
-            clean: true,
-            keepalive: 30,
-            username: 'bob',
-            password: Buffer.from('pw-bob'),
-        });
-        await raw.waitFor(p => p.cmd === 'connack');
+        await raw.connect('raw-bob', { username: 'bob', password: Buffer.from('pw-bob') });
         raw.send({
             cmd: 'subscribe',
             messageId: 1,
