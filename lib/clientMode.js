@@ -13,6 +13,7 @@ const messages_1 = require("./messages");
 const mirrorMode_1 = require("./mirrorMode");
 const requests_1 = require("./requests");
 const stats_1 = require("./stats");
+const echoGuard_1 = require("./echoGuard");
 const errorText_1 = require("./errorText");
 class ClientMode extends mirrorMode_1.MirrorMode {
     adapter;
@@ -23,13 +24,14 @@ class ClientMode extends mirrorMode_1.MirrorMode {
     stats;
     requests;
     /** What this instance published last per topic: a copy coming back from the broker is not written. */
-    ownMessages = new Map();
+    ownMessages;
     constructor(adapter, settings, setConnected) {
         super();
         this.adapter = adapter;
         this.settings = settings;
         this.setConnected = setConnected;
         this.store = new adapterStore_1.AdapterStore(adapter);
+        this.ownMessages = new echoGuard_1.MessageEchoGuard(settings.noEchoIntervalMs);
     }
     /** Certificates named by options, as PEM text (a missing name is a configuration error naming the option). */
     async certificates() {
@@ -103,7 +105,7 @@ class ClientMode extends mirrorMode_1.MirrorMode {
             },
             message: (topic, payload, retain) => {
                 stats.messagesIn++;
-                if (this.isOwnEcho(topic, payload)) {
+                if (this.ownMessages.isEcho(topic, payload)) {
                     return;
                 }
                 if (settings.debug) {
@@ -185,21 +187,7 @@ class ClientMode extends mirrorMode_1.MirrorMode {
      * cannot ping-pong a value (or its ack flag) between them.
      */
     rememberOwn(topic, payload) {
-        if (this.ownMessages.size > 10_000) {
-            this.ownMessages.clear();
-        }
-        this.ownMessages.set(topic, {
-            payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload),
-            at: Date.now(),
-        });
-    }
-    isOwnEcho(topic, payload) {
-        const own = this.ownMessages.get(topic);
-        if (!own) {
-            return false;
-        }
-        this.ownMessages.delete(topic);
-        return own.payload.equals(payload) && Date.now() - own.at <= this.settings.noEchoIntervalMs;
+        this.ownMessages.remember(topic, payload);
     }
     /** sendTo commands of client mode; undefined when the command is not one of them. */
     async handleMessage(command, message) {

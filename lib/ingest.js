@@ -9,9 +9,10 @@ const filter_1 = require("./mapping/filter");
 const json_1 = require("./mapping/json");
 const payload_1 = require("./mapping/payload");
 const topic_1 = require("./mapping/topic");
-const store_1 = require("./iobroker/store");
+const rateLog_1 = require("./rateLog");
 const errorText_1 = require("./errorText");
 const timers_1 = require("./timers");
+const keyedQueue_1 = require("./keyedQueue");
 exports.DEFAULT_BACKLOG = { high: 1000, low: 500, maxWaitMs: 2000 };
 /** A JSON payload with more fields is not expanded (a warning, nothing written). */
 const MAX_JSON_FIELDS = 1000;
@@ -25,13 +26,14 @@ class Ingest {
     log;
     hooks;
     backlog;
-    once;
+    /** Warnings about messages from outside: once per cause and topic, bounded (see rateLog.ts). */
+    warnings;
     /** topic → where it is written; follows object changes. */
     cache = new Map();
     /** id → topics cached for it, to invalidate on object changes. */
     topicsById = new Map();
     /** Per-topic chains while a topic is being resolved or its object created: keeps order, loses nothing. */
-    inflight = new Map();
+    inflight = new keyedQueue_1.KeyedQueue();
     /** Parent ids known to have an object. */
     knownParents = new Set();
     watchedForeign = new Set();
@@ -53,7 +55,7 @@ class Ingest {
         this.log = log;
         this.hooks = hooks;
         this.backlog = backlog;
-        this.once = new store_1.OnceLogger(log);
+        this.warnings = new rateLog_1.RateLimitedLog(log);
     }
     /** Messages taken and not yet written (or dropped). */
     get pendingWrites() {
@@ -107,19 +109,11 @@ class Ingest {
             return Promise.resolve(pre);
         }
         const cached = this.cache.get(topic);
-        const pending = this.inflight.get(topic);
         const isJson = this.options.jsonTopics !== undefined && (0, filter_1.matchesAnyFilter)(this.options.jsonTopics, topic);
-        if (cached && !pending && !isJson) {
+        if (cached && !this.inflight.busy(topic) && !isJson) {
             return this.track(this.write(topic, cached, payload));
         }
-        const run = (pending ?? Promise.resolve(undefined)).then(() => this.resolveAndWrite(topic, payload));
-        this.inflight.set(topic, run);
-        void run.then(() => {
-            if (this.inflight.get(topic) === run) {
-                this.inflight.delete(topic);
-            }
-        });
-        return this.track(run);
+        return this.track(this.inflight.run(topic, () => this.resolveAndWrite(topic, payload)));
     }
     /**
      * An empty retained message cleared the topic's retained copy. The state keeps its last value, with ack=true and
@@ -241,9 +235,10 @@ class Ingest {
             this.topicsById.delete(id);
         }
     }
-    drop(key, reason, message) {
+    /** A message refused: counted, and warned about once per cause and topic (rate-limited, see rateLog.ts). */
+    drop(cause, topic, reason, message) {
         this.dropped++;
-        this.once.warn(key, message);
+        this.warnings.warn(cause, topic, message);
         return { status: 'dropped', reason };
     }
     precheck(topic) {
@@ -252,7 +247,7 @@ class Ingest {
             return { status: 'ignored', reason: unwritable };
         }
         if (this.options.maxTopicLength > 0 && topic.length > this.options.maxTopicLength) {
-            return this.drop(`length:${topic}`, 'maxTopicLength', `Topic '${topic.slice(0, 60)}…' (${topic.length} characters) is longer than maxTopicLength (${this.options.maxTopicLength}): not written`);
+            return this.drop('length', topic, 'maxTopicLength', `Topic '${topic.slice(0, 60)}…' (${topic.length} characters) is longer than maxTopicLength (${this.options.maxTopicLength}): not written`);
         }
         if ((0, filter_1.matchesAnyFilter)(this.options.ignoredTopics, topic)) {
             return { status: 'ignored', reason: 'ignoredTopics' };
@@ -283,7 +278,7 @@ class Ingest {
     }
     failed(topic, err) {
         const message = (0, errorText_1.errorText)(err);
-        return this.drop(`error:${topic}`, 'error', `Message on '${topic}' could not be written: ${message}`);
+        return this.drop('error', topic, 'error', `Message on '${topic}' could not be written: ${message}`);
     }
     remember(topic, target) {
         this.cache.set(topic, target);
@@ -312,7 +307,7 @@ class Ingest {
             // read-only states (the adapter's own info.*, for one) are never written from MQTT
             return {
                 ok: false,
-                result: this.drop(`readonly:${topic}`, 'read-only', `Topic '${topic}' maps to the read-only state '${target.ownId}': not written`),
+                result: this.drop('readonly', topic, 'read-only', `Topic '${topic}' maps to the read-only state '${target.ownId}': not written`),
             };
         }
         if (own && own.type === 'state') {
@@ -329,13 +324,13 @@ class Ingest {
         if (own && !isOwnFolder(own)) {
             return {
                 ok: false,
-                result: this.drop(`kind:${topic}`, 'not a state', `Topic '${topic}' maps to '${target.ownId}', which is a ${own.type}, not a state: not written`),
+                result: this.drop('kind', topic, 'not a state', `Topic '${topic}' maps to '${target.ownId}', which is a ${own.type}, not a state: not written`),
             };
         }
         if (!own && target.ownId.startsWith(`${this.options.namespace}.info.`)) {
             return {
                 ok: false,
-                result: this.drop(`readonly:${topic}`, 'read-only', `Topic '${topic}' maps into the adapter's own info channel: not written`),
+                result: this.drop('readonly', topic, 'read-only', `Topic '${topic}' maps into the adapter's own info channel: not written`),
             };
         }
         if (!own && this.options.ignoreNewObjects) {
@@ -352,19 +347,19 @@ class Ingest {
         if (obj.type !== 'state') {
             return {
                 ok: false,
-                result: this.drop(`refused:${topic}`, 'not a state', `Topic '${topic}' names '${id}', which is not a state: not written`),
+                result: this.drop('refused', topic, 'not a state', `Topic '${topic}' names '${id}', which is not a state: not written`),
             };
         }
         if (obj.common.write === false) {
             return {
                 ok: false,
-                result: this.drop(`refused:${topic}`, 'read-only', `Topic '${topic}' names the read-only state '${id}': not written`),
+                result: this.drop('refused', topic, 'read-only', `Topic '${topic}' names the read-only state '${id}': not written`),
             };
         }
         if (id.startsWith('system.') || !(0, filter_1.matchesAnyMask)(this.options.writableMask, id)) {
             return {
                 ok: false,
-                result: this.drop(`refused:${topic}`, 'not writable', `Topic '${topic}' would write the foreign state '${id}', which writableMask does not allow: not written`),
+                result: this.drop('refused', topic, 'not writable', `Topic '${topic}' would write the foreign state '${id}', which writableMask does not allow: not written`),
             };
         }
         const resolved = { id, foreign: true, type: obj.common.type, binary: false, ...base };
@@ -388,7 +383,7 @@ class Ingest {
                     parseCharCodes: this.options.parseCharCodes,
                 });
                 if (converted.invalidUtf8) {
-                    this.once.warn(`utf8:${topic}`, `Payload on '${topic}' is not valid UTF-8: stored as text with replacement characters; add the topic to binaryTopics to keep its bytes`);
+                    this.warnings.warn('utf8', topic, `Payload on '${topic}' is not valid UTF-8: stored as text with replacement characters; add the topic to binaryTopics to keep its bytes`);
                 }
                 val = converted.val;
                 type = converted.type;
@@ -430,13 +425,13 @@ class Ingest {
         const batches = (0, json_1.expandJson)(text);
         if (!batches) {
             if (/^\s*[[{]/.test(text)) {
-                return this.drop(`json:${topic}`, 'malformed JSON', `Payload on '${topic}' (jsonTopics) is not valid JSON: not written`);
+                return this.drop('json', topic, 'malformed JSON', `Payload on '${topic}' (jsonTopics) is not valid JSON: not written`);
             }
             return undefined;
         }
         const fields = batches.reduce((n, b) => n + b.rows.length, 0);
         if (fields > MAX_JSON_FIELDS) {
-            return this.drop(`jsonsize:${topic}`, 'too many JSON fields', `Payload on '${topic}' (jsonTopics) has ${fields} fields, more than ${MAX_JSON_FIELDS}: not written`);
+            return this.drop('jsonsize', topic, 'too many JSON fields', `Payload on '${topic}' (jsonTopics) has ${fields} fields, more than ${MAX_JSON_FIELDS}: not written`);
         }
         const target = (0, topic_1.topicToId)(topic, this.options);
         if (!target) {
@@ -444,7 +439,7 @@ class Ingest {
         }
         const parentId = target.ownId;
         if (parentId.startsWith(`${this.options.namespace}.info.`)) {
-            return this.drop(`readonly:${topic}`, 'read-only', `Topic '${topic}' maps into the adapter's own info channel: not written`);
+            return this.drop('readonly', topic, 'read-only', `Topic '${topic}' maps into the adapter's own info channel: not written`);
         }
         await this.ensureChannel(parentId, target.nativeTopic, { topic: target.nativeTopic, json: true });
         const ack = !target.isCommand;

@@ -11,12 +11,13 @@ const json_1 = require("./mapping/json");
 const topic_1 = require("./mapping/topic");
 const errorText_1 = require("./errorText");
 const timers_1 = require("./timers");
+const keyedQueue_1 = require("./keyedQueue");
+const echoGuard_1 = require("./echoGuard");
 class Publisher {
     options;
     store;
     transport;
     log;
-    now;
     /**
      * Last known state of every published id (publishOnSubscribe / publishAllOnStart / on-change), kept small: only
      * what a message is built from (`from`, `user`, … of 100,000 states would cost tens of MB).
@@ -31,9 +32,9 @@ class Publisher {
     otherTopicOf = new Map();
     /** The kept states whose value was sent since it last changed (onchange in publishAllOnStart). */
     sent = new WeakSet();
-    echoes = new Map();
+    echoes;
     /** Per-id chains while an object is read for its topic: keeps the order of changes. */
-    pending = new Map();
+    pending = new keyedQueue_1.KeyedQueue();
     patterns;
     /** `from` of the states this instance writes (values that came from MQTT). */
     ownFrom;
@@ -45,13 +46,13 @@ class Publisher {
         this.store = store;
         this.transport = transport;
         this.log = log;
-        this.now = now;
         const patterns = options.publish.map(m => m.mask);
         if (options.includeOwnStates && !options.publish.some(m => m.matches(`${options.namespace}.x`))) {
             patterns.push(`${options.namespace}.*`);
         }
         this.patterns = patterns;
         this.ownFrom = `system.adapter.${options.namespace}`;
+        this.echoes = (0, echoGuard_1.stateEchoGuard)(options.noEchoIntervalMs, now);
     }
     /** Subscribes the masks and loads current values (one states read per mask, no per-state object reads). */
     async start() {
@@ -99,7 +100,7 @@ class Publisher {
     }
     /** The ingest pipeline is about to write this value from MQTT: do not send it back. */
     noteFromMqtt(id, val) {
-        this.echoes.set(id, { val, at: this.now() });
+        this.echoes.remember(id, val);
     }
     onObjectChange(id, obj) {
         if (obj) {
@@ -236,12 +237,7 @@ class Publisher {
      * noEchoInterval. A user's or script's change with the same value is a new command and is published.
      */
     isEcho(id, state) {
-        const echo = this.echoes.get(id);
-        if (!echo || state.from !== this.ownFrom) {
-            return false;
-        }
-        this.echoes.delete(id);
-        return echo.val === state.val && this.now() - echo.at <= this.options.noEchoIntervalMs;
+        return state.from === this.ownFrom && this.echoes.isEcho(id, state.val);
     }
     rememberObject(id, obj) {
         const native = obj.native;
@@ -363,21 +359,14 @@ class Publisher {
             this.sent.add(kept);
         }
         const info = this.topicInfo.get(id);
-        const chain = this.pending.get(id);
-        if (info && !chain) {
+        if (info && !this.pending.busy(id)) {
             void this.emit(id, state, info);
             return;
         }
         // first change of a foreign id: read its object once (native.topic), keep later changes in order
-        const run = (chain ?? Promise.resolve())
-            .then(async () => this.emit(id, state, await this.info(id)))
-            .catch(err => this.log.warn(`Cannot publish '${id}': ${(0, errorText_1.errorText)(err)}`));
-        this.pending.set(id, run);
-        void run.then(() => {
-            if (this.pending.get(id) === run) {
-                this.pending.delete(id);
-            }
-        });
+        this.pending
+            .run(id, async () => this.emit(id, state, await this.info(id)))
+            .catch((err) => this.log.warn(`Cannot publish '${id}': ${(0, errorText_1.errorText)(err)}`));
     }
     async info(id) {
         const known = this.topicInfo.get(id);

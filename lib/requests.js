@@ -11,10 +11,12 @@ const node_crypto_1 = require("node:crypto");
 const filter_1 = require("./mapping/filter");
 const errorText_1 = require("./errorText");
 const timers_1 = require("./timers");
+const keyedQueue_1 = require("./keyedQueue");
 class Requests {
     transport;
     defaultQoS;
-    chains = new Map();
+    /** Per response topic: requests one after another. */
+    chains = new keyedQueue_1.KeyedQueue();
     constructor(transport, defaultQoS) {
         this.transport = transport;
         this.defaultQoS = defaultQoS;
@@ -37,11 +39,7 @@ class Requests {
             return { error: 'qos must be 0, 1 or 2' };
         }
         const payload = typeof m.message === 'string' ? m.message : m.message === undefined ? '' : JSON.stringify(m.message);
-        const run = (this.chains.get(responseTopic) ?? Promise.resolve()).then(() => this.once(topic, payload, responseTopic, timeoutMs, qos));
-        const tail = run.catch(() => undefined);
-        this.chains.set(responseTopic, tail);
-        void tail.then(() => this.chains.get(responseTopic) === tail && this.chains.delete(responseTopic));
-        return run;
+        return this.chains.run(responseTopic, () => this.once(topic, payload, responseTopic, timeoutMs, qos));
     }
     async once(topic, payload, responseTopic, timeoutMs, qos) {
         const correlation = (0, node_crypto_1.randomBytes)(8);

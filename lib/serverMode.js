@@ -47,7 +47,6 @@ const accessControl_1 = require("./broker/accessControl");
 const brokerService_1 = require("./broker/brokerService");
 const adapterStore_1 = require("./iobroker/adapterStore");
 const clientObjects_1 = require("./iobroker/clientObjects");
-const store_1 = require("./iobroker/store");
 const rateLog_1 = require("./rateLog");
 const filter_1 = require("./mapping/filter");
 const messages_1 = require("./messages");
@@ -66,7 +65,8 @@ class ServerMode extends mirrorMode_1.MirrorMode {
     settings;
     connected;
     store;
-    once;
+    /** Warnings about clients' refused messages: once per cause and client, bounded (see rateLog.ts). */
+    warnings;
     broker;
     clients;
     stats;
@@ -84,7 +84,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
         this.settings = settings;
         this.connected = connected;
         this.store = new adapterStore_1.AdapterStore(adapter);
-        this.once = new store_1.OnceLogger(adapter.log);
+        this.warnings = new rateLog_1.RateLimitedLog(adapter.log);
     }
     async start() {
         const settings = this.settings;
@@ -162,7 +162,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
             },
             dropped: (reason, clientId) => {
                 stats.dropped++;
-                this.once.warn(`drop-${reason.split(' ')[0] ?? ''}:${clientId}`, `Message from '${(0, rateLog_1.clip)(clientId)}' refused: ${reason}`);
+                this.warnings.warn(`drop-${reason.split(' ')[0] ?? ''}`, clientId, `Message from '${(0, rateLog_1.clip)(clientId)}' refused: ${reason}`);
             },
             allowSubscribe: (clientId, filter) => this.allowSubscribe(clientId, filter),
             storeConnection: up => this.connected(up).catch((err) => adapter.log.warn(`Cannot set info.connection: ${(0, errorText_1.errorText)(err)}`)),

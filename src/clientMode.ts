@@ -11,6 +11,7 @@ import { ConfigError, MirrorMode, namedCertificates } from './mirrorMode';
 import { Requests } from './requests';
 import type { Settings } from './settings';
 import { Stats } from './stats';
+import { MessageEchoGuard } from './echoGuard';
 import { errorText } from './errorText';
 
 export class ClientMode extends MirrorMode {
@@ -19,7 +20,7 @@ export class ClientMode extends MirrorMode {
     private stats: Stats | undefined;
     private requests: Requests | undefined;
     /** What this instance published last per topic: a copy coming back from the broker is not written. */
-    private readonly ownMessages = new Map<string, { payload: Buffer; at: number }>();
+    private readonly ownMessages: MessageEchoGuard;
 
     constructor(
         private readonly adapter: ioBroker.Adapter,
@@ -28,6 +29,7 @@ export class ClientMode extends MirrorMode {
     ) {
         super();
         this.store = new AdapterStore(adapter);
+        this.ownMessages = new MessageEchoGuard(settings.noEchoIntervalMs);
     }
 
     /** Certificates named by options, as PEM text (a missing name is a configuration error naming the option). */
@@ -107,7 +109,7 @@ export class ClientMode extends MirrorMode {
                 },
                 message: (topic, payload, retain) => {
                     stats.messagesIn++;
-                    if (this.isOwnEcho(topic, payload)) {
+                    if (this.ownMessages.isEcho(topic, payload)) {
                         return;
                     }
                     if (settings.debug) {
@@ -204,22 +206,7 @@ export class ClientMode extends MirrorMode {
      * cannot ping-pong a value (or its ack flag) between them.
      */
     private rememberOwn(topic: string, payload: string | Buffer): void {
-        if (this.ownMessages.size > 10_000) {
-            this.ownMessages.clear();
-        }
-        this.ownMessages.set(topic, {
-            payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload),
-            at: Date.now(),
-        });
-    }
-
-    private isOwnEcho(topic: string, payload: Buffer): boolean {
-        const own = this.ownMessages.get(topic);
-        if (!own) {
-            return false;
-        }
-        this.ownMessages.delete(topic);
-        return own.payload.equals(payload) && Date.now() - own.at <= this.settings.noEchoIntervalMs;
+        this.ownMessages.remember(topic, payload);
     }
 
     /** sendTo commands of client mode; undefined when the command is not one of them. */

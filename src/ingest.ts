@@ -6,9 +6,11 @@ import { matchesAnyFilter, matchesAnyMask, topicNameError, type IdMask, type Top
 import { expandJson, type JsonBatch } from './mapping/json';
 import { convertValue, payloadToValue, type CommonType, type Value } from './mapping/payload';
 import { topicToId, unwritableTopicReason, type TopicOptions } from './mapping/topic';
-import { OnceLogger, type Logger, type SettableState, type Store } from './iobroker/store';
+import type { Logger, SettableState, Store } from './iobroker/store';
+import { RateLimitedLog } from './rateLog';
 import { errorText } from './errorText';
 import { timers, type Timer } from './timers';
+import { KeyedQueue } from './keyedQueue';
 
 export interface IngestOptions extends TopicOptions {
     /** 0 = no limit. */
@@ -68,13 +70,14 @@ const COMMAND_TYPES = ['string', 'number', 'boolean', 'json', 'mixed'];
 const SUBSTITUTE = 0x40;
 
 export class Ingest {
-    private readonly once: OnceLogger;
+    /** Warnings about messages from outside: once per cause and topic, bounded (see rateLog.ts). */
+    private readonly warnings: RateLimitedLog;
     /** topic → where it is written; follows object changes. */
     private readonly cache = new Map<string, Resolved>();
     /** id → topics cached for it, to invalidate on object changes. */
     private readonly topicsById = new Map<string, Set<string>>();
     /** Per-topic chains while a topic is being resolved or its object created: keeps order, loses nothing. */
-    private readonly inflight = new Map<string, Promise<IngestResult>>();
+    private readonly inflight = new KeyedQueue();
     /** Parent ids known to have an object. */
     private readonly knownParents = new Set<string>();
     private readonly watchedForeign = new Set<string>();
@@ -98,7 +101,7 @@ export class Ingest {
         private readonly hooks: IngestHooks = {},
         private readonly backlog: BacklogLimits = DEFAULT_BACKLOG,
     ) {
-        this.once = new OnceLogger(log);
+        this.warnings = new RateLimitedLog(log);
     }
 
     /** Messages taken and not yet written (or dropped). */
@@ -158,19 +161,11 @@ export class Ingest {
             return Promise.resolve(pre);
         }
         const cached = this.cache.get(topic);
-        const pending = this.inflight.get(topic);
         const isJson = this.options.jsonTopics !== undefined && matchesAnyFilter(this.options.jsonTopics, topic);
-        if (cached && !pending && !isJson) {
+        if (cached && !this.inflight.busy(topic) && !isJson) {
             return this.track(this.write(topic, cached, payload));
         }
-        const run = (pending ?? Promise.resolve(undefined)).then(() => this.resolveAndWrite(topic, payload));
-        this.inflight.set(topic, run);
-        void run.then(() => {
-            if (this.inflight.get(topic) === run) {
-                this.inflight.delete(topic);
-            }
-        });
-        return this.track(run);
+        return this.track(this.inflight.run(topic, () => this.resolveAndWrite(topic, payload)));
     }
 
     /**
@@ -293,9 +288,10 @@ export class Ingest {
         }
     }
 
-    private drop(key: string, reason: string, message: string): IngestResult {
+    /** A message refused: counted, and warned about once per cause and topic (rate-limited, see rateLog.ts). */
+    private drop(cause: string, topic: string, reason: string, message: string): IngestResult {
         this.dropped++;
-        this.once.warn(key, message);
+        this.warnings.warn(cause, topic, message);
         return { status: 'dropped', reason };
     }
 
@@ -306,7 +302,8 @@ export class Ingest {
         }
         if (this.options.maxTopicLength > 0 && topic.length > this.options.maxTopicLength) {
             return this.drop(
-                `length:${topic}`,
+                'length',
+                topic,
                 'maxTopicLength',
                 `Topic '${topic.slice(0, 60)}…' (${topic.length} characters) is longer than maxTopicLength (${this.options.maxTopicLength}): not written`,
             );
@@ -341,7 +338,7 @@ export class Ingest {
 
     private failed(topic: string, err: unknown): IngestResult {
         const message = errorText(err);
-        return this.drop(`error:${topic}`, 'error', `Message on '${topic}' could not be written: ${message}`);
+        return this.drop('error', topic, 'error', `Message on '${topic}' could not be written: ${message}`);
     }
 
     private remember(topic: string, target: Resolved): void {
@@ -375,7 +372,8 @@ export class Ingest {
             return {
                 ok: false,
                 result: this.drop(
-                    `readonly:${topic}`,
+                    'readonly',
+                    topic,
                     'read-only',
                     `Topic '${topic}' maps to the read-only state '${target.ownId}': not written`,
                 ),
@@ -396,7 +394,8 @@ export class Ingest {
             return {
                 ok: false,
                 result: this.drop(
-                    `kind:${topic}`,
+                    'kind',
+                    topic,
                     'not a state',
                     `Topic '${topic}' maps to '${target.ownId}', which is a ${own.type}, not a state: not written`,
                 ),
@@ -406,7 +405,8 @@ export class Ingest {
             return {
                 ok: false,
                 result: this.drop(
-                    `readonly:${topic}`,
+                    'readonly',
+                    topic,
                     'read-only',
                     `Topic '${topic}' maps into the adapter's own info channel: not written`,
                 ),
@@ -433,7 +433,8 @@ export class Ingest {
             return {
                 ok: false,
                 result: this.drop(
-                    `refused:${topic}`,
+                    'refused',
+                    topic,
                     'not a state',
                     `Topic '${topic}' names '${id}', which is not a state: not written`,
                 ),
@@ -443,7 +444,8 @@ export class Ingest {
             return {
                 ok: false,
                 result: this.drop(
-                    `refused:${topic}`,
+                    'refused',
+                    topic,
                     'read-only',
                     `Topic '${topic}' names the read-only state '${id}': not written`,
                 ),
@@ -453,7 +455,8 @@ export class Ingest {
             return {
                 ok: false,
                 result: this.drop(
-                    `refused:${topic}`,
+                    'refused',
+                    topic,
                     'not writable',
                     `Topic '${topic}' would write the foreign state '${id}', which writableMask does not allow: not written`,
                 ),
@@ -480,8 +483,9 @@ export class Ingest {
                     parseCharCodes: this.options.parseCharCodes,
                 });
                 if (converted.invalidUtf8) {
-                    this.once.warn(
-                        `utf8:${topic}`,
+                    this.warnings.warn(
+                        'utf8',
+                        topic,
                         `Payload on '${topic}' is not valid UTF-8: stored as text with replacement characters; add the topic to binaryTopics to keep its bytes`,
                     );
                 }
@@ -528,7 +532,8 @@ export class Ingest {
         if (!batches) {
             if (/^\s*[[{]/.test(text)) {
                 return this.drop(
-                    `json:${topic}`,
+                    'json',
+                    topic,
                     'malformed JSON',
                     `Payload on '${topic}' (jsonTopics) is not valid JSON: not written`,
                 );
@@ -538,7 +543,8 @@ export class Ingest {
         const fields = batches.reduce((n, b) => n + b.rows.length, 0);
         if (fields > MAX_JSON_FIELDS) {
             return this.drop(
-                `jsonsize:${topic}`,
+                'jsonsize',
+                topic,
                 'too many JSON fields',
                 `Payload on '${topic}' (jsonTopics) has ${fields} fields, more than ${MAX_JSON_FIELDS}: not written`,
             );
@@ -550,7 +556,8 @@ export class Ingest {
         const parentId = target.ownId;
         if (parentId.startsWith(`${this.options.namespace}.info.`)) {
             return this.drop(
-                `readonly:${topic}`,
+                'readonly',
+                topic,
                 'read-only',
                 `Topic '${topic}' maps into the adapter's own info channel: not written`,
             );

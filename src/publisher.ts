@@ -10,6 +10,8 @@ import type { Logger, Store } from './iobroker/store';
 import type { QoS } from './settings';
 import { errorText } from './errorText';
 import { timers, type Timer } from './timers';
+import { KeyedQueue } from './keyedQueue';
+import { stateEchoGuard, type EchoGuard } from './echoGuard';
 
 export interface PublisherOptions extends TopicOptions {
     publish: readonly IdMask[];
@@ -55,11 +57,6 @@ interface TopicInfo {
     json?: { parentTopic: string; keys: string[] };
 }
 
-interface EchoEntry {
-    val: Value;
-    at: number;
-}
-
 export class Publisher {
     /**
      * Last known state of every published id (publishOnSubscribe / publishAllOnStart / on-change), kept small: only
@@ -75,9 +72,9 @@ export class Publisher {
     private readonly otherTopicOf = new Map<string, string>();
     /** The kept states whose value was sent since it last changed (onchange in publishAllOnStart). */
     private readonly sent = new WeakSet<OutgoingState>();
-    private readonly echoes = new Map<string, EchoEntry>();
+    private readonly echoes: EchoGuard<Value>;
     /** Per-id chains while an object is read for its topic: keeps the order of changes. */
-    private readonly pending = new Map<string, Promise<void>>();
+    private readonly pending = new KeyedQueue();
     private readonly patterns: string[];
     /** `from` of the states this instance writes (values that came from MQTT). */
     private readonly ownFrom: string;
@@ -90,7 +87,7 @@ export class Publisher {
         private readonly store: Store,
         private readonly transport: Transport,
         private readonly log: Logger,
-        private readonly now: () => number = Date.now,
+        now: () => number = Date.now,
     ) {
         const patterns = options.publish.map(m => m.mask);
         if (options.includeOwnStates && !options.publish.some(m => m.matches(`${options.namespace}.x`))) {
@@ -98,6 +95,7 @@ export class Publisher {
         }
         this.patterns = patterns;
         this.ownFrom = `system.adapter.${options.namespace}`;
+        this.echoes = stateEchoGuard(options.noEchoIntervalMs, now);
     }
 
     /** Subscribes the masks and loads current values (one states read per mask, no per-state object reads). */
@@ -152,7 +150,7 @@ export class Publisher {
 
     /** The ingest pipeline is about to write this value from MQTT: do not send it back. */
     noteFromMqtt(id: string, val: Value): void {
-        this.echoes.set(id, { val, at: this.now() });
+        this.echoes.remember(id, val);
     }
 
     onObjectChange(id: string, obj: ioBroker.Object | null | undefined): void {
@@ -296,12 +294,7 @@ export class Publisher {
      * noEchoInterval. A user's or script's change with the same value is a new command and is published.
      */
     private isEcho(id: string, state: ioBroker.State): boolean {
-        const echo = this.echoes.get(id);
-        if (!echo || state.from !== this.ownFrom) {
-            return false;
-        }
-        this.echoes.delete(id);
-        return echo.val === state.val && this.now() - echo.at <= this.options.noEchoIntervalMs;
+        return state.from === this.ownFrom && this.echoes.isEcho(id, state.val);
     }
 
     private rememberObject(id: string, obj: ioBroker.Object): void {
@@ -432,21 +425,14 @@ export class Publisher {
             this.sent.add(kept);
         }
         const info = this.topicInfo.get(id);
-        const chain = this.pending.get(id);
-        if (info && !chain) {
+        if (info && !this.pending.busy(id)) {
             void this.emit(id, state, info);
             return;
         }
         // first change of a foreign id: read its object once (native.topic), keep later changes in order
-        const run = (chain ?? Promise.resolve())
-            .then(async () => this.emit(id, state, await this.info(id)))
-            .catch(err => this.log.warn(`Cannot publish '${id}': ${errorText(err)}`));
-        this.pending.set(id, run);
-        void run.then(() => {
-            if (this.pending.get(id) === run) {
-                this.pending.delete(id);
-            }
-        });
+        this.pending
+            .run(id, async () => this.emit(id, state, await this.info(id)))
+            .catch((err: unknown) => this.log.warn(`Cannot publish '${id}': ${errorText(err)}`));
     }
 
     private async info(id: string): Promise<TopicInfo> {

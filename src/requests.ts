@@ -9,6 +9,7 @@ import { compileTopicFilter, topicFilterError, topicNameError } from './mapping/
 import type { QoS } from './settings';
 import { errorText } from './errorText';
 import { timers } from './timers';
+import { KeyedQueue } from './keyedQueue';
 
 export interface RequestTransport {
     /** Starts listening on a filter; the returned function stops it. */
@@ -28,7 +29,8 @@ export interface RequestTransport {
 export type RequestAnswer = { result: { topic: string; message: string } } | { error: string };
 
 export class Requests {
-    private readonly chains = new Map<string, Promise<unknown>>();
+    /** Per response topic: requests one after another. */
+    private readonly chains = new KeyedQueue();
 
     constructor(
         private readonly transport: RequestTransport,
@@ -60,13 +62,7 @@ export class Requests {
         }
         const payload =
             typeof m.message === 'string' ? m.message : m.message === undefined ? '' : JSON.stringify(m.message);
-        const run = (this.chains.get(responseTopic) ?? Promise.resolve()).then(() =>
-            this.once(topic, payload, responseTopic, timeoutMs, qos),
-        );
-        const tail = run.catch(() => undefined);
-        this.chains.set(responseTopic, tail);
-        void tail.then(() => this.chains.get(responseTopic) === tail && this.chains.delete(responseTopic));
-        return run;
+        return this.chains.run(responseTopic, () => this.once(topic, payload, responseTopic, timeoutMs, qos));
     }
 
     private async once(

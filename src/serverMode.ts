@@ -10,8 +10,7 @@ import type * as RedisLink from './broker/redisLink';
 import type { TlsMaterial } from './broker/listeners';
 import { AdapterStore } from './iobroker/adapterStore';
 import { ClientObjects } from './iobroker/clientObjects';
-import { OnceLogger } from './iobroker/store';
-import { clip } from './rateLog';
+import { clip, RateLimitedLog } from './rateLog';
 import {
     compileIdMask,
     compileTopicFilter,
@@ -37,7 +36,8 @@ const LISTEN_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOU
 
 export class ServerMode extends MirrorMode {
     private readonly store: AdapterStore;
-    private readonly once: OnceLogger;
+    /** Warnings about clients' refused messages: once per cause and client, bounded (see rateLog.ts). */
+    private readonly warnings: RateLimitedLog;
     private broker: BrokerService | undefined;
     private clients: ClientObjects | undefined;
     private stats: Stats | undefined;
@@ -56,7 +56,7 @@ export class ServerMode extends MirrorMode {
     ) {
         super();
         this.store = new AdapterStore(adapter);
-        this.once = new OnceLogger(adapter.log);
+        this.warnings = new RateLimitedLog(adapter.log);
     }
 
     async start(): Promise<void> {
@@ -145,8 +145,9 @@ export class ServerMode extends MirrorMode {
                 },
                 dropped: (reason, clientId) => {
                     stats.dropped++;
-                    this.once.warn(
-                        `drop-${reason.split(' ')[0] ?? ''}:${clientId}`,
+                    this.warnings.warn(
+                        `drop-${reason.split(' ')[0] ?? ''}`,
+                        clientId,
                         `Message from '${clip(clientId)}' refused: ${reason}`,
                     );
                 },

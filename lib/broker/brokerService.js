@@ -60,6 +60,7 @@ const settings_1 = require("../settings");
 const errorText_1 = require("../errorText");
 const rateLog_1 = require("../rateLog");
 const timers_1 = require("../timers");
+const keyedQueue_1 = require("../keyedQueue");
 function connectError(returnCode, message) {
     return Object.assign(new Error(message), { returnCode });
 }
@@ -107,7 +108,7 @@ class BrokerService {
     /** Per offline client: messages queued since its queue was last counted. */
     queueEstimate = new Map();
     /** Per client: trims run one after another, so concurrent enqueues never drop the same message twice. */
-    trimChains = new Map();
+    trimChains = new keyedQueue_1.KeyedQueue();
     /** Warnings about clients' bad input: bounded in memory and in log lines (see rateLog.ts). */
     warnings;
     /** Connections refused for their protocol version: info lines, bounded like the warnings. */
@@ -477,12 +478,9 @@ class BrokerService {
             return;
         }
         for (const id of clientIds) {
-            const run = (this.trimChains.get(id) ?? Promise.resolve())
-                .then(() => this.trimQueue(broker, id, max))
+            await this.trimChains
+                .run(id, () => this.trimQueue(broker, id, max))
                 .catch((err) => this.log.warn(`Cannot limit the queue of '${id}': ${(0, errorText_1.errorText)(err)}`));
-            this.trimChains.set(id, run);
-            void run.then(() => this.trimChains.get(id) === run && this.trimChains.delete(id));
-            await run;
         }
     }
     async trimQueue(broker, clientId, max) {

@@ -37,9 +37,6 @@ class ClientService {
     get isConnected() {
         return this.connected;
     }
-    get protocolVersion() {
-        return this.version;
-    }
     start() {
         this.connect();
     }

@@ -13,6 +13,8 @@ const filter_1 = require("../mapping/filter");
 const errorText_1 = require("../errorText");
 const rateLog_1 = require("../rateLog");
 const timers_1 = require("../timers");
+const keyedQueue_1 = require("../keyedQueue");
+const UPDATES = 'clients';
 /** Characters of a client id level at most: a 65,535-character id made a 65,563-character object id (issue #16). */
 exports.MAX_CLIENT_LEVEL = 100;
 /** `info.clientList` names at most this many clients, in at most this many characters, then "… and K more". */
@@ -67,7 +69,8 @@ class ClientObjects {
     options;
     connected = new Map();
     timer;
-    queue = Promise.resolve();
+    /** Updates of the client states, one after another (one key: they all share the list). */
+    updates = new keyedQueue_1.KeyedQueue();
     listTimer;
     listWrittenAt = 0;
     constructor(adapter, options) {
@@ -96,16 +99,13 @@ class ClientObjects {
             this.listTimer = undefined;
             this.serial(() => this.publishList());
         }
-        return this.queue;
+        return this.updates.idle(UPDATES);
     }
     /** Runs updates one after another, so a fast reconnect cannot overtake its disconnect. */
     serial(task) {
-        this.queue = this.queue.then(task).catch((err) => {
+        this.updates.run(UPDATES, task).catch((err) => {
             this.adapter.log.warn(`Cannot update client states: ${(0, errorText_1.errorText)(err)}`);
         });
-    }
-    connectedIds() {
-        return [...this.connected.keys()];
     }
     onConnected(client) {
         this.connected.set(client.id, client);

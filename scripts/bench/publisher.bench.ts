@@ -5,9 +5,9 @@
 import { compileIdMask } from '../../src/mapping/filter';
 import { Publisher } from '../../src/publisher';
 import { FakeStore } from '../../test/lib/fakeStore';
+import { publisherOptions } from '../../test/lib/pipelines';
 
 const COUNT = 100_000;
-const NS = 'mqtt-gateway.0';
 const quiet = {
     debug: (): void => undefined,
     info: (): void => undefined,
@@ -25,24 +25,12 @@ async function main(): Promise<void> {
     global.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
     const publisher = new Publisher(
-        {
-            namespace: NS,
-            prefix: '',
-            removePrefix: '',
-            extraSet: false,
-            dotToUnderscore: false,
+        publisherOptions({
             publish: [compileIdMask('javascript.0.*')],
-            includeOwnStates: false,
-            sendAckToo: false,
-            retainCommands: false,
-            onchange: true,
-            sendStateObject: false,
-            noEchoIntervalMs: 2000,
             defaultQoS: 0,
-            retain: true,
             sendOnStartIntervalMs: 0,
             sendIntervalMs: 0,
-        },
+        }),
         store,
         () => sent++,
         quiet,

@@ -50,6 +50,7 @@ import { errorText } from '../errorText';
 import type { RequestTransport } from '../requests';
 import { clip, RateLimitedLog } from '../rateLog';
 import { timers, delay, type Timer } from '../timers';
+import { KeyedQueue } from '../keyedQueue';
 
 export interface BrokerServiceOptions {
     listeners: ListenerOptions;
@@ -193,7 +194,7 @@ export class BrokerService {
     /** Per offline client: messages queued since its queue was last counted. */
     private readonly queueEstimate = new Map<string, number>();
     /** Per client: trims run one after another, so concurrent enqueues never drop the same message twice. */
-    private readonly trimChains = new Map<string, Promise<void>>();
+    private readonly trimChains = new KeyedQueue();
     /** Warnings about clients' bad input: bounded in memory and in log lines (see rateLog.ts). */
     private readonly warnings: RateLimitedLog;
     /** Connections refused for their protocol version: info lines, bounded like the warnings. */
@@ -635,12 +636,9 @@ export class BrokerService {
             return;
         }
         for (const id of clientIds) {
-            const run = (this.trimChains.get(id) ?? Promise.resolve())
-                .then(() => this.trimQueue(broker, id, max))
+            await this.trimChains
+                .run(id, () => this.trimQueue(broker, id, max))
                 .catch((err: unknown) => this.log.warn(`Cannot limit the queue of '${id}': ${errorText(err)}`));
-            this.trimChains.set(id, run);
-            void run.then(() => this.trimChains.get(id) === run && this.trimChains.delete(id));
-            await run;
         }
     }
 

@@ -88,10 +88,6 @@ export class ClientService {
         return this.connected;
     }
 
-    get protocolVersion(): 4 | 5 {
-        return this.version;
-    }
-
     start(): void {
         this.connect();
     }

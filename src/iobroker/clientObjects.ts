@@ -9,6 +9,9 @@ import type { ConnectedClient } from '../broker/brokerService';
 import { errorText } from '../errorText';
 import { clip } from '../rateLog';
 import { timers, type Timer } from '../timers';
+import { KeyedQueue } from '../keyedQueue';
+
+const UPDATES = 'clients';
 
 export interface ClientObjectsOptions {
     namespace: string;
@@ -73,7 +76,8 @@ function clientObject(clientId: string, native: Record<string, unknown>): ioBrok
 export class ClientObjects {
     private readonly connected = new Map<string, ConnectedClient>();
     private timer: Timer | undefined;
-    private queue: Promise<void> = Promise.resolve();
+    /** Updates of the client states, one after another (one key: they all share the list). */
+    private readonly updates = new KeyedQueue();
     private listTimer: Timer | undefined;
     private listWrittenAt = 0;
 
@@ -105,18 +109,14 @@ export class ClientObjects {
             this.listTimer = undefined;
             this.serial(() => this.publishList());
         }
-        return this.queue;
+        return this.updates.idle(UPDATES);
     }
 
     /** Runs updates one after another, so a fast reconnect cannot overtake its disconnect. */
     private serial(task: () => Promise<void>): void {
-        this.queue = this.queue.then(task).catch((err: unknown) => {
+        this.updates.run(UPDATES, task).catch((err: unknown) => {
             this.adapter.log.warn(`Cannot update client states: ${errorText(err)}`);
         });
-    }
-
-    connectedIds(): string[] {
-        return [...this.connected.keys()];
     }
 
     onConnected(client: ConnectedClient): void {

@@ -4,7 +4,6 @@
  */
 
 import type { Quality } from '../mapping/payload';
-import { RateLimitedLog, type RateLimitedLogOptions } from '../rateLog';
 
 export interface SettableState {
     val: string | number | boolean | null;
@@ -39,26 +38,4 @@ export interface Logger {
     info(message: string): void;
     warn(message: string): void;
     error(message: string): void;
-}
-
-/**
- * Logs a warning once per key (`cause:what`, e.g. `length:<topic>`); later occurrences go to debug with a count.
- * Bounded in memory and in log lines per cause (see rateLog.ts): keys are topics and client ids that outsiders choose.
- */
-export class OnceLogger {
-    private readonly limited: RateLimitedLog;
-
-    constructor(log: Logger, options?: RateLimitedLogOptions) {
-        this.limited = new RateLimitedLog(log, options);
-    }
-
-    warn(key: string, message: string): void {
-        const colon = key.indexOf(':');
-        this.limited.warn(colon < 0 ? key : key.slice(0, colon), colon < 0 ? '' : key.slice(colon + 1), message);
-    }
-
-    /** Keys remembered now. */
-    get size(): number {
-        return this.limited.size;
-    }
 }

@@ -74,15 +74,7 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
         const { port } = await broker();
         const raw = await RawClient.open(port);
         cleanups.push(() => raw.destroy());
-        raw.send({
-            cmd: 'connect',
-            protocolId: 'MQTT',
-            protocolVersion: 4,
-            clientId: 'raw-q',
-            clean: true,
-            keepalive: 30,
-        });
-        await raw.waitFor(p => p.cmd === 'connack');
+        await raw.connect('raw-q');
         raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 2 }] });
         await raw.waitFor(p => p.cmd === 'suback');
         const pub = await client(port);
@@ -321,15 +313,7 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
         const { port } = await broker({}, { allowSubscribe: (_id, filter) => filter !== 'secret/#' });
         const raw = await RawClient.open(port);
         cleanups.push(() => raw.destroy());
-        raw.send({
-            cmd: 'connect',
-            protocolId: 'MQTT',
-            protocolVersion: 4,
-            clientId: 'subs',
-            clean: true,
-            keepalive: 30,
-        });
-        await raw.waitFor(p => p.cmd === 'connack');
+        await raw.connect('subs');
         raw.send({
             cmd: 'subscribe',
             messageId: 7,
@@ -500,6 +484,8 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
         const { port } = await broker();
         const g = gate();
         const received: string[] = [];
+        let subscribedOnce: () => void = () => undefined;
+        const subscribed = new Promise<void>(resolve => (subscribedOnce = resolve));
         const service = new ClientService(
             {
                 href: `mqtt://127.0.0.1:${port}`,
@@ -526,15 +512,15 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
                 message: (_topic, payload) => received.push(payload.toString()),
                 admit: g.admit,
                 dropped: () => undefined,
-                subscribed: () => undefined,
+                subscribed: () => subscribedOnce(),
             },
             quiet,
         );
         service.start();
         cleanups.push(() => service.stop());
         await until(() => service.isConnected, 5000, 'the client service to connect');
+        await subscribed; // the subscription is in place (SUBACK received)
         const pub = await client(port, { clientId: 'device' });
-        await new Promise(resolve => setTimeout(resolve, 200)); // the subscription is in place
         g.close();
         for (let i = 0; i < 30; i++) {
             await pub.publish('dev/x', String(i), { qos: 1 });
@@ -675,17 +661,7 @@ describe('Broker accounts and rights (real sockets)', function () {
         const bob = await login(port, 'bob');
         const raw = await RawClient.open(port);
         cleanups.push(() => raw.destroy());
-        raw.send({
-            cmd: 'connect',
-            protocolId: 'MQTT',
-            protocolVersion: 4,
-            clientId: 'raw-bob',
-            clean: true,
-            keepalive: 30,
-            username: 'bob',
-            password: Buffer.from('pw-bob'),
-        });
-        await raw.waitFor(p => p.cmd === 'connack');
+        await raw.connect('raw-bob', { username: 'bob', password: Buffer.from('pw-bob') });
         raw.send({
             cmd: 'subscribe',
             messageId: 1,

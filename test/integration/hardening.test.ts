@@ -155,16 +155,7 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
         cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
         const { port } = await broker({ maxClients: 100, persistence: 'disk', persistenceDir: dir });
         const clients = await Promise.all(Array.from({ length: 250 }, () => raw(port)));
-        clients.forEach((c, i) =>
-            c.send({
-                cmd: 'connect',
-                protocolId: 'MQTT',
-                protocolVersion: 4,
-                clientId: `c${i}`,
-                clean: true,
-                keepalive: 30,
-            }),
-        );
+        clients.forEach((c, i) => c.sendConnect(`c${i}`));
         const codes = await Promise.all(
             clients.map(async c => {
                 const connack = (await c.waitFor(p => p.cmd === 'connack', 10000)) as { returnCode?: number };
@@ -179,15 +170,7 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
         it(`a subscriber that stops reading (QoS ${qos}) costs only itself: the others get every message`, async () => {
             const { port, dropped } = await broker();
             const stuck = await raw(port);
-            stuck.send({
-                cmd: 'connect',
-                protocolId: 'MQTT',
-                protocolVersion: 4,
-                clientId: 'stuck',
-                clean: true,
-                keepalive: 0,
-            });
-            await stuck.waitFor(p => p.cmd === 'connack');
+            await stuck.connect('stuck', { keepalive: 0 });
             stuck.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: '#', qos }] });
             await stuck.waitFor(p => p.cmd === 'suback');
             stuck.socket.pause(); // reads nothing from now on

@@ -58,6 +58,12 @@ describe('MQTT 5 broker (real MQTT 5 clients, real sockets)', function () {
         cleanups.push(() => started.broker.stop());
         return started;
     }
+    /** A raw socket (closed after the test) for packets mqtt.js would not send. */
+    async function rawClient(port: number, protocolVersion: 4 | 5 = 4): Promise<RawClient> {
+        const raw = await RawClient.open(port, protocolVersion);
+        cleanups.push(() => raw.destroy());
+        return raw;
+    }
     async function client(port: number, options: IClientOptions = {}): Promise<TestClient> {
         const c = await TestClient.connect(port, options);
         cleanups.push(() => void c.client.end(true));
@@ -233,8 +239,7 @@ describe('MQTT 5 broker (real MQTT 5 clients, real sockets)', function () {
         );
         const filters = ['devices/bob/#', 'devices/alice/ignored/x', 'devices/alice/#'];
         for (const protocolVersion of [5, 4] as const) {
-            const raw = await RawClient.open(port, protocolVersion);
-            cleanups.push(() => raw.destroy());
+            const raw = await rawClient(port, protocolVersion);
             raw.send({
                 cmd: 'connect',
                 protocolId: 'MQTT',
@@ -260,19 +265,8 @@ describe('MQTT 5 broker (real MQTT 5 clients, real sockets)', function () {
 
     it("a publish outside the account's rights: MQTT 5 gets PUBACK/PUBREC 0x87 and stays connected, 3.1.1 a plain PUBACK", async () => {
         const { port, published } = await broker({ accounts: [device('alice')] });
-        const raw = await RawClient.open(port, 5);
-        cleanups.push(() => raw.destroy());
-        raw.send({
-            cmd: 'connect',
-            protocolId: 'MQTT',
-            protocolVersion: 5,
-            clientId: 'alice-5',
-            clean: true,
-            keepalive: 30,
-            username: 'alice',
-            password: Buffer.from('pw-alice'),
-        });
-        await raw.waitFor(p => p.cmd === 'connack');
+        const raw = await rawClient(port, 5);
+        await raw.connect('alice-5', { username: 'alice', password: Buffer.from('pw-alice') });
         for (const [qos, ack] of [
             [1, 'puback'],
             [2, 'pubrec'],
@@ -346,17 +340,8 @@ describe('MQTT 5 broker (real MQTT 5 clients, real sockets)', function () {
         assert.equal(props.sessionExpiryInterval, 600, 'capped at storeClientsTime (10 min)');
         assert.equal(props.sharedSubscriptionAvailable, false);
         // the limit is enforced: a packet over it closes the connection with DISCONNECT 0x95
-        const raw = await RawClient.open(port, 5);
-        cleanups.push(() => raw.destroy());
-        raw.send({
-            cmd: 'connect',
-            protocolId: 'MQTT',
-            protocolVersion: 5,
-            clientId: 'big',
-            clean: true,
-            keepalive: 30,
-        });
-        await raw.waitFor(p => p.cmd === 'connack');
+        const raw = await rawClient(port, 5);
+        await raw.connect('big');
         raw.send({ cmd: 'publish', topic: 't', payload: Buffer.alloc(67_564), qos: 0, retain: false, dup: false });
         const disconnect = await raw.waitFor(p => p.cmd === 'disconnect');
         assert.equal((disconnect as { reasonCode?: number }).reasonCode, 0x95);
@@ -455,17 +440,8 @@ describe('MQTT 5 broker (real MQTT 5 clients, real sockets)', function () {
             { version: 4, packet: { cmd: 'unsubscribe', messageId: 2, unsubscriptions: ['constructor'] } },
         ];
         for (const { version, packet } of cases) {
-            const raw = await RawClient.open(port, version);
-            cleanups.push(() => raw.destroy());
-            raw.send({
-                cmd: 'connect',
-                protocolId: 'MQTT',
-                protocolVersion: version,
-                clientId: `evil${version}`,
-                clean: true,
-                keepalive: 30,
-            });
-            await raw.waitFor(p => p.cmd === 'connack');
+            const raw = await rawClient(port, version);
+            await raw.connect(`evil${version}`);
             raw.send(packet);
             await raw.waitClosed();
             if (version === 5) {
@@ -492,23 +468,13 @@ describe('MQTT 5 broker (real MQTT 5 clients, real sockets)', function () {
             'a string property longer than the packet': publishWith([0x03, 0, 100, 0x61]),
         };
         for (const [name, bytes] of Object.entries(cases)) {
-            const raw = await RawClient.open(port, 5);
-            cleanups.push(() => raw.destroy());
-            raw.send({
-                cmd: 'connect',
-                protocolId: 'MQTT',
-                protocolVersion: 5,
-                clientId: 'bad',
-                clean: true,
-                keepalive: 30,
-            });
-            await raw.waitFor(p => p.cmd === 'connack');
+            const raw = await rawClient(port, 5);
+            await raw.connect('bad');
             raw.sendBytes(bytes);
             await raw.waitClosed(5000).catch(() => assert.fail(`${name}: the connection stayed open`));
         }
         // a CONNECT with a property twice is refused with 0x82 (Protocol Error)
-        const raw = await RawClient.open(port, 5);
-        cleanups.push(() => raw.destroy());
+        const raw = await rawClient(port, 5);
         const connect = mqttPacket.generate(
             {
                 cmd: 'connect',
@@ -594,17 +560,8 @@ describe('MQTT 5 broker (real MQTT 5 clients, real sockets)', function () {
 
     it('enforces the receive maximum: the 101st QoS 2 message without PUBREL gets DISCONNECT 0x93 [MQTT-3.3.4-9]', async () => {
         const { port } = await broker();
-        const raw = await RawClient.open(port, 5);
-        cleanups.push(() => raw.destroy());
-        raw.send({
-            cmd: 'connect',
-            protocolId: 'MQTT',
-            protocolVersion: 5,
-            clientId: 'flood',
-            clean: true,
-            keepalive: 30,
-        });
-        await raw.waitFor(p => p.cmd === 'connack');
+        const raw = await rawClient(port, 5);
+        await raw.connect('flood');
         for (let id = 1; id <= 100; id++) {
             raw.send({ cmd: 'publish', topic: 'q2', payload: 'x', qos: 2, messageId: id, retain: false, dup: false });
         }

@@ -156,13 +156,18 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
             await pub.publish(`x/q${qos}`, `v${qos}`, { qos });
         }
         await until(() => sub.messages.length >= 3, 10000, 'three messages on instance b');
-        await new Promise(resolve => setTimeout(resolve, 300)); // room for a duplicate to show up
-        assert.deepEqual(sub.messages.map(m => `${m.topic}=${m.payload.toString()} qos${m.qos}`).sort(), [
-            'x/q0=v0 qos0',
-            'x/q1=v1 qos1',
-            'x/q2=v2 qos2',
-        ]);
-        assert.deepEqual(a.mirrored.sort(), ['x/q0=v0', 'x/q1=v1', 'x/q2=v2']);
+        // a marker sent after them, the same way: a duplicate would have shown up before it
+        await pub.publish('x/marker', 'm', { qos: 2 });
+        await sub.waitForTopic('x/marker');
+        const unmarked = <T extends { topic: string }>(messages: T[]): T[] =>
+            messages.filter(m => m.topic !== 'x/marker');
+        assert.deepEqual(
+            unmarked(sub.messages)
+                .map(m => `${m.topic}=${m.payload.toString()} qos${m.qos}`)
+                .sort(),
+            ['x/q0=v0 qos0', 'x/q1=v1 qos1', 'x/q2=v2 qos2'],
+        );
+        assert.deepEqual(a.mirrored.filter(m => m !== 'x/marker=m').sort(), ['x/q0=v0', 'x/q1=v1', 'x/q2=v2']);
         assert.deepEqual(b.mirrored, []);
         // and the other way round
         const subA = await client(a.port, { clientId: 'sub-on-a' });
@@ -219,9 +224,12 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         try {
             assert.equal(connack.sessionPresent, true, 'b knows the session that was made on a');
             await until(() => got.length >= 20, 10000, '20 queued messages on b');
-            await new Promise(resolve => setTimeout(resolve, 300));
+            // a marker sent after the queue was delivered: a duplicate would have shown up before it
+            await pub.publish('q/x', 'marker', { qos: 1 });
+            await until(() => got.includes('marker'), 10000, 'the marker');
+            assert.equal(got.at(-1), 'marker');
             assert.deepEqual(
-                got,
+                got.slice(0, -1),
                 Array.from({ length: 20 }, (_, i) => `m${i}`),
             );
         } finally {
@@ -315,7 +323,10 @@ describe('Shared broker on Redis (two instances, persistence: redis)', function 
         await until(() => expected.every(m => sub.got.includes(m)), 15000, 'the 5 messages');
         assert.deepEqual(sub.got, expected);
         assert.ok(sub.connects >= 2, 'b closed the connection once, so the client reconnected and got its queue');
-        await new Promise(resolve => setTimeout(resolve, 300));
+        // a marker from b, the way a will from b would come, sent after b closed the connection
+        const fromB = await client(b.port, { clientId: 'marker-on-b' });
+        await fromB.publish('wills/marker', 'm', { qos: 1 });
+        await wills.waitForTopic('wills/marker');
         assert.deepEqual(wills.received('wills/watcher'), [], 'closing it for its queue is no abnormal end: no will');
     });
 });

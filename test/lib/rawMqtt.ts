@@ -58,19 +58,24 @@ export class RawClient {
         });
     }
 
-    /** Sends a clean MQTT 3.1.1 CONNECT and waits for the CONNACK (its return code). */
-    async connect(clientId: string, extra: Record<string, unknown> = {}): Promise<number> {
+    /** Sends a clean CONNECT of the client's protocol version (keep alive 30 s), `extra` fields on top. */
+    sendConnect(clientId: string, extra: Record<string, unknown> = {}): void {
         this.send({
             cmd: 'connect',
             protocolId: 'MQTT',
-            protocolVersion: 4,
+            protocolVersion: this.protocolVersion,
             clientId,
             clean: true,
             keepalive: 30,
             ...extra,
         });
-        const connack = (await this.waitFor(p => p.cmd === 'connack')) as { returnCode?: number };
-        return connack.returnCode ?? 0;
+    }
+
+    /** Sends a clean CONNECT (see sendConnect) and waits for the CONNACK: its return code (MQTT 5: reason code). */
+    async connect(clientId: string, extra: Record<string, unknown> = {}): Promise<number> {
+        this.sendConnect(clientId, extra);
+        const connack = (await this.waitFor(p => p.cmd === 'connack')) as { returnCode?: number; reasonCode?: number };
+        return connack.returnCode ?? connack.reasonCode ?? 0;
     }
 
     send(packet: Record<string, unknown>): void {

@@ -1,44 +1,9 @@
 import assert from 'node:assert/strict';
+import sinon from 'sinon';
 import { compileIdMask, compileTopicFilter } from '../../src/mapping/filter';
-import { Ingest, type BacklogLimits, type IngestOptions } from '../../src/ingest';
-import { FakeStore, memoryLogger } from '../lib/fakeStore';
-
-const NS = 'mqtt-gateway.0';
-
-function setup(
-    overrides: Partial<IngestOptions> = {},
-    backlog?: BacklogLimits,
-): {
-    store: FakeStore;
-    log: ReturnType<typeof memoryLogger>;
-    ingest: Ingest;
-    echoes: { id: string; val: unknown }[];
-} {
-    const store = new FakeStore();
-    const log = memoryLogger();
-    const echoes: { id: string; val: unknown }[] = [];
-    const ingest = new Ingest(
-        {
-            namespace: NS,
-            prefix: '',
-            removePrefix: '',
-            extraSet: false,
-            dotToUnderscore: false,
-            maxTopicLength: 100,
-            ignoredTopics: [],
-            binaryTopics: [],
-            ignoreNewObjects: false,
-            parseCharCodes: false,
-            writableMask: [compileIdMask(`${NS}.*`)],
-            ...overrides,
-        },
-        store,
-        log,
-        { beforeWrite: (id, val) => echoes.push({ id, val }) },
-        backlog,
-    );
-    return { store, log, ingest, echoes };
-}
+import type { Ingest } from '../../src/ingest';
+import type { FakeStore } from '../lib/fakeStore';
+import { ingestSetup as setup, NS } from '../lib/pipelines';
 
 const buf = (s: string): Buffer => Buffer.from(s);
 
@@ -383,9 +348,20 @@ describe('Ingest backpressure (admit)', () => {
     });
 
     it('lets held messages in after maxWaitMs even when the database never answers', async () => {
-        const { held } = await oneHeld(50);
-        const t0 = Date.now();
-        await held;
-        assert.ok(Date.now() - t0 >= 40, 'held until the time limit');
+        const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+        try {
+            const { held } = await oneHeld(50);
+            const t0 = Date.now();
+            let admitted = false;
+            void held.then(() => (admitted = true));
+            await clock.tickAsync(49);
+            assert.equal(admitted, false, 'still held 1 ms before the time limit');
+            await clock.tickAsync(1);
+            await held;
+            assert.ok(Date.now() - t0 >= 40, 'held until the time limit');
+            assert.equal(admitted, true);
+        } finally {
+            clock.restore();
+        }
     });
 });

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { compileIdMask, compileTopicFilter } from '../../src/mapping/filter';
+import { compileTopicFilter } from '../../src/mapping/filter';
 import { expandJson, keyToLevel, nestedCommand } from '../../src/mapping/json';
 import { Ingest } from '../../src/ingest';
 import { Publisher, type OutgoingMessage } from '../../src/publisher';
 import { FakeStore, memoryLogger } from '../lib/fakeStore';
-
-const NS = 'mqtt-gateway.0';
+import { ingestOptions, NS, publisherOptions } from '../lib/pipelines';
 
 describe('expandJson', () => {
     it('flattens objects, keeps arrays as JSON text, and stops at depth 5', () => {
@@ -76,20 +75,9 @@ describe('Ingest with jsonTopics', () => {
         const store = new FakeStore();
         const log = memoryLogger();
         const ingest = new Ingest(
-            {
-                namespace: NS,
-                prefix: '',
-                removePrefix: '',
-                extraSet: false,
-                dotToUnderscore: false,
-                maxTopicLength: 100,
-                ignoredTopics: [],
-                binaryTopics: [],
+            ingestOptions({
                 jsonTopics: [compileTopicFilter('zigbee2mqtt/+'), compileTopicFilter('sensors/+/telemetry')],
-                ignoreNewObjects: false,
-                parseCharCodes: false,
-                writableMask: [compileIdMask(`${NS}.*`)],
-            },
+            }),
             store,
             log,
         );
@@ -155,24 +143,7 @@ describe('Publisher and JSON fields', () => {
             native: { jsonParent: 'zigbee2mqtt/lamp', jsonKeys: ['color', 'x'] },
         });
         const sent: OutgoingMessage[] = [];
-        const options = {
-            namespace: NS,
-            prefix: '',
-            removePrefix: '',
-            extraSet: false,
-            dotToUnderscore: false,
-            publish: [compileIdMask(`${NS}.*`)],
-            includeOwnStates: false,
-            sendAckToo: true,
-            retainCommands: false,
-            onchange: true,
-            sendStateObject: false,
-            noEchoIntervalMs: 2000,
-            defaultQoS: 1 as const,
-            retain: true,
-            sendOnStartIntervalMs: 0,
-            sendIntervalMs: 0,
-        };
+        const options = publisherOptions({ sendAckToo: true, sendOnStartIntervalMs: 0, sendIntervalMs: 0 });
         const publisher = new Publisher(options, store, m => sent.push(m), memoryLogger());
         await publisher.start();
         publisher.onStateChange(`${NS}.z.lamp.color.x`, { val: 0.5, ack: true, ts: 1, lc: 1, q: 0, from: 'x' });

@@ -3,8 +3,7 @@ import sinon from 'sinon';
 import { compileIdMask } from '../../src/mapping/filter';
 import { Publisher, type OutgoingMessage, type PublisherOptions } from '../../src/publisher';
 import { FakeStore, memoryLogger } from '../lib/fakeStore';
-
-const NS = 'mqtt-gateway.0';
+import { NS, publisherOptions } from '../lib/pipelines';
 
 function state(val: ioBroker.StateValue, ack = false, ts = 1000): ioBroker.State {
     return { val, ack, ts, lc: ts, q: 0, from: 'system.adapter.test.0' };
@@ -17,25 +16,7 @@ function setup(
     const store = new FakeStore();
     const sent: OutgoingMessage[] = [];
     const publisher = new Publisher(
-        {
-            namespace: NS,
-            prefix: '',
-            removePrefix: '',
-            extraSet: false,
-            dotToUnderscore: false,
-            publish: [compileIdMask(`${NS}.*`), compileIdMask('javascript.0.*')],
-            includeOwnStates: false,
-            sendAckToo: false,
-            retainCommands: false,
-            onchange: true,
-            sendStateObject: false,
-            noEchoIntervalMs: 2000,
-            defaultQoS: 1,
-            retain: true,
-            sendOnStartIntervalMs: 2000,
-            sendIntervalMs: 10,
-            ...overrides,
-        },
+        publisherOptions({ publish: [compileIdMask(`${NS}.*`), compileIdMask('javascript.0.*')], ...overrides }),
         store,
         m => sent.push(m),
         memoryLogger(),
@@ -498,5 +479,153 @@ describe('Publisher', () => {
             await clock.tickAsync(10000);
             assert.equal(sent.length, 0);
         });
+    });
+});
+
+describe('Publisher: what publishOnSubscribe offers and what a retained copy must be', () => {
+    const ours = `system.adapter.${NS}`;
+
+    /** Own states of every kind the decisions tell apart, loaded by start(). */
+    async function loaded(overrides: Partial<PublisherOptions>): Promise<{ publisher: Publisher; store: FakeStore }> {
+        const { publisher, store } = setup(overrides);
+        store.states.set(`${NS}.status`, state('OFF', true));
+        store.states.set(`${NS}.cmd`, state('ON', false));
+        store.states.set(`${NS}.device`, { ...state('42', true), from: ours }); // the value came from MQTT
+        store.states.set(`${NS}.cam`, state(`/files/${NS}/cam`));
+        store.addObject(`${NS}.cam`, {
+            type: 'state',
+            common: {} as ioBroker.StateCommon,
+            native: { binary: true },
+        });
+        store.states.set(`${NS}.lamp.on`, state(true, false));
+        store.addObject(`${NS}.lamp.on`, {
+            type: 'state',
+            common: {} as ioBroker.StateCommon,
+            native: { jsonParent: 'lamp', jsonKeys: ['on'] },
+        });
+        await publisher.start();
+        return { publisher, store };
+    }
+
+    const message = (id: string, topic: string, payload: string, retain: boolean): OutgoingMessage => ({
+        id: `${NS}.${id}`,
+        topic,
+        payload,
+        qos: 1,
+        retain,
+    });
+
+    const rows: {
+        name: string;
+        options: Partial<PublisherOptions>;
+        topic: string;
+        expected: ReturnType<Publisher['retainedWanted']>;
+    }[] = [
+        {
+            name: 'a retained status with sendAckToo: the current value',
+            options: { sendAckToo: true, retain: true },
+            topic: 'status',
+            expected: { owned: true, message: message('status', 'status', 'OFF', true) },
+        },
+        {
+            name: 'a status without sendAckToo: owned, no copy',
+            options: { sendAckToo: false, retain: true },
+            topic: 'status',
+            expected: { owned: true },
+        },
+        {
+            name: 'a status with retain off: owned, no copy',
+            options: { sendAckToo: true, retain: false },
+            topic: 'status',
+            expected: { owned: true },
+        },
+        {
+            name: 'a command without retainCommands: owned, no copy',
+            options: { sendAckToo: true },
+            topic: 'cmd',
+            expected: { owned: true },
+        },
+        {
+            name: 'a command with retainCommands: the current value',
+            options: { retainCommands: true },
+            topic: 'cmd',
+            expected: { owned: true, message: message('cmd', 'cmd', 'ON', true) },
+        },
+        {
+            name: "extraSet: a status's command topic is owned, the copy belongs on the status topic",
+            options: { sendAckToo: true, extraSet: true },
+            topic: 'status/set',
+            expected: { owned: true },
+        },
+        {
+            name: 'a value that came from MQTT: the device owns the topic',
+            options: { sendAckToo: true, retainCommands: true },
+            topic: 'device',
+            expected: { owned: false },
+        },
+        {
+            name: 'a binary state: not judged',
+            options: { sendAckToo: true, retainCommands: true },
+            topic: 'cam',
+            expected: { owned: false },
+        },
+        {
+            name: "a JSON field's parent command topic: not judged",
+            options: { sendAckToo: true, retainCommands: true },
+            topic: 'lamp/set',
+            expected: { owned: false },
+        },
+        {
+            name: 'a topic no published state maps to',
+            options: { sendAckToo: true, retainCommands: true },
+            topic: 'somebody/else',
+            expected: { owned: false },
+        },
+    ];
+    for (const row of rows) {
+        it(`retainedWanted: ${row.name}`, async () => {
+            const { publisher } = await loaded(row.options);
+            assert.deepEqual(publisher.retainedWanted(row.topic), row.expected);
+        });
+    }
+
+    it('currentMessages: exactly the offered states as messages, following later changes and deletions', async () => {
+        const { publisher } = await loaded({ sendAckToo: true, retainCommands: true });
+        const topics: string[] = [];
+        const all = await publisher.currentMessages(topic => (topics.push(topic), true));
+        assert.deepEqual(
+            all.sort((a, b) => a.topic.localeCompare(b.topic)),
+            [
+                message('cmd', 'cmd', 'ON', true),
+                message('lamp.on', 'lamp/set', '{"on":true}', false),
+                message('status', 'status', 'OFF', true),
+            ],
+            'the binary state has no file: nothing; the value from MQTT is never offered',
+        );
+        assert.deepEqual(topics.sort(), ['cmd', 'lamp/set', 'status'], 'asked once per built message');
+
+        publisher.onStateChange(`${NS}.status`, state('ON', true, 2000));
+        publisher.onStateChange(`${NS}.cmd`, null);
+        publisher.onStateChange(`${NS}.status2`, { ...state('x', true), from: ours }); // arrives from MQTT
+        await settle();
+        assert.deepEqual(await publisher.currentMessages(topic => topic.startsWith('s')), [
+            message('status', 'status', 'ON', true),
+        ]);
+        assert.deepEqual(await publisher.currentMessagesForTopic('status'), [message('status', 'status', 'ON', true)]);
+        assert.deepEqual(await publisher.currentMessagesForTopic('cmd'), [], 'a deleted state is not offered');
+        assert.deepEqual(await publisher.currentMessagesForTopic('status2'), [], 'nor a value from MQTT');
+    });
+
+    it('currentMessages: a pass over many states lets other work run in between (every 1,000 states)', async () => {
+        const { publisher, store } = setup({ retainCommands: true });
+        for (let i = 0; i < 2500; i++) {
+            store.states.set(`${NS}.s${i}`, state(i));
+        }
+        await publisher.start();
+        let otherWorkRan = false;
+        setImmediate(() => (otherWorkRan = true));
+        const messages = await publisher.currentMessages(() => true);
+        assert.equal(messages.length, 2500);
+        assert.equal(otherWorkRan, true);
     });
 });

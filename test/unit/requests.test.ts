@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import sinon from 'sinon';
 import { Requests, type RequestTransport } from '../../src/requests';
 
 /** An in-memory transport: published requests are recorded; tests deliver answers to the current listeners. */
@@ -76,9 +77,18 @@ describe('Requests (sendTo request)', () => {
 
     it('times out, and refuses invalid topics and QoS', async () => {
         const requests = new Requests(transport(), 0);
-        assert.deepEqual(await requests.request({ topic: 'a', message: 'x', responseTopic: 'r', timeout: 20 }), {
-            error: 'timeout',
-        });
+        const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+        try {
+            let answered = false;
+            const answer = requests.request({ topic: 'a', message: 'x', responseTopic: 'r', timeout: 20 });
+            void answer.then(() => (answered = true));
+            await clock.tickAsync(19);
+            assert.equal(answered, false, 'not before the timeout');
+            await clock.tickAsync(1);
+            assert.deepEqual(await answer, { error: 'timeout' });
+        } finally {
+            clock.restore();
+        }
         assert.deepEqual(await requests.request({ topic: 'a/#', responseTopic: 'r' }), {
             error: "topic contains a wildcard ('+' or '#')",
         });

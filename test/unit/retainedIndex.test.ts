@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
+import sinon from 'sinon';
 import { BrokerPersistence, type AedesPersistence } from '../../src/broker/persistence';
 import { RetainedIndex, type RetainedPacket } from '../../src/broker/retainedIndex';
 
@@ -95,18 +96,26 @@ describe('RetainedIndex (retained lookups from memory)', () => {
     });
 
     it('writes behind on its own after delayMs, coalescing the changes of a topic', async () => {
-        const fake = fakePersistence([]);
-        const index = new RetainedIndex({ delayMs: 20 });
-        const persistence = await fake.attach(index);
-        for (let i = 0; i < 5; i++) {
-            await persistence.storeRetained(packet('t/1', `v${i}`));
+        const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+        try {
+            const fake = fakePersistence([]);
+            const index = new RetainedIndex({ delayMs: 20 });
+            const persistence = await fake.attach(index);
+            for (let i = 0; i < 5; i++) {
+                await persistence.storeRetained(packet('t/1', `v${i}`));
+            }
+            await persistence.storeRetained(packet('t/2', 'x'));
+            await clock.tickAsync(19);
+            assert.deepEqual(fake.writes, [], 'not before delayMs');
+            await clock.tickAsync(1);
+            assert.deepEqual(fake.writes, ['t/1=v4', 't/2=x']);
+            await persistence.storeRetained(packet('t/1', 'v5'));
+            await clock.tickAsync(20);
+            assert.deepEqual(fake.writes, ['t/1=v4', 't/2=x', 't/1=v5']);
+            assert.equal(clock.countTimers(), 0, 'no timer left when nothing is pending');
+        } finally {
+            clock.restore();
         }
-        await persistence.storeRetained(packet('t/2', 'x'));
-        await new Promise(resolve => setTimeout(resolve, 60));
-        assert.deepEqual(fake.writes, ['t/1=v4', 't/2=x']);
-        await persistence.storeRetained(packet('t/1', 'v5'));
-        await new Promise(resolve => setTimeout(resolve, 60));
-        assert.deepEqual(fake.writes, ['t/1=v4', 't/2=x', 't/1=v5']);
     });
 
     it('reports a failed write and keeps going', async () => {

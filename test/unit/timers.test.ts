@@ -1,8 +1,23 @@
 import assert from 'node:assert/strict';
+import sinon from 'sinon';
 import { delay, timers, useAdapterTimers, useNodeTimers } from '../../src/timers';
 
 describe('timers (the adapter’s while it runs, so compact mode clears them at unload)', () => {
-    afterEach(() => useNodeTimers());
+    let clock: sinon.SinonFakeTimers;
+    beforeEach(() => {
+        clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    });
+    afterEach(() => {
+        useNodeTimers();
+        clock.restore();
+    });
+
+    /** Waits `ms` on the fake clock through `delay`: resolves only if a timer was really started for it. */
+    async function waited(ms: number): Promise<void> {
+        const done = delay(ms);
+        await clock.tickAsync(ms);
+        await done;
+    }
 
     it('go through the adapter, and through Node when the adapter starts none (it is stopping)', async () => {
         const calls: string[] = [];
@@ -26,12 +41,12 @@ describe('timers (the adapter’s while it runs, so compact mode clears them at 
             },
         };
         useAdapterTimers(adapter as unknown as ioBroker.Adapter);
-        await delay(5);
+        await waited(5);
         const interval = timers.setInterval(() => undefined, 1000);
         timers.clearInterval(interval);
         timers.clearTimeout(timers.setTimeout(() => undefined, 1000));
         stopping = true;
-        await delay(5); // resolves although the adapter started no timer
+        await waited(5); // resolves although the adapter started no timer
         assert.deepEqual(calls, [
             'setTimeout 5',
             'setInterval 1000',
@@ -41,7 +56,7 @@ describe('timers (the adapter’s while it runs, so compact mode clears them at 
             'setTimeout 5',
         ]);
         useNodeTimers();
-        await delay(1);
+        await waited(1);
         assert.equal(calls.length, 6, 'Node’s own again');
     });
 });

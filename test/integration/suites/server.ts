@@ -269,15 +269,7 @@ export function serverSuites({ suite }: TestContext): void {
             // a raw client shows the SUBACK codes as sent (mqtt.js reports refused ones differently)
             const raw = await RawClient.open(port);
             try {
-                raw.send({
-                    cmd: 'connect',
-                    protocolId: 'MQTT',
-                    protocolVersion: 4,
-                    clientId: 'subs',
-                    clean: true,
-                    keepalive: 30,
-                });
-                await raw.waitFor(p => p.cmd === 'connack');
+                await raw.connect('subs');
                 raw.send({
                     cmd: 'subscribe',
                     messageId: 3,

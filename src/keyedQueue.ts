@@ -1,0 +1,52 @@
+/**
+ * Tasks run one after another per key (a topic, a state id, a client id), tasks of different keys side by side.
+ * A failing task does not stop the ones queued after it; the caller sees its failure in the promise `run` returns.
+ * A key is forgotten as soon as its last task settled, so the map holds only keys with work in flight.
+ */
+export class KeyedQueue<K = string> {
+    private readonly tails = new Map<K, Promise<unknown>>();
+
+    /**
+     * Runs `task` after every task queued before it under `key` settled; resolves or rejects with its outcome. The
+     * task starts in the microtask after its predecessor settled, and the key is forgotten in the microtask after
+     * its last task settled.
+     */
+    run<T>(key: K, task: () => T | PromiseLike<T>): Promise<T> {
+        const previous = this.tails.get(key);
+        const result = previous
+            ? previous.then(
+                  () => task(),
+                  () => task(),
+              )
+            : Promise.resolve().then(() => task());
+        this.tails.set(key, result);
+        const forget = (): void => {
+            if (this.tails.get(key) === result) {
+                this.tails.delete(key);
+            }
+        };
+        void result.then(forget, forget);
+        return result;
+    }
+
+    /** Whether a task of `key` is queued or running. */
+    busy(key: K): boolean {
+        return this.tails.has(key);
+    }
+
+    /** Settles when every task queued under `key` so far settled (never rejects). */
+    idle(key: K): Promise<void> {
+        const last = this.tails.get(key);
+        return last
+            ? last.then(
+                  () => undefined,
+                  () => undefined,
+              )
+            : Promise.resolve();
+    }
+
+    /** Keys with a task queued or running. */
+    get size(): number {
+        return this.tails.size;
+    }
+}
