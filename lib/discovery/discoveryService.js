@@ -144,7 +144,10 @@ class DiscoveryService {
     }
     apply(result) {
         if (result.kind === 'invalid') {
-            this.log.warn('discovery', result.configTopic, `Discovery '${(0, rateLog_1.clip)(result.configTopic)}': ${result.warning}`);
+            // an unsupported component (zigbee2mqtt sends a device_automation config per button event) warns once
+            // per component, anything else once per config topic
+            const unsupported = /component '([^']*)' is not supported/.exec(result.warning)?.[1];
+            this.log.warn(unsupported ? 'unsupported' : 'discovery', unsupported ?? result.configTopic, `Discovery '${(0, rateLog_1.clip)(result.configTopic)}': ${result.warning}${unsupported ? ` (further '${unsupported}' configs are left out without a warning)` : ''}`);
             return;
         }
         for (const warning of result.kind === 'entities' ? result.warnings : []) {

@@ -10,6 +10,7 @@ exports.toNumber = toNumber;
 exports.templateOption = templateOption;
 exports.buildState = buildState;
 exports.booleanFrom = booleanFrom;
+exports.isOn = isOn;
 exports.numberFrom = numberFrom;
 exports.scale = scale;
 const template_1 = require("./template");
@@ -78,7 +79,10 @@ function templateOption(ctx, key, consequence) {
     if (compiled.ok) {
         return compiled.template;
     }
-    ctx.warnings.push(`${ctx.component} '${ctx.name}' (${ctx.configTopic}): ${key} "${source}" is outside the supported template subset (${compiled.error}); ${consequence}`);
+    const warning = `${ctx.component} '${ctx.name}' (${ctx.configTopic}): ${key} "${source}" is outside the supported template subset (${compiled.error}); ${consequence}`;
+    if (!ctx.warnings.includes(warning)) {
+        ctx.warnings.push(warning);
+    }
     return false;
 }
 /** The reader of a state: the value template (if any) over the payload, then `fromValue`. */
@@ -157,6 +161,10 @@ function booleanFrom(on, off) {
         const text = (0, template_1.toPythonString)(value);
         return text === on ? true : text === off ? false : undefined;
     };
+}
+/** Whether a written value means on: `true`, `'true'` or `1`. */
+function isOn(val) {
+    return val === true || val === 'true' || val === 1;
 }
 /** A number converter: `null` for unknown, undefined for text that is not a number. */
 function numberFrom(value) {

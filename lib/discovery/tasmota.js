@@ -85,11 +85,15 @@ function availability(device) {
         mode: 'latest',
     };
 }
+/** The friendly name of a relay (`fn`), else the device name and its number. */
+function relayName(config, index) {
+    return strings(config.fn)[index] ?? `${text(config, 'dn', 'Tasmota')} ${index + 1}`;
+}
 function relayStates(device, index, single, isLight) {
     const c = device.config;
     const [off = 'OFF', on = 'ON'] = strings(c.state).map(s => s ?? undefined);
     const power = single ? 'POWER' : `POWER${index + 1}`;
-    const name = strings(c.fn)[index] ?? `${text(c, 'dn', 'Tasmota')} ${index + 1}`;
+    const name = relayName(c, index);
     const states = [
         {
             key: 'state',
@@ -101,7 +105,7 @@ function relayStates(device, index, single, isLight) {
             command: {
                 build: val => ({
                     topic: fullTopic(device, 0, power),
-                    payload: val === true || val === 'true' || val === 1 ? on : off,
+                    payload: (0, haCommon_1.isOn)(val) ? on : off,
                 }),
                 qos: 0,
                 retain: false,
@@ -161,8 +165,9 @@ function relayEntities(device, warnings) {
     const entities = [];
     relays.forEach((type, index) => {
         if (type === 1 || type === 2) {
+            const name = relayName(device.config, index);
             const states = relayStates(device, index, single, type === 2);
-            entities.push(entity(device, `relay_${index + 1}`, type === 2 ? 'light' : 'switch', states[0].common.name, states));
+            entities.push(entity(device, `relay_${index + 1}`, type === 2 ? 'light' : 'switch', name, states));
         }
         else if (typeof type === 'number' && type !== 0) {
             warnings.push(`${device.configTopic}: relay ${index + 1} of type ${type} (e.g. shutter) is not supported`);
@@ -170,7 +175,39 @@ function relayEntities(device, warnings) {
     });
     return entities;
 }
-/** One state per numeric (or text) field of a sensor, reading `tele/<t>/SENSOR`. */
+/** Reads one field (or one element of an array field) of a sensor from a `SENSOR` message. */
+function fieldReader(sensor, field, position) {
+    return payload => {
+        const message = parseObject(payload);
+        const container = sensor === undefined ? message : message?.[sensor];
+        let v = (0, abbreviations_1.isConfigObject)(container) ? container[field] : undefined;
+        v = position >= 0 && Array.isArray(v) ? v[position] : v;
+        return typeof v === 'number' || typeof v === 'string' ? v : undefined;
+    };
+}
+/** `common` of a sensor field: role and unit by the field's name, temperature and pressure units from the reading. */
+function fieldCommon(name, field, numeric, units) {
+    const known = FIELD_ROLES[field];
+    let unit = known?.unit;
+    if (field === 'Temperature' || field === 'DewPoint') {
+        unit = `°${text(units, 'TempUnit', 'C')}`;
+    }
+    else if (field === 'Pressure' || field === 'SeaPressure') {
+        unit = text(units, 'PressureUnit', 'hPa');
+    }
+    const common = {
+        name,
+        role: numeric ? (known?.role ?? 'value') : 'text',
+        type: numeric ? 'number' : 'string',
+        read: true,
+        write: false,
+    };
+    if (unit !== undefined && numeric) {
+        common.unit = unit;
+    }
+    return common;
+}
+/** One state per numeric (or text) field of a sensor, reading `tele/<t>/SENSOR`; arrays give one per element. */
 function sensorStates(device, sensor, fields, units) {
     const topic = fullTopic(device, 2, 'SENSOR');
     const states = [];
@@ -179,36 +216,14 @@ function sensorStates(device, sensor, fields, units) {
             ? value.map((v, i) => [`${field}${i + 1}`, v, i])
             : [[field, value, -1]];
         for (const [label, sample, position] of values) {
-            if (typeof sample !== 'number' && typeof sample !== 'string') {
-                continue;
+            if (typeof sample === 'number' || typeof sample === 'string') {
+                const name = sensor === undefined ? label : `${sensor} ${label}`;
+                states.push({
+                    key: (0, haCommon_1.sanitizeKey)(label),
+                    common: fieldCommon(name, field, typeof sample === 'number', units),
+                    source: { topic, read: fieldReader(sensor, field, position) },
+                });
             }
-            const read = (p) => {
-                const message = parseObject(p);
-                const container = sensor === undefined ? message : message?.[sensor];
-                let v = (0, abbreviations_1.isConfigObject)(container) ? container[field] : undefined;
-                v = position >= 0 && Array.isArray(v) ? v[position] : v;
-                return typeof v === 'number' || typeof v === 'string' ? v : undefined;
-            };
-            const known = FIELD_ROLES[field];
-            const numeric = typeof sample === 'number';
-            let unit = known?.unit;
-            if (field === 'Temperature' || field === 'DewPoint') {
-                unit = `°${text(units, 'TempUnit', 'C')}`;
-            }
-            else if (field === 'Pressure' || field === 'SeaPressure') {
-                unit = text(units, 'PressureUnit', 'hPa');
-            }
-            const common = {
-                name: sensor === undefined ? label : `${sensor} ${label}`,
-                role: numeric ? (known?.role ?? 'value') : 'text',
-                type: numeric ? 'number' : 'string',
-                read: true,
-                write: false,
-            };
-            if (unit !== undefined && numeric) {
-                common.unit = unit;
-            }
-            states.push({ key: (0, haCommon_1.sanitizeKey)(label), common, source: { topic, read } });
         }
     }
     return states;

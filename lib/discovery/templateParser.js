@@ -19,6 +19,14 @@ exports.KNOWN_FUNCTIONS = new Set(['iif', 'float', 'int', 'bool', 'min', 'max'])
 exports.KNOWN_TESTS = new Set([
     'defined', 'undefined', 'none', 'number', 'string', 'boolean', 'integer', 'mapping', 'true', 'false',
 ]); // prettier-ignore
+const LITERALS = {
+    true: true,
+    True: true,
+    false: false,
+    False: false,
+    none: null,
+    None: null,
+};
 /** Recursive descent over the tokens of one tag, following Jinja's operator precedence. */
 class ExprParser {
     tokens;
@@ -189,9 +197,8 @@ class ExprParser {
         throw new templateLexer_1.TemplateSyntaxError(`unsupported syntax at '${t.v}'`);
     }
     namePrimary(name) {
-        const literals = { true: true, True: true, false: false, False: false, none: null, None: null }; // prettier-ignore
-        if (name in literals) {
-            return { t: 'lit', v: literals[name] };
+        if (Object.prototype.hasOwnProperty.call(LITERALS, name)) {
+            return { t: 'lit', v: LITERALS[name] };
         }
         if (this.isOp('(')) {
             if (!exports.KNOWN_FUNCTIONS.has(name)) {

@@ -67,7 +67,7 @@ function switchComponent(ctx) {
             fromValue: (0, haCommon_1.booleanFrom)((0, haCommon_1.payload)(c, 'state_on', on), (0, haCommon_1.payload)(c, 'state_off', off)),
             commandTopic,
             commandTemplateKey: 'command_template',
-            commandValue: val => (val === true || val === 'true' || val === 1 ? on : off),
+            commandValue: val => ((0, haCommon_1.isOn)(val) ? on : off),
             optimistic: c.optimistic === true || stateTopic === undefined,
         }),
     ];
@@ -218,7 +218,7 @@ function lock(ctx) {
             fromValue: (0, haCommon_1.booleanFrom)((0, haCommon_1.payload)(c, 'state_unlocked', 'UNLOCKED'), (0, haCommon_1.payload)(c, 'state_locked', 'LOCKED')),
             commandTopic,
             commandTemplateKey: 'command_template',
-            commandValue: val => (val === true || val === 'true' || val === 1 ? unlockPayload : lockPayload),
+            commandValue: val => ((0, haCommon_1.isOn)(val) ? unlockPayload : lockPayload),
             optimistic: c.optimistic === true || stateTopic === undefined,
         }),
     ];

@@ -131,7 +131,6 @@ function fan(ctx) {
     const off = (0, haCommon_1.payload)(c, 'payload_off', 'OFF');
     const oscOn = (0, haCommon_1.payload)(c, 'payload_oscillation_on', 'oscillate_on');
     const oscOff = (0, haCommon_1.payload)(c, 'payload_oscillation_off', 'oscillate_off');
-    const isOn = (val) => val === true || val === 'true' || val === 1;
     const oscillation = keysOf('oscillation', 'oscillation_value_template');
     return present([
         (0, haCommon_1.buildState)(ctx, {
@@ -142,7 +141,7 @@ function fan(ctx) {
             fromValue: (0, haCommon_1.booleanFrom)(on, off),
             commandTopic,
             commandTemplateKey: 'command_template',
-            commandValue: val => (isOn(val) ? on : off),
+            commandValue: val => ((0, haCommon_1.isOn)(val) ? on : off),
         }),
         fanPercentage(ctx),
         optionState(ctx, 'preset_mode', 'state', (0, haCommon_1.strList)(c, 'preset_modes'), keysOf('preset_mode', 'preset_mode_value_template')),
@@ -155,7 +154,7 @@ function fan(ctx) {
                 fromValue: (0, haCommon_1.booleanFrom)(oscOn, oscOff),
                 commandTopic: (0, haCommon_1.str)(c, oscillation.commandTopic),
                 commandTemplateKey: oscillation.commandTemplate,
-                commandValue: val => (isOn(val) ? oscOn : oscOff),
+                commandValue: val => ((0, haCommon_1.isOn)(val) ? oscOn : oscOff),
             })
             : undefined,
     ]);

@@ -113,7 +113,7 @@ function jsonLight(ctx) {
     const wiring = { ctx, commandTopic, stateTopic, optimistic };
     const plan = (key, common, read, body) => jsonState(wiring, key, common, read, body);
     const states = [
-        plan('state', { name: ctx.name, role: 'switch.light', type: 'boolean' }, m => (m.state === 'ON' ? true : m.state === 'OFF' ? false : m.state === null ? null : undefined), val => ({ state: val === true || val === 'true' || val === 1 ? 'ON' : 'OFF' })),
+        plan('state', { name: ctx.name, role: 'switch.light', type: 'boolean' }, m => (m.state === 'ON' ? true : m.state === 'OFF' ? false : m.state === null ? null : undefined), val => ({ state: (0, haCommon_1.isOn)(val) ? 'ON' : 'OFF' })),
     ];
     if (c.brightness === true || modes.some(m => COLOR_MODES_WITH_BRIGHTNESS.includes(m))) {
         states.push(plan('brightness', dimmerCommon(ctx), m => toPercent(m.brightness, scaleMax), val => {
@@ -192,7 +192,7 @@ function basicLight(ctx) {
             valueTemplateKey: 'state_value_template',
             fromValue: (0, haCommon_1.booleanFrom)(on, off),
             commandTopic,
-            commandValue: val => (val === true || val === 'true' || val === 1 ? on : off),
+            commandValue: val => ((0, haCommon_1.isOn)(val) ? on : off),
         }),
     ];
     if ((0, haCommon_1.str)(c, 'brightness_state_topic') || (0, haCommon_1.str)(c, 'brightness_command_topic')) {
@@ -255,9 +255,7 @@ function templateLight(ctx) {
     const optimistic = c.optimistic === true || stateTopic === undefined;
     const [state, brightness] = states;
     state.command = {
-        build: val => send(val === true || val === 'true' || val === 1
-            ? onTpl.render({ state: 'on' })
-            : offTpl.render({ state: 'off' })),
+        build: val => send((0, haCommon_1.isOn)(val) ? onTpl.render({ state: 'on' }) : offTpl.render({ state: 'off' })),
         qos: ctx.qos,
         retain: ctx.retain,
         optimistic,
