@@ -97,7 +97,7 @@ class ClientMode extends mirrorMode_1.MirrorMode {
                 this.publisher?.cancelPublishAll();
                 void this.setConnected(false);
             },
-            message: (topic, payload, retain) => {
+            message: (topic, payload, retain, contentType) => {
                 stats.messagesIn++;
                 if (this.isOwnEcho(topic, payload)) {
                     return;
@@ -108,7 +108,7 @@ class ClientMode extends mirrorMode_1.MirrorMode {
                 if (retain && this.reconcileRetained(topic, payload)) {
                     return;
                 }
-                void this.ingest?.handle(topic, payload);
+                void this.ingest?.handle(topic, payload, contentType);
             },
             admit: () => this.ingest?.admit(),
             dropped: reason => {

@@ -363,7 +363,8 @@ class BrokerService {
             // client is null for messages the broker itself publishes ($SYS, the adapter's own)
             if (client && !(0, aedesInternals_1.isDropped)(packet)) {
                 const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-                this.events.clientPublish?.(packet.topic, payload, client.id, packet.retain);
+                const contentType = packet.properties?.contentType;
+                this.events.clientPublish?.(packet.topic, payload, client.id, packet.retain, contentType);
             }
         });
         const presence = this.presence;

@@ -94,7 +94,12 @@ export interface BrokerMessage {
     qos: QoS;
     retain: boolean;
     /** MQTT 5 properties for MQTT 5 subscribers (3.1.1 subscribers get the message without them). */
-    properties?: { responseTopic?: string; correlationData?: Buffer; contentType?: string };
+    properties?: {
+        responseTopic?: string;
+        correlationData?: Buffer;
+        contentType?: string;
+        payloadFormatIndicator?: boolean;
+    };
 }
 
 export interface ConnectedClient {
@@ -107,8 +112,11 @@ export interface ConnectedClient {
 export type { Client, Subscription };
 
 export interface BrokerEvents {
-    /** A client published a message (wills included; not the adapter's own messages). */
-    clientPublish?(topic: string, payload: Buffer, clientId: string, retain: boolean): void;
+    /**
+     * A client published a message (wills included; not the adapter's own messages); `contentType` is its MQTT 5
+     * Content Type.
+     */
+    clientPublish?(topic: string, payload: Buffer, clientId: string, retain: boolean, contentType?: string): void;
     clientConnected?(client: ConnectedClient, handle: Client): void;
     clientDisconnected?(clientId: string): void;
     /**
@@ -482,7 +490,8 @@ export class BrokerService {
             // client is null for messages the broker itself publishes ($SYS, the adapter's own)
             if (client && !isDropped(packet)) {
                 const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-                this.events.clientPublish?.(packet.topic, payload, client.id, packet.retain);
+                const contentType = packet.properties?.contentType;
+                this.events.clientPublish?.(packet.topic, payload, client.id, packet.retain, contentType);
             }
         });
         const presence = this.presence;
