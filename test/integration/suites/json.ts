@@ -257,5 +257,22 @@ export function jsonSuites({ suite }: TestContext): void {
             assert.deepEqual(slow, { result: { topic: 'v5/response', message: 're:slow' } });
             assert.deepEqual(fast, { result: { topic: 'v5/response', message: 're:fast' } });
         });
+
+        it('MQTT 5 content type application/json both ways through the broker', async function () {
+            this.timeout(20000);
+            const harness = getHarness();
+            const peer = await TestClient.connect(mosquitto!.options.port, { protocolVersion: 5, clientId: 'ct-peer' });
+            await peer.subscribe('other/#', 1);
+            const json = { contentType: 'application/json' };
+            await peer.client.publishAsync('other/mode', '"ON"', { qos: 1, properties: json });
+            await peer.client.publishAsync('other/cfg', '{"a":1}', { qos: 1, properties: json });
+            await waitForState(harness, `${NS}.other.mode`, s => s?.val === 'ON');
+            await waitForState(harness, `${NS}.other.cfg`, s => s?.val === '{"a":1}');
+            await harness.states.setStateAsync(`${NS}.other.cfg`, { val: '{"a":2}', ack: false });
+            const sent = await peer.waitFor(m => m.topic === 'other/cfg' && m.payload.toString() === '{"a":2}');
+            assert.equal(sent.properties?.contentType, 'application/json');
+            assert.equal(sent.properties?.payloadFormatIndicator, true);
+            await peer.end();
+        });
     });
 }
