@@ -103,7 +103,7 @@ class ClientMode extends mirrorMode_1.MirrorMode {
                 this.publisher?.cancelPublishAll();
                 void this.setConnected(false);
             },
-            message: (topic, payload, retain) => {
+            message: (topic, payload, retain, contentType) => {
                 stats.messagesIn++;
                 if (this.ownMessages.isEcho(topic, payload)) {
                     return;
@@ -117,7 +117,7 @@ class ClientMode extends mirrorMode_1.MirrorMode {
                 if (retain && this.reconcileRetained(topic, payload)) {
                     return;
                 }
-                void this.ingest?.handle(topic, payload);
+                void this.ingest?.handle(topic, payload, contentType);
             },
             admit: () => this.ingest?.admit(),
             dropped: reason => {

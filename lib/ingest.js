@@ -102,8 +102,11 @@ class Ingest {
         void result.then(settled, settled);
         return result;
     }
-    /** Handles one message. Never throws: failures are logged and reported as dropped. */
-    handle(topic, payload) {
+    /**
+     * Handles one message; `contentType` is its MQTT 5 Content Type (JSON: see `write`). Never throws: failures are
+     * logged and reported as dropped.
+     */
+    handle(topic, payload, contentType) {
         const pre = this.precheck(topic);
         if (pre) {
             return Promise.resolve(pre);
@@ -111,9 +114,9 @@ class Ingest {
         const cached = this.cache.get(topic);
         const isJson = this.options.jsonTopics !== undefined && (0, filter_1.matchesAnyFilter)(this.options.jsonTopics, topic);
         if (cached && !this.inflight.busy(topic) && !isJson) {
-            return this.track(this.write(topic, cached, payload));
+            return this.track(this.write(topic, cached, payload, contentType));
         }
-        return this.track(this.inflight.run(topic, () => this.resolveAndWrite(topic, payload)));
+        return this.track(this.inflight.run(topic, () => this.resolveAndWrite(topic, payload, contentType)));
     }
     /**
      * An empty retained message cleared the topic's retained copy. The state keeps its last value, with ack=true and
@@ -254,7 +257,7 @@ class Ingest {
         }
         return undefined;
     }
-    async resolveAndWrite(topic, payload) {
+    async resolveAndWrite(topic, payload, contentType) {
         try {
             if (this.options.jsonTopics && (0, filter_1.matchesAnyFilter)(this.options.jsonTopics, topic)) {
                 const handled = await this.writeJson(topic, payload);
@@ -264,13 +267,13 @@ class Ingest {
             }
             const cached = this.cache.get(topic);
             if (cached) {
-                return await this.write(topic, cached, payload);
+                return await this.write(topic, cached, payload, contentType);
             }
             const resolution = await this.resolve(topic);
             if (!resolution.ok) {
                 return resolution.result;
             }
-            return await this.write(topic, resolution.target, payload);
+            return await this.write(topic, resolution.target, payload, contentType);
         }
         catch (err) {
             return this.failed(topic, err);
@@ -366,7 +369,12 @@ class Ingest {
         this.remember(topic, resolved);
         return { ok: true, target: resolved };
     }
-    async write(topic, target, payload) {
+    /**
+     * Writes one message to its state. A Content Type that says JSON (`application/json`, `…+json`): a JSON string
+     * is stored without its quotes and `null` as null; objects and arrays as on any topic; a payload that is not
+     * valid JSON gets a warning and is converted as a plain payload.
+     */
+    async write(topic, target, payload, contentType) {
         try {
             let val;
             let type;
@@ -381,7 +389,11 @@ class Ingest {
                 const converted = (0, payload_1.payloadToValue)(payload, {
                     existingType: target.type,
                     parseCharCodes: this.options.parseCharCodes,
+                    json: contentType !== undefined && (0, payload_1.isJsonContentType)(contentType),
                 });
+                if (converted.invalidJson) {
+                    this.warnings.warn('contenttype', topic, `Payload on '${topic}' has content type '${(0, rateLog_1.clip)(contentType ?? '', 60)}' but is not valid JSON: written as a plain payload`);
+                }
                 if (converted.invalidUtf8) {
                     this.warnings.warn('utf8', topic, `Payload on '${topic}' is not valid UTF-8: stored as text with replacement characters; add the topic to binaryTopics to keep its bytes`);
                 }

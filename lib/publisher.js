@@ -13,6 +13,13 @@ const errorText_1 = require("./errorText");
 const timers_1 = require("./timers");
 const keyedQueue_1 = require("./keyedQueue");
 const echoGuard_1 = require("./echoGuard");
+const JSON_TYPES = new Set(['json', 'object', 'array']);
+/** A text that is a JSON object or array (of a state whose type says JSON: its first character decides). */
+const JSON_CONTAINER = /^\s*[[{]/;
+/** A fresh object per message: aedes and mqtt.js may add to a packet's properties. */
+function jsonProperties() {
+    return { contentType: 'application/json', payloadFormatIndicator: true };
+}
 class Publisher {
     options;
     store;
@@ -249,6 +256,7 @@ class Publisher {
             nativeTopic: typeof native?.topic === 'string' && native.topic !== '' ? native.topic : undefined,
             binary: native?.binary === true,
             ...(json ? { json } : {}),
+            ...(obj.type === 'state' && JSON_TYPES.has(obj.common.type) ? { jsonValue: true } : {}),
         });
         this.indexTopic(id);
     }
@@ -418,15 +426,37 @@ class Publisher {
                 payload: JSON.stringify((0, json_1.nestedCommand)(info.json.keys, state.val)),
                 qos: this.options.defaultQoS,
                 retain: false,
+                properties: jsonProperties(),
             };
         }
-        return {
+        const payload = (0, payload_1.valueToPayload)(state, { sendStateObject: this.options.sendStateObject });
+        const message = {
             id,
             topic: this.topicOf(id, state, info),
-            payload: (0, payload_1.valueToPayload)(state, { sendStateObject: this.options.sendStateObject }),
+            payload,
             qos: this.options.defaultQoS,
             retain: this.retains(state),
         };
+        if (state && this.isJsonPayload(state.val, payload, info)) {
+            message.properties = jsonProperties();
+        }
+        return message;
+    }
+    /** Whether a state's payload is a JSON object or array (the whole state with sendStateObject). */
+    isJsonPayload(val, payload, info) {
+        if (this.options.sendStateObject || (val !== null && typeof val === 'object')) {
+            return true;
+        }
+        if (info.jsonValue !== true || typeof val !== 'string' || !JSON_CONTAINER.test(payload)) {
+            return false;
+        }
+        try {
+            JSON.parse(payload); // js-controller does not check that a json state holds JSON
+            return true;
+        }
+        catch {
+            return false;
+        }
     }
     async emit(id, state, info) {
         // text payloads leave synchronously, so changes of one id keep their order

@@ -120,7 +120,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
             mqtt5: settings.mqtt5,
             accounts: await this.accounts(),
         }, {
-            clientPublish: (topic, payload, clientId, retain) => {
+            clientPublish: (topic, payload, clientId, retain, contentType) => {
                 stats.messagesIn++;
                 if (settings.debug) {
                     adapter.log.debug(`Client '${(0, rateLog_1.clip)(clientId)}' published '${(0, rateLog_1.clip)(topic)}' (${payload.length} bytes)`);
@@ -133,7 +133,7 @@ class ServerMode extends mirrorMode_1.MirrorMode {
                     void this.ingest?.cleared(topic);
                     return;
                 }
-                void this.ingest?.handle(topic, payload);
+                void this.ingest?.handle(topic, payload, contentType);
             },
             admitPublish: () => this.ingest?.admit(),
             clientConnected: (client, handle) => {

@@ -107,7 +107,7 @@ export class ClientMode extends MirrorMode {
                     this.publisher?.cancelPublishAll();
                     void this.setConnected(false);
                 },
-                message: (topic, payload, retain) => {
+                message: (topic, payload, retain, contentType) => {
                     stats.messagesIn++;
                     if (this.ownMessages.isEcho(topic, payload)) {
                         return;
@@ -121,7 +121,7 @@ export class ClientMode extends MirrorMode {
                     if (retain && this.reconcileRetained(topic, payload)) {
                         return;
                     }
-                    void this.ingest?.handle(topic, payload);
+                    void this.ingest?.handle(topic, payload, contentType);
                 },
                 admit: () => this.ingest?.admit(),
                 dropped: reason => {

@@ -4,10 +4,10 @@
  */
 import { matchesAnyFilter, matchesAnyMask, topicNameError, type IdMask, type TopicFilter } from './mapping/filter';
 import { expandJson, type JsonBatch } from './mapping/json';
-import { convertValue, payloadToValue, type CommonType, type Value } from './mapping/payload';
+import { convertValue, isJsonContentType, payloadToValue, type CommonType, type Value } from './mapping/payload';
 import { topicToId, unwritableTopicReason, type TopicOptions } from './mapping/topic';
 import type { Logger, SettableState, Store } from './iobroker/store';
-import { RateLimitedLog } from './rateLog';
+import { RateLimitedLog, clip } from './rateLog';
 import { errorText } from './errorText';
 import { timers, type Timer } from './timers';
 import { KeyedQueue } from './keyedQueue';
@@ -154,8 +154,11 @@ export class Ingest {
         return result;
     }
 
-    /** Handles one message. Never throws: failures are logged and reported as dropped. */
-    handle(topic: string, payload: Buffer): Promise<IngestResult> {
+    /**
+     * Handles one message; `contentType` is its MQTT 5 Content Type (JSON: see `write`). Never throws: failures are
+     * logged and reported as dropped.
+     */
+    handle(topic: string, payload: Buffer, contentType?: string): Promise<IngestResult> {
         const pre = this.precheck(topic);
         if (pre) {
             return Promise.resolve(pre);
@@ -163,9 +166,9 @@ export class Ingest {
         const cached = this.cache.get(topic);
         const isJson = this.options.jsonTopics !== undefined && matchesAnyFilter(this.options.jsonTopics, topic);
         if (cached && !this.inflight.busy(topic) && !isJson) {
-            return this.track(this.write(topic, cached, payload));
+            return this.track(this.write(topic, cached, payload, contentType));
         }
-        return this.track(this.inflight.run(topic, () => this.resolveAndWrite(topic, payload)));
+        return this.track(this.inflight.run(topic, () => this.resolveAndWrite(topic, payload, contentType)));
     }
 
     /**
@@ -314,7 +317,7 @@ export class Ingest {
         return undefined;
     }
 
-    private async resolveAndWrite(topic: string, payload: Buffer): Promise<IngestResult> {
+    private async resolveAndWrite(topic: string, payload: Buffer, contentType?: string): Promise<IngestResult> {
         try {
             if (this.options.jsonTopics && matchesAnyFilter(this.options.jsonTopics, topic)) {
                 const handled = await this.writeJson(topic, payload);
@@ -324,13 +327,13 @@ export class Ingest {
             }
             const cached = this.cache.get(topic);
             if (cached) {
-                return await this.write(topic, cached, payload);
+                return await this.write(topic, cached, payload, contentType);
             }
             const resolution = await this.resolve(topic);
             if (!resolution.ok) {
                 return resolution.result;
             }
-            return await this.write(topic, resolution.target, payload);
+            return await this.write(topic, resolution.target, payload, contentType);
         } catch (err) {
             return this.failed(topic, err);
         }
@@ -467,7 +470,12 @@ export class Ingest {
         return { ok: true, target: resolved };
     }
 
-    private async write(topic: string, target: Resolved, payload: Buffer): Promise<IngestResult> {
+    /**
+     * Writes one message to its state. A Content Type that says JSON (`application/json`, `…+json`): a JSON string
+     * is stored without its quotes and `null` as null; objects and arrays as on any topic; a payload that is not
+     * valid JSON gets a warning and is converted as a plain payload.
+     */
+    private async write(topic: string, target: Resolved, payload: Buffer, contentType?: string): Promise<IngestResult> {
         try {
             let val: Value;
             let type: CommonType | undefined;
@@ -481,7 +489,15 @@ export class Ingest {
                 const converted = payloadToValue(payload, {
                     existingType: target.type,
                     parseCharCodes: this.options.parseCharCodes,
+                    json: contentType !== undefined && isJsonContentType(contentType),
                 });
+                if (converted.invalidJson) {
+                    this.warnings.warn(
+                        'contenttype',
+                        topic,
+                        `Payload on '${topic}' has content type '${clip(contentType ?? '', 60)}' but is not valid JSON: written as a plain payload`,
+                    );
+                }
                 if (converted.invalidUtf8) {
                     this.warnings.warn(
                         'utf8',

@@ -46,6 +46,14 @@ export interface OutgoingMessage {
     payload: string | Buffer;
     qos: QoS;
     retain: boolean;
+    /** A JSON object or array payload: MQTT 5 receivers get these (3.1.1 ones the payload alone). */
+    properties?: JsonProperties;
+}
+
+/** MQTT 5 properties of a JSON payload: Content Type `application/json`, Payload Format Indicator 1 (UTF-8). */
+export interface JsonProperties {
+    contentType: 'application/json';
+    payloadFormatIndicator: true;
 }
 
 export type Transport = (message: OutgoingMessage) => void;
@@ -55,6 +63,18 @@ interface TopicInfo {
     binary: boolean;
     /** A field of a JSON payload (jsonTopics): commands go to its parent topic as `{"<key>": value}`. */
     json?: { parentTopic: string; keys: string[] };
+    /** Its `common.type` is json, object or array: a value that is JSON text is sent as JSON. */
+    jsonValue?: boolean;
+}
+
+const JSON_TYPES = new Set(['json', 'object', 'array']);
+
+/** A text that is a JSON object or array (of a state whose type says JSON: its first character decides). */
+const JSON_CONTAINER = /^\s*[[{]/;
+
+/** A fresh object per message: aedes and mqtt.js may add to a packet's properties. */
+function jsonProperties(): JsonProperties {
+    return { contentType: 'application/json', payloadFormatIndicator: true };
 }
 
 export class Publisher {
@@ -309,6 +329,7 @@ export class Publisher {
             nativeTopic: typeof native?.topic === 'string' && native.topic !== '' ? native.topic : undefined,
             binary: native?.binary === true,
             ...(json ? { json } : {}),
+            ...(obj.type === 'state' && JSON_TYPES.has(obj.common.type) ? { jsonValue: true } : {}),
         });
         this.indexTopic(id);
     }
@@ -493,15 +514,37 @@ export class Publisher {
                 payload: JSON.stringify(nestedCommand(info.json.keys, state.val)),
                 qos: this.options.defaultQoS,
                 retain: false,
+                properties: jsonProperties(),
             };
         }
-        return {
+        const payload = valueToPayload(state, { sendStateObject: this.options.sendStateObject });
+        const message: OutgoingMessage = {
             id,
             topic: this.topicOf(id, state, info),
-            payload: valueToPayload(state, { sendStateObject: this.options.sendStateObject }),
+            payload,
             qos: this.options.defaultQoS,
             retain: this.retains(state),
         };
+        if (state && this.isJsonPayload(state.val, payload, info)) {
+            message.properties = jsonProperties();
+        }
+        return message;
+    }
+
+    /** Whether a state's payload is a JSON object or array (the whole state with sendStateObject). */
+    private isJsonPayload(val: unknown, payload: string, info: TopicInfo): boolean {
+        if (this.options.sendStateObject || (val !== null && typeof val === 'object')) {
+            return true;
+        }
+        if (info.jsonValue !== true || typeof val !== 'string' || !JSON_CONTAINER.test(payload)) {
+            return false;
+        }
+        try {
+            JSON.parse(payload); // js-controller does not check that a json state holds JSON
+            return true;
+        } catch {
+            return false;
+        }
     }
 
     private async emit(id: string, state: OutgoingState | null, info: TopicInfo): Promise<void> {

@@ -97,7 +97,7 @@ export class ServerMode extends MirrorMode {
                 accounts: await this.accounts(),
             },
             {
-                clientPublish: (topic, payload, clientId, retain) => {
+                clientPublish: (topic, payload, clientId, retain, contentType) => {
                     stats.messagesIn++;
                     if (settings.debug) {
                         adapter.log.debug(
@@ -112,7 +112,7 @@ export class ServerMode extends MirrorMode {
                         void this.ingest?.cleared(topic);
                         return;
                     }
-                    void this.ingest?.handle(topic, payload);
+                    void this.ingest?.handle(topic, payload, contentType);
                 },
                 admitPublish: () => this.ingest?.admit(),
                 clientConnected: (client, handle) => {

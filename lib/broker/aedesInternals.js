@@ -11,6 +11,8 @@ exports.isDropped = isDropped;
 exports.skipDroppedPublishes = skipDroppedPublishes;
 exports.closeRedisEmitterAtOnce = closeRedisEmitterAtOnce;
 exports.onRedisEmitterError = onRedisEmitterError;
+exports.levelQueues = levelQueues;
+exports.redisQueues = redisQueues;
 const overlap_1 = require("./overlap");
 const ORIGINAL = Symbol('mqtt-gateway.originalDeliver');
 /**
@@ -139,4 +141,50 @@ function closeRedisEmitterAtOnce(mq, connections) {
 /** Item 7: listens to mqemitter-redis' errors (emitted on its internal `state` emitter). */
 function onRedisEmitterError(mq, onError) {
     mq.state.on('error', onError);
+}
+/** The keys that start with `prefix` (a prefix ending in ':'; ';' is the character after it). */
+function prefixRange(prefix) {
+    return { gte: prefix, lt: `${prefix.slice(0, -1)};` };
+}
+/**
+ * Item 8, aedes-persistence-level 9.2: a queued message is `outgoing:<client>:<broker id>:<counter>` (the client id
+ * URI-encoded, the counter zero-padded, so the keys sort by broker id, then age); one sent and not yet acknowledged
+ * also `outgoing-id:<client>:<packet id>`. `beforeRead` is awaited before the keys are read (pending batched writes).
+ */
+function levelQueues(db, beforeRead) {
+    const queuePrefix = (clientId) => `outgoing:${encodeURIComponent(clientId)}:`;
+    const list = async (clientId) => {
+        await beforeRead();
+        const prefix = queuePrefix(clientId);
+        const entries = [];
+        for await (const key of db.keys(prefixRange(prefix))) {
+            const rest = key.slice(prefix.length);
+            entries.push({ key, brokerId: rest.slice(0, rest.lastIndexOf(':')) });
+        }
+        return entries;
+    };
+    return {
+        list,
+        count: async (clientId) => (await list(clientId)).length,
+        remove: keys => db.batch(keys.map(key => ({ type: 'del', key }))),
+        clear: async (clientId) => {
+            for (const prefix of [queuePrefix(clientId), `outgoing-id:${encodeURIComponent(clientId)}:`]) {
+                await db.clear(prefixRange(prefix));
+            }
+        },
+    };
+}
+/**
+ * Item 8, aedes-persistence-redis 11.2: a client's queue is the list `outgoing:<client>` (the client id URI-encoded)
+ * of keys of packets kept once for all their receivers (they expire with packetTTL). It is trimmed by the store
+ * itself (maxSessionDelivery), so only counted and dropped here.
+ */
+function redisQueues(conn) {
+    const queueKey = (clientId) => `outgoing:${encodeURIComponent(clientId)}`;
+    return {
+        count: clientId => conn.llen(queueKey(clientId)),
+        clear: async (clientId) => {
+            await conn.del(queueKey(clientId));
+        },
+    };
 }

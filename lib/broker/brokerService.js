@@ -60,7 +60,6 @@ const settings_1 = require("../settings");
 const errorText_1 = require("../errorText");
 const rateLog_1 = require("../rateLog");
 const timers_1 = require("../timers");
-const keyedQueue_1 = require("../keyedQueue");
 function connectError(returnCode, message) {
     return Object.assign(new Error(message), { returnCode });
 }
@@ -105,10 +104,6 @@ class BrokerService {
     writes;
     sessions;
     sweepTimer;
-    /** Per offline client: messages queued since its queue was last counted. */
-    queueEstimate = new Map();
-    /** Per client: trims run one after another, so concurrent enqueues never drop the same message twice. */
-    trimChains = new keyedQueue_1.KeyedQueue();
     /** Warnings about clients' bad input: bounded in memory and in log lines (see rateLog.ts). */
     warnings;
     /** Connections refused for their protocol version: info lines, bounded like the warnings. */
@@ -368,7 +363,8 @@ class BrokerService {
             // client is null for messages the broker itself publishes ($SYS, the adapter's own)
             if (client && !(0, aedesInternals_1.isDropped)(packet)) {
                 const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-                this.events.clientPublish?.(packet.topic, payload, client.id, packet.retain);
+                const contentType = packet.properties?.contentType;
+                this.events.clientPublish?.(packet.topic, payload, client.id, packet.retain, contentType);
             }
         });
         const presence = this.presence;
@@ -377,7 +373,7 @@ class BrokerService {
                 ? undefined
                 : node_path_1.default.join(this.options.persistenceDir, 'sessions.json'),
             keepMin: this.options.storeClientsTimeMin,
-            expire: clientId => this.expireSession(clientId),
+            expire: clientId => this.persistence?.endSession(clientId) ?? Promise.resolve(),
             onError: err => this.log.warn(`Cannot save the session times: ${(0, errorText_1.errorText)(err)}`),
             isOnline: clientId => (0, aedesInternals_1.isConnectedHere)(broker, clientId) || (presence?.elsewhere(clientId) ?? false),
         });
@@ -463,54 +459,6 @@ class BrokerService {
         catch (err) {
             await this.stop();
             throw err;
-        }
-    }
-    /**
-     * maxQueuedMessages (disk): after messages are queued for offline persistent clients, a queue longer than the
-     * limit loses its oldest messages (queues left from earlier runs count as older than this run's), counted as
-     * dropped. Called by the persistence (persistence.ts) before aedes goes on; trims of one client run one after
-     * another, so concurrent enqueues never drop the same message twice.
-     */
-    async limitQueues(clientIds) {
-        const max = this.options.maxQueuedMessages;
-        const broker = this.broker;
-        if (!broker || max <= 0) {
-            return;
-        }
-        for (const id of clientIds) {
-            await this.trimChains
-                .run(id, () => this.trimQueue(broker, id, max))
-                .catch((err) => this.log.warn(`Cannot limit the queue of '${id}': ${(0, errorText_1.errorText)(err)}`));
-        }
-    }
-    async trimQueue(broker, clientId, max) {
-        const db = this.db;
-        if (!db || (0, aedesInternals_1.isConnectedHere)(broker, clientId)) {
-            return; // online clients drain their queue themselves
-        }
-        const estimate = (this.queueEstimate.get(clientId) ?? max) + 1;
-        this.queueEstimate.set(clientId, estimate);
-        if (estimate <= max) {
-            return;
-        }
-        const prefix = `outgoing:${encodeURIComponent(clientId)}:`;
-        await this.writes?.flush(); // count what was queued, not only what reached the disk
-        const keys = [];
-        for await (const key of db.keys({ gte: prefix, lt: `${prefix.slice(0, -1)};` })) {
-            keys.push(key);
-        }
-        if (keys.length <= max) {
-            this.queueEstimate.set(clientId, keys.length);
-            return;
-        }
-        // key order is broker id, then counter: this run's broker id last, so earlier runs' messages go first
-        const current = `${prefix}${broker.id}:`;
-        const ordered = [...keys.filter(k => !k.startsWith(current)), ...keys.filter(k => k.startsWith(current))];
-        const excess = ordered.slice(0, keys.length - max);
-        await db.batch(excess.map(key => ({ type: 'del', key })));
-        this.queueEstimate.set(clientId, max);
-        for (let i = 0; i < excess.length; i++) {
-            this.events.dropped?.(`queue of offline client '${clientId}' is full (maxQueuedMessages ${max}): oldest message dropped`, clientId);
         }
     }
     /**
@@ -658,20 +606,6 @@ class BrokerService {
         }
         return filters;
     }
-    /** Removes a client's stored session: subscriptions and queued messages. */
-    async expireSession(clientId) {
-        await this.persistence?.cleanSubscriptions({ id: clientId });
-        // aedes-persistence-redis keeps a client's queue in this list (its messages expire with packetTTL)
-        await this.redis?.store.del(`outgoing:${encodeURIComponent(clientId)}`);
-        if (this.db) {
-            // aedes-persistence-level keeps a client's queue under these two key ranges
-            const id = encodeURIComponent(clientId);
-            for (const prefix of [`outgoing:${id}:`, `outgoing-id:${id}:`]) {
-                await this.db.clear({ gte: prefix, lt: `${prefix.slice(0, -1)};` });
-            }
-        }
-        this.queueEstimate.delete(clientId);
-    }
     async openPersistence() {
         const options = this.options;
         const onError = (err) => this.log.warn(`Broker store: ${(0, errorText_1.errorText)(err)}`);
@@ -689,14 +623,18 @@ class BrokerService {
         const db = new Level(options.persistenceDir);
         await db.open();
         this.db = db;
-        this.writes = (0, writeBatcher_1.batchWrites)(db);
+        const writes = (0, writeBatcher_1.batchWrites)(db);
+        this.writes = writes;
         const store = persistenceLevel(db);
         return {
             persistence: new persistence_1.BrokerPersistence(store, {
                 // retained lookups from memory instead of a LevelDB scan per subscription (see retainedIndex.ts)
                 retainedIndex: this.retained,
                 keepsV5Fields: false,
-                afterEnqueue: clientIds => this.limitQueues(clientIds),
+                // a queue is counted with what was queued, not only with what reached the disk
+                queues: (0, aedesInternals_1.levelQueues)(db, () => writes.flush()),
+                maxQueued: options.maxQueuedMessages,
+                onQueueDropped: (clientId, max) => this.events.dropped?.(`queue of offline client '${clientId}' is full (maxQueuedMessages ${max}): oldest message dropped`, clientId),
                 onError,
             }),
         };
@@ -780,6 +718,8 @@ class BrokerService {
         this.redis = { store, pub, sub, persistence };
         const wrapped = new persistence_1.BrokerPersistence(persistence, {
             keepsV5Fields: true,
+            // queued messages expire with packetTTL; maxSessionDelivery bounds a queue
+            queues: (0, aedesInternals_1.redisQueues)(store),
             onError: err => this.log.warn(`Redis: ${(0, errorText_1.errorText)(err)}`),
         });
         this.presence = new ClusterPresence(store, () => this.broker?.id ?? '');
@@ -794,15 +734,15 @@ class BrokerService {
      */
     async closeClientsWithQueues() {
         const broker = this.broker;
-        const store = this.redis?.store;
-        if (!broker || !store) {
+        const persistence = this.persistence;
+        if (!broker || !persistence || !this.redis) {
             return;
         }
         for (const client of (0, aedesInternals_1.connectedClients)(broker)) {
             if (client.clean || client.closed) {
                 continue;
             }
-            const queued = await store.llen(`outgoing:${encodeURIComponent(client.id)}`);
+            const queued = await persistence.queued(client.id);
             if (queued > 0 && !client.closed) {
                 this.log.info(`Client '${client.id}' has ${queued} message(s) waiting from the Redis outage: closing its connection, so that it reconnects and receives them`);
                 // not an abnormal end of the client: its will must not be published (it is stored again when the

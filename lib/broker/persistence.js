@@ -6,7 +6,9 @@ exports.BrokerPersistence = void 0;
  * streams where it pipes), implemented around the store that really keeps the data — aedes-persistence (memory),
  * aedes-persistence-level (disk) or aedes-persistence-redis — with the adapter's storage policy in between:
  * - retained messages answered from memory (retainedIndex.ts; disk only, where the store would scan per SUBSCRIBE);
- * - maxQueuedMessages: an offline session's queue loses its oldest messages beyond the limit (disk);
+ * - maxQueuedMessages: an offline session's queue loses its oldest messages beyond the limit (disk, queueLimit.ts);
+ * - the end of a session: its subscriptions and its queue removed (`endSession`), a queue counted (`queued`) — the
+ *   stores' key layouts for that are in aedesInternals.ts (item 8);
  * - MQTT 5 fields of queued messages kept where the store drops them (disk, see `LevelV5Fields`);
  * - inbound QoS 2 messages not yet released counted per client (the receive maximum, see brokerService.ts);
  * - a SUBSCRIBE's filters written once (aedes writes them once per filter; with Redis that hung the SUBACK);
@@ -15,6 +17,9 @@ exports.BrokerPersistence = void 0;
  * Nothing of aedes or of the stores is replaced at run time: aedes is given this object as its `persistence`.
  */
 const node_stream_1 = require("node:stream");
+const errorText_1 = require("../errorText");
+const aedesInternals_1 = require("./aedesInternals");
+const queueLimit_1 = require("./queueLimit");
 /**
  * aedes-persistence-level 9.2 queues a copy made with aedes-packet 3, which keeps only clientId, nl, cmd, broker id and
  * counter, topic, payload, qos, retain and dup: an MQTT 5 message would be delivered from the queue without its
@@ -74,9 +79,32 @@ class BrokerPersistence {
     subscriptionWrites = new WeakMap();
     /** Per client: inbound QoS 2 packet ids stored and not yet released by PUBREL. */
     incoming = new Map();
+    queueLimit;
+    /** The broker this persistence serves (given in setup). */
+    broker;
     constructor(store, options) {
         this.store = store;
         this.options = options;
+        const { queues, maxQueued = 0 } = options;
+        if (queues?.list && queues.remove && maxQueued > 0) {
+            this.queueLimit = new queueLimit_1.QueueLimit({ list: queues.list.bind(queues), remove: queues.remove.bind(queues) }, {
+                max: maxQueued,
+                isOnline: clientId => this.broker !== undefined && (0, aedesInternals_1.isConnectedHere)(this.broker, clientId),
+                brokerId: () => this.broker?.id ?? '',
+                onDropped: clientId => options.onQueueDropped?.(clientId, maxQueued),
+                onError: (clientId, err) => options.onError(new Error(`cannot limit the queue of '${clientId}': ${(0, errorText_1.errorText)(err)}`)),
+            });
+        }
+    }
+    /** Removes a client's stored session: its subscriptions and its queued messages. */
+    async endSession(clientId) {
+        await this.store.cleanSubscriptions({ id: clientId });
+        await this.options.queues?.clear(clientId);
+        this.queueLimit?.forget(clientId);
+    }
+    /** Messages queued for a client in the store now (0 where queues cannot be counted). */
+    queued(clientId) {
+        return this.options.queues?.count(clientId) ?? Promise.resolve(0);
     }
     /**
      * Whether one more inbound QoS 2 message with this packet id would make more than `max` of this client's
@@ -96,6 +124,7 @@ class BrokerPersistence {
         await store.cleanIncoming?.call(this.store, { id: clientId });
     }
     async setup(broker) {
+        this.broker = broker;
         await this.store.setup(broker);
         await this.options.retainedIndex?.load(this.store);
     }
@@ -150,8 +179,8 @@ class BrokerPersistence {
     }
     async outgoingEnqueueCombi(subs, packet) {
         const result = await this.store.outgoingEnqueueCombi(subs, this.options.keepsV5Fields ? packet : wrapV5Fields(packet));
-        if (subs?.length && this.options.afterEnqueue) {
-            await this.options.afterEnqueue(subs.map(sub => sub.clientId));
+        if (subs?.length && this.queueLimit) {
+            await this.queueLimit.afterEnqueue(subs.map(sub => sub.clientId));
         }
         return result;
     }

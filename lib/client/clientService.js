@@ -78,7 +78,7 @@ class ClientService {
         const client = mqtt_1.default.connect(this.options.href, this.connectOptions());
         this.client = client;
         client.on('connect', connack => void this.onConnect(client, Boolean(connack.sessionPresent)));
-        client.on('message', (topic, payload, packet) => this.events.message(topic, payload, packet.retain));
+        client.on('message', (topic, payload, packet) => this.events.message(topic, payload, packet.retain, packet.properties?.contentType));
         // mqtt.js reads the next packet only after this callback (and sends PUBACK/PUBCOMP of this one)
         const held = new Set();
         client.handleMessage = (_packet, callback) => {
@@ -246,7 +246,11 @@ class ClientService {
     publish(message) {
         const client = this.client;
         if (client && this.connected) {
-            client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, err => {
+            const options = { qos: message.qos, retain: message.retain };
+            if (message.properties && this.version === 5) {
+                options.properties = message.properties;
+            }
+            client.publish(message.topic, message.payload, options, err => {
                 if (err) {
                     this.log.debug(`Cannot publish '${message.topic}': ${err.message}`);
                 }

@@ -5,6 +5,7 @@
  */
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.QUALITY_CODES = void 0;
+exports.isJsonContentType = isJsonContentType;
 exports.parseNumber = parseNumber;
 exports.parseBoolean = parseBoolean;
 exports.parseCharCodes = parseCharCodes;
@@ -15,6 +16,18 @@ exports.valueToPayload = valueToPayload;
 exports.QUALITY_CODES = [0, 1, 2, 16, 17, 18, 32, 64, 65, 66, 68, 128, 129, 130, 132];
 function isQuality(value) {
     return typeof value === 'number' && exports.QUALITY_CODES.includes(value);
+}
+/**
+ * Whether an MQTT 5 content type says JSON: `application/json` or any `<type>/<subtype>+json` (RFC 6839), in any case,
+ * parameters (`; charset=utf-8`) ignored.
+ */
+function isJsonContentType(contentType) {
+    if (!contentType) {
+        return false;
+    }
+    const semicolon = contentType.indexOf(';');
+    const type = (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+    return type === 'application/json' || (type.endsWith('+json') && type.indexOf('/') > 0);
 }
 const STATE_KEYS = new Set(['val', 'ack', 'ts', 'q', 'lc', 'from', 'user', 'expire', 'c']);
 const NUMBER = /^[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+)?$/;
@@ -173,6 +186,20 @@ function payloadToValue(payload, options) {
         text = utf8Lenient.decode(payload);
         invalidUtf8 = true;
     }
+    let invalidJson = false;
+    if (options.json) {
+        // the sender says JSON: a JSON string is its text without the quotes, null is null; an object or an array
+        // goes on below as on any topic (a state object, or the JSON text)
+        try {
+            const value = JSON.parse(text);
+            if (value === null || typeof value !== 'object') {
+                return { ...convertValue(value, existingType, false), invalidUtf8 };
+            }
+        }
+        catch {
+            invalidJson = true;
+        }
+    }
     if (options.parseCharCodes) {
         const decoded = parseCharCodes(text);
         if (decoded !== undefined) {
@@ -195,7 +222,7 @@ function payloadToValue(payload, options) {
             };
         }
     }
-    return { ...convertValue(raw, existingType, true), invalidUtf8, ...extra };
+    return { ...convertValue(raw, existingType, true), invalidUtf8, ...(invalidJson ? { invalidJson } : {}), ...extra };
 }
 /**
  * A value (text of a payload, or a value from JSON) → the state value. The existing type decides; without one the

@@ -22,9 +22,14 @@
  * 7. mqemitter-redis closes its connections with QUIT, which waits for (or fails without) Redis: its `close` is
  *    replaced by one that cuts the connections. Its errors (a lost Redis) come on its internal `state` emitter, which
  *    would throw as an unhandled 'error' event without a listener.
+ * 8. Where the stores keep a client's queue (aedes-persistence-level 9.2, aedes-persistence-redis 11.2): aedes'
+ *    persistence interface enqueues, streams and deletes single messages, but cannot count, trim or drop a client's
+ *    queue, which maxQueuedMessages, the end of an MQTT 3.1.1 session (storeClientsTime) and the Redis outage need
+ *    (persistence.ts uses these; nothing else knows the key layouts).
  */
 import type { Aedes, Client } from 'aedes';
 import { matchingSubscriptions, type Deliver, type DeliveringClient } from './overlap';
+import type { QueuedEntry, StoredQueues } from './persistence';
 
 const ORIGINAL = Symbol('mqtt-gateway.originalDeliver');
 
@@ -172,4 +177,63 @@ export function closeRedisEmitterAtOnce(mq: unknown, connections: { disconnect()
 /** Item 7: listens to mqemitter-redis' errors (emitted on its internal `state` emitter). */
 export function onRedisEmitterError(mq: unknown, onError: (err: Error) => void): void {
     (mq as { state: { on(event: 'error', listener: (err: Error) => void): void } }).state.on('error', onError);
+}
+
+/** The part of a Level database that item 8 uses. */
+export interface LevelQueueDb {
+    keys(range: { gte: string; lt: string }): AsyncIterable<string>;
+    clear(range: { gte: string; lt: string }): Promise<void>;
+    batch(operations: { type: 'del'; key: string }[]): Promise<void>;
+}
+
+/** The keys that start with `prefix` (a prefix ending in ':'; ';' is the character after it). */
+function prefixRange(prefix: string): { gte: string; lt: string } {
+    return { gte: prefix, lt: `${prefix.slice(0, -1)};` };
+}
+
+/**
+ * Item 8, aedes-persistence-level 9.2: a queued message is `outgoing:<client>:<broker id>:<counter>` (the client id
+ * URI-encoded, the counter zero-padded, so the keys sort by broker id, then age); one sent and not yet acknowledged
+ * also `outgoing-id:<client>:<packet id>`. `beforeRead` is awaited before the keys are read (pending batched writes).
+ */
+export function levelQueues(db: LevelQueueDb, beforeRead: () => Promise<void>): Required<StoredQueues> {
+    const queuePrefix = (clientId: string): string => `outgoing:${encodeURIComponent(clientId)}:`;
+    const list = async (clientId: string): Promise<QueuedEntry[]> => {
+        await beforeRead();
+        const prefix = queuePrefix(clientId);
+        const entries: QueuedEntry[] = [];
+        for await (const key of db.keys(prefixRange(prefix))) {
+            const rest = key.slice(prefix.length);
+            entries.push({ key, brokerId: rest.slice(0, rest.lastIndexOf(':')) });
+        }
+        return entries;
+    };
+    return {
+        list,
+        count: async clientId => (await list(clientId)).length,
+        remove: keys => db.batch(keys.map(key => ({ type: 'del' as const, key }))),
+        clear: async clientId => {
+            for (const prefix of [queuePrefix(clientId), `outgoing-id:${encodeURIComponent(clientId)}:`]) {
+                await db.clear(prefixRange(prefix));
+            }
+        },
+    };
+}
+
+/**
+ * Item 8, aedes-persistence-redis 11.2: a client's queue is the list `outgoing:<client>` (the client id URI-encoded)
+ * of keys of packets kept once for all their receivers (they expire with packetTTL). It is trimmed by the store
+ * itself (maxSessionDelivery), so only counted and dropped here.
+ */
+export function redisQueues(conn: {
+    llen(key: string): Promise<number>;
+    del(key: string): Promise<number>;
+}): StoredQueues {
+    const queueKey = (clientId: string): string => `outgoing:${encodeURIComponent(clientId)}`;
+    return {
+        count: clientId => conn.llen(queueKey(clientId)),
+        clear: async clientId => {
+            await conn.del(queueKey(clientId));
+        },
+    };
 }

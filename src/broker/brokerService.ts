@@ -29,8 +29,10 @@ import {
     hasSubscription,
     isConnectedHere,
     isDropped,
+    levelQueues,
     markDropped,
     onRedisEmitterError,
+    redisQueues,
     skipDroppedPublishes,
 } from './aedesInternals';
 import { OpenClients } from './openClients';
@@ -50,7 +52,6 @@ import { errorText } from '../errorText';
 import type { RequestTransport } from '../requests';
 import { clip, RateLimitedLog } from '../rateLog';
 import { timers, delay, type Timer } from '../timers';
-import { KeyedQueue } from '../keyedQueue';
 
 export interface BrokerServiceOptions {
     listeners: ListenerOptions;
@@ -93,7 +94,12 @@ export interface BrokerMessage {
     qos: QoS;
     retain: boolean;
     /** MQTT 5 properties for MQTT 5 subscribers (3.1.1 subscribers get the message without them). */
-    properties?: { responseTopic?: string; correlationData?: Buffer; contentType?: string };
+    properties?: {
+        responseTopic?: string;
+        correlationData?: Buffer;
+        contentType?: string;
+        payloadFormatIndicator?: boolean;
+    };
 }
 
 export interface ConnectedClient {
@@ -106,8 +112,11 @@ export interface ConnectedClient {
 export type { Client, Subscription };
 
 export interface BrokerEvents {
-    /** A client published a message (wills included; not the adapter's own messages). */
-    clientPublish?(topic: string, payload: Buffer, clientId: string, retain: boolean): void;
+    /**
+     * A client published a message (wills included; not the adapter's own messages); `contentType` is its MQTT 5
+     * Content Type.
+     */
+    clientPublish?(topic: string, payload: Buffer, clientId: string, retain: boolean, contentType?: string): void;
     clientConnected?(client: ConnectedClient, handle: Client): void;
     clientDisconnected?(clientId: string): void;
     /**
@@ -167,17 +176,10 @@ const SESSION_NEVER_EXPIRES = 0xffffffff;
 
 const PROTOCOL_NAMES: Record<number, string> = { 3: 'MQTT 3.1', 4: 'MQTT 3.1.1', 5: 'MQTT 5' };
 
-interface LevelDb {
-    close(): Promise<void>;
-    clear(range: { gte: string; lt: string }): Promise<void>;
-    keys(range: { gte: string; lt: string }): AsyncIterable<string>;
-    batch(operations: { type: 'del'; key: string }[]): Promise<void>;
-}
-
 export class BrokerService {
     private broker: Aedes | undefined;
     private listeners: Listeners | undefined;
-    private db: LevelDb | undefined;
+    private db: { close(): Promise<void> } | undefined;
     /** What aedes is given as its persistence (persistence.ts). */
     private persistence: BrokerPersistence | undefined;
     /** `persistence: redis`: the store's, the publishing and the subscribing connection. */
@@ -191,10 +193,6 @@ export class BrokerService {
     private writes: { flush(): Promise<void> } | undefined;
     private sessions: SessionExpiry | undefined;
     private sweepTimer: Timer | undefined;
-    /** Per offline client: messages queued since its queue was last counted. */
-    private readonly queueEstimate = new Map<string, number>();
-    /** Per client: trims run one after another, so concurrent enqueues never drop the same message twice. */
-    private readonly trimChains = new KeyedQueue();
     /** Warnings about clients' bad input: bounded in memory and in log lines (see rateLog.ts). */
     private readonly warnings: RateLimitedLog;
     /** Connections refused for their protocol version: info lines, bounded like the warnings. */
@@ -492,7 +490,8 @@ export class BrokerService {
             // client is null for messages the broker itself publishes ($SYS, the adapter's own)
             if (client && !isDropped(packet)) {
                 const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-                this.events.clientPublish?.(packet.topic, payload, client.id, packet.retain);
+                const contentType = packet.properties?.contentType;
+                this.events.clientPublish?.(packet.topic, payload, client.id, packet.retain, contentType);
             }
         });
         const presence = this.presence;
@@ -502,7 +501,7 @@ export class BrokerService {
                     ? undefined
                     : path.join(this.options.persistenceDir, 'sessions.json'),
             keepMin: this.options.storeClientsTimeMin,
-            expire: clientId => this.expireSession(clientId),
+            expire: clientId => this.persistence?.endSession(clientId) ?? Promise.resolve(),
             onError: err => this.log.warn(`Cannot save the session times: ${errorText(err)}`),
             isOnline: clientId => isConnectedHere(broker, clientId) || (presence?.elsewhere(clientId) ?? false),
         });
@@ -620,59 +619,6 @@ export class BrokerService {
         } catch (err) {
             await this.stop();
             throw err;
-        }
-    }
-
-    /**
-     * maxQueuedMessages (disk): after messages are queued for offline persistent clients, a queue longer than the
-     * limit loses its oldest messages (queues left from earlier runs count as older than this run's), counted as
-     * dropped. Called by the persistence (persistence.ts) before aedes goes on; trims of one client run one after
-     * another, so concurrent enqueues never drop the same message twice.
-     */
-    private async limitQueues(clientIds: string[]): Promise<void> {
-        const max = this.options.maxQueuedMessages;
-        const broker = this.broker;
-        if (!broker || max <= 0) {
-            return;
-        }
-        for (const id of clientIds) {
-            await this.trimChains
-                .run(id, () => this.trimQueue(broker, id, max))
-                .catch((err: unknown) => this.log.warn(`Cannot limit the queue of '${id}': ${errorText(err)}`));
-        }
-    }
-
-    private async trimQueue(broker: Aedes, clientId: string, max: number): Promise<void> {
-        const db = this.db;
-        if (!db || isConnectedHere(broker, clientId)) {
-            return; // online clients drain their queue themselves
-        }
-        const estimate = (this.queueEstimate.get(clientId) ?? max) + 1;
-        this.queueEstimate.set(clientId, estimate);
-        if (estimate <= max) {
-            return;
-        }
-        const prefix = `outgoing:${encodeURIComponent(clientId)}:`;
-        await this.writes?.flush(); // count what was queued, not only what reached the disk
-        const keys: string[] = [];
-        for await (const key of db.keys({ gte: prefix, lt: `${prefix.slice(0, -1)};` })) {
-            keys.push(key);
-        }
-        if (keys.length <= max) {
-            this.queueEstimate.set(clientId, keys.length);
-            return;
-        }
-        // key order is broker id, then counter: this run's broker id last, so earlier runs' messages go first
-        const current = `${prefix}${broker.id}:`;
-        const ordered = [...keys.filter(k => !k.startsWith(current)), ...keys.filter(k => k.startsWith(current))];
-        const excess = ordered.slice(0, keys.length - max);
-        await db.batch(excess.map(key => ({ type: 'del' as const, key })));
-        this.queueEstimate.set(clientId, max);
-        for (let i = 0; i < excess.length; i++) {
-            this.events.dropped?.(
-                `queue of offline client '${clientId}' is full (maxQueuedMessages ${max}): oldest message dropped`,
-                clientId,
-            );
         }
     }
 
@@ -873,21 +819,6 @@ export class BrokerService {
         return filters;
     }
 
-    /** Removes a client's stored session: subscriptions and queued messages. */
-    private async expireSession(clientId: string): Promise<void> {
-        await this.persistence?.cleanSubscriptions({ id: clientId });
-        // aedes-persistence-redis keeps a client's queue in this list (its messages expire with packetTTL)
-        await this.redis?.store.del(`outgoing:${encodeURIComponent(clientId)}`);
-        if (this.db) {
-            // aedes-persistence-level keeps a client's queue under these two key ranges
-            const id = encodeURIComponent(clientId);
-            for (const prefix of [`outgoing:${id}:`, `outgoing-id:${id}:`]) {
-                await this.db.clear({ gte: prefix, lt: `${prefix.slice(0, -1)};` });
-            }
-        }
-        this.queueEstimate.delete(clientId);
-    }
-
     private async openPersistence(): Promise<{ persistence: BrokerPersistence; mq?: unknown }> {
         const options = this.options;
         const onError = (err: unknown): void => this.log.warn(`Broker store: ${errorText(err)}`);
@@ -905,14 +836,22 @@ export class BrokerService {
         const db = new Level(options.persistenceDir);
         await db.open();
         this.db = db;
-        this.writes = batchWrites(db);
+        const writes = batchWrites(db);
+        this.writes = writes;
         const store = persistenceLevel(db) as AedesPersistence;
         return {
             persistence: new BrokerPersistence(store, {
                 // retained lookups from memory instead of a LevelDB scan per subscription (see retainedIndex.ts)
                 retainedIndex: this.retained,
                 keepsV5Fields: false,
-                afterEnqueue: clientIds => this.limitQueues(clientIds),
+                // a queue is counted with what was queued, not only with what reached the disk
+                queues: levelQueues(db, () => writes.flush()),
+                maxQueued: options.maxQueuedMessages,
+                onQueueDropped: (clientId, max) =>
+                    this.events.dropped?.(
+                        `queue of offline client '${clientId}' is full (maxQueuedMessages ${max}): oldest message dropped`,
+                        clientId,
+                    ),
                 onError,
             }),
         };
@@ -998,6 +937,8 @@ export class BrokerService {
         this.redis = { store, pub, sub, persistence };
         const wrapped = new BrokerPersistence(persistence as unknown as AedesPersistence, {
             keepsV5Fields: true,
+            // queued messages expire with packetTTL; maxSessionDelivery bounds a queue
+            queues: redisQueues(store),
             onError: err => this.log.warn(`Redis: ${errorText(err)}`),
         });
         this.presence = new ClusterPresence(store, () => this.broker?.id ?? '');
@@ -1013,15 +954,15 @@ export class BrokerService {
      */
     private async closeClientsWithQueues(): Promise<void> {
         const broker = this.broker;
-        const store = this.redis?.store;
-        if (!broker || !store) {
+        const persistence = this.persistence;
+        if (!broker || !persistence || !this.redis) {
             return;
         }
         for (const client of connectedClients(broker)) {
             if (client.clean || client.closed) {
                 continue;
             }
-            const queued = await store.llen(`outgoing:${encodeURIComponent(client.id)}`);
+            const queued = await persistence.queued(client.id);
             if (queued > 0 && !client.closed) {
                 this.log.info(
                     `Client '${client.id}' has ${queued} message(s) waiting from the Redis outage: closing its connection, so that it reconnects and receives them`,

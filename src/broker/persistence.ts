@@ -3,7 +3,9 @@
  * streams where it pipes), implemented around the store that really keeps the data — aedes-persistence (memory),
  * aedes-persistence-level (disk) or aedes-persistence-redis — with the adapter's storage policy in between:
  * - retained messages answered from memory (retainedIndex.ts; disk only, where the store would scan per SUBSCRIBE);
- * - maxQueuedMessages: an offline session's queue loses its oldest messages beyond the limit (disk);
+ * - maxQueuedMessages: an offline session's queue loses its oldest messages beyond the limit (disk, queueLimit.ts);
+ * - the end of a session: its subscriptions and its queue removed (`endSession`), a queue counted (`queued`) — the
+ *   stores' key layouts for that are in aedesInternals.ts (item 8);
  * - MQTT 5 fields of queued messages kept where the store drops them (disk, see `LevelV5Fields`);
  * - inbound QoS 2 messages not yet released counted per client (the receive maximum, see brokerService.ts);
  * - a SUBSCRIBE's filters written once (aedes writes them once per filter; with Redis that hung the SUBACK);
@@ -12,6 +14,10 @@
  * Nothing of aedes or of the stores is replaced at run time: aedes is given this object as its `persistence`.
  */
 import { Readable } from 'node:stream';
+import type { Aedes } from 'aedes';
+import { errorText } from '../errorText';
+import { isConnectedHere } from './aedesInternals';
+import { QueueLimit } from './queueLimit';
 import type { RetainedIndex, RetainedPacket } from './retainedIndex';
 
 /** A client as the persistence methods receive it. */
@@ -58,13 +64,34 @@ export interface AedesPersistence {
     destroy(): Promise<void>;
 }
 
+/** One message in a client's queue: the store's key for it and the broker instance that queued it. */
+export interface QueuedEntry {
+    key: string;
+    brokerId: string;
+}
+
+/** What a store offers for whole queues beyond aedes' interface (aedesInternals.ts item 8 for each store). */
+export interface StoredQueues {
+    /** Messages queued for a client now. */
+    count(clientId: string): Promise<number>;
+    /** Removes a client's queue. */
+    clear(clientId: string): Promise<void>;
+    /** A client's queued messages in the store's order (a store that trims its queues itself has none). */
+    list?(clientId: string): Promise<QueuedEntry[]>;
+    remove?(keys: string[]): Promise<void>;
+}
+
 export interface BrokerPersistenceOptions {
     /** Answer retained lookups from memory (see retainedIndex.ts). */
     retainedIndex?: RetainedIndex;
     /** The store rebuilds queued packets without their MQTT 5 fields (aedes-persistence-level 9.2, see below). */
     keepsV5Fields: boolean;
-    /** Called after messages were queued for offline sessions (maxQueuedMessages); awaited before aedes goes on. */
-    afterEnqueue?(clientIds: string[]): Promise<void>;
+    /** The store's whole queues (none: the memory store, whose queues go with the process). */
+    queues?: StoredQueues;
+    /** QoS 1/2 messages kept per offline session, the oldest dropped first (0 or none: no limit; needs `list`). */
+    maxQueued?: number;
+    /** A message was dropped from a full queue (maxQueued). */
+    onQueueDropped?(clientId: string, max: number): void;
     /** A store failure that aedes would not hear of (a delete after PUBREL). */
     onError(err: unknown): void;
 }
@@ -137,11 +164,41 @@ export class BrokerPersistence implements AedesPersistence {
     private readonly subscriptionWrites = new WeakMap<object, Promise<void>>();
     /** Per client: inbound QoS 2 packet ids stored and not yet released by PUBREL. */
     private readonly incoming = new Map<string, Set<number>>();
+    private readonly queueLimit: QueueLimit | undefined;
+    /** The broker this persistence serves (given in setup). */
+    private broker: Aedes | undefined;
 
     constructor(
         readonly store: AedesPersistence,
         private readonly options: BrokerPersistenceOptions,
-    ) {}
+    ) {
+        const { queues, maxQueued = 0 } = options;
+        if (queues?.list && queues.remove && maxQueued > 0) {
+            this.queueLimit = new QueueLimit(
+                { list: queues.list.bind(queues), remove: queues.remove.bind(queues) },
+                {
+                    max: maxQueued,
+                    isOnline: clientId => this.broker !== undefined && isConnectedHere(this.broker, clientId),
+                    brokerId: () => this.broker?.id ?? '',
+                    onDropped: clientId => options.onQueueDropped?.(clientId, maxQueued),
+                    onError: (clientId, err) =>
+                        options.onError(new Error(`cannot limit the queue of '${clientId}': ${errorText(err)}`)),
+                },
+            );
+        }
+    }
+
+    /** Removes a client's stored session: its subscriptions and its queued messages. */
+    async endSession(clientId: string): Promise<void> {
+        await this.store.cleanSubscriptions({ id: clientId });
+        await this.options.queues?.clear(clientId);
+        this.queueLimit?.forget(clientId);
+    }
+
+    /** Messages queued for a client in the store now (0 where queues cannot be counted). */
+    queued(clientId: string): Promise<number> {
+        return this.options.queues?.count(clientId) ?? Promise.resolve(0);
+    }
 
     /**
      * Whether one more inbound QoS 2 message with this packet id would make more than `max` of this client's
@@ -163,6 +220,7 @@ export class BrokerPersistence implements AedesPersistence {
     }
 
     async setup(broker: unknown): Promise<void> {
+        this.broker = broker as Aedes;
         await this.store.setup(broker);
         await this.options.retainedIndex?.load(this.store);
     }
@@ -231,8 +289,8 @@ export class BrokerPersistence implements AedesPersistence {
             subs,
             this.options.keepsV5Fields ? packet : wrapV5Fields(packet),
         );
-        if (subs?.length && this.options.afterEnqueue) {
-            await this.options.afterEnqueue(subs.map(sub => sub.clientId));
+        if (subs?.length && this.queueLimit) {
+            await this.queueLimit.afterEnqueue(subs.map(sub => sub.clientId));
         }
         return result;
     }

@@ -2,7 +2,7 @@
  * The mqtt.js connection of client mode: connect options, (re)subscribe, will and birth, a bounded offline queue,
  * MQTT 5 with fallback to 3.1.1, and typed events. Reconnects forever with `reconnectPeriod`.
  */
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import type { QoS } from '../settings';
 import { errorText } from '../errorText';
 import { delay } from '../timers';
@@ -39,6 +39,8 @@ export interface OutgoingClientMessage {
     payload: string | Buffer;
     qos: QoS;
     retain: boolean;
+    /** Sent with MQTT 5 only (Content Type, Payload Format Indicator of a JSON payload). */
+    properties?: { contentType?: string; payloadFormatIndicator?: boolean };
 }
 
 export interface ClientEvents {
@@ -46,7 +48,8 @@ export interface ClientEvents {
     connected(info: { sessionPresent: boolean; protocolVersion: 4 | 5 }): void;
     disconnected(): void;
     /** `retain`: a retained message the broker sends at subscribe time (MQTT 3.1.1 flags no live message so). */
-    message(topic: string, payload: Buffer, retain: boolean): void;
+    /** `contentType`: the message's MQTT 5 Content Type. */
+    message(topic: string, payload: Buffer, retain: boolean, contentType?: string): void;
     /** Backpressure: a promise holds the next message from the broker (and the reading of the connection). */
     admit?(): Promise<void> | undefined;
     /** A message that was not sent (QoS 0 while offline, or the oldest queued one when the queue is full). */
@@ -131,7 +134,9 @@ export class ClientService {
         const client = mqtt.connect(this.options.href, this.connectOptions());
         this.client = client;
         client.on('connect', connack => void this.onConnect(client, Boolean(connack.sessionPresent)));
-        client.on('message', (topic, payload, packet) => this.events.message(topic, payload, packet.retain));
+        client.on('message', (topic, payload, packet) =>
+            this.events.message(topic, payload, packet.retain, packet.properties?.contentType),
+        );
         // mqtt.js reads the next packet only after this callback (and sends PUBACK/PUBCOMP of this one)
         const held = new Set<() => void>();
         client.handleMessage = (_packet, callback) => {
@@ -324,7 +329,11 @@ export class ClientService {
     publish(message: OutgoingClientMessage): void {
         const client = this.client;
         if (client && this.connected) {
-            client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, err => {
+            const options: IClientPublishOptions = { qos: message.qos, retain: message.retain };
+            if (message.properties && this.version === 5) {
+                options.properties = message.properties;
+            }
+            client.publish(message.topic, message.payload, options, err => {
                 if (err) {
                     this.log.debug(`Cannot publish '${message.topic}': ${err.message}`);
                 }

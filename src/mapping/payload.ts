@@ -21,6 +21,8 @@ export interface PayloadOptions {
     existingType?: string | undefined;
     /** `72,101,108` (3+ codes in 0..255) becomes text. */
     parseCharCodes: boolean;
+    /** The message says its payload is JSON (MQTT 5 content type, see `isJsonContentType`). */
+    json?: boolean;
 }
 
 export interface ConvertedPayload {
@@ -35,6 +37,21 @@ export interface ConvertedPayload {
     q?: Quality;
     /** The payload was not valid UTF-8 (decoded with replacement characters). */
     invalidUtf8: boolean;
+    /** `json` was set and the payload is not valid JSON (it was converted as a plain payload). */
+    invalidJson?: boolean;
+}
+
+/**
+ * Whether an MQTT 5 content type says JSON: `application/json` or any `<type>/<subtype>+json` (RFC 6839), in any case,
+ * parameters (`; charset=utf-8`) ignored.
+ */
+export function isJsonContentType(contentType: string | undefined): boolean {
+    if (!contentType) {
+        return false;
+    }
+    const semicolon = contentType.indexOf(';');
+    const type = (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+    return type === 'application/json' || (type.endsWith('+json') && type.indexOf('/') > 0);
 }
 
 const STATE_KEYS = new Set(['val', 'ack', 'ts', 'q', 'lc', 'from', 'user', 'expire', 'c']);
@@ -199,6 +216,19 @@ export function payloadToValue(payload: Uint8Array, options: PayloadOptions): Co
         text = utf8Lenient.decode(payload);
         invalidUtf8 = true;
     }
+    let invalidJson = false;
+    if (options.json) {
+        // the sender says JSON: a JSON string is its text without the quotes, null is null; an object or an array
+        // goes on below as on any topic (a state object, or the JSON text)
+        try {
+            const value: unknown = JSON.parse(text);
+            if (value === null || typeof value !== 'object') {
+                return { ...convertValue(value, existingType, false), invalidUtf8 };
+            }
+        } catch {
+            invalidJson = true;
+        }
+    }
     if (options.parseCharCodes) {
         const decoded = parseCharCodes(text);
         if (decoded !== undefined) {
@@ -223,7 +253,7 @@ export function payloadToValue(payload: Uint8Array, options: PayloadOptions): Co
         }
     }
 
-    return { ...convertValue(raw, existingType, true), invalidUtf8, ...extra };
+    return { ...convertValue(raw, existingType, true), invalidUtf8, ...(invalidJson ? { invalidJson } : {}), ...extra };
 }
 
 /**

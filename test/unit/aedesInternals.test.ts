@@ -3,7 +3,10 @@
  * (and mqemitter-redis): after an upgrade, a failure here names the item that broke.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Aedes, type Client } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
@@ -14,10 +17,15 @@ import {
     deliverDirect,
     hasSubscription,
     isConnectedHere,
+    levelQueues,
     markDropped,
     onRedisEmitterError,
+    redisQueues,
     skipDroppedPublishes,
 } from '../../src/broker/aedesInternals';
+import type { StoredQueues } from '../../src/broker/persistence';
+import { RedisServer } from '../lib/redis';
+import { hasCommand, skipWithReason } from '../lib/tools';
 
 describe('aedes internals the broker relies on (aedesInternals.ts)', function () {
     this.timeout(10000);
@@ -176,5 +184,98 @@ describe('aedes internals the broker relies on (aedesInternals.ts)', function ()
         assert.equal(internal.closing, true);
         pubConn.disconnect();
         subConn.disconnect();
+    });
+});
+
+/** Item 8: the queue layouts of the installed stores, written through the stores' own interface. */
+describe("the stores' queue layouts the broker relies on (aedesInternals.ts item 8)", function () {
+    this.timeout(20000);
+    interface QueueStore {
+        outgoingEnqueueCombi(subs: { clientId: string }[], packet: object): Promise<unknown>;
+        outgoingStream(client: { id: string }): AsyncIterable<{ topic: string }>;
+    }
+    const packet = (brokerId: string, brokerCounter: number): object => ({
+        cmd: 'publish',
+        topic: `t/${brokerId}/${brokerCounter}`,
+        payload: Buffer.from('x'),
+        qos: 1,
+        retain: false,
+        dup: false,
+        brokerId,
+        brokerCounter,
+    });
+    async function topics(store: QueueStore, clientId: string): Promise<string[]> {
+        const found: string[] = [];
+        for await (const p of store.outgoingStream({ id: clientId })) {
+            found.push(p.topic);
+        }
+        return found;
+    }
+    /** Queues of 'a:b c' (an id that needs encoding) and of 'a' (a prefix of it) through the store; checks `queues`. */
+    async function checkLayout(store: QueueStore, queues: StoredQueues): Promise<void> {
+        await store.outgoingEnqueueCombi([{ clientId: 'a:b c' }, { clientId: 'a' }], packet('old', 1));
+        await store.outgoingEnqueueCombi([{ clientId: 'a:b c' }], packet('new', 2));
+        await store.outgoingEnqueueCombi([{ clientId: 'a:b c' }], packet('new', 10));
+        assert.equal(await queues.count('a:b c'), 3);
+        assert.equal(await queues.count('a'), 1);
+        if (queues.list && queues.remove) {
+            const entries = await queues.list('a:b c');
+            assert.deepEqual(
+                entries.map(e => e.brokerId),
+                ['new', 'new', 'old'],
+                'by broker id, then age',
+            );
+            await queues.remove([entries[0]!.key]);
+            assert.deepEqual(await topics(store, 'a:b c'), ['t/new/10', 't/old/1'], 'the oldest of "new" went');
+        }
+        await queues.clear('a:b c');
+        assert.equal(await queues.count('a:b c'), 0);
+        assert.deepEqual(await topics(store, 'a:b c'), []);
+        assert.deepEqual(await topics(store, 'a'), ['t/old/1'], "another client's queue stays");
+    }
+
+    it('aedes-persistence-level: outgoing:<client>:<broker id>:<counter>', async () => {
+        const dir = mkdtempSync(path.join(tmpdir(), 'level-layout-'));
+        const { Level } = await import('level');
+        const db = new Level<string, unknown>(dir);
+        try {
+            await db.open();
+            const { default: persistenceLevel } = await import('aedes-persistence-level');
+            const store = persistenceLevel(db) as QueueStore & { setup(broker: unknown): Promise<void> };
+            await store.setup({});
+            let flushed = 0;
+            await checkLayout(
+                store,
+                levelQueues(db, () => Promise.resolve(void flushed++)),
+            );
+            assert.ok(flushed > 0, 'pending writes are flushed before the keys are read');
+        } finally {
+            await db.close();
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it('aedes-persistence-redis: the list outgoing:<client>', async function () {
+        if (!hasCommand('redis-server')) {
+            skipWithReason(this, 'redis-server is not installed (apt-get install redis-server)');
+        }
+        const port = await new Promise<number>(resolve => {
+            const probe = createServer().listen(0, '127.0.0.1', () => {
+                const { port: free } = probe.address() as { port: number };
+                probe.close(() => resolve(free));
+            });
+        });
+        const redis = new RedisServer(port);
+        await redis.start();
+        const { default: Redis } = await import('ioredis');
+        const conn = new Redis(redis.url);
+        try {
+            const { default: RedisStore } = await import('aedes-persistence-redis/asyncPersistence.js');
+            const store = new RedisStore({ conn }) as unknown as QueueStore;
+            await checkLayout(store, redisQueues(conn));
+        } finally {
+            conn.disconnect();
+            await redis.dispose();
+        }
     });
 });

@@ -365,3 +365,31 @@ describe('Ingest backpressure (admit)', () => {
         }
     });
 });
+
+describe('Ingest: MQTT 5 content type JSON', () => {
+    it('a JSON string without its quotes; an object as JSON text; jsonTopics expand as without it', async () => {
+        const { ingest, store } = setup({ jsonTopics: [compileTopicFilter('z2m/+')] });
+        await ingest.handle('dev/mode', buf('"ON"'), 'application/json');
+        assert.equal(store.states.get(`${NS}.dev.mode`)?.val, 'ON');
+        await ingest.handle('dev/config', buf('{"a":1}'), 'application/json; charset=utf-8');
+        assert.equal(store.states.get(`${NS}.dev.config`)?.val, '{"a":1}');
+        assert.equal(store.objects.get(`${NS}.dev.config`)?.common.type, 'json');
+        await ingest.handle('dev/plain', buf('"ON"'));
+        assert.equal(store.states.get(`${NS}.dev.plain`)?.val, '"ON"', 'without the content type: the text as it is');
+        await ingest.handle('z2m/lamp', buf('{"state":"ON","brightness":3}'), 'application/json');
+        assert.equal(store.states.get(`${NS}.z2m.lamp.brightness`)?.val, 3);
+    });
+
+    it('content type JSON with a payload that is not JSON: one warning per topic, written as a plain payload', async () => {
+        const { ingest, store, log } = setup();
+        await ingest.handle('dev/state', buf('ON'), 'application/json');
+        await ingest.handle('dev/state', buf('OFF'), 'application/json');
+        assert.equal(store.states.get(`${NS}.dev.state`)?.val, 'OFF');
+        const warnings = log.lines.filter(l => l.level === 'warn').map(l => l.message);
+        assert.deepEqual(warnings, [
+            "Payload on 'dev/state' has content type 'application/json' but is not valid JSON: written as a plain payload",
+        ]);
+        await ingest.handle('dev/other', buf('ON'), 'text/plain');
+        assert.equal(log.lines.filter(l => l.level === 'warn').length, 1, 'other content types are not checked');
+    });
+});

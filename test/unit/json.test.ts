@@ -155,6 +155,8 @@ describe('Publisher and JSON fields', () => {
                 payload: '{"color":{"x":0.6}}',
                 qos: 1,
                 retain: false,
+                // MQTT 5 receivers are told it is JSON
+                properties: { contentType: 'application/json', payloadFormatIndicator: true },
             },
         ]);
         const bare = new Publisher({ ...options, jsonCommandSuffix: '' }, store, m => sent.push(m), memoryLogger());

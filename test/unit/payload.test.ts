@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {
+    isJsonContentType,
     parseBoolean,
     parseCharCodes,
     parseNumber,
@@ -429,6 +430,52 @@ describe('payloadToValue (SPEC §6)', () => {
         const result = payloadToValue(text(big), opts);
         assert.equal(result.type, 'json');
         assert.equal(result.val, big);
+    });
+});
+
+describe('MQTT 5 content type JSON', () => {
+    it('isJsonContentType: application/json and +json, any case, parameters ignored', () => {
+        for (const yes of [
+            'application/json',
+            'Application/JSON; charset=utf-8',
+            'application/ld+json',
+            'vnd/x+json ',
+        ]) {
+            assert.equal(isJsonContentType(yes), true, yes);
+        }
+        for (const no of [undefined, '', 'text/plain', 'json', '+json', 'application/jsonx', 'text/json-seq']) {
+            assert.equal(isJsonContentType(no), false, String(no));
+        }
+    });
+
+    it('a JSON string loses its quotes, null is null; numbers, booleans, objects and state objects as without it', () => {
+        const json = { ...opts, json: true };
+        assert.deepEqual(payloadToValue(text('"ON"'), json), {
+            val: 'ON',
+            type: 'string',
+            becomesMixed: false,
+            invalidUtf8: false,
+        });
+        assert.deepEqual(payloadToValue(text('"21.5"'), json).val, '21.5', 'a string stays a string');
+        assert.deepEqual(payloadToValue(text('null'), json).val, null);
+        assert.deepEqual(payloadToValue(text('null'), opts).val, 'null', 'without it: the text null');
+        for (const payload of ['21.5', 'true', '{"a":1}', '[1,2]', '{"val":5,"ack":true}']) {
+            assert.deepEqual(payloadToValue(text(payload), json), payloadToValue(text(payload), opts), payload);
+        }
+        assert.equal(payloadToValue(text('"5"'), { ...json, existingType: 'number' }).val, 5, 'the state type decides');
+    });
+
+    it('a payload that is not valid JSON is flagged and converted as without the content type', () => {
+        const json = { ...opts, json: true };
+        for (const payload of ['ON', '{"a":', '21,5']) {
+            const result = payloadToValue(text(payload), json);
+            assert.equal(result.invalidJson, true, payload);
+            assert.deepEqual(
+                { ...result, invalidJson: undefined },
+                { ...payloadToValue(text(payload), opts), invalidJson: undefined },
+            );
+        }
+        assert.equal(payloadToValue(text('ON'), opts).invalidJson, undefined, 'only checked with the content type');
     });
 });
 

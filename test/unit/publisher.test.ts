@@ -236,6 +236,44 @@ describe('Publisher', () => {
         assert.deepEqual(JSON.parse(String(b.sent[0]?.payload)), { val: 3, ack: false, ts: 77, q: 0, lc: 77 });
     });
 
+    it('MQTT 5 properties: content type application/json and UTF-8 for JSON objects and arrays only', async () => {
+        const JSON_PROPS = { contentType: 'application/json', payloadFormatIndicator: true };
+        const a = setup();
+        for (const [id, type] of [
+            ['cfg', 'json'],
+            ['list', 'array'],
+            ['text', 'string'],
+            ['broken', 'json'],
+            ['num', 'json'],
+        ] as const) {
+            a.store.addObject(`${NS}.${id}`, { type: 'state', common: { type } as ioBroker.StateCommon, native: {} });
+        }
+        await a.publisher.start();
+        a.publisher.onStateChange(`${NS}.cfg`, state('{"a":1}'));
+        a.publisher.onStateChange(`${NS}.list`, state(' [1,2]'));
+        a.publisher.onStateChange(`${NS}.text`, state('{"looks":"like JSON"}'));
+        a.publisher.onStateChange(`${NS}.broken`, state('{"a":'));
+        a.publisher.onStateChange(`${NS}.num`, state(5));
+        a.publisher.onStateChange(`${NS}.cfg`, null);
+        await settle();
+        assert.deepEqual(
+            a.sent.map(m => [m.topic, m.properties]),
+            [
+                ['cfg', JSON_PROPS],
+                ['list', JSON_PROPS],
+                ['text', undefined], // a string state's text is text, whatever it looks like
+                ['broken', undefined], // not JSON although the type says so
+                ['num', undefined],
+                ['cfg', undefined], // deleted: empty payload
+            ],
+        );
+        const b = setup({ sendStateObject: true });
+        await b.publisher.start();
+        b.publisher.onStateChange(`${NS}.x`, state(3));
+        await settle();
+        assert.deepEqual(b.sent[0]?.properties, JSON_PROPS, 'sendStateObject: the state as JSON');
+    });
+
     it('a deleted state is published with an empty payload', async () => {
         const { publisher, sent } = setup();
         await publisher.start();

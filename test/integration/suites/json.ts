@@ -128,6 +128,48 @@ export function jsonSuites({ suite }: TestContext): void {
             await device.end();
         });
 
+        it('MQTT 5 content type application/json: in (JSON string, object, not JSON) and out (JSON states, field commands)', async () => {
+            const harness = getHarness();
+            const json = { contentType: 'application/json' };
+            const v5 = await TestClient.connect(port, { protocolVersion: 5, clientId: 'v5-json' });
+            const v4 = await TestClient.connect(port, { clientId: 'v4-json' });
+            await v5.subscribe('ct/#', 1);
+            await v4.subscribe('ct/#', 1);
+            await v5.subscribe('zigbee2mqtt/bulb/set', 1);
+            await v5.client.publishAsync('ct/mode', '"ON"', { qos: 1, properties: json });
+            await v5.client.publishAsync('ct/config', '{"a":1}', { qos: 1, properties: json });
+            await v5.client.publishAsync('ct/bad', 'ON', { qos: 1, properties: json });
+            await v5.client.publishAsync('zigbee2mqtt/bulb', '{"state":"ON"}', { qos: 1, properties: json });
+            await waitForState(harness, `${NS}.ct.mode`, s => s?.val === 'ON');
+            await waitForState(harness, `${NS}.ct.config`, s => s?.val === '{"a":1}');
+            await waitForState(harness, `${NS}.ct.bad`, s => s?.val === 'ON');
+            await waitForState(harness, `${NS}.zigbee2mqtt.bulb.state`, s => s?.val === 'ON');
+            const config = (await harness.objects.getObjectAsync(`${NS}.ct.config`)) as ioBroker.StateObject;
+            assert.equal(config.common.type, 'json');
+            assert.ok(
+                harness.hasLog(
+                    /'ct\/bad' has content type 'application\/json' but is not valid JSON: written as a plain payload/,
+                    'warn',
+                ),
+            );
+            // out: a JSON state and a JSON field command carry the content type to MQTT 5 clients only
+            await harness.states.setStateAsync(`${NS}.ct.config`, { val: '{"a":2}', ack: false });
+            const at5 = await v5.waitFor(m => m.topic === 'ct/config' && m.payload.toString() === '{"a":2}');
+            assert.equal(at5.properties?.contentType, 'application/json');
+            assert.equal(at5.properties?.payloadFormatIndicator, true);
+            const at4 = await v4.waitFor(m => m.topic === 'ct/config' && m.payload.toString() === '{"a":2}');
+            assert.equal(at4.properties, undefined);
+            await harness.states.setStateAsync(`${NS}.ct.mode`, { val: 'OFF', ack: false });
+            const text = await v5.waitFor(m => m.topic === 'ct/mode' && m.payload.toString() === 'OFF');
+            assert.equal(text.properties?.contentType, undefined, 'a text value is not JSON');
+            await harness.states.setStateAsync(`${NS}.zigbee2mqtt.bulb.state`, { val: 'OFF', ack: false });
+            const command = await v5.waitForTopic('zigbee2mqtt/bulb/set');
+            assert.equal(command.payload.toString(), '{"state":"OFF"}');
+            assert.equal(command.properties?.contentType, 'application/json');
+            await v5.end();
+            await v4.end();
+        });
+
         it('request: publishes and answers with the response; concurrent requests get their own answers; timeout', async function () {
             this.timeout(20000);
             const harness = getHarness();
@@ -214,6 +256,23 @@ export function jsonSuites({ suite }: TestContext): void {
             ]);
             assert.deepEqual(slow, { result: { topic: 'v5/response', message: 're:slow' } });
             assert.deepEqual(fast, { result: { topic: 'v5/response', message: 're:fast' } });
+        });
+
+        it('MQTT 5 content type application/json both ways through the broker', async function () {
+            this.timeout(20000);
+            const harness = getHarness();
+            const peer = await TestClient.connect(mosquitto!.options.port, { protocolVersion: 5, clientId: 'ct-peer' });
+            await peer.subscribe('other/#', 1);
+            const json = { contentType: 'application/json' };
+            await peer.client.publishAsync('other/mode', '"ON"', { qos: 1, properties: json });
+            await peer.client.publishAsync('other/cfg', '{"a":1}', { qos: 1, properties: json });
+            await waitForState(harness, `${NS}.other.mode`, s => s?.val === 'ON');
+            await waitForState(harness, `${NS}.other.cfg`, s => s?.val === '{"a":1}');
+            await harness.states.setStateAsync(`${NS}.other.cfg`, { val: '{"a":2}', ack: false });
+            const sent = await peer.waitFor(m => m.topic === 'other/cfg' && m.payload.toString() === '{"a":2}');
+            assert.equal(sent.properties?.contentType, 'application/json');
+            assert.equal(sent.properties?.payloadFormatIndicator, true);
+            await peer.end();
         });
     });
 }
