@@ -1,9 +1,65 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.FixedHeaderReader = void 0;
+exports.FixedHeaderReader = exports.readTurns = exports.ReadTurns = exports.SLICE_BYTES = void 0;
 exports.isSupportedProtocol = isSupportedProtocol;
 exports.isReservedName = isReservedName;
 exports.guardPackets = guardPackets;
+/**
+ * Bytes a connection's packets may hand the broker per turn of the event loop. 16 KiB is about 150 PUBLISHes of
+ * 100 bytes or one SUBSCRIBE of 1,000 filters; a packet of 1 MiB arrives in 64 turns.
+ */
+exports.SLICE_BYTES = 16384;
+/**
+ * Turns of the event loop, and the connections waiting for the next one. A connection hands the broker at most one
+ * slice (`sliceBytes`) of what it sent per turn, and only when it is woken: by its own 'readable' event (new bytes
+ * came in) or by its turn here. When aedes asks for more at any other time — it does as soon as the packets of the
+ * last slice are handled, often in the middle of a turn in which they were finished — it gets nothing (`read()`
+ * returns null), and the connection is woken at the start of the next turn (a 'readable' event, as the stream itself
+ * would emit), in the order the connections asked. A flooding client so gets one slice per turn like everybody else,
+ * the finishing of one slice and the start of the next fall in different turns, and what the others send is handled
+ * in between.
+ */
+class ReadTurns {
+    sliceBytes;
+    turn = 0;
+    scheduled = false;
+    /** Connections to wake at the start of the next turn, with what wakes them. */
+    waiting = new Map();
+    constructor(sliceBytes = exports.SLICE_BYTES) {
+        this.sliceBytes = sliceBytes;
+    }
+    /** The current turn; starts the next one (in setImmediate, after the I/O of this one) if nothing has. */
+    current() {
+        if (!this.scheduled) {
+            this.scheduled = true;
+            setImmediate(() => this.next());
+        }
+        return this.turn;
+    }
+    /** `stream` is woken (`wake` is called) at the start of the next turn. */
+    wait(stream, wake) {
+        this.waiting.set(stream, wake);
+        this.current();
+    }
+    /** `stream` was read meanwhile (its own 'readable' came first): it is not woken again. */
+    cancel(stream) {
+        this.waiting.delete(stream);
+    }
+    next() {
+        this.turn++;
+        this.scheduled = false;
+        const waiting = [...this.waiting];
+        this.waiting.clear();
+        for (const [stream, wake] of waiting) {
+            if (!stream.destroyed) {
+                wake();
+            }
+        }
+    }
+}
+exports.ReadTurns = ReadTurns;
+/** The turns of this process: one event loop, shared fairly by every connection of every broker in it. */
+exports.readTurns = new ReadTurns();
 /** MQTT 5 DISCONNECT with reason code 0x8F "Topic Filter invalid" [MQTT-3.14.2.1]. */
 const DISCONNECT_FILTER_INVALID = Buffer.from([0xe0, 0x01, 0x8f]);
 /** MQTT 5 DISCONNECT with reason code 0x95 "Packet too large" [MQTT-3.14.2.1]. */
@@ -19,6 +75,10 @@ function isSupportedProtocol(level) {
 }
 const SUBSCRIBE = 8;
 const UNSUBSCRIBE = 10;
+/** The members of Object.prototype (it has no prototype of its own): a lookup in a Set is cheaper than `in`. */
+const RESERVED_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+/** The longest of them ('propertyIsEnumerable'): a longer filter is not decoded to be looked up. */
+const RESERVED_MAX_LENGTH = Math.max(...[...RESERVED_NAMES].map(name => name.length));
 /**
  * GHSA-52qw-whmv-87c5: aedes 2.0.0-beta.1 keeps a client's subscriptions (and, for a SUBSCRIBE with several filters,
  * the filters while it removes duplicates) in plain objects. A filter named like a member of Object.prototype finds
@@ -27,7 +87,7 @@ const UNSUBSCRIBE = 10;
  * reaches aedes: the connection is closed.
  */
 function isReservedName(name) {
-    return name in Object.prototype;
+    return RESERVED_NAMES.has(name);
 }
 /** The first reserved filter of a SUBSCRIBE (type 8) or UNSUBSCRIBE (type 10) body, if any [MQTT-3.8.3, 3.10.3]. */
 function reservedFilterOf(body, type, v5) {
@@ -50,9 +110,11 @@ function reservedFilterOf(body, type, v5) {
     }
     while (i + 2 <= body.length) {
         const length = body.readUInt16BE(i);
-        const filter = body.toString('utf8', i + 2, Math.min(body.length, i + 2 + length));
-        if (isReservedName(filter)) {
-            return filter;
+        if (length <= RESERVED_MAX_LENGTH) {
+            const filter = body.toString('utf8', i + 2, Math.min(body.length, i + 2 + length));
+            if (isReservedName(filter)) {
+                return filter;
+            }
         }
         i += 2 + length + (type === SUBSCRIBE ? 1 : 0); // SUBSCRIBE: an options byte follows each filter
     }
@@ -202,13 +264,61 @@ function connectClientId(body, nameLength) {
 /** Puts the guard on a connection before it is handed to the broker. */
 function guardPackets(stream, options) {
     const reader = new FixedHeaderReader(options.maxPacketBytes);
+    const turns = options.turns ?? exports.readTurns;
     const read = stream.read.bind(stream);
     let refused = false;
     let levelChecked = false;
+    /** The turn in which this connection last handed the broker a slice. */
+    let servedTurn = Number.NEGATIVE_INFINITY;
+    /** Set while the connection is woken by its turn (`ReadTurns`). */
+    let turnWake = false;
+    /** Set while the connection's own 'readable' event (new bytes) is being emitted. */
+    let ownReadable = false;
+    const wake = () => {
+        turnWake = true;
+        try {
+            stream.emit('readable');
+        }
+        finally {
+            turnWake = false;
+        }
+    };
+    // registered before aedes' listener (the guard is put on first), so aedes' read in its listener sees the flag
+    stream.on('readable', () => {
+        if (!turnWake) {
+            ownReadable = true;
+            process.nextTick(() => (ownReadable = false));
+        }
+    });
     stream.read = (size) => {
-        const data = read(size);
-        if (refused || !Buffer.isBuffer(data)) {
-            return refused ? null : data;
+        if (refused) {
+            return null;
+        }
+        let data;
+        if (size === undefined || size === null) {
+            // aedes reads all there is (read(null)): it gets one slice per turn, the rest stays in the stream's buffer
+            // (so 'end' still comes after the last byte was read)
+            const buffered = stream.readableLength;
+            const turn = turns.current();
+            // by its turn; or by its own bytes when it had no slice in this turn or the last (a connection that sends
+            // now and then is read at once; one that keeps sending is read at its turns)
+            const mayRead = turnWake ? servedTurn !== turn : ownReadable && turn - servedTurn >= 2;
+            if (buffered > 0 && !mayRead) {
+                turns.wait(stream, wake);
+                return null;
+            }
+            data = read(buffered > turns.sliceBytes ? turns.sliceBytes : undefined);
+            if (Buffer.isBuffer(data)) {
+                servedTurn = turn;
+                // a wake-up after aedes has a batch under way would be counted by it as the end of one
+                turns.cancel(stream);
+            }
+        }
+        else {
+            data = read(size);
+        }
+        if (!Buffer.isBuffer(data)) {
+            return data;
         }
         const oversize = reader.read(data);
         const level = reader.protocolVersion;

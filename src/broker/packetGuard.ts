@@ -5,6 +5,11 @@
  *
  * The connection's own `read()` is wrapped (a method of the socket this adapter accepted, not of aedes): aedes reads
  * each connection with `read()` in paused mode, so every byte passes here once, without a second stream in between.
+ *
+ * The same hook hands the broker what a connection sent in slices (see `ReadTurns`): aedes parses and starts handling
+ * everything one `read()` returns in one go, and a connection's read buffer holds up to its highWaterMark (over 2 MB
+ * here, see listeners.ts) — 20,000 small PUBLISHes, or dozens of SUBSCRIBEs of a thousand filters, handled in one tick
+ * while every other client waited.
  */
 import type { Duplex } from 'node:stream';
 
@@ -20,7 +25,69 @@ export interface PacketGuardOptions {
      * could be read); the connection gets CONNACK 0x01 and is closed [MQTT-3.1.2-2].
      */
     onUnsupportedProtocol?(protocolVersion: number, clientId: string | undefined): void;
+    /** How much of what the connection sent the broker gets per turn of the event loop (default: `readTurns`). */
+    turns?: ReadTurns;
 }
+
+/**
+ * Bytes a connection's packets may hand the broker per turn of the event loop. 16 KiB is about 150 PUBLISHes of
+ * 100 bytes or one SUBSCRIBE of 1,000 filters; a packet of 1 MiB arrives in 64 turns.
+ */
+export const SLICE_BYTES = 16384;
+
+/**
+ * Turns of the event loop, and the connections waiting for the next one. A connection hands the broker at most one
+ * slice (`sliceBytes`) of what it sent per turn, and only when it is woken: by its own 'readable' event (new bytes
+ * came in) or by its turn here. When aedes asks for more at any other time — it does as soon as the packets of the
+ * last slice are handled, often in the middle of a turn in which they were finished — it gets nothing (`read()`
+ * returns null), and the connection is woken at the start of the next turn (a 'readable' event, as the stream itself
+ * would emit), in the order the connections asked. A flooding client so gets one slice per turn like everybody else,
+ * the finishing of one slice and the start of the next fall in different turns, and what the others send is handled
+ * in between.
+ */
+export class ReadTurns {
+    private turn = 0;
+    private scheduled = false;
+    /** Connections to wake at the start of the next turn, with what wakes them. */
+    private readonly waiting = new Map<Duplex, () => void>();
+
+    constructor(readonly sliceBytes = SLICE_BYTES) {}
+
+    /** The current turn; starts the next one (in setImmediate, after the I/O of this one) if nothing has. */
+    current(): number {
+        if (!this.scheduled) {
+            this.scheduled = true;
+            setImmediate(() => this.next());
+        }
+        return this.turn;
+    }
+
+    /** `stream` is woken (`wake` is called) at the start of the next turn. */
+    wait(stream: Duplex, wake: () => void): void {
+        this.waiting.set(stream, wake);
+        this.current();
+    }
+
+    /** `stream` was read meanwhile (its own 'readable' came first): it is not woken again. */
+    cancel(stream: Duplex): void {
+        this.waiting.delete(stream);
+    }
+
+    private next(): void {
+        this.turn++;
+        this.scheduled = false;
+        const waiting = [...this.waiting];
+        this.waiting.clear();
+        for (const [stream, wake] of waiting) {
+            if (!stream.destroyed) {
+                wake();
+            }
+        }
+    }
+}
+
+/** The turns of this process: one event loop, shared fairly by every connection of every broker in it. */
+export const readTurns = new ReadTurns();
 
 /** MQTT 5 DISCONNECT with reason code 0x8F "Topic Filter invalid" [MQTT-3.14.2.1]. */
 const DISCONNECT_FILTER_INVALID = Buffer.from([0xe0, 0x01, 0x8f]);
@@ -42,6 +109,11 @@ export function isSupportedProtocol(level: number): boolean {
 const SUBSCRIBE = 8;
 const UNSUBSCRIBE = 10;
 
+/** The members of Object.prototype (it has no prototype of its own): a lookup in a Set is cheaper than `in`. */
+const RESERVED_NAMES = new Set<string>(Object.getOwnPropertyNames(Object.prototype));
+/** The longest of them ('propertyIsEnumerable'): a longer filter is not decoded to be looked up. */
+const RESERVED_MAX_LENGTH = Math.max(...[...RESERVED_NAMES].map(name => name.length));
+
 /**
  * GHSA-52qw-whmv-87c5: aedes 2.0.0-beta.1 keeps a client's subscriptions (and, for a SUBSCRIBE with several filters,
  * the filters while it removes duplicates) in plain objects. A filter named like a member of Object.prototype finds
@@ -50,7 +122,7 @@ const UNSUBSCRIBE = 10;
  * reaches aedes: the connection is closed.
  */
 export function isReservedName(name: string): boolean {
-    return name in Object.prototype;
+    return RESERVED_NAMES.has(name);
 }
 
 /** The first reserved filter of a SUBSCRIBE (type 8) or UNSUBSCRIBE (type 10) body, if any [MQTT-3.8.3, 3.10.3]. */
@@ -74,9 +146,11 @@ function reservedFilterOf(body: Buffer, type: number, v5: boolean): string | und
     }
     while (i + 2 <= body.length) {
         const length = body.readUInt16BE(i);
-        const filter = body.toString('utf8', i + 2, Math.min(body.length, i + 2 + length));
-        if (isReservedName(filter)) {
-            return filter;
+        if (length <= RESERVED_MAX_LENGTH) {
+            const filter = body.toString('utf8', i + 2, Math.min(body.length, i + 2 + length));
+            if (isReservedName(filter)) {
+                return filter;
+            }
         }
         i += 2 + length + (type === SUBSCRIBE ? 1 : 0); // SUBSCRIBE: an options byte follows each filter
     }
@@ -233,13 +307,59 @@ function connectClientId(body: number[], nameLength: number): string | undefined
 /** Puts the guard on a connection before it is handed to the broker. */
 export function guardPackets(stream: Duplex, options: PacketGuardOptions): void {
     const reader = new FixedHeaderReader(options.maxPacketBytes);
+    const turns = options.turns ?? readTurns;
     const read = stream.read.bind(stream);
     let refused = false;
     let levelChecked = false;
+    /** The turn in which this connection last handed the broker a slice. */
+    let servedTurn = Number.NEGATIVE_INFINITY;
+    /** Set while the connection is woken by its turn (`ReadTurns`). */
+    let turnWake = false;
+    /** Set while the connection's own 'readable' event (new bytes) is being emitted. */
+    let ownReadable = false;
+    const wake = (): void => {
+        turnWake = true;
+        try {
+            stream.emit('readable');
+        } finally {
+            turnWake = false;
+        }
+    };
+    // registered before aedes' listener (the guard is put on first), so aedes' read in its listener sees the flag
+    stream.on('readable', () => {
+        if (!turnWake) {
+            ownReadable = true;
+            process.nextTick(() => (ownReadable = false));
+        }
+    });
     stream.read = (size?: number): unknown => {
-        const data: unknown = read(size);
-        if (refused || !Buffer.isBuffer(data)) {
-            return refused ? null : data;
+        if (refused) {
+            return null;
+        }
+        let data: unknown;
+        if (size === undefined || size === null) {
+            // aedes reads all there is (read(null)): it gets one slice per turn, the rest stays in the stream's buffer
+            // (so 'end' still comes after the last byte was read)
+            const buffered = stream.readableLength;
+            const turn = turns.current();
+            // by its turn; or by its own bytes when it had no slice in this turn or the last (a connection that sends
+            // now and then is read at once; one that keeps sending is read at its turns)
+            const mayRead = turnWake ? servedTurn !== turn : ownReadable && turn - servedTurn >= 2;
+            if (buffered > 0 && !mayRead) {
+                turns.wait(stream, wake);
+                return null;
+            }
+            data = read(buffered > turns.sliceBytes ? turns.sliceBytes : undefined);
+            if (Buffer.isBuffer(data)) {
+                servedTurn = turn;
+                // a wake-up after aedes has a batch under way would be counted by it as the end of one
+                turns.cancel(stream);
+            }
+        } else {
+            data = read(size);
+        }
+        if (!Buffer.isBuffer(data)) {
+            return data;
         }
         const oversize = reader.read(data);
         const level = reader.protocolVersion;
