@@ -143,6 +143,8 @@ class FixedHeaderReader {
     type = 0;
     /** The body of the current SUBSCRIBE / UNSUBSCRIBE, read for its filters. */
     filterBody;
+    /** Packets whose last byte has passed. */
+    packetsEnded = 0;
     constructor(maxPacketBytes) {
         this.maxPacketBytes = maxPacketBytes;
     }
@@ -159,6 +161,7 @@ class FixedHeaderReader {
                 this.remaining -= take;
                 i += take;
                 if (this.remaining === 0) {
+                    this.packetsEnded++;
                     this.first = undefined;
                     if (this.filterBody) {
                         this.reservedFilter ??= reservedFilterOf(Buffer.concat(this.filterBody), this.type, this.protocolVersion === 5);
@@ -191,6 +194,9 @@ class FixedHeaderReader {
                 return this.length;
             }
             this.remaining = this.length;
+            if (this.length === 0) {
+                this.packetsEnded++;
+            }
             if ((this.type === SUBSCRIBE || this.type === UNSUBSCRIBE) && this.length > 0) {
                 this.filterBody = [];
             }
@@ -320,6 +326,7 @@ function guardPackets(stream, options) {
         if (!Buffer.isBuffer(data)) {
             return data;
         }
+        const packetsBefore = reader.packetsEnded;
         const oversize = reader.read(data);
         const level = reader.protocolVersion;
         if (!levelChecked && level !== undefined) {
@@ -345,6 +352,11 @@ function guardPackets(stream, options) {
             return null;
         }
         if (oversize === undefined) {
+            if (reader.packetsEnded === packetsBefore && stream.readableLength > 0) {
+                // no packet ends in this slice: aedes handles nothing, so it will not ask again, and the stream emits
+                // no 'readable' for bytes it already holds: the connection is woken at its next turn
+                turns.wait(stream, wake);
+            }
             return data;
         }
         refused = true;

@@ -180,6 +180,8 @@ export class FixedHeaderReader {
     private type = 0;
     /** The body of the current SUBSCRIBE / UNSUBSCRIBE, read for its filters. */
     private filterBody: Buffer[] | undefined;
+    /** Packets whose last byte has passed. */
+    packetsEnded = 0;
 
     constructor(private readonly maxPacketBytes: number) {}
 
@@ -196,6 +198,7 @@ export class FixedHeaderReader {
                 this.remaining -= take;
                 i += take;
                 if (this.remaining === 0) {
+                    this.packetsEnded++;
                     this.first = undefined;
                     if (this.filterBody) {
                         this.reservedFilter ??= reservedFilterOf(
@@ -232,6 +235,9 @@ export class FixedHeaderReader {
                 return this.length;
             }
             this.remaining = this.length;
+            if (this.length === 0) {
+                this.packetsEnded++;
+            }
             if ((this.type === SUBSCRIBE || this.type === UNSUBSCRIBE) && this.length > 0) {
                 this.filterBody = [];
             }
@@ -361,6 +367,7 @@ export function guardPackets(stream: Duplex, options: PacketGuardOptions): void 
         if (!Buffer.isBuffer(data)) {
             return data;
         }
+        const packetsBefore = reader.packetsEnded;
         const oversize = reader.read(data);
         const level = reader.protocolVersion;
         if (!levelChecked && level !== undefined) {
@@ -385,6 +392,11 @@ export function guardPackets(stream: Duplex, options: PacketGuardOptions): void 
             return null;
         }
         if (oversize === undefined) {
+            if (reader.packetsEnded === packetsBefore && stream.readableLength > 0) {
+                // no packet ends in this slice: aedes handles nothing, so it will not ask again, and the stream emits
+                // no 'readable' for bytes it already holds: the connection is woken at its next turn
+                turns.wait(stream, wake);
+            }
             return data;
         }
         refused = true;

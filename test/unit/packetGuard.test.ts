@@ -165,6 +165,34 @@ describe('guardPackets: what a connection sent reaches the broker in slices, one
         assert.deepEqual(Buffer.concat(a.got), flood);
     });
 
+    it('a packet larger than a slice gets through to a reader that waits for readable (as aedes does)', async () => {
+        const turns = new ReadTurns(1000);
+        const stream = new PassThrough();
+        guardPackets(stream, { maxPacketBytes: 1_000_000, onOversize: () => assert.fail('not oversized'), turns });
+        // aedes reads once per 'readable', and again only when the packets it parsed are handled
+        const parser = mqttPacket.parser();
+        const packets: string[] = [];
+        let handling = 0;
+        const readOnce = (): void => {
+            const data = stream.read() as Buffer | null;
+            if (data) {
+                parser.parse(data);
+            }
+        };
+        parser.on('packet', (packet: mqttPacket.Packet) => {
+            packets.push(packet.cmd);
+            handling++;
+            setImmediate(() => --handling === 0 && readOnce());
+        });
+        stream.on('readable', () => handling === 0 && readOnce());
+        stream.write(Buffer.concat([connect(4), publish(10_000), publish(5000)]));
+        await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`stalled after ${packets.join(', ')}`)), 2000);
+            parser.on('packet', () => packets.length === 3 && (clearTimeout(timer), resolve()));
+        });
+        assert.deepEqual(packets, ['connect', 'publish', 'publish']);
+    });
+
     it('read(size) is passed through unchanged', () => {
         const turns = new ReadTurns(10);
         const stream = new PassThrough();
