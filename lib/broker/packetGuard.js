@@ -1,6 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.FixedHeaderReader = exports.readTurns = exports.ReadTurns = exports.SLICE_BYTES = void 0;
+exports.FixedHeaderReader = exports.readTurns = exports.ReadTurns = exports.NEW_FOR_MS = exports.NEW_PER_TURN = exports.SLICE_BYTES = void 0;
 exports.isSupportedProtocol = isSupportedProtocol;
 exports.isReservedName = isReservedName;
 exports.guardPackets = guardPackets;
@@ -10,23 +10,48 @@ exports.guardPackets = guardPackets;
  */
 exports.SLICE_BYTES = 16384;
 /**
- * Turns of the event loop, and the connections waiting for the next one. A connection hands the broker at most one
- * slice (`sliceBytes`) of what it sent per turn, and only when it is woken: by its own 'readable' event (new bytes
- * came in) or by its turn here. When aedes asks for more at any other time — it does as soon as the packets of the
- * last slice are handled, often in the middle of a turn in which they were finished — it gets nothing (`read()`
- * returns null), and the connection is woken at the start of the next turn (a 'readable' event, as the stream itself
- * would emit), in the order the connections asked. A flooding client so gets one slice per turn like everybody else,
- * the finishing of one slice and the start of the next fall in different turns, and what the others send is handled
- * in between.
+ * Slices of new connections read per turn (see `ReadTurns`): a CONNECT costs aedes about half a millisecond, and so do
+ * the first QoS 1 PUBLISHes that follow it.
+ */
+exports.NEW_PER_TURN = 32;
+/** How long a connection counts as new, from its first slice. */
+exports.NEW_FOR_MS = 1000;
+/**
+ * Turns of the event loop (one per loop iteration in which a connection was read), and the connections waiting for
+ * the next one. A connection hands the broker at most one slice (`sliceBytes`) of what it sent in two consecutive
+ * turns — aedes finishes the packets of a slice in the turn after it (a SUBSCRIBE's thousand filters, the deliveries
+ * of a hundred PUBLISHes), which so is not also the turn that starts the next slice — and only when it is woken: by its
+ * own 'readable' event (new bytes came in) or by its turn here. When aedes asks for more at any other time (it does as
+ * soon as the packets of a slice are handled) it gets nothing (`read()` returns null), and the connection is woken at
+ * a later turn (a 'readable' event, as the stream itself would emit), in the order the connections asked. A flooding
+ * client so gets no more of the loop than its slices, and what the others send is handled in between.
  */
 class ReadTurns {
     sliceBytes;
+    newPerTurn;
     turn = 0;
     scheduled = false;
     /** Connections to wake at the start of the next turn, with what wakes them. */
     waiting = new Map();
-    constructor(sliceBytes = exports.SLICE_BYTES) {
+    /** New connections read in this turn. */
+    newInTurn = 0;
+    /**
+     * @param sliceBytes what a connection hands over per slice
+     * @param newPerTurn slices of new connections (their CONNECT and what they send in their first `NEW_FOR_MS`) read
+     *   per turn: a storm of connecting clients is taken in this many at a time, while the packets of the clients
+     *   connected before go on being read in every turn
+     */
+    constructor(sliceBytes = exports.SLICE_BYTES, newPerTurn = exports.NEW_PER_TURN) {
         this.sliceBytes = sliceBytes;
+        this.newPerTurn = newPerTurn;
+    }
+    /** Whether one more slice of a new connection may be read in this turn (counts it if so). */
+    admitNew() {
+        if (this.newInTurn >= this.newPerTurn) {
+            return false;
+        }
+        this.newInTurn++;
+        return true;
     }
     /** The current turn; starts the next one (in setImmediate, after the I/O of this one) if nothing has. */
     current() {
@@ -47,6 +72,7 @@ class ReadTurns {
     }
     next() {
         this.turn++;
+        this.newInTurn = 0;
         this.scheduled = false;
         const waiting = [...this.waiting];
         this.waiting.clear();
@@ -276,11 +302,17 @@ function guardPackets(stream, options) {
     let levelChecked = false;
     /** The turn in which this connection last handed the broker a slice. */
     let servedTurn = Number.NEGATIVE_INFINITY;
+    /** When it handed over its first slice (a connection is new for `NEW_FOR_MS` from then). */
+    let firstServedAt = Number.POSITIVE_INFINITY;
     /** Set while the connection is woken by its turn (`ReadTurns`). */
     let turnWake = false;
     /** Set while the connection's own 'readable' event (new bytes) is being emitted. */
     let ownReadable = false;
     const wake = () => {
+        if (turns.current() - servedTurn < 2) {
+            turns.wait(stream, wake); // it had its slice in the last turn: the finishing of it gets this one
+            return;
+        }
         turnWake = true;
         try {
             stream.emit('readable');
@@ -306,15 +338,21 @@ function guardPackets(stream, options) {
             // (so 'end' still comes after the last byte was read)
             const buffered = stream.readableLength;
             const turn = turns.current();
-            // by its turn; or by its own bytes when it had no slice in this turn or the last (a connection that sends
-            // now and then is read at once; one that keeps sending is read at its turns)
-            const mayRead = turnWake ? servedTurn !== turn : ownReadable && turn - servedTurn >= 2;
+            // woken by its turn, or by its own bytes (a connection that sends now and then is read at once), and no
+            // slice in this turn or the last: aedes finishes a slice's packets in the turn after it (a SUBSCRIBE's
+            // filters, the deliveries of PUBLISHes), which is not also the start of the next slice
+            const mayRead = (turnWake || ownReadable) &&
+                turn - servedTurn >= 2 &&
+                (buffered === 0 || performance.now() - firstServedAt >= exports.NEW_FOR_MS || turns.admitNew());
             if (buffered > 0 && !mayRead) {
                 turns.wait(stream, wake);
                 return null;
             }
             data = read(buffered > turns.sliceBytes ? turns.sliceBytes : undefined);
             if (Buffer.isBuffer(data)) {
+                if (servedTurn === Number.NEGATIVE_INFINITY) {
+                    firstServedAt = performance.now();
+                }
                 servedTurn = turn;
                 // a wake-up after aedes has a batch under way would be counted by it as the end of one
                 turns.cancel(stream);

@@ -193,6 +193,20 @@ describe('guardPackets: what a connection sent reaches the broker in slices, one
         assert.deepEqual(packets, ['connect', 'publish', 'publish']);
     });
 
+    it('a storm of new connections is read a few per turn', async () => {
+        const turns = new ReadTurns(1000, 2);
+        const log: Entry[] = [];
+        const conns = Array.from({ length: 5 }, (_, i) => guarded(turns, `c${i}`, log));
+        conns.forEach(c => c.stream.end(connect(4)));
+        await Promise.all(conns.map(c => c.ended));
+        const perTurn = new Map<number, number>();
+        for (const entry of log) {
+            perTurn.set(entry.turn, (perTurn.get(entry.turn) ?? 0) + 1);
+        }
+        assert.equal(log.length, 5);
+        assert.ok(Math.max(...perTurn.values()) <= 2, `first reads per turn: ${[...perTurn.values()].join(', ')}`);
+    });
+
     it('read(size) is passed through unchanged', () => {
         const turns = new ReadTurns(10);
         const stream = new PassThrough();
