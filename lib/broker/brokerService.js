@@ -304,17 +304,18 @@ class BrokerService {
                     done(null, null);
                     return;
                 }
-                const invalid = (0, filter_1.topicFilterError)(subscription.topic);
-                if (invalid) {
-                    // [MQTT-4.7.1-2], [MQTT-4.7.1-3], [MQTT-1.5.3-1]: an invalid filter is refused
-                    this.warnOnce('bad-filter', client.id, `Client '${(0, rateLog_1.clip)(client.id)}' subscribed to an invalid filter '${(0, rateLog_1.clip)(subscription.topic)}' (${invalid}): refused`);
-                    done(null, null);
-                    return;
-                }
+                // the limit first: it is the cheapest check, and a client over it may send thousands more filters
                 const filters = this.filtersHeldBy(client);
                 const max = this.options.maxSubscriptions ?? 10_000;
                 if (!filters.has(subscription.topic) && filters.size >= max) {
                     this.warnOnce('subscription-limit', client.id, `Client '${(0, rateLog_1.clip)(client.id)}' holds maxSubscriptions (${max}) subscriptions: '${(0, rateLog_1.clip)(subscription.topic)}' and further ones are refused`);
+                    done(null, null);
+                    return;
+                }
+                const invalid = (0, filter_1.topicFilterError)(subscription.topic);
+                if (invalid) {
+                    // [MQTT-4.7.1-2], [MQTT-4.7.1-3], [MQTT-1.5.3-1]: an invalid filter is refused
+                    this.warnOnce('bad-filter', client.id, `Client '${(0, rateLog_1.clip)(client.id)}' subscribed to an invalid filter '${(0, rateLog_1.clip)(subscription.topic)}' (${invalid}): refused`);
                     done(null, null);
                     return;
                 }

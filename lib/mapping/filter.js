@@ -21,6 +21,8 @@ function splitList(value) {
         .map(entry => entry.trim())
         .filter(entry => entry.length > 0);
 }
+const HASH = 0x23;
+const PLUS = 0x2b;
 /**
  * Why `filter` is not a valid MQTT topic filter, or `undefined` when it is.
  * [MQTT-4.7.1-2] `#` must be the last character and occupy a whole level;
@@ -35,15 +37,27 @@ function topicFilterError(filter) {
     if (text) {
         return text;
     }
-    const levels = filter.split('/');
-    for (let i = 0; i < levels.length; i++) {
-        const level = levels[i];
-        if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) {
-            return `'#' must be a whole level at the end (level ${i + 1}: '${level}')`;
+    // one pass over the levels, without splitting (a SUBSCRIBE may carry thousands of filters)
+    for (let level = 1, start = 0; start <= filter.length; level++) {
+        let end = filter.indexOf('/', start);
+        if (end < 0) {
+            end = filter.length;
         }
-        if (level.includes('+') && level !== '+') {
-            return `'+' must be a whole level (level ${i + 1}: '${level}')`;
+        let hash = false;
+        let plus = false;
+        for (let i = start; i < end; i++) {
+            const code = filter.charCodeAt(i);
+            hash ||= code === HASH;
+            plus ||= code === PLUS;
         }
+        const whole = end - start === 1;
+        if (hash && (!whole || end !== filter.length)) {
+            return `'#' must be a whole level at the end (level ${level}: '${filter.slice(start, end)}')`;
+        }
+        if (plus && !whole) {
+            return `'+' must be a whole level (level ${level}: '${filter.slice(start, end)}')`;
+        }
+        start = end + 1;
     }
     return undefined;
 }

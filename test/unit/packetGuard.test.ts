@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
-import { FixedHeaderReader } from '../../src/broker/packetGuard';
+import { FixedHeaderReader, guardPackets, ReadTurns } from '../../src/broker/packetGuard';
 
 const connect = (protocolVersion: 3 | 4 | 5): Buffer =>
     mqttPacket.generate({
@@ -108,4 +109,110 @@ describe('FixedHeaderReader: client id and protocol level of the CONNECT (for lo
             });
         }
     }
+});
+
+describe('guardPackets: what a connection sent reaches the broker in slices, one per connection and turn', () => {
+    /** A guarded stream read the way aedes reads (read(null) at every 'readable', greedily), recording each slice. */
+    interface Entry {
+        name: string;
+        turn: number;
+        bytes: number;
+    }
+    function guarded(
+        turns: ReadTurns,
+        name: string,
+        log: Entry[],
+    ): { stream: PassThrough; got: Buffer[]; ended: Promise<void> } {
+        const stream = new PassThrough();
+        guardPackets(stream, { maxPacketBytes: 1_000_000, onOversize: () => assert.fail('not oversized'), turns });
+        const got: Buffer[] = [];
+        const ended = new Promise<void>(resolve => stream.once('end', resolve));
+        stream.on('readable', () => {
+            for (let data = stream.read() as Buffer | null; data !== null; data = stream.read() as Buffer | null) {
+                got.push(data);
+                log.push({ name, turn: turns.current(), bytes: data.length });
+            }
+        });
+        return { stream, got, ended };
+    }
+    const flood = Buffer.concat([connect(4), ...Array.from({ length: 200 }, () => publish(100))]);
+
+    it('hands over at most sliceBytes per turn, every byte in order, and ends after the last', async () => {
+        const turns = new ReadTurns(1000);
+        const log: Entry[] = [];
+        const a = guarded(turns, 'a', log);
+        a.stream.end(flood);
+        await a.ended;
+        assert.deepEqual(Buffer.concat(a.got), flood);
+        assert.ok(log.every(entry => entry.bytes <= 1000));
+        assert.equal(new Set(log.map(entry => entry.turn)).size, log.length, 'one slice per turn');
+        assert.equal(log.length, Math.ceil(flood.length / 1000));
+    });
+
+    it('a flooding connection does not hold up another one', async () => {
+        const turns = new ReadTurns(1000);
+        const log: Entry[] = [];
+        const a = guarded(turns, 'flood', log);
+        const b = guarded(turns, 'other', log);
+        a.stream.end(flood);
+        setImmediate(() => b.stream.end(Buffer.concat([connect(4), publish(10)])));
+        await Promise.all([a.ended, b.ended]);
+        const other = log.find(entry => entry.name === 'other')!;
+        const floodTurns = log.filter(entry => entry.name === 'flood' && entry.turn <= other.turn).length;
+        assert.ok(floodTurns <= 3, `the other connection was read after ${floodTurns} slices of the flood`);
+        assert.ok(other.turn < log.at(-1)!.turn, 'read before the flood was through');
+        assert.deepEqual(Buffer.concat(b.got), Buffer.concat([connect(4), publish(10)]));
+        assert.deepEqual(Buffer.concat(a.got), flood);
+    });
+
+    it('a packet larger than a slice gets through to a reader that waits for readable (as aedes does)', async () => {
+        const turns = new ReadTurns(1000);
+        const stream = new PassThrough();
+        guardPackets(stream, { maxPacketBytes: 1_000_000, onOversize: () => assert.fail('not oversized'), turns });
+        // aedes reads once per 'readable', and again only when the packets it parsed are handled
+        const parser = mqttPacket.parser();
+        const packets: string[] = [];
+        let handling = 0;
+        const readOnce = (): void => {
+            const data = stream.read() as Buffer | null;
+            if (data) {
+                parser.parse(data);
+            }
+        };
+        parser.on('packet', (packet: mqttPacket.Packet) => {
+            packets.push(packet.cmd);
+            handling++;
+            setImmediate(() => --handling === 0 && readOnce());
+        });
+        stream.on('readable', () => handling === 0 && readOnce());
+        stream.write(Buffer.concat([connect(4), publish(10_000), publish(5000)]));
+        await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`stalled after ${packets.join(', ')}`)), 2000);
+            parser.on('packet', () => packets.length === 3 && (clearTimeout(timer), resolve()));
+        });
+        assert.deepEqual(packets, ['connect', 'publish', 'publish']);
+    });
+
+    it('a storm of new connections is read a few per turn', async () => {
+        const turns = new ReadTurns(1000, 2);
+        const log: Entry[] = [];
+        const conns = Array.from({ length: 5 }, (_, i) => guarded(turns, `c${i}`, log));
+        conns.forEach(c => c.stream.end(connect(4)));
+        await Promise.all(conns.map(c => c.ended));
+        const perTurn = new Map<number, number>();
+        for (const entry of log) {
+            perTurn.set(entry.turn, (perTurn.get(entry.turn) ?? 0) + 1);
+        }
+        assert.equal(log.length, 5);
+        assert.ok(Math.max(...perTurn.values()) <= 2, `first reads per turn: ${[...perTurn.values()].join(', ')}`);
+    });
+
+    it('read(size) is passed through unchanged', () => {
+        const turns = new ReadTurns(10);
+        const stream = new PassThrough();
+        guardPackets(stream, { maxPacketBytes: 1000, onOversize: () => assert.fail('not oversized'), turns });
+        stream.write(Buffer.concat([connect(4), publish(100)]));
+        assert.equal((stream.read(50) as Buffer).length, 50);
+        assert.equal((stream.read(50) as Buffer).length, 50);
+    });
 });
