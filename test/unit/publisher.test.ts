@@ -635,7 +635,11 @@ describe('Publisher: what publishOnSubscribe offers and what a retained copy mus
             all.sort((a, b) => a.topic.localeCompare(b.topic)),
             [
                 message('cmd', 'cmd', 'ON', true),
-                message('lamp.on', 'lamp/set', '{"on":true}', false),
+                {
+                    ...message('lamp.on', 'lamp/set', '{"on":true}', false),
+                    // a JSON payload says so to MQTT 5 subscribers
+                    properties: { contentType: 'application/json', payloadFormatIndicator: true },
+                },
                 message('status', 'status', 'OFF', true),
             ],
             'the binary state has no file: nothing; the value from MQTT is never offered',
