@@ -7,6 +7,7 @@ const deviceAvailability_1 = require("./deviceAvailability");
 const homeAssistant_1 = require("./homeAssistant");
 const tasmota_1 = require("./tasmota");
 const entityIds_1 = require("./entityIds");
+const deviceObjects_1 = require("./deviceObjects");
 /** The Tasmota discovery topics (fixed by the firmware). */
 exports.TASMOTA_DISCOVERY = 'tasmota/discovery/#';
 class DiscoveryService {
@@ -165,7 +166,7 @@ class DiscoveryService {
             const stateIds = new Map(plan.states.map(s => [s.key, `${channelId}.${s.key}`]));
             const entity = { plan, channelId, deviceId, stateIds, ready: Promise.resolve() };
             const previous = before.find(e => e.channelId === channelId);
-            entity.ready = this.queue(() => this.writeObjects(entity, previous));
+            entity.ready = this.queue(() => (0, deviceObjects_1.writeEntityObjects)(this.store, entity, previous));
             after.push(entity);
         }
         const gone = before.filter(e => !after.some(a => a.channelId === e.channelId));
@@ -277,76 +278,8 @@ class DiscoveryService {
         }
         return undefined;
     }
-    /** Device, channel, states (created, or updated in place keeping `common.custom`: history stays). */
-    async writeObjects(entity, previous) {
-        const plan = entity.plan;
-        await this.upsert(entity.deviceId, {
-            type: 'device',
-            common: { name: plan.device.name },
-            native: plan.device.native,
-        });
-        if (plan.availability) {
-            await this.upsert(`${entity.deviceId}.available`, {
-                type: 'state',
-                common: {
-                    name: 'available',
-                    role: 'indicator.reachable',
-                    type: 'boolean',
-                    read: true,
-                    write: false,
-                },
-                native: {},
-            });
-        }
-        await this.upsert(entity.channelId, {
-            type: 'channel',
-            common: { name: plan.name },
-            native: {
-                ...plan.native,
-                component: plan.component,
-                uniqueId: plan.uniqueId,
-                configTopic: plan.configTopic,
-            },
-        });
-        for (const state of plan.states) {
-            await this.upsert(entity.stateIds.get(state.key), {
-                type: 'state',
-                common: state.common,
-                native: state.source ? { stateTopic: state.source.topic } : {},
-            });
-        }
-        for (const [key, id] of previous?.stateIds ?? []) {
-            if (!entity.stateIds.has(key)) {
-                await this.store.deleteObject(id);
-            }
-        }
-    }
-    async upsert(id, obj) {
-        const existing = await this.store.getObject(id);
-        if (!existing) {
-            await this.store.setObject(id, obj);
-            return;
-        }
-        const common = { ...obj.common, custom: existing.common.custom };
-        if (common.custom === undefined) {
-            delete common.custom;
-        }
-        const next = { ...existing, type: obj.type, common, native: obj.native };
-        if (JSON.stringify(next) !== JSON.stringify(existing)) {
-            await this.store.setObject(id, next);
-        }
-    }
-    /** An entity is gone: its channel and states; its device too when no entity is left in it. */
     async removeEntity(entity) {
-        for (const id of entity.stateIds.values()) {
-            await this.store.deleteObject(id);
-        }
-        await this.store.deleteObject(entity.channelId);
-        const remaining = await this.store.getObjectsOfTypes(['channel'], `${entity.deviceId}.`, `${entity.deviceId}.\u9999`);
-        if (remaining.length === 0) {
-            await this.store.deleteObject(`${entity.deviceId}.available`);
-            await this.store.deleteObject(entity.deviceId);
-        }
+        await (0, deviceObjects_1.removeEntityObjects)(this.store, entity);
         this.logger.info(`Discovered ${entity.plan.component} '${entity.plan.name}' removed (${entity.channelId})`);
     }
     /** One chain for object work, so objects are written in the order the configs came. */

@@ -10,8 +10,9 @@ import { errorText } from '../errorText';
 import { DeviceAvailability } from './deviceAvailability';
 import { parseHomeAssistant } from './homeAssistant';
 import { TasmotaDiscovery } from './tasmota';
-import type { AvailabilityPlan, DiscoveryResult, EntityPlan, StatePlan } from './model';
+import type { AvailabilityPlan, DiscoveryResult, StatePlan } from './model';
 import { EntityIds } from './entityIds';
+import { removeEntityObjects, writeEntityObjects, type Entity } from './deviceObjects';
 
 export interface DiscoveryOptions {
     namespace: string;
@@ -39,16 +40,6 @@ export interface DiscoveryLink {
 
 /** The Tasmota discovery topics (fixed by the firmware). */
 export const TASMOTA_DISCOVERY = 'tasmota/discovery/#';
-
-interface Entity {
-    plan: EntityPlan;
-    channelId: string;
-    deviceId: string;
-    /** state key → id */
-    stateIds: Map<string, string>;
-    /** objects are written: values may follow */
-    ready: Promise<void>;
-}
 
 interface Route {
     stateId: string;
@@ -229,7 +220,7 @@ export class DiscoveryService {
             const stateIds = new Map(plan.states.map(s => [s.key, `${channelId}.${s.key}`]));
             const entity: Entity = { plan, channelId, deviceId, stateIds, ready: Promise.resolve() };
             const previous = before.find(e => e.channelId === channelId);
-            entity.ready = this.queue(() => this.writeObjects(entity, previous));
+            entity.ready = this.queue(() => writeEntityObjects(this.store, entity, previous));
             after.push(entity);
         }
         const gone = before.filter(e => !after.some(a => a.channelId === e.channelId));
@@ -352,82 +343,8 @@ export class DiscoveryService {
         return undefined;
     }
 
-    /** Device, channel, states (created, or updated in place keeping `common.custom`: history stays). */
-    private async writeObjects(entity: Entity, previous: Entity | undefined): Promise<void> {
-        const plan = entity.plan;
-        await this.upsert(entity.deviceId, {
-            type: 'device',
-            common: { name: plan.device.name },
-            native: plan.device.native,
-        });
-        if (plan.availability) {
-            await this.upsert(`${entity.deviceId}.available`, {
-                type: 'state',
-                common: {
-                    name: 'available',
-                    role: 'indicator.reachable',
-                    type: 'boolean',
-                    read: true,
-                    write: false,
-                },
-                native: {},
-            });
-        }
-        await this.upsert(entity.channelId, {
-            type: 'channel',
-            common: { name: plan.name },
-            native: {
-                ...plan.native,
-                component: plan.component,
-                uniqueId: plan.uniqueId,
-                configTopic: plan.configTopic,
-            },
-        });
-        for (const state of plan.states) {
-            await this.upsert(entity.stateIds.get(state.key)!, {
-                type: 'state',
-                common: state.common,
-                native: state.source ? { stateTopic: state.source.topic } : {},
-            });
-        }
-        for (const [key, id] of previous?.stateIds ?? []) {
-            if (!entity.stateIds.has(key)) {
-                await this.store.deleteObject(id);
-            }
-        }
-    }
-
-    private async upsert(id: string, obj: ioBroker.SettableObject): Promise<void> {
-        const existing = await this.store.getObject(id);
-        if (!existing) {
-            await this.store.setObject(id, obj);
-            return;
-        }
-        const common = { ...obj.common, custom: (existing.common as { custom?: unknown }).custom } as typeof obj.common;
-        if ((common as { custom?: unknown }).custom === undefined) {
-            delete (common as { custom?: unknown }).custom;
-        }
-        const next = { ...existing, type: obj.type, common, native: obj.native } as ioBroker.SettableObject;
-        if (JSON.stringify(next) !== JSON.stringify(existing)) {
-            await this.store.setObject(id, next);
-        }
-    }
-
-    /** An entity is gone: its channel and states; its device too when no entity is left in it. */
     private async removeEntity(entity: Entity): Promise<void> {
-        for (const id of entity.stateIds.values()) {
-            await this.store.deleteObject(id);
-        }
-        await this.store.deleteObject(entity.channelId);
-        const remaining = await this.store.getObjectsOfTypes(
-            ['channel'],
-            `${entity.deviceId}.`,
-            `${entity.deviceId}.\u9999`,
-        );
-        if (remaining.length === 0) {
-            await this.store.deleteObject(`${entity.deviceId}.available`);
-            await this.store.deleteObject(entity.deviceId);
-        }
+        await removeEntityObjects(this.store, entity);
         this.logger.info(`Discovered ${entity.plan.component} '${entity.plan.name}' removed (${entity.channelId})`);
     }
 
