@@ -26,10 +26,14 @@
  *    persistence interface enqueues, streams and deletes single messages, but cannot count, trim or drop a client's
  *    queue, which maxQueuedMessages, the end of an MQTT 3.1.1 session (storeClientsTime) and the Redis outage need
  *    (persistence.ts uses these; nothing else knows the key layouts).
+ * 9. Which client ids have anything in the Level store (aedes-persistence-level 9.2): read once at start and per
+ *    client id after a session ended, so that clean-session clients with nothing stored are answered without the
+ *    store (storedClients.ts).
  */
 import type { Aedes, Client } from 'aedes';
 import { matchingSubscriptions, type Deliver, type DeliveringClient } from './overlap';
 import type { QueuedEntry, StoredQueues } from './persistence';
+import type { ClientStateScan } from './storedClients';
 
 const ORIGINAL = Symbol('mqtt-gateway.originalDeliver');
 
@@ -216,6 +220,59 @@ export function levelQueues(db: LevelQueueDb, beforeRead: () => Promise<void>): 
             for (const prefix of [queuePrefix(clientId), `outgoing-id:${encodeURIComponent(clientId)}:`]) {
                 await db.clear(prefixRange(prefix));
             }
+        },
+    };
+}
+
+/** The part of a Level database that item 9 uses. */
+export interface LevelKeysDb {
+    keys(range: { gte: string; lt?: string; lte?: string; limit?: number }): AsyncIterable<string>;
+}
+
+/**
+ * Item 9, aedes-persistence-level 9.2: a client's state is under `subscriptions:<client>:<filter>`,
+ * `outgoing:<client>:…`, `outgoing-id:<client>:…`, `incoming:<client>:…` and `will:<client>` (the client id
+ * URI-encoded, so it holds no ':'). Retained messages (`retained:…`) belong to no client. `beforeRead` is awaited
+ * before the keys are read (pending batched writes).
+ */
+export function levelClientState(db: LevelKeysDb, beforeRead: () => Promise<void>): ClientStateScan {
+    const underClient = ['subscriptions:', 'outgoing:', 'outgoing-id:', 'incoming:'];
+    const decode = (encoded: string): string => {
+        try {
+            return decodeURIComponent(encoded);
+        } catch {
+            return encoded; // not written by the store (it encodes every id): harmless as an extra id
+        }
+    };
+    const any = async (range: { gte: string; lt?: string; lte?: string }): Promise<boolean> => {
+        for await (const key of db.keys({ ...range, limit: 1 })) {
+            void key;
+            return true;
+        }
+        return false;
+    };
+    return {
+        ids: async function* () {
+            await beforeRead();
+            for (const prefix of underClient) {
+                for await (const key of db.keys(prefixRange(prefix))) {
+                    const end = key.indexOf(':', prefix.length);
+                    yield decode(key.slice(prefix.length, end < 0 ? undefined : end));
+                }
+            }
+            for await (const key of db.keys(prefixRange('will:'))) {
+                yield decode(key.slice('will:'.length));
+            }
+        },
+        has: async clientId => {
+            await beforeRead();
+            const id = encodeURIComponent(clientId);
+            for (const prefix of underClient) {
+                if (await any(prefixRange(`${prefix}${id}:`))) {
+                    return true;
+                }
+            }
+            return any({ gte: `will:${id}`, lte: `will:${id}` });
         },
     };
 }

@@ -29,6 +29,7 @@ import {
     hasSubscription,
     isConnectedHere,
     isDropped,
+    levelClientState,
     levelQueues,
     markDropped,
     onRedisEmitterError,
@@ -847,6 +848,7 @@ export class BrokerService {
                 keepsV5Fields: false,
                 // a queue is counted with what was queued, not only with what reached the disk
                 queues: levelQueues(db, () => writes.flush()),
+                clientState: levelClientState(db, () => writes.flush()),
                 maxQueued: options.maxQueuedMessages,
                 onQueueDropped: (clientId, max) =>
                     this.events.dropped?.(

@@ -10,7 +10,9 @@
  * - inbound QoS 2 messages not yet released counted per client (the receive maximum, see brokerService.ts);
  * - a SUBSCRIBE's filters written once (aedes writes them once per filter; with Redis that hung the SUBACK);
  * - a failing delete after PUBREL never becomes an unhandled rejection (aedes' pubrel.js awaits it with
- *   `.finally()`, which passes the rejection on to nobody).
+ *   `.finally()`, which passes the rejection on to nobody);
+ * - client ids with nothing stored answered without the store (disk only, see storedClients.ts): a clean-session
+ *   CONNECT makes aedes call cleanSubscriptions, delWill and outgoingStream, a PUBACK outgoingClearMessageId.
  * Nothing of aedes or of the stores is replaced at run time: aedes is given this object as its `persistence`.
  */
 import { Readable } from 'node:stream';
@@ -19,6 +21,7 @@ import { errorText } from '../errorText';
 import { isConnectedHere } from './aedesInternals';
 import { QueueLimit } from './queueLimit';
 import type { RetainedIndex, RetainedPacket } from './retainedIndex';
+import { StoredClients, type ClientStateScan } from './storedClients';
 
 /** A client as the persistence methods receive it. */
 interface ClientRef {
@@ -94,6 +97,11 @@ export interface BrokerPersistenceOptions {
     onQueueDropped?(clientId: string, max: number): void;
     /** A store failure that aedes would not hear of (a delete after PUBREL). */
     onError(err: unknown): void;
+    /**
+     * The store's client ids (see storedClients.ts): only for a store no other process writes (not Redis, where
+     * another broker instance writes state for any client id).
+     */
+    clientState?: ClientStateScan;
 }
 
 /**
@@ -167,12 +175,15 @@ export class BrokerPersistence implements AedesPersistence {
     private readonly queueLimit: QueueLimit | undefined;
     /** The broker this persistence serves (given in setup). */
     private broker: Aedes | undefined;
+    /** Client ids that may have stored state (none: every call goes to the store). */
+    private readonly stored: StoredClients | undefined;
 
     constructor(
         readonly store: AedesPersistence,
         private readonly options: BrokerPersistenceOptions,
     ) {
         const { queues, maxQueued = 0 } = options;
+        this.stored = options.clientState ? new StoredClients(options.clientState) : undefined;
         if (queues?.list && queues.remove && maxQueued > 0) {
             this.queueLimit = new QueueLimit(
                 { list: queues.list.bind(queues), remove: queues.remove.bind(queues) },
@@ -190,9 +201,26 @@ export class BrokerPersistence implements AedesPersistence {
 
     /** Removes a client's stored session: its subscriptions and its queued messages. */
     async endSession(clientId: string): Promise<void> {
-        await this.store.cleanSubscriptions({ id: clientId });
-        await this.options.queues?.clear(clientId);
+        if (this.nothingStored(clientId)) {
+            this.queueLimit?.forget(clientId);
+            return;
+        }
+        await this.change([clientId], false, async () => {
+            await this.store.cleanSubscriptions({ id: clientId });
+            await this.options.queues?.clear(clientId);
+        });
         this.queueLimit?.forget(clientId);
+        this.stored?.check(clientId);
+    }
+
+    /** Whether the store certainly holds nothing for this client id (then it is not asked). */
+    private nothingStored(clientId: string): boolean {
+        return this.stored?.isEmpty(clientId) ?? false;
+    }
+
+    /** A store operation on these clients' state; `writes`: it may create some. */
+    private change<T>(clientIds: readonly string[], writes: boolean, operation: () => Promise<T>): Promise<T> {
+        return this.stored ? this.stored.track(clientIds, writes, operation) : operation();
     }
 
     /** Messages queued for a client in the store now (0 where queues cannot be counted). */
@@ -216,12 +244,16 @@ export class BrokerPersistence implements AedesPersistence {
     async endIncoming(clientId: string): Promise<void> {
         this.incoming.delete(clientId);
         const store = this.store as Partial<{ cleanIncoming(client: ClientRef): Promise<void> }>;
-        await store.cleanIncoming?.call(this.store, { id: clientId });
+        if (!this.nothingStored(clientId)) {
+            await this.change([clientId], false, async () => store.cleanIncoming?.call(this.store, { id: clientId }));
+        }
+        this.stored?.check(clientId);
     }
 
     async setup(broker: unknown): Promise<void> {
         this.broker = broker as Aedes;
         await this.store.setup(broker);
+        await this.stored?.load();
         await this.options.retainedIndex?.load(this.store);
     }
 
@@ -254,17 +286,23 @@ export class BrokerPersistence implements AedesPersistence {
     addSubscriptions(client: ClientRef, subs: unknown[]): Promise<void> {
         let written = this.subscriptionWrites.get(subs);
         if (!written) {
-            written = this.store.addSubscriptions(client, subs);
+            written = this.change([client.id], true, () => this.store.addSubscriptions(client, subs));
             this.subscriptionWrites.set(subs, written);
         }
         return written;
     }
 
     removeSubscriptions(client: ClientRef, subs: string[]): Promise<void> {
-        return this.store.removeSubscriptions(client, subs);
+        if (this.nothingStored(client.id)) {
+            return Promise.resolve();
+        }
+        return this.change([client.id], false, () => this.store.removeSubscriptions(client, subs));
     }
 
     subscriptionsByClient(client: ClientRef): Promise<unknown[] | null> {
+        if (this.nothingStored(client.id)) {
+            return Promise.resolve([]);
+        }
         return this.store.subscriptionsByClient(client);
     }
 
@@ -277,39 +315,54 @@ export class BrokerPersistence implements AedesPersistence {
     }
 
     cleanSubscriptions(client: ClientRef): Promise<void> {
-        return this.store.cleanSubscriptions(client);
+        if (this.nothingStored(client.id)) {
+            return Promise.resolve();
+        }
+        return this.change([client.id], false, () => this.store.cleanSubscriptions(client));
     }
 
     outgoingEnqueue(sub: { clientId: string }, packet: QueuedPacket): Promise<void> {
-        return this.store.outgoingEnqueue(sub, this.options.keepsV5Fields ? packet : wrapV5Fields(packet));
+        return this.change([sub.clientId], true, () =>
+            this.store.outgoingEnqueue(sub, this.options.keepsV5Fields ? packet : wrapV5Fields(packet)),
+        );
     }
 
-    async outgoingEnqueueCombi(subs: { clientId: string }[], packet: QueuedPacket): Promise<unknown> {
-        const result = await this.store.outgoingEnqueueCombi(
-            subs,
-            this.options.keepsV5Fields ? packet : wrapV5Fields(packet),
-        );
-        if (subs?.length && this.queueLimit) {
-            await this.queueLimit.afterEnqueue(subs.map(sub => sub.clientId));
-        }
-        return result;
+    outgoingEnqueueCombi(subs: { clientId: string }[], packet: QueuedPacket): Promise<unknown> {
+        return this.change(subs?.map(sub => sub.clientId) ?? [], true, async () => {
+            const result = await this.store.outgoingEnqueueCombi(
+                subs,
+                this.options.keepsV5Fields ? packet : wrapV5Fields(packet),
+            );
+            if (subs?.length && this.queueLimit) {
+                await this.queueLimit.afterEnqueue(subs.map(sub => sub.clientId));
+            }
+            return result;
+        });
     }
 
     outgoingUpdate(client: ClientRef, packet: QueuedPacket): Promise<void> {
-        return this.store.outgoingUpdate(client, packet);
+        return this.change([client.id], true, () => this.store.outgoingUpdate(client, packet));
     }
 
     async outgoingClearMessageId(client: ClientRef, packet: QueuedPacket): Promise<QueuedPacket | undefined> {
-        return unwrapV5Fields(await this.store.outgoingClearMessageId(client, packet));
+        if (this.nothingStored(client.id)) {
+            return undefined;
+        }
+        return unwrapV5Fields(
+            await this.change([client.id], false, () => this.store.outgoingClearMessageId(client, packet)),
+        );
     }
 
     outgoingStream(client: ClientRef): Readable {
+        if (this.nothingStored(client.id)) {
+            return Readable.from([]);
+        }
         const source = this.store.outgoingStream(client);
         return this.options.keepsV5Fields ? asStream(source) : Readable.from(unwrapAll(source));
     }
 
     async incomingStorePacket(client: ClientRef, packet: QueuedPacket): Promise<void> {
-        await this.store.incomingStorePacket(client, packet);
+        await this.change([client.id], true, () => this.store.incomingStorePacket(client, packet));
         if (packet.messageId !== undefined) {
             let ids = this.incoming.get(client.id);
             if (!ids) {
@@ -329,7 +382,7 @@ export class BrokerPersistence implements AedesPersistence {
             this.incoming.get(client.id)?.delete(packet.messageId);
         }
         try {
-            await this.store.incomingDelPacket(client, packet);
+            await this.change([client.id], false, () => this.store.incomingDelPacket(client, packet));
         } catch (err) {
             // aedes' pubrel.js awaits this with .finally(): a rejection would reach nobody (an unhandled rejection
             // ends an ioBroker adapter); PUBCOMP is sent either way
@@ -338,15 +391,21 @@ export class BrokerPersistence implements AedesPersistence {
     }
 
     putWill(client: ClientRef, packet: unknown): Promise<unknown> {
-        return this.store.putWill(client, packet);
+        return this.change([client.id], true, () => this.store.putWill(client, packet));
     }
 
     getWill(client: ClientRef): Promise<unknown> {
+        if (this.nothingStored(client.id)) {
+            return Promise.resolve(undefined);
+        }
         return this.store.getWill(client);
     }
 
     delWill(client: ClientRef): Promise<unknown> {
-        return this.store.delWill(client);
+        if (this.nothingStored(client.id)) {
+            return Promise.resolve(undefined);
+        }
+        return this.change([client.id], false, () => this.store.delWill(client));
     }
 
     streamWill(brokers: unknown): AsyncIterable<unknown> | Readable {
@@ -358,6 +417,7 @@ export class BrokerPersistence implements AedesPersistence {
     }
 
     destroy(): Promise<void> {
+        this.stored?.close();
         return this.store.destroy();
     }
 }
