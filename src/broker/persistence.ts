@@ -102,6 +102,8 @@ export interface BrokerPersistenceOptions {
      * another broker instance writes state for any client id).
      */
     clientState?: ClientStateScan;
+    /** How long after a session ended its client id is checked in the store (default 1 s; tests). */
+    clientStateCheckMs?: number;
 }
 
 /**
@@ -183,7 +185,9 @@ export class BrokerPersistence implements AedesPersistence {
         private readonly options: BrokerPersistenceOptions,
     ) {
         const { queues, maxQueued = 0 } = options;
-        this.stored = options.clientState ? new StoredClients(options.clientState) : undefined;
+        this.stored = options.clientState
+            ? new StoredClients(options.clientState, options.clientStateCheckMs)
+            : undefined;
         if (queues?.list && queues.remove && maxQueued > 0) {
             this.queueLimit = new QueueLimit(
                 { list: queues.list.bind(queues), remove: queues.remove.bind(queues) },
