@@ -12,6 +12,7 @@ exports.skipDroppedPublishes = skipDroppedPublishes;
 exports.closeRedisEmitterAtOnce = closeRedisEmitterAtOnce;
 exports.onRedisEmitterError = onRedisEmitterError;
 exports.levelQueues = levelQueues;
+exports.levelClientState = levelClientState;
 exports.redisQueues = redisQueues;
 const overlap_1 = require("./overlap");
 const ORIGINAL = Symbol('mqtt-gateway.originalDeliver');
@@ -171,6 +172,54 @@ function levelQueues(db, beforeRead) {
             for (const prefix of [queuePrefix(clientId), `outgoing-id:${encodeURIComponent(clientId)}:`]) {
                 await db.clear(prefixRange(prefix));
             }
+        },
+    };
+}
+/**
+ * Item 9, aedes-persistence-level 9.2: a client's state is under `subscriptions:<client>:<filter>`,
+ * `outgoing:<client>:…`, `outgoing-id:<client>:…`, `incoming:<client>:…` and `will:<client>` (the client id
+ * URI-encoded, so it holds no ':'). Retained messages (`retained:…`) belong to no client. `beforeRead` is awaited
+ * before the keys are read (pending batched writes).
+ */
+function levelClientState(db, beforeRead) {
+    const underClient = ['subscriptions:', 'outgoing:', 'outgoing-id:', 'incoming:'];
+    const decode = (encoded) => {
+        try {
+            return decodeURIComponent(encoded);
+        }
+        catch {
+            return encoded; // not written by the store (it encodes every id): harmless as an extra id
+        }
+    };
+    const any = async (range) => {
+        for await (const key of db.keys({ ...range, limit: 1 })) {
+            void key;
+            return true;
+        }
+        return false;
+    };
+    return {
+        ids: async function* () {
+            await beforeRead();
+            for (const prefix of underClient) {
+                for await (const key of db.keys(prefixRange(prefix))) {
+                    const end = key.indexOf(':', prefix.length);
+                    yield decode(key.slice(prefix.length, end < 0 ? undefined : end));
+                }
+            }
+            for await (const key of db.keys(prefixRange('will:'))) {
+                yield decode(key.slice('will:'.length));
+            }
+        },
+        has: async (clientId) => {
+            await beforeRead();
+            const id = encodeURIComponent(clientId);
+            for (const prefix of underClient) {
+                if (await any(prefixRange(`${prefix}${id}:`))) {
+                    return true;
+                }
+            }
+            return any({ gte: `will:${id}`, lte: `will:${id}` });
         },
     };
 }

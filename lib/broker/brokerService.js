@@ -634,6 +634,7 @@ class BrokerService {
                 keepsV5Fields: false,
                 // a queue is counted with what was queued, not only with what reached the disk
                 queues: (0, aedesInternals_1.levelQueues)(db, () => writes.flush()),
+                clientState: (0, aedesInternals_1.levelClientState)(db, () => writes.flush()),
                 maxQueued: options.maxQueuedMessages,
                 onQueueDropped: (clientId, max) => this.events.dropped?.(`queue of offline client '${clientId}' is full (maxQueuedMessages ${max}): oldest message dropped`, clientId),
                 onError,

@@ -13,13 +13,16 @@ exports.BrokerPersistence = void 0;
  * - inbound QoS 2 messages not yet released counted per client (the receive maximum, see brokerService.ts);
  * - a SUBSCRIBE's filters written once (aedes writes them once per filter; with Redis that hung the SUBACK);
  * - a failing delete after PUBREL never becomes an unhandled rejection (aedes' pubrel.js awaits it with
- *   `.finally()`, which passes the rejection on to nobody).
+ *   `.finally()`, which passes the rejection on to nobody);
+ * - client ids with nothing stored answered without the store (disk only, see storedClients.ts): a clean-session
+ *   CONNECT makes aedes call cleanSubscriptions, delWill and outgoingStream, a PUBACK outgoingClearMessageId.
  * Nothing of aedes or of the stores is replaced at run time: aedes is given this object as its `persistence`.
  */
 const node_stream_1 = require("node:stream");
 const errorText_1 = require("../errorText");
 const aedesInternals_1 = require("./aedesInternals");
 const queueLimit_1 = require("./queueLimit");
+const storedClients_1 = require("./storedClients");
 /**
  * aedes-persistence-level 9.2 queues a copy made with aedes-packet 3, which keeps only clientId, nl, cmd, broker id and
  * counter, topic, payload, qos, retain and dup: an MQTT 5 message would be delivered from the queue without its
@@ -82,10 +85,15 @@ class BrokerPersistence {
     queueLimit;
     /** The broker this persistence serves (given in setup). */
     broker;
+    /** Client ids that may have stored state (none: every call goes to the store). */
+    stored;
     constructor(store, options) {
         this.store = store;
         this.options = options;
         const { queues, maxQueued = 0 } = options;
+        this.stored = options.clientState
+            ? new storedClients_1.StoredClients(options.clientState, options.clientStateCheckMs)
+            : undefined;
         if (queues?.list && queues.remove && maxQueued > 0) {
             this.queueLimit = new queueLimit_1.QueueLimit({ list: queues.list.bind(queues), remove: queues.remove.bind(queues) }, {
                 max: maxQueued,
@@ -98,9 +106,24 @@ class BrokerPersistence {
     }
     /** Removes a client's stored session: its subscriptions and its queued messages. */
     async endSession(clientId) {
-        await this.store.cleanSubscriptions({ id: clientId });
-        await this.options.queues?.clear(clientId);
+        if (this.nothingStored(clientId)) {
+            this.queueLimit?.forget(clientId);
+            return;
+        }
+        await this.change([clientId], false, async () => {
+            await this.store.cleanSubscriptions({ id: clientId });
+            await this.options.queues?.clear(clientId);
+        });
         this.queueLimit?.forget(clientId);
+        this.stored?.check(clientId);
+    }
+    /** Whether the store certainly holds nothing for this client id (then it is not asked). */
+    nothingStored(clientId) {
+        return this.stored?.isEmpty(clientId) ?? false;
+    }
+    /** A store operation on these clients' state; `writes`: it may create some. */
+    change(clientIds, writes, operation) {
+        return this.stored ? this.stored.track(clientIds, writes, operation) : operation();
     }
     /** Messages queued for a client in the store now (0 where queues cannot be counted). */
     queued(clientId) {
@@ -121,11 +144,15 @@ class BrokerPersistence {
     async endIncoming(clientId) {
         this.incoming.delete(clientId);
         const store = this.store;
-        await store.cleanIncoming?.call(this.store, { id: clientId });
+        if (!this.nothingStored(clientId)) {
+            await this.change([clientId], false, async () => store.cleanIncoming?.call(this.store, { id: clientId }));
+        }
+        this.stored?.check(clientId);
     }
     async setup(broker) {
         this.broker = broker;
         await this.store.setup(broker);
+        await this.stored?.load();
         await this.options.retainedIndex?.load(this.store);
     }
     storeRetained(packet) {
@@ -154,15 +181,21 @@ class BrokerPersistence {
     addSubscriptions(client, subs) {
         let written = this.subscriptionWrites.get(subs);
         if (!written) {
-            written = this.store.addSubscriptions(client, subs);
+            written = this.change([client.id], true, () => this.store.addSubscriptions(client, subs));
             this.subscriptionWrites.set(subs, written);
         }
         return written;
     }
     removeSubscriptions(client, subs) {
-        return this.store.removeSubscriptions(client, subs);
+        if (this.nothingStored(client.id)) {
+            return Promise.resolve();
+        }
+        return this.change([client.id], false, () => this.store.removeSubscriptions(client, subs));
     }
     subscriptionsByClient(client) {
+        if (this.nothingStored(client.id)) {
+            return Promise.resolve([]);
+        }
         return this.store.subscriptionsByClient(client);
     }
     countOffline() {
@@ -172,30 +205,41 @@ class BrokerPersistence {
         return this.store.subscriptionsByTopic(topic);
     }
     cleanSubscriptions(client) {
-        return this.store.cleanSubscriptions(client);
+        if (this.nothingStored(client.id)) {
+            return Promise.resolve();
+        }
+        return this.change([client.id], false, () => this.store.cleanSubscriptions(client));
     }
     outgoingEnqueue(sub, packet) {
-        return this.store.outgoingEnqueue(sub, this.options.keepsV5Fields ? packet : wrapV5Fields(packet));
+        return this.change([sub.clientId], true, () => this.store.outgoingEnqueue(sub, this.options.keepsV5Fields ? packet : wrapV5Fields(packet)));
     }
-    async outgoingEnqueueCombi(subs, packet) {
-        const result = await this.store.outgoingEnqueueCombi(subs, this.options.keepsV5Fields ? packet : wrapV5Fields(packet));
-        if (subs?.length && this.queueLimit) {
-            await this.queueLimit.afterEnqueue(subs.map(sub => sub.clientId));
-        }
-        return result;
+    outgoingEnqueueCombi(subs, packet) {
+        return this.change(subs?.map(sub => sub.clientId) ?? [], true, async () => {
+            const result = await this.store.outgoingEnqueueCombi(subs, this.options.keepsV5Fields ? packet : wrapV5Fields(packet));
+            if (subs?.length && this.queueLimit) {
+                await this.queueLimit.afterEnqueue(subs.map(sub => sub.clientId));
+            }
+            return result;
+        });
     }
     outgoingUpdate(client, packet) {
-        return this.store.outgoingUpdate(client, packet);
+        return this.change([client.id], true, () => this.store.outgoingUpdate(client, packet));
     }
     async outgoingClearMessageId(client, packet) {
-        return unwrapV5Fields(await this.store.outgoingClearMessageId(client, packet));
+        if (this.nothingStored(client.id)) {
+            return undefined;
+        }
+        return unwrapV5Fields(await this.change([client.id], false, () => this.store.outgoingClearMessageId(client, packet)));
     }
     outgoingStream(client) {
+        if (this.nothingStored(client.id)) {
+            return node_stream_1.Readable.from([]);
+        }
         const source = this.store.outgoingStream(client);
         return this.options.keepsV5Fields ? asStream(source) : node_stream_1.Readable.from(unwrapAll(source));
     }
     async incomingStorePacket(client, packet) {
-        await this.store.incomingStorePacket(client, packet);
+        await this.change([client.id], true, () => this.store.incomingStorePacket(client, packet));
         if (packet.messageId !== undefined) {
             let ids = this.incoming.get(client.id);
             if (!ids) {
@@ -213,7 +257,7 @@ class BrokerPersistence {
             this.incoming.get(client.id)?.delete(packet.messageId);
         }
         try {
-            await this.store.incomingDelPacket(client, packet);
+            await this.change([client.id], false, () => this.store.incomingDelPacket(client, packet));
         }
         catch (err) {
             // aedes' pubrel.js awaits this with .finally(): a rejection would reach nobody (an unhandled rejection
@@ -222,13 +266,19 @@ class BrokerPersistence {
         }
     }
     putWill(client, packet) {
-        return this.store.putWill(client, packet);
+        return this.change([client.id], true, () => this.store.putWill(client, packet));
     }
     getWill(client) {
+        if (this.nothingStored(client.id)) {
+            return Promise.resolve(undefined);
+        }
         return this.store.getWill(client);
     }
     delWill(client) {
-        return this.store.delWill(client);
+        if (this.nothingStored(client.id)) {
+            return Promise.resolve(undefined);
+        }
+        return this.change([client.id], false, () => this.store.delWill(client));
     }
     streamWill(brokers) {
         return this.store.streamWill(brokers);
@@ -237,6 +287,7 @@ class BrokerPersistence {
         return this.store.getClientList(topic);
     }
     destroy() {
+        this.stored?.close();
         return this.store.destroy();
     }
 }
