@@ -85,6 +85,8 @@ class BrokerPersistence {
     queueLimit;
     /** The broker this persistence serves (given in setup). */
     broker;
+    /** Session ends in progress (endSession), by client id. */
+    sessionEnds = new Map();
     /** Client ids that may have stored state (none: every call goes to the store). */
     stored;
     constructor(store, options) {
@@ -104,16 +106,30 @@ class BrokerPersistence {
             });
         }
     }
-    /** Removes a client's stored session: its subscriptions and its queued messages. */
+    /**
+     * Removes a client's stored session: its subscriptions and its queued messages. A CONNECT of the client while
+     * this runs reads its session (subscriptionsByClient, outgoingStream) only once this is done: it would see half a
+     * session otherwise (subscriptions that are deleted right after they were restored).
+     */
     async endSession(clientId) {
         if (this.nothingStored(clientId)) {
             this.queueLimit?.forget(clientId);
             return;
         }
-        await this.change([clientId], false, async () => {
+        const ending = this.change([clientId], false, async () => {
             await this.store.cleanSubscriptions({ id: clientId });
             await this.options.queues?.clear(clientId);
         });
+        const settled = ending.then(() => undefined, () => undefined);
+        this.sessionEnds.set(clientId, settled);
+        try {
+            await ending;
+        }
+        finally {
+            if (this.sessionEnds.get(clientId) === settled) {
+                this.sessionEnds.delete(clientId);
+            }
+        }
         this.queueLimit?.forget(clientId);
         this.stored?.check(clientId);
     }
@@ -196,6 +212,10 @@ class BrokerPersistence {
         if (this.nothingStored(client.id)) {
             return Promise.resolve([]);
         }
+        const ending = this.sessionEnds.get(client.id);
+        if (ending) {
+            return ending.then(() => this.subscriptionsByClient(client));
+        }
         return this.store.subscriptionsByClient(client);
     }
     countOffline() {
@@ -234,6 +254,14 @@ class BrokerPersistence {
     outgoingStream(client) {
         if (this.nothingStored(client.id)) {
             return node_stream_1.Readable.from([]);
+        }
+        const ending = this.sessionEnds.get(client.id);
+        if (ending) {
+            const self = this;
+            return node_stream_1.Readable.from((async function* () {
+                await ending;
+                yield* self.outgoingStream(client);
+            })());
         }
         const source = this.store.outgoingStream(client);
         return this.options.keepsV5Fields ? asStream(source) : node_stream_1.Readable.from(unwrapAll(source));

@@ -177,6 +177,8 @@ export class BrokerPersistence implements AedesPersistence {
     private readonly queueLimit: QueueLimit | undefined;
     /** The broker this persistence serves (given in setup). */
     private broker: Aedes | undefined;
+    /** Session ends in progress (endSession), by client id. */
+    private readonly sessionEnds = new Map<string, Promise<void>>();
     /** Client ids that may have stored state (none: every call goes to the store). */
     private readonly stored: StoredClients | undefined;
 
@@ -203,16 +205,32 @@ export class BrokerPersistence implements AedesPersistence {
         }
     }
 
-    /** Removes a client's stored session: its subscriptions and its queued messages. */
+    /**
+     * Removes a client's stored session: its subscriptions and its queued messages. A CONNECT of the client while
+     * this runs reads its session (subscriptionsByClient, outgoingStream) only once this is done: it would see half a
+     * session otherwise (subscriptions that are deleted right after they were restored).
+     */
     async endSession(clientId: string): Promise<void> {
         if (this.nothingStored(clientId)) {
             this.queueLimit?.forget(clientId);
             return;
         }
-        await this.change([clientId], false, async () => {
+        const ending = this.change([clientId], false, async () => {
             await this.store.cleanSubscriptions({ id: clientId });
             await this.options.queues?.clear(clientId);
         });
+        const settled = ending.then(
+            () => undefined,
+            () => undefined,
+        );
+        this.sessionEnds.set(clientId, settled);
+        try {
+            await ending;
+        } finally {
+            if (this.sessionEnds.get(clientId) === settled) {
+                this.sessionEnds.delete(clientId);
+            }
+        }
         this.queueLimit?.forget(clientId);
         this.stored?.check(clientId);
     }
@@ -307,6 +325,10 @@ export class BrokerPersistence implements AedesPersistence {
         if (this.nothingStored(client.id)) {
             return Promise.resolve([]);
         }
+        const ending = this.sessionEnds.get(client.id);
+        if (ending) {
+            return ending.then(() => this.subscriptionsByClient(client));
+        }
         return this.store.subscriptionsByClient(client);
     }
 
@@ -360,6 +382,16 @@ export class BrokerPersistence implements AedesPersistence {
     outgoingStream(client: ClientRef): Readable {
         if (this.nothingStored(client.id)) {
             return Readable.from([]);
+        }
+        const ending = this.sessionEnds.get(client.id);
+        if (ending) {
+            const self = this;
+            return Readable.from(
+                (async function* (): AsyncGenerator<QueuedPacket> {
+                    await ending;
+                    yield* self.outgoingStream(client) as AsyncIterable<QueuedPacket>;
+                })(),
+            );
         }
         const source = this.store.outgoingStream(client);
         return this.options.keepsV5Fields ? asStream(source) : Readable.from(unwrapAll(source));

@@ -179,6 +179,18 @@ describe('client ids with nothing stored (storedClients.ts)', () => {
         assert.equal((await persistence.incomingGetPacket({ id: 'i' }, { topic: 't', messageId: 4 })).messageId, 4);
     });
 
+    it('a CONNECT during the end of its session reads the session once it has ended', async () => {
+        const { persistence } = await start();
+        await persistence.addSubscriptions({ id: 'p' }, [{ topic: 'a', qos: 1 }]);
+        await persistence.outgoingEnqueueCombi([{ clientId: 'p' }], publishPacket('a', 1));
+        const ended = persistence.endSession('p'); // storeClientsTime: the session ends …
+        const subs = persistence.subscriptionsByClient({ id: 'p' }); // … while the client connects again
+        const queue = drain(persistence.outgoingStream({ id: 'p' }));
+        assert.deepEqual(await subs, []);
+        assert.deepEqual(await queue, []);
+        await ended;
+    });
+
     it('after a restart the ids with state are read from the store', async () => {
         const first = await start('db');
         await first.persistence.addSubscriptions({ id: 'p' }, [{ topic: 'a', qos: 1 }]);
