@@ -234,9 +234,13 @@ class BrokerPersistence {
         return this.change([sub.clientId], true, () => this.store.outgoingEnqueue(sub, this.options.keepsV5Fields ? packet : wrapV5Fields(packet)));
     }
     outgoingEnqueueCombi(subs, packet) {
-        return this.change(subs?.map(sub => sub.clientId) ?? [], true, async () => {
+        if (!subs?.length) {
+            // aedes calls this for every QoS 1/2 message, mostly with no offline session to queue it for
+            return this.store.outgoingEnqueueCombi(subs, packet);
+        }
+        return this.change(subs.map(sub => sub.clientId), true, async () => {
             const result = await this.store.outgoingEnqueueCombi(subs, this.options.keepsV5Fields ? packet : wrapV5Fields(packet));
-            if (subs?.length && this.queueLimit) {
+            if (this.queueLimit) {
                 await this.queueLimit.afterEnqueue(subs.map(sub => sub.clientId));
             }
             return result;

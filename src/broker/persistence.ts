@@ -354,16 +354,24 @@ export class BrokerPersistence implements AedesPersistence {
     }
 
     outgoingEnqueueCombi(subs: { clientId: string }[], packet: QueuedPacket): Promise<unknown> {
-        return this.change(subs?.map(sub => sub.clientId) ?? [], true, async () => {
-            const result = await this.store.outgoingEnqueueCombi(
-                subs,
-                this.options.keepsV5Fields ? packet : wrapV5Fields(packet),
-            );
-            if (subs?.length && this.queueLimit) {
-                await this.queueLimit.afterEnqueue(subs.map(sub => sub.clientId));
-            }
-            return result;
-        });
+        if (!subs?.length) {
+            // aedes calls this for every QoS 1/2 message, mostly with no offline session to queue it for
+            return this.store.outgoingEnqueueCombi(subs, packet);
+        }
+        return this.change(
+            subs.map(sub => sub.clientId),
+            true,
+            async () => {
+                const result = await this.store.outgoingEnqueueCombi(
+                    subs,
+                    this.options.keepsV5Fields ? packet : wrapV5Fields(packet),
+                );
+                if (this.queueLimit) {
+                    await this.queueLimit.afterEnqueue(subs.map(sub => sub.clientId));
+                }
+                return result;
+            },
+        );
     }
 
     outgoingUpdate(client: ClientRef, packet: QueuedPacket): Promise<void> {
