@@ -29,6 +29,8 @@ class DiscoveryService {
     subscribed = new Set();
     /** ids of every state of a discovered entity and of every `<device>.available` */
     stateIds = new Set();
+    /** Channels and devices discovery made in earlier runs (read at start). */
+    knownParents = new Set();
     chain = Promise.resolve();
     stopped = false;
     constructor(options, store, link, logger) {
@@ -67,6 +69,8 @@ class DiscoveryService {
         const objects = await this.store.getObjectsOfTypes(['channel'], this.root, `${this.root}\u9999`);
         for (const obj of objects) {
             this.ids.remember(obj._id, obj.native);
+            this.knownParents.add(obj._id);
+            this.knownParents.add(obj._id.slice(0, obj._id.lastIndexOf('.')));
         }
         await this.store.subscribeStates(`${this.root}*`);
     }
@@ -116,7 +120,9 @@ class DiscoveryService {
     }
     /** Whether an id is a state of a discovered entity (its changes never go through the publisher). */
     owns(id) {
-        return this.stateIds.has(id);
+        // also the states of entities known from the objects database whose configs have not come again yet (right
+        // after a start): a write to them is not a raw topic's command
+        return this.stateIds.has(id) || this.knownParents.has(id.slice(0, id.lastIndexOf('.')));
     }
     /** A state change in ioBroker: a write (ack=false) of a discovered command state goes to the device. */
     onStateChange(id, state) {
@@ -125,6 +131,7 @@ class DiscoveryService {
         }
         const target = this.commands.get(id);
         if (!target) {
+            this.log.warn('nocommand', id, `'${id}' was written, but its device has no command for it${this.stateIds.has(id) ? '' : ' (or has not announced itself since the start)'}: nothing sent`);
             return;
         }
         const message = target.command.build(state.val);

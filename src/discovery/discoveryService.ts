@@ -61,6 +61,8 @@ export class DiscoveryService {
     private readonly subscribed = new Set<string>();
     /** ids of every state of a discovered entity and of every `<device>.available` */
     private stateIds = new Set<string>();
+    /** Channels and devices discovery made in earlier runs (read at start). */
+    private readonly knownParents = new Set<string>();
     private chain: Promise<void> = Promise.resolve();
     private stopped = false;
 
@@ -107,6 +109,8 @@ export class DiscoveryService {
         const objects = await this.store.getObjectsOfTypes(['channel'], this.root, `${this.root}\u9999`);
         for (const obj of objects) {
             this.ids.remember(obj._id, obj.native as Record<string, unknown>);
+            this.knownParents.add(obj._id);
+            this.knownParents.add(obj._id.slice(0, obj._id.lastIndexOf('.')));
         }
         await this.store.subscribeStates(`${this.root}*`);
     }
@@ -159,7 +163,9 @@ export class DiscoveryService {
 
     /** Whether an id is a state of a discovered entity (its changes never go through the publisher). */
     owns(id: string): boolean {
-        return this.stateIds.has(id);
+        // also the states of entities known from the objects database whose configs have not come again yet (right
+        // after a start): a write to them is not a raw topic's command
+        return this.stateIds.has(id) || this.knownParents.has(id.slice(0, id.lastIndexOf('.')));
     }
 
     /** A state change in ioBroker: a write (ack=false) of a discovered command state goes to the device. */
@@ -169,6 +175,11 @@ export class DiscoveryService {
         }
         const target = this.commands.get(id);
         if (!target) {
+            this.log.warn(
+                'nocommand',
+                id,
+                `'${id}' was written, but its device has no command for it${this.stateIds.has(id) ? '' : ' (or has not announced itself since the start)'}: nothing sent`,
+            );
             return;
         }
         const message = target.command.build(state.val);

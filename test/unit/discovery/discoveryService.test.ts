@@ -181,3 +181,26 @@ describe('DiscoveryService (runtime, in-memory store)', () => {
         assert.equal(log.lines.filter(l => l.level === 'warn').length, 1);
     });
 });
+
+describe('DiscoveryService right after a start', () => {
+    it('owns the states of entities known from the database before their configs come again; a write is not sent', async () => {
+        const store = new FakeStore();
+        store.addObject(`${ROOT}.kitchen_node`, { type: 'device' });
+        store.addObject(`${ROOT}.kitchen_node.kitchen_fan`, { type: 'channel', native: { uniqueId: 'kitchen_fan' } });
+        const sent: DiscoveryMessage[] = [];
+        const log = memoryLogger();
+        const service = new DiscoveryService(
+            { namespace: 'gw.0', prefix: 'homeassistant', keepRaw: false },
+            store,
+            { publish: m => sent.push(m) },
+            log,
+        );
+        await service.start();
+        assert.equal(service.owns(`${ROOT}.kitchen_node.kitchen_fan.state`), true);
+        assert.equal(service.owns(`${ROOT}.kitchen_node.available`), true);
+        assert.equal(service.owns('gw.0.devices.raw_topic'), false);
+        service.onStateChange(`${ROOT}.kitchen_node.kitchen_fan.state`, { val: true, ack: false } as ioBroker.State);
+        assert.deepEqual(sent, []);
+        assert.equal(log.lines.filter(l => l.level === 'warn').length, 1);
+    });
+});
