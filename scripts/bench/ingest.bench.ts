@@ -11,8 +11,9 @@ import { ingestOptions } from '../../test/lib/pipelines';
 
 /** Keeps only the last value per id (FakeStore records every write, which would measure the recording). */
 class BenchStore extends FakeStore {
-    override async setState(id: string, state: SettableState): Promise<void> {
+    override setState(id: string, state: SettableState): Promise<void> {
         this.states.set(id, state as ioBroker.State);
+        return Promise.resolve();
     }
 }
 
@@ -58,11 +59,7 @@ async function main(): Promise<void> {
     await run('handle: plain payload (hot path)', plain, plainTopics, plainPayloads);
 
     const jsonTopics = Array.from({ length: 100 }, (_, i) => `zigbee/device-${i}`);
-    const json = new Ingest(
-        ingestOptions({ jsonTopics: [compileTopicFilter('zigbee/#')] }),
-        new BenchStore(),
-        quiet,
-    );
+    const json = new Ingest(ingestOptions({ jsonTopics: [compileTopicFilter('zigbee/#')] }), new BenchStore(), quiet);
     const jsonPayloads = [
         Buffer.from('{"temperature":21.5,"humidity":40,"state":"ON"}'),
         Buffer.from('{"temperature":21.75,"humidity":41,"state":"OFF"}'),
