@@ -173,7 +173,7 @@ describe('Ingest: one write path (store calls per case)', () => {
                 [`${NS}.z`, { type: 'folder', native: { autoCreated: true } }],
                 [
                     `${NS}.z.lamp`,
-                    { type: 'state', common: { type: 'json' } as ioBroker.StateCommon, native: { topic: 'z/lamp' } },
+                    { type: 'state', common: { type: 'string' } as ioBroker.StateCommon, native: { topic: 'z/lamp' } },
                 ],
             ],
             message: ['z/lamp', '{"n":2}'],
