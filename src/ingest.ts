@@ -12,8 +12,8 @@ import { RateLimitedLog } from './rateLog';
 import { errorText } from './errorText';
 import { KeyedQueue } from './keyedQueue';
 import { Backpressure, DEFAULT_BACKLOG, type BacklogLimits } from './ingest/backpressure';
-import { IngestObjects, type ObjectOptions, type Refusal } from './ingest/objects';
-import { jsonFields, rowValue, rowValueName, type Row, type Target } from './ingest/rows';
+import { IngestObjects, type ObjectOptions } from './ingest/objects';
+import { jsonFields, rowValue, rowValueName, type Refusal, type Row, type Target } from './ingest/rows';
 
 export { DEFAULT_BACKLOG, type BacklogLimits };
 
@@ -169,12 +169,12 @@ export class Ingest {
         const { topic } = message;
         try {
             const json = isJson ? jsonFields(topic, message.payload) : undefined;
-            if (json && 'cause' in json) {
-                return this.drop(json.cause, topic, json.reason, json.message);
+            if (json && 'status' in json) {
+                return this.notWritten(topic, json);
             }
             const parent = json ? await this.objects.jsonParent(topic) : undefined;
             if (parent && 'status' in parent) {
-                return this.refused(topic, parent);
+                return this.notWritten(topic, parent);
             }
             let result: IngestResult = { status: 'ignored', reason: 'no field written' };
             for (const row of parent && json ? json.fields(parent) : [message]) {
@@ -183,7 +183,7 @@ export class Ingest {
                     continue; // a read-only field
                 }
                 if ('status' in target) {
-                    return this.refused(topic, target);
+                    return this.notWritten(topic, target);
                 }
                 result = await this.writeRow(row, target);
             }
@@ -227,7 +227,8 @@ export class Ingest {
         return this.store.setState(id, state);
     }
 
-    private refused(topic: string, refusal: Refusal): IngestResult {
+    /** A message not written: ignored, or dropped (counted and warned about). */
+    private notWritten(topic: string, refusal: Refusal): IngestResult {
         if (refusal.status === 'ignored') {
             return refusal;
         }

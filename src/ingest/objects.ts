@@ -8,21 +8,13 @@ import type { CommonType } from '../mapping/payload';
 import { topicToId, type TopicOptions } from '../mapping/topic';
 import type { Logger, Store } from '../iobroker/store';
 import { ObjectCreator, isOwnFolder } from './creator';
-import type { JsonParent, Row, Target } from './rows';
+import { refused, type JsonParent, type Refusal, type Row, type Target } from './rows';
 
 export interface ObjectOptions extends TopicOptions {
     binaryTopics: readonly TopicFilter[];
     ignoreNewObjects: boolean;
     /** Foreign states MQTT messages may write. */
     writableMask: readonly IdMask[];
-}
-
-/** Why a row is not written: ignored quietly, or refused (counted and warned about by the ingest). */
-export type Refusal =
-    { status: 'ignored'; reason: string } | { status: 'refused'; cause: string; reason: string; message: string };
-
-function refused(cause: string, reason: string, message: string): Refusal {
-    return { status: 'refused', cause, reason, message };
 }
 
 /** The state id of a JSON field: below its topic's channel. */

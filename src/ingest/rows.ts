@@ -60,11 +60,12 @@ const FROM_JSON: ValueSource = { from: 'json' };
 /** A jsonTopics payload with more fields is not expanded (a warning, nothing written). */
 export const MAX_JSON_FIELDS = 1000;
 
-/** Why a jsonTopics payload is not expanded: a dropped message. */
-export interface JsonRefusal {
-    cause: string;
-    reason: string;
-    message: string;
+/** Why a message or a row is not written: ignored quietly, or refused (counted and warned about by the ingest). */
+export type Refusal =
+    { status: 'ignored'; reason: string } | { status: 'refused'; cause: string; reason: string; message: string };
+
+export function refused(cause: string, reason: string, message: string): Refusal {
+    return { status: 'refused', cause, reason, message };
 }
 
 /**
@@ -75,26 +76,23 @@ export interface JsonRefusal {
 export function jsonFields(
     topic: string,
     payload: Buffer,
-): { fields: (parent: JsonParent) => Row[] } | JsonRefusal | undefined {
+): { fields: (parent: JsonParent) => Row[] } | Refusal | undefined {
     const text = payload.toString('utf8');
     const batches = expandJson(text);
     if (!batches) {
         if (/^\s*[[{]/.test(text)) {
-            return {
-                cause: 'json',
-                reason: 'malformed JSON',
-                message: `Payload on '${topic}' (jsonTopics) is not valid JSON: not written`,
-            };
+            return refused(
+                'json',
+                'malformed JSON',
+                `Payload on '${topic}' (jsonTopics) is not valid JSON: not written`,
+            );
         }
         return undefined;
     }
     const count = batches.reduce((n, b) => n + b.rows.length, 0);
     if (count > MAX_JSON_FIELDS) {
-        return {
-            cause: 'jsonsize',
-            reason: 'too many JSON fields',
-            message: `Payload on '${topic}' (jsonTopics) has ${count} fields, more than ${MAX_JSON_FIELDS}: not written`,
-        };
+        const message = `Payload on '${topic}' (jsonTopics) has ${count} fields, more than ${MAX_JSON_FIELDS}: not written`;
+        return refused('jsonsize', 'too many JSON fields', message);
     }
     return {
         fields: parent =>
