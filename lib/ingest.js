@@ -134,7 +134,7 @@ class Ingest {
     async writeMessage(message, isJson) {
         const { topic } = message;
         try {
-            const json = isJson ? (0, rows_1.jsonFields)(topic, message.payload) : undefined;
+            const json = isJson ? (0, rows_1.expandJsonPayload)(topic, message.payload) : undefined;
             if (json && 'status' in json) {
                 return this.notWritten(topic, json);
             }
@@ -143,7 +143,7 @@ class Ingest {
                 return this.notWritten(topic, parent);
             }
             let result = { status: 'ignored', reason: 'no field written' };
-            for (const row of parent && json ? json.fields(parent) : [message]) {
+            for (const row of parent && json ? (0, rows_1.fieldRows)(json.batches, parent) : [message]) {
                 const target = this.objects.known(row) ?? (await this.objects.resolve(row));
                 if (target === undefined) {
                     continue; // a read-only field

@@ -13,7 +13,15 @@ import { errorText } from './errorText';
 import { KeyedQueue } from './keyedQueue';
 import { Backpressure, DEFAULT_BACKLOG, type BacklogLimits } from './ingest/backpressure';
 import { IngestObjects, type ObjectOptions } from './ingest/objects';
-import { jsonFields, rowValue, rowValueName, type Refusal, type Row, type Target } from './ingest/rows';
+import {
+    expandJsonPayload,
+    fieldRows,
+    rowValue,
+    rowValueName,
+    type Refusal,
+    type Row,
+    type Target,
+} from './ingest/rows';
 
 export { DEFAULT_BACKLOG, type BacklogLimits };
 
@@ -168,7 +176,7 @@ export class Ingest {
     private async writeMessage(message: Row & { kind: 'payload' }, isJson: boolean): Promise<IngestResult> {
         const { topic } = message;
         try {
-            const json = isJson ? jsonFields(topic, message.payload) : undefined;
+            const json = isJson ? expandJsonPayload(topic, message.payload) : undefined;
             if (json && 'status' in json) {
                 return this.notWritten(topic, json);
             }
@@ -177,7 +185,7 @@ export class Ingest {
                 return this.notWritten(topic, parent);
             }
             let result: IngestResult = { status: 'ignored', reason: 'no field written' };
-            for (const row of parent && json ? json.fields(parent) : [message]) {
+            for (const row of parent && json ? fieldRows(json.batches, parent) : [message]) {
                 const target = this.objects.known(row) ?? (await this.objects.resolve(row));
                 if (target === undefined) {
                     continue; // a read-only field

@@ -27,11 +27,14 @@ class IngestObjects {
     fieldTypes = new Map();
     watchedForeign = new Set();
     creator;
+    /** Ids in the adapter's own info channel start with this. */
+    infoPrefix;
     constructor(options, store, log) {
         this.options = options;
         this.store = store;
         this.log = log;
         this.creator = new creator_1.ObjectCreator(store, log, options.namespace);
+        this.infoPrefix = `${options.namespace}.info.`;
     }
     /** Where a row goes, if known already (no object read): the hot path. */
     known(row) {
@@ -153,7 +156,7 @@ class IngestObjects {
     }
     /** The adapter's own info channel is off limits for MQTT: its states are the adapter's own status. */
     offLimits(topic, id) {
-        if (!id.startsWith(`${this.options.namespace}.info.`)) {
+        if (!id.startsWith(this.infoPrefix)) {
             return undefined;
         }
         return (0, rows_1.refused)('readonly', 'read-only', `Topic '${topic}' maps into the adapter's own info channel: not written`);

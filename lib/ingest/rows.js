@@ -2,7 +2,8 @@
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.MAX_JSON_FIELDS = void 0;
 exports.refused = refused;
-exports.jsonFields = jsonFields;
+exports.expandJsonPayload = expandJsonPayload;
+exports.fieldRows = fieldRows;
 exports.rowValueName = rowValueName;
 exports.rowValue = rowValue;
 /**
@@ -21,11 +22,10 @@ function refused(cause, reason, message) {
     return { status: 'refused', cause, reason, message };
 }
 /**
- * The fields of a jsonTopics payload, below `parent` once it is known: a JSON object (or telemetry `{ts, values}`, or
- * an array of those) gives its fields; a payload that is not JSON at all gives undefined (it is then written as one
- * state, like on any topic).
+ * A jsonTopics payload, expanded: a JSON object (or telemetry `{ts, values}`, or an array of those) gives its batches
+ * of fields; a payload that is not JSON at all gives undefined (it is then written as one state, like on any topic).
  */
-function jsonFields(topic, payload) {
+function expandJsonPayload(topic, payload) {
     const text = payload.toString('utf8');
     const batches = (0, json_1.expandJson)(text);
     if (!batches) {
@@ -39,9 +39,17 @@ function jsonFields(topic, payload) {
         const message = `Payload on '${topic}' (jsonTopics) has ${count} fields, more than ${exports.MAX_JSON_FIELDS}: not written`;
         return refused('jsonsize', 'too many JSON fields', message);
     }
-    return {
-        fields: parent => batches.flatMap(batch => batch.rows.map(field => ({ kind: 'field', parent, field, ts: batch.ts }))),
-    };
+    return { batches };
+}
+/** The rows of an expanded payload below its channel, in order. */
+function fieldRows(batches, parent) {
+    const rows = [];
+    for (const batch of batches) {
+        for (const field of batch.rows) {
+            rows.push({ kind: 'field', parent, field, ts: batch.ts });
+        }
+    }
+    return rows;
 }
 /** What a row's value is called in the log line about its state becoming `mixed`. */
 function rowValueName(row) {

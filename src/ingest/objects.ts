@@ -33,6 +33,8 @@ export class IngestObjects {
     private readonly fieldTypes = new Map<string, string>();
     private readonly watchedForeign = new Set<string>();
     private readonly creator: ObjectCreator;
+    /** Ids in the adapter's own info channel start with this. */
+    private readonly infoPrefix: string;
 
     constructor(
         private readonly options: ObjectOptions,
@@ -40,6 +42,7 @@ export class IngestObjects {
         private readonly log: Logger,
     ) {
         this.creator = new ObjectCreator(store, log, options.namespace);
+        this.infoPrefix = `${options.namespace}.info.`;
     }
 
     /** Where a row goes, if known already (no object read): the hot path. */
@@ -167,7 +170,7 @@ export class IngestObjects {
 
     /** The adapter's own info channel is off limits for MQTT: its states are the adapter's own status. */
     private offLimits(topic: string, id: string): Refusal | undefined {
-        if (!id.startsWith(`${this.options.namespace}.info.`)) {
+        if (!id.startsWith(this.infoPrefix)) {
             return undefined;
         }
         return refused(

@@ -4,7 +4,7 @@
  * the object, write); this file holds the row types and the one step that differs per kind: the value.
  */
 import { expandJson } from '../mapping/json';
-import type { JsonRow } from '../mapping/json';
+import type { JsonBatch, JsonRow } from '../mapping/json';
 import {
     convertValue,
     isJsonContentType,
@@ -69,14 +69,10 @@ export function refused(cause: string, reason: string, message: string): Refusal
 }
 
 /**
- * The fields of a jsonTopics payload, below `parent` once it is known: a JSON object (or telemetry `{ts, values}`, or
- * an array of those) gives its fields; a payload that is not JSON at all gives undefined (it is then written as one
- * state, like on any topic).
+ * A jsonTopics payload, expanded: a JSON object (or telemetry `{ts, values}`, or an array of those) gives its batches
+ * of fields; a payload that is not JSON at all gives undefined (it is then written as one state, like on any topic).
  */
-export function jsonFields(
-    topic: string,
-    payload: Buffer,
-): { fields: (parent: JsonParent) => Row[] } | Refusal | undefined {
+export function expandJsonPayload(topic: string, payload: Buffer): { batches: JsonBatch[] } | Refusal | undefined {
     const text = payload.toString('utf8');
     const batches = expandJson(text);
     if (!batches) {
@@ -94,12 +90,18 @@ export function jsonFields(
         const message = `Payload on '${topic}' (jsonTopics) has ${count} fields, more than ${MAX_JSON_FIELDS}: not written`;
         return refused('jsonsize', 'too many JSON fields', message);
     }
-    return {
-        fields: parent =>
-            batches.flatMap(batch =>
-                batch.rows.map(field => ({ kind: 'field', parent, field, ts: batch.ts }) as const),
-            ),
-    };
+    return { batches };
+}
+
+/** The rows of an expanded payload below its channel, in order. */
+export function fieldRows(batches: readonly JsonBatch[], parent: JsonParent): Row[] {
+    const rows: Row[] = [];
+    for (const batch of batches) {
+        for (const field of batch.rows) {
+            rows.push({ kind: 'field', parent, field, ts: batch.ts });
+        }
+    }
+    return rows;
 }
 
 /** What a row's value is called in the log line about its state becoming `mixed`. */

@@ -1,12 +1,20 @@
 import assert from 'node:assert/strict';
-import { jsonFields, rowValue, rowValueName, type JsonParent, type Row, type Target } from '../../src/ingest/rows';
+import {
+    expandJsonPayload,
+    fieldRows,
+    rowValue,
+    rowValueName,
+    type JsonParent,
+    type Row,
+    type Target,
+} from '../../src/ingest/rows';
 import { RateLimitedLog } from '../../src/rateLog';
 import { memoryLogger } from '../lib/fakeStore';
 import { NS } from '../lib/pipelines';
 
 const parent: JsonParent = { id: `${NS}.z.d`, nativeTopic: 'z/d', isCommand: false };
 
-describe('jsonFields: a jsonTopics payload as rows', () => {
+describe('expandJsonPayload + fieldRows: a jsonTopics payload as rows', () => {
     const cases: { payload: string; expected: unknown }[] = [
         { payload: 'online', expected: undefined },
         { payload: '42', expected: undefined },
@@ -55,12 +63,12 @@ describe('jsonFields: a jsonTopics payload as rows', () => {
     ];
     for (const c of cases) {
         it(`${c.payload.slice(0, 40)} → ${JSON.stringify(c.expected)?.slice(0, 80)}`, () => {
-            const json = jsonFields('z/d', Buffer.from(c.payload));
+            const json = expandJsonPayload('z/d', Buffer.from(c.payload));
             if (json === undefined || 'status' in json) {
                 assert.deepEqual(json, c.expected);
                 return;
             }
-            const rows = json.fields(parent);
+            const rows = fieldRows(json.batches, parent);
             assert.ok(rows.every(r => r.kind === 'field' && r.parent === parent));
             assert.deepEqual(
                 rows.map(r => (r.kind === 'field' ? [r.field.path.join('.'), r.field.value, r.ts] : r)),
