@@ -10,8 +10,7 @@ import {
     isJsonContentType,
     payloadToValue,
     type CommonType,
-    type Quality,
-    type Value,
+    type ConvertedPayload,
     type ValueSource,
 } from '../mapping/payload';
 import { clip, type RateLimitedLog } from '../rateLog';
@@ -41,18 +40,8 @@ export interface Target {
     nativeTopic: string;
 }
 
-/** A row's value, ready to be written. */
-export interface RowValue {
-    val: Value;
-    type: CommonType;
-    /** The value does not fit the state's type: the type becomes `mixed`. */
-    becomesMixed: boolean;
-    /** From a state-object payload `{val, ack}`. */
-    ack?: boolean;
-    /** A state-object payload's `ts`, or a telemetry batch's. */
-    ts?: number;
-    q?: Quality;
-}
+/** A row's value, ready to be written (`ts` also from a telemetry batch). */
+export type RowValue = Pick<ConvertedPayload, 'val' | 'type' | 'becomesMixed' | 'ack' | 'ts' | 'q'>;
 
 /** JSON fields are typed by their JSON type. */
 const FROM_JSON: ValueSource = { from: 'json' };
