@@ -157,6 +157,21 @@ async function waitForTree(
 const hasDevice = (name: string) => (objects: Tree) =>
     [...objects.values()].some(o => o.type === 'device' && o.common.name === name);
 
+/** The device exists with a state of each role (objects are written one after another: wait for the last ones). */
+const hasDeviceWith =
+    (name: string, roles: string[]) =>
+    (objects: Tree): boolean => {
+        const device = [...objects.values()].find(o => o.type === 'device' && o.common.name === name);
+        return (
+            device !== undefined &&
+            roles.every(role =>
+                [...objects.values()].some(
+                    o => o.type === 'state' && o._id.startsWith(`${device._id}.`) && o.common.role === role,
+                ),
+            )
+        );
+    };
+
 /** Announces the three example devices (retained, as they do). */
 async function announce(device: TestClient): Promise<void> {
     await device.publish(LAMP_CONFIG_TOPIC, JSON.stringify(LAMP_CONFIG), { retain: true });
@@ -189,7 +204,22 @@ export function discoverySuites({ suite }: TestContext): void {
             const objects = await waitForTree(
                 harness,
                 'the three devices',
-                o => hasDevice('Living lamp')(o) && hasDevice('livingroom-esp')(o) && hasDevice('Plug 1')(o),
+                o =>
+                    hasDeviceWith('Living lamp', [
+                        'switch.light',
+                        'level.dimmer',
+                        'level.color.temperature',
+                        'level.color.rgb',
+                        'indicator.reachable',
+                    ])(o) &&
+                    hasDeviceWith('livingroom-esp', ['value.temperature', 'indicator.reachable'])(o) &&
+                    hasDeviceWith('Plug 1', [
+                        'switch',
+                        'value.power',
+                        'value.energy',
+                        'value.voltage',
+                        'indicator.reachable',
+                    ])(o),
             );
             console.log(
                 `      object tree:\n${[...objects.values()]
