@@ -12,7 +12,7 @@ import { remoteAddress, type ClientWarnings } from './clientWarnings';
 import { connectViolation } from './conformance';
 import type { Listeners } from './listeners';
 import { applyForceCleanSession, refuseConnectV5, repeatedProperty } from './mqtt5';
-import { isReservedName } from './packetGuard';
+import { isReservedName } from './reservedNames';
 import { clip } from '../rateLog';
 
 type ConnectError = Error & { returnCode: number };

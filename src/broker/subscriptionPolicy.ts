@@ -8,7 +8,7 @@ import { hasSubscription } from './aedesInternals';
 import type { BrokerEvents, BrokerServiceOptions } from './brokerTypes';
 import type { ClientRights } from './clientRights';
 import type { ClientWarnings } from './clientWarnings';
-import { isReservedName } from './packetGuard';
+import { isReservedName } from './reservedNames';
 import { topicFilterError } from '../mapping/filter';
 import { clip } from '../rateLog';
 
