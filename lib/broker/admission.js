@@ -6,7 +6,7 @@ const aedesInternals_1 = require("./aedesInternals");
 const clientWarnings_1 = require("./clientWarnings");
 const conformance_1 = require("./conformance");
 const mqtt5_1 = require("./mqtt5");
-const packetGuard_1 = require("./packetGuard");
+const reservedNames_1 = require("./reservedNames");
 const rateLog_1 = require("../rateLog");
 function connectError(returnCode, message) {
     return Object.assign(new Error(message), { returnCode });
@@ -100,7 +100,7 @@ class Admission {
     };
     /** aedes' authenticate hook. */
     authenticate = (client, username, password, done) => {
-        if ((0, packetGuard_1.isReservedName)(client.id)) {
+        if ((0, reservedNames_1.isReservedName)(client.id)) {
             // GHSA-52qw-whmv-87c5: aedes 2.0.0-beta.1 keeps its clients in a plain object again, where an id
             // such as '__proto__' or 'constructor' finds the prototype's member and breaks the takeover:
             // CONNACK 2 (MQTT 5: 0x85 Client Identifier not valid) [MQTT-3.1.3-5 allows a server to refuse ids]

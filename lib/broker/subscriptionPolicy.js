@@ -2,7 +2,7 @@
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.SubscriptionPolicy = void 0;
 const aedesInternals_1 = require("./aedesInternals");
-const packetGuard_1 = require("./packetGuard");
+const reservedNames_1 = require("./reservedNames");
 const filter_1 = require("../mapping/filter");
 const rateLog_1 = require("../rateLog");
 class SubscriptionPolicy {
@@ -30,7 +30,7 @@ class SubscriptionPolicy {
             }
             existed.add(subscription.topic);
         }
-        if ((0, packetGuard_1.isReservedName)(subscription.topic)) {
+        if ((0, reservedNames_1.isReservedName)(subscription.topic)) {
             // GHSA-52qw-whmv-87c5 (see packetGuard.ts, which closes a connection that sends one): a filter
             // restored from a session store never reaches aedes' plain objects either
             done(null, null);
