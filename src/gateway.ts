@@ -27,6 +27,9 @@ import type {
     TransportMessage,
 } from './transport';
 
+/** What the gateway needs of the instance (src/iobroker/instance.ts). */
+export type GatewayHost = Pick<Instance, 'store' | 'log' | 'setOwnStateChanged' | 'subscribeOwnObjects'>;
+
 interface Pipelines {
     ingest: Ingest;
     publisher: Publisher;
@@ -44,7 +47,7 @@ export class Gateway {
 
     constructor(
         private readonly settings: Settings,
-        private readonly instance: Instance,
+        private readonly instance: GatewayHost,
         private readonly transport: Transport,
         /** info.connection (main.ts owns it). */
         private readonly setConnected: (connected: boolean) => Promise<void>,

@@ -526,7 +526,15 @@ export function discoverySuites({ suite }: TestContext): void {
                 }),
                 { retain: true },
             );
-            const objects = await waitForTree(harness, 'plug 2', hasDevice('Plug 2'), 15000);
+            // the device object is written before its channel and states: wait for the whole entity
+            const objects = await waitForTree(
+                harness,
+                'plug 2 with its relay',
+                o =>
+                    hasDevice('Plug 2')(o) &&
+                    [...o.values()].some(x => x.type === 'state' && x.common.role === 'switch'),
+                15000,
+            );
             const device = deviceNamed(objects, 'Plug 2');
             const relay = stateWithRole(objects, device, 'switch')._id;
             await harness.states.setStateAsync(relay, { val: true, ack: false });
