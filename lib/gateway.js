@@ -119,7 +119,9 @@ class Gateway {
         this.pipelines?.ingest.close();
         await this.transport.stop();
         await this.discovery?.stop();
-        await this.stats.stop();
+        if (this.pipelines) {
+            await this.stats.stop(); // not after a configuration error of the transport: nothing was counted
+        }
     }
     events() {
         return {

@@ -152,7 +152,9 @@ export class Gateway {
         this.pipelines?.ingest.close();
         await this.transport.stop();
         await this.discovery?.stop();
-        await this.stats.stop();
+        if (this.pipelines) {
+            await this.stats.stop(); // not after a configuration error of the transport: nothing was counted
+        }
     }
 
     private events(): TransportEvents {
