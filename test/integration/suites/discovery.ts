@@ -157,9 +157,12 @@ async function waitForTree(
 const hasDevice = (name: string) => (objects: Tree) =>
     [...objects.values()].some(o => o.type === 'device' && o.common.name === name);
 
-/** The device exists with a state of each role (objects are written one after another: wait for the last ones). */
+/**
+ * A device with a state of each of these roles: discovery writes a device before its channels and states, and an
+ * entity of a later message (Tasmota's sensors) after the device, so a wait for the device alone can be too early.
+ */
 const hasDeviceWith =
-    (name: string, roles: string[]) =>
+    (name: string, ...roles: string[]) =>
     (objects: Tree): boolean => {
         const device = [...objects.values()].find(o => o.type === 'device' && o.common.name === name);
         return (
@@ -203,23 +206,25 @@ export function discoverySuites({ suite }: TestContext): void {
             await announce(device);
             const objects = await waitForTree(
                 harness,
-                'the three devices',
+                'the three devices with their states',
                 o =>
-                    hasDeviceWith('Living lamp', [
+                    hasDeviceWith(
+                        'Living lamp',
                         'switch.light',
                         'level.dimmer',
                         'level.color.temperature',
                         'level.color.rgb',
                         'indicator.reachable',
-                    ])(o) &&
-                    hasDeviceWith('livingroom-esp', ['value.temperature', 'indicator.reachable'])(o) &&
-                    hasDeviceWith('Plug 1', [
+                    )(o) &&
+                    hasDeviceWith('livingroom-esp', 'value.temperature', 'indicator.reachable')(o) &&
+                    hasDeviceWith(
+                        'Plug 1',
                         'switch',
                         'value.power',
                         'value.energy',
                         'value.voltage',
                         'indicator.reachable',
-                    ])(o),
+                    )(o),
             );
             console.log(
                 `      object tree:\n${[...objects.values()]
@@ -556,7 +561,12 @@ export function discoverySuites({ suite }: TestContext): void {
                 }),
                 { retain: true },
             );
-            const objects = await waitForTree(harness, 'plug 2', hasDevice('Plug 2'), 15000);
+            const objects = await waitForTree(
+                harness,
+                'plug 2 with its relay',
+                hasDeviceWith('Plug 2', 'switch'),
+                15000,
+            );
             const device = deviceNamed(objects, 'Plug 2');
             const relay = stateWithRole(objects, device, 'switch')._id;
             await harness.states.setStateAsync(relay, { val: true, ack: false });
