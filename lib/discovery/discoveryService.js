@@ -3,6 +3,7 @@ Object.defineProperty(exports, "__esModule", { value: true });
 exports.DiscoveryService = exports.TASMOTA_DISCOVERY = void 0;
 const rateLog_1 = require("../rateLog");
 const errorText_1 = require("../errorText");
+const filter_1 = require("../mapping/filter");
 const deviceAvailability_1 = require("./deviceAvailability");
 const homeAssistant_1 = require("./homeAssistant");
 const tasmota_1 = require("./tasmota");
@@ -29,6 +30,8 @@ class DiscoveryService {
     subscribed = new Set();
     /** ids of every state of a discovered entity and of every `<device>.available` */
     stateIds = new Set();
+    /** States discovery stopped using in this run (removed entities and states). */
+    retired = new Set();
     /** Channels and devices discovery made in earlier runs (read at start). */
     knownParents = new Set();
     chain = Promise.resolve();
@@ -86,7 +89,16 @@ class DiscoveryService {
         if (this.stopped) {
             return false;
         }
-        const text = payload.toString('utf8');
+        try {
+            return this.take(topic, payload.toString('utf8'));
+        }
+        catch (err) {
+            // a crafted config must never take the instance down
+            this.log.warn('discovery', topic, `Discovery '${(0, rateLog_1.clip)(topic)}': ${(0, errorText_1.errorText)(err)}`);
+            return true;
+        }
+    }
+    take(topic, text) {
         const result = this.parse(topic, text);
         if (result) {
             if (this.lastConfig.get(result.configTopic) !== text) {
@@ -94,9 +106,6 @@ class DiscoveryService {
                 this.apply(result);
             }
             return true;
-        }
-        if (topic.startsWith(`${this.options.prefix}/`)) {
-            return true; // the birth message and anything else under the discovery prefix is not a device value
         }
         let taken = false;
         const routes = this.routes.get(topic);
@@ -116,13 +125,18 @@ class DiscoveryService {
                 }
             }
         }
+        if (topic.startsWith(`${this.options.prefix}/`) || topic.startsWith('tasmota/discovery/')) {
+            // entity topics under the prefix are read above; the birth message, a Tasmota reading before its config
+            // and anything else there is never a raw state
+            return true;
+        }
         return taken && !this.options.keepRaw;
     }
     /** Whether an id is a state of a discovered entity (its changes never go through the publisher). */
     owns(id) {
         // also the states of entities known from the objects database whose configs have not come again yet (right
-        // after a start): a write to them is not a raw topic's command
-        return this.stateIds.has(id) || this.knownParents.has(id.slice(0, id.lastIndexOf('.')));
+        // after a start), and states discovery removed in this run (their deletion is not a raw topic's change)
+        return this.stateIds.has(id) || this.retired.has(id) || this.knownParents.has(id.slice(0, id.lastIndexOf('.')));
     }
     /** A state change in ioBroker: a write (ack=false) of a discovered command state goes to the device. */
     onStateChange(id, state) {
@@ -203,7 +217,7 @@ class DiscoveryService {
             stateIds.add(`${entity.deviceId}.available`);
             for (const state of entity.plan.states) {
                 const stateId = entity.stateIds.get(state.key);
-                if (state.source) {
+                if (state.source && this.usableTopic(state.source.topic, entity)) {
                     const list = routes.get(state.source.topic) ?? [];
                     list.push({ stateId, read: state.source.read });
                     routes.set(state.source.topic, list);
@@ -232,8 +246,13 @@ class DiscoveryService {
             const kept = this.availability.get(deviceId);
             kept?.update(plan);
             availability.set(deviceId, kept ?? new deviceAvailability_1.DeviceAvailability(plan));
-            for (const t of plan.topics) {
+            for (const t of plan.topics.filter(entry => this.usableTopic(entry.topic))) {
                 availabilityTopics.set(t.topic, [...(availabilityTopics.get(t.topic) ?? []), deviceId]);
+            }
+        }
+        for (const id of this.stateIds) {
+            if (!stateIds.has(id)) {
+                this.retired.add(id);
             }
         }
         this.routes = routes;
@@ -249,6 +268,15 @@ class DiscoveryService {
             }
             this.link.subscribe?.(wanted);
         }
+    }
+    /** A topic a device may publish on: not empty, no wildcard, no NUL (else one warning, and it is not read). */
+    usableTopic(topic, entity) {
+        const error = (0, filter_1.topicNameError)(topic);
+        if (error) {
+            this.log.warn('topic', topic, `Discovery: topic '${(0, rateLog_1.clip)(topic)}'${entity ? ` of ${entity.plan.component} '${entity.plan.name}'` : ''} ${error}: not read`);
+            return false;
+        }
+        return true;
     }
     /** A state the raw mirror created for a topic that now belongs to an entity is removed (once, logged). */
     convertRaw(topic) {

@@ -309,7 +309,9 @@ export class ClientService {
         }
         this.extra.push(...fresh);
         const client = this.client;
-        if (client && this.connected) {
+        // client.connected (after CONNACK), not this.connected (after the connect work): topics found from the
+        // retained configs that arrive while onConnect still runs are subscribed too
+        if (client?.connected) {
             void this.subscribeExtra(client, fresh);
         }
     }

@@ -7,6 +7,7 @@
 import type { Logger, Store } from '../iobroker/store';
 import { RateLimitedLog, clip } from '../rateLog';
 import { errorText } from '../errorText';
+import { topicNameError } from '../mapping/filter';
 import { DeviceAvailability } from './deviceAvailability';
 import { parseHomeAssistant } from './homeAssistant';
 import { TasmotaDiscovery } from './tasmota';
@@ -61,6 +62,8 @@ export class DiscoveryService {
     private readonly subscribed = new Set<string>();
     /** ids of every state of a discovered entity and of every `<device>.available` */
     private stateIds = new Set<string>();
+    /** States discovery stopped using in this run (removed entities and states). */
+    private readonly retired = new Set<string>();
     /** Channels and devices discovery made in earlier runs (read at start). */
     private readonly knownParents = new Set<string>();
     private chain: Promise<void> = Promise.resolve();
@@ -128,7 +131,16 @@ export class DiscoveryService {
         if (this.stopped) {
             return false;
         }
-        const text = payload.toString('utf8');
+        try {
+            return this.take(topic, payload.toString('utf8'));
+        } catch (err) {
+            // a crafted config must never take the instance down
+            this.log.warn('discovery', topic, `Discovery '${clip(topic)}': ${errorText(err)}`);
+            return true;
+        }
+    }
+
+    private take(topic: string, text: string): boolean {
         const result = this.parse(topic, text);
         if (result) {
             if (this.lastConfig.get(result.configTopic) !== text) {
@@ -136,9 +148,6 @@ export class DiscoveryService {
                 this.apply(result);
             }
             return true;
-        }
-        if (topic.startsWith(`${this.options.prefix}/`)) {
-            return true; // the birth message and anything else under the discovery prefix is not a device value
         }
         let taken = false;
         const routes = this.routes.get(topic);
@@ -158,14 +167,19 @@ export class DiscoveryService {
                 }
             }
         }
+        if (topic.startsWith(`${this.options.prefix}/`) || topic.startsWith('tasmota/discovery/')) {
+            // entity topics under the prefix are read above; the birth message, a Tasmota reading before its config
+            // and anything else there is never a raw state
+            return true;
+        }
         return taken && !this.options.keepRaw;
     }
 
     /** Whether an id is a state of a discovered entity (its changes never go through the publisher). */
     owns(id: string): boolean {
         // also the states of entities known from the objects database whose configs have not come again yet (right
-        // after a start): a write to them is not a raw topic's command
-        return this.stateIds.has(id) || this.knownParents.has(id.slice(0, id.lastIndexOf('.')));
+        // after a start), and states discovery removed in this run (their deletion is not a raw topic's change)
+        return this.stateIds.has(id) || this.retired.has(id) || this.knownParents.has(id.slice(0, id.lastIndexOf('.')));
     }
 
     /** A state change in ioBroker: a write (ack=false) of a discovered command state goes to the device. */
@@ -261,7 +275,7 @@ export class DiscoveryService {
             stateIds.add(`${entity.deviceId}.available`);
             for (const state of entity.plan.states) {
                 const stateId = entity.stateIds.get(state.key)!;
-                if (state.source) {
+                if (state.source && this.usableTopic(state.source.topic, entity)) {
                     const list = routes.get(state.source.topic) ?? [];
                     list.push({ stateId, read: state.source.read });
                     routes.set(state.source.topic, list);
@@ -293,8 +307,13 @@ export class DiscoveryService {
             const kept = this.availability.get(deviceId);
             kept?.update(plan);
             availability.set(deviceId, kept ?? new DeviceAvailability(plan));
-            for (const t of plan.topics) {
+            for (const t of plan.topics.filter(entry => this.usableTopic(entry.topic))) {
                 availabilityTopics.set(t.topic, [...(availabilityTopics.get(t.topic) ?? []), deviceId]);
+            }
+        }
+        for (const id of this.stateIds) {
+            if (!stateIds.has(id)) {
+                this.retired.add(id);
             }
         }
         this.routes = routes;
@@ -310,6 +329,20 @@ export class DiscoveryService {
             }
             this.link.subscribe?.(wanted);
         }
+    }
+
+    /** A topic a device may publish on: not empty, no wildcard, no NUL (else one warning, and it is not read). */
+    private usableTopic(topic: string, entity?: Entity): boolean {
+        const error = topicNameError(topic);
+        if (error) {
+            this.log.warn(
+                'topic',
+                topic,
+                `Discovery: topic '${clip(topic)}'${entity ? ` of ${entity.plan.component} '${entity.plan.name}'` : ''} ${error}: not read`,
+            );
+            return false;
+        }
+        return true;
     }
 
     /** A state the raw mirror created for a topic that now belongs to an entity is removed (once, logged). */
