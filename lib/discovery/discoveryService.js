@@ -9,8 +9,12 @@ const homeAssistant_1 = require("./homeAssistant");
 const tasmota_1 = require("./tasmota");
 const entityIds_1 = require("./entityIds");
 const deviceObjects_1 = require("./deviceObjects");
-/** The Tasmota discovery topics (fixed by the firmware). */
-exports.TASMOTA_DISCOVERY = 'tasmota/discovery/#';
+const keyedQueue_1 = require("../keyedQueue");
+/** Where Tasmota announces itself (fixed by the firmware). */
+const TASMOTA_PREFIX = 'tasmota/discovery/';
+exports.TASMOTA_DISCOVERY = `${TASMOTA_PREFIX}#`;
+/** Object work (device, channel, state objects; availability) runs in this one order, under one key. */
+const OBJECTS = 'objects';
 class DiscoveryService {
     options;
     store;
@@ -34,7 +38,7 @@ class DiscoveryService {
     retired = new Set();
     /** Channels and devices discovery made in earlier runs (read at start). */
     knownParents = new Set();
-    chain = Promise.resolve();
+    work = new keyedQueue_1.KeyedQueue();
     stopped = false;
     constructor(options, store, link, logger) {
         this.options = options;
@@ -79,7 +83,11 @@ class DiscoveryService {
     }
     stop() {
         this.stopped = true;
-        return this.chain;
+        return this.settled();
+    }
+    /** Resolves when the object work queued so far is done. */
+    settled() {
+        return this.work.idle(OBJECTS);
     }
     /**
      * A message from MQTT. True when discovery took it (the raw mirror then leaves it alone, unless keepRaw for an
@@ -125,7 +133,7 @@ class DiscoveryService {
                 }
             }
         }
-        if (topic.startsWith(`${this.options.prefix}/`) || topic.startsWith('tasmota/discovery/')) {
+        if (topic.startsWith(`${this.options.prefix}/`) || topic.startsWith(TASMOTA_PREFIX)) {
             // entity topics under the prefix are read above; the birth message, a Tasmota reading before its config
             // and anything else there is never a raw state
             return true;
@@ -159,7 +167,7 @@ class DiscoveryService {
         }
     }
     parse(topic, payload) {
-        if (topic.startsWith('tasmota/discovery/')) {
+        if (topic.startsWith(TASMOTA_PREFIX)) {
             return this.tasmota.handle(topic, payload);
         }
         return (0, homeAssistant_1.parseHomeAssistant)(topic, payload, this.options.prefix);
@@ -219,7 +227,7 @@ class DiscoveryService {
                 const stateId = entity.stateIds.get(state.key);
                 if (state.source && this.usableTopic(state.source.topic, entity)) {
                     const list = routes.get(state.source.topic) ?? [];
-                    list.push({ stateId, read: state.source.read });
+                    list.push({ stateId, read: state.source.read, entity });
                     routes.set(state.source.topic, list);
                 }
                 if (state.command) {
@@ -297,31 +305,17 @@ class DiscoveryService {
         if (val === undefined) {
             return;
         }
-        const entity = this.entityOfState(route.stateId);
-        const ready = entity?.ready ?? Promise.resolve();
-        void ready
+        void route.entity.ready
             .then(() => this.store.setState(route.stateId, { val, ack: true }))
             .catch((err) => this.log.warn('value', route.stateId, `Cannot set '${route.stateId}': ${(0, errorText_1.errorText)(err)}`));
-    }
-    entityOfState(stateId) {
-        const channelId = stateId.slice(0, stateId.lastIndexOf('.'));
-        for (const list of this.byConfig.values()) {
-            const found = list.find(e => e.channelId === channelId);
-            if (found) {
-                return found;
-            }
-        }
-        return undefined;
     }
     async removeEntity(entity) {
         await (0, deviceObjects_1.removeEntityObjects)(this.store, entity);
         this.logger.info(`Discovered ${entity.plan.component} '${entity.plan.name}' removed (${entity.channelId})`);
     }
-    /** One chain for object work, so objects are written in the order the configs came. */
+    /** Object work in the order the configs came; a failure is logged and the next task runs. */
     queue(task) {
-        const next = this.chain.then(task).catch((err) => this.logger.warn(`Discovery: ${(0, errorText_1.errorText)(err)}`));
-        this.chain = next;
-        return next;
+        return this.work.run(OBJECTS, task).catch((err) => this.logger.warn(`Discovery: ${(0, errorText_1.errorText)(err)}`));
     }
 }
 exports.DiscoveryService = DiscoveryService;

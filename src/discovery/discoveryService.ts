@@ -14,6 +14,7 @@ import { TasmotaDiscovery } from './tasmota';
 import type { AvailabilityPlan, DiscoveryResult, StatePlan } from './model';
 import { EntityIds } from './entityIds';
 import { removeEntityObjects, writeEntityObjects, type Entity } from './deviceObjects';
+import { KeyedQueue } from '../keyedQueue';
 
 export interface DiscoveryOptions {
     namespace: string;
@@ -39,12 +40,18 @@ export interface DiscoveryLink {
     rawIdOf?(topic: string): string | undefined;
 }
 
-/** The Tasmota discovery topics (fixed by the firmware). */
-export const TASMOTA_DISCOVERY = 'tasmota/discovery/#';
+/** Where Tasmota announces itself (fixed by the firmware). */
+const TASMOTA_PREFIX = 'tasmota/discovery/';
+export const TASMOTA_DISCOVERY = `${TASMOTA_PREFIX}#`;
+
+/** Object work (device, channel, state objects; availability) runs in this one order, under one key. */
+const OBJECTS = 'objects';
 
 interface Route {
     stateId: string;
     read: NonNullable<StatePlan['source']>['read'];
+    /** its values are written once the entity's objects are */
+    entity: Entity;
 }
 
 export class DiscoveryService {
@@ -66,7 +73,7 @@ export class DiscoveryService {
     private readonly retired = new Set<string>();
     /** Channels and devices discovery made in earlier runs (read at start). */
     private readonly knownParents = new Set<string>();
-    private chain: Promise<void> = Promise.resolve();
+    private readonly work = new KeyedQueue();
     private stopped = false;
 
     constructor(
@@ -120,7 +127,12 @@ export class DiscoveryService {
 
     stop(): Promise<void> {
         this.stopped = true;
-        return this.chain;
+        return this.settled();
+    }
+
+    /** Resolves when the object work queued so far is done. */
+    settled(): Promise<void> {
+        return this.work.idle(OBJECTS);
     }
 
     /**
@@ -167,7 +179,7 @@ export class DiscoveryService {
                 }
             }
         }
-        if (topic.startsWith(`${this.options.prefix}/`) || topic.startsWith('tasmota/discovery/')) {
+        if (topic.startsWith(`${this.options.prefix}/`) || topic.startsWith(TASMOTA_PREFIX)) {
             // entity topics under the prefix are read above; the birth message, a Tasmota reading before its config
             // and anything else there is never a raw state
             return true;
@@ -212,7 +224,7 @@ export class DiscoveryService {
     }
 
     private parse(topic: string, payload: string): DiscoveryResult | undefined {
-        if (topic.startsWith('tasmota/discovery/')) {
+        if (topic.startsWith(TASMOTA_PREFIX)) {
             return this.tasmota.handle(topic, payload);
         }
         return parseHomeAssistant(topic, payload, this.options.prefix);
@@ -277,7 +289,7 @@ export class DiscoveryService {
                 const stateId = entity.stateIds.get(state.key)!;
                 if (state.source && this.usableTopic(state.source.topic, entity)) {
                     const list = routes.get(state.source.topic) ?? [];
-                    list.push({ stateId, read: state.source.read });
+                    list.push({ stateId, read: state.source.read, entity });
                     routes.set(state.source.topic, list);
                 }
                 if (state.command) {
@@ -367,24 +379,11 @@ export class DiscoveryService {
         if (val === undefined) {
             return;
         }
-        const entity = this.entityOfState(route.stateId);
-        const ready = entity?.ready ?? Promise.resolve();
-        void ready
+        void route.entity.ready
             .then(() => this.store.setState(route.stateId, { val, ack: true }))
             .catch((err: unknown) =>
                 this.log.warn('value', route.stateId, `Cannot set '${route.stateId}': ${errorText(err)}`),
             );
-    }
-
-    private entityOfState(stateId: string): Entity | undefined {
-        const channelId = stateId.slice(0, stateId.lastIndexOf('.'));
-        for (const list of this.byConfig.values()) {
-            const found = list.find(e => e.channelId === channelId);
-            if (found) {
-                return found;
-            }
-        }
-        return undefined;
     }
 
     private async removeEntity(entity: Entity): Promise<void> {
@@ -392,10 +391,8 @@ export class DiscoveryService {
         this.logger.info(`Discovered ${entity.plan.component} '${entity.plan.name}' removed (${entity.channelId})`);
     }
 
-    /** One chain for object work, so objects are written in the order the configs came. */
+    /** Object work in the order the configs came; a failure is logged and the next task runs. */
     private queue(task: () => Promise<void>): Promise<void> {
-        const next = this.chain.then(task).catch((err: unknown) => this.logger.warn(`Discovery: ${errorText(err)}`));
-        this.chain = next;
-        return next;
+        return this.work.run(OBJECTS, task).catch((err: unknown) => this.logger.warn(`Discovery: ${errorText(err)}`));
     }
 }

@@ -50,8 +50,7 @@ function setup(keepRaw = false): {
 }
 
 async function settle(service: DiscoveryService): Promise<void> {
-    // the object chain: stop() resolves when it is idle
-    await (service as unknown as { chain: Promise<void> }).chain;
+    await service.settled();
     await new Promise(resolve => setImmediate(resolve));
 }
 
