@@ -36,6 +36,40 @@ export default [
         },
     },
     {
+        // iobroker/ is the only door to the ioBroker adapter API, besides the glue (main.ts): nothing else imports
+        // adapter-core, holds an `ioBroker.Adapter` or calls a method of something named `adapter`
+        files: ['src/**/*.ts'],
+        ignores: ['src/iobroker/**', 'src/main.ts'],
+        rules: {
+            'no-restricted-imports': [
+                'error',
+                {
+                    paths: [
+                        {
+                            name: '@iobroker/adapter-core',
+                            message: 'only src/iobroker (and main.ts) use the ioBroker adapter API',
+                        },
+                    ],
+                },
+            ],
+            'no-restricted-syntax': [
+                'error',
+                {
+                    selector: "TSQualifiedName[left.name='ioBroker'][right.name='Adapter']",
+                    message: 'only src/iobroker (and main.ts) hold the adapter: use a port of src/iobroker',
+                },
+                {
+                    selector: "MemberExpression[object.name='adapter']",
+                    message: 'only src/iobroker (and main.ts) call the adapter: use a port of src/iobroker',
+                },
+                {
+                    selector: "MemberExpression[object.property.name='adapter']",
+                    message: 'only src/iobroker (and main.ts) call the adapter: use a port of src/iobroker',
+                },
+            ],
+        },
+    },
+    {
         // mapping/ is pure: no I/O, no transports, no ioBroker API
         files: ['src/mapping/**/*.ts'],
         rules: {

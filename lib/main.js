@@ -35,11 +35,12 @@ var __importStar = (this && this.__importStar) || (function () {
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.MqttGateway = void 0;
 /**
- * Glue only: the ioBroker adapter class. On ready it parses the settings, builds the mode's services and starts
- * them; on unload it stops them and always calls the callback. Owns `info.connection`.
+ * Glue only: the ioBroker adapter class. On ready it parses the settings, builds the gateway with the mode's
+ * transport and starts it; on unload it stops it and always calls the callback. Owns `info.connection`.
  */
 const utils = __importStar(require("@iobroker/adapter-core"));
-const mirrorMode_1 = require("./mirrorMode");
+const instance_1 = require("./iobroker/instance");
+const adapterTimers_1 = require("./iobroker/adapterTimers");
 const settings_1 = require("./settings");
 const errorText_1 = require("./errorText");
 const timers_1 = require("./timers");
@@ -58,7 +59,7 @@ class MqttGateway extends utils.Adapter {
         this.on('objectChange', (id, obj) => this.mode?.onObjectChange(id, obj));
     }
     async onReady() {
-        (0, timers_1.useAdapterTimers)(this);
+        (0, adapterTimers_1.useAdapterTimers)(this);
         await this.setState('info.connection', false, true);
         const parsed = (0, settings_1.parseSettings)(this.config, this.namespace);
         if (!parsed.ok) {
@@ -67,10 +68,13 @@ class MqttGateway extends utils.Adapter {
         }
         const settings = parsed.settings;
         this.started = true;
-        const mode = settings.type === 'server'
-            ? // each mode loads only its own libraries (aedes, level, ws vs. mqtt.js): less memory for either
-                new (await Promise.resolve().then(() => __importStar(require('./serverMode.js')))).ServerMode(this, settings, connected => this.setConnected(connected))
-            : new (await Promise.resolve().then(() => __importStar(require('./clientMode.js')))).ClientMode(this, settings, connected => this.setConnected(connected));
+        const instance = new instance_1.Instance(this);
+        const setConnected = (connected) => this.setConnected(connected);
+        // each mode loads only its own libraries (aedes, level, ws vs. mqtt.js): less memory for either
+        const transport = settings.type === 'server'
+            ? new (await Promise.resolve().then(() => __importStar(require('./transports/serverTransport.js')))).ServerTransport(instance, settings)
+            : new (await Promise.resolve().then(() => __importStar(require('./transports/clientTransport.js')))).ClientTransport(instance, settings);
+        const mode = new (await Promise.resolve().then(() => __importStar(require('./gateway.js')))).Gateway(settings, instance, transport, setConnected);
         this.mode = mode;
         try {
             await mode.start();
@@ -78,7 +82,7 @@ class MqttGateway extends utils.Adapter {
         catch (err) {
             await mode.stop();
             this.mode = undefined;
-            if (err instanceof mirrorMode_1.ConfigError) {
+            if (err instanceof errorText_1.ConfigError) {
                 this.stopForConfig(err.message);
                 return;
             }
@@ -104,8 +108,7 @@ class MqttGateway extends utils.Adapter {
             answer =
                 obj.command === 'test'
                     ? await (await Promise.resolve().then(() => __importStar(require('./client/testConnection.js')))).testConnection((obj.message ?? {}))
-                    : ((await this.mode?.handleSharedMessage(obj.command, obj.message)) ??
-                        (await this.mode?.handleMessage(obj.command, obj.message)));
+                    : await this.mode?.handleMessage(obj.command, obj.message);
         }
         catch (err) {
             answer = { error: (0, errorText_1.errorText)(err) };

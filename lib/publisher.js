@@ -2,41 +2,25 @@
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.Publisher = void 0;
 /**
- * Decides what leaves ioBroker: masks, ack policy, on-change, echo suppression, pacing. Talks to the outside
- * through an injected transport, so it is tested with fake timers and no broker.
+ * Decides what leaves ioBroker: masks, ack policy, on-change, echo suppression, pacing (what a message looks like:
+ * outgoing.ts). Hands its messages to an injected sink, so it is tested with fake timers and no broker.
  */
 const filter_1 = require("./mapping/filter");
-const payload_1 = require("./mapping/payload");
-const json_1 = require("./mapping/json");
-const topic_1 = require("./mapping/topic");
+const outgoing_1 = require("./outgoing");
+const topicIndex_1 = require("./topicIndex");
 const errorText_1 = require("./errorText");
 const timers_1 = require("./timers");
 const keyedQueue_1 = require("./keyedQueue");
 const echoGuard_1 = require("./echoGuard");
-const JSON_TYPES = new Set(['json', 'object', 'array']);
-/** A text that is a JSON object or array (of a state whose type says JSON: its first character decides). */
-const JSON_CONTAINER = /^\s*[[{]/;
-/** A fresh object per message: aedes and mqtt.js may add to a packet's properties. */
-function jsonProperties() {
-    return { contentType: 'application/json', payloadFormatIndicator: true };
-}
 class Publisher {
     options;
     store;
-    transport;
+    sink;
     log;
-    /**
-     * Last known state of every published id (publishOnSubscribe / publishAllOnStart / on-change), kept small: only
-     * what a message is built from (`from`, `user`, … of 100,000 states would cost tens of MB).
-     */
+    /** Last known state of every published id, kept small: only what a message is built from. */
     states = new Map();
     topicInfo = new Map();
-    /**
-     * Ids whose topic is not the one the topic itself names (a `native.topic` that maps elsewhere, `removePrefix`, JSON
-     * fields): their status topic → ids, so that an exact filter finds them without a pass over every state.
-     */
-    otherTopics = new Map();
-    otherTopicOf = new Map();
+    index;
     /** The kept states whose value was sent since it last changed (onchange in publishAllOnStart). */
     sent = new WeakSet();
     echoes;
@@ -47,11 +31,10 @@ class Publisher {
     ownFrom;
     pacing;
     stopped = false;
-    published = 0;
-    constructor(options, store, transport, log, now = Date.now) {
+    constructor(options, store, sink, log, now = Date.now) {
         this.options = options;
         this.store = store;
-        this.transport = transport;
+        this.sink = sink;
         this.log = log;
         const patterns = options.publish.map(m => m.mask);
         if (options.includeOwnStates && !options.publish.some(m => m.matches(`${options.namespace}.x`))) {
@@ -60,6 +43,7 @@ class Publisher {
         this.patterns = patterns;
         this.ownFrom = `system.adapter.${options.namespace}`;
         this.echoes = (0, echoGuard_1.stateEchoGuard)(options.noEchoIntervalMs, now);
+        this.index = new topicIndex_1.TopicIndex(options);
     }
     /** Subscribes the masks and loads current values (one states read per mask, no per-state object reads). */
     async start() {
@@ -231,14 +215,6 @@ class Publisher {
         }
         return state.ack ? this.options.sendAckToo : this.options.retainCommands;
     }
-    /** Whether a message for this state carries the retain flag. */
-    retains(state) {
-        if (!state) {
-            // a deleted state clears what was retained for it (an empty retained message)
-            return this.options.retain || this.options.retainCommands;
-        }
-        return state.ack ? this.options.retain : this.options.retainCommands;
-    }
     /**
      * Only the change our own write caused is an echo: same value, written by this instance (`from`), within
      * noEchoInterval. A user's or script's change with the same value is a new command and is published.
@@ -247,52 +223,12 @@ class Publisher {
         return state.from === this.ownFrom && this.echoes.isEcho(id, state.val);
     }
     rememberObject(id, obj) {
-        const native = obj.native;
-        const keys = native?.jsonKeys;
-        const json = typeof native?.jsonParent === 'string' && Array.isArray(keys) && keys.every(k => typeof k === 'string')
-            ? { parentTopic: native.jsonParent, keys: keys }
-            : undefined;
-        this.topicInfo.set(id, {
-            nativeTopic: typeof native?.topic === 'string' && native.topic !== '' ? native.topic : undefined,
-            binary: native?.binary === true,
-            ...(json ? { json } : {}),
-            ...(obj.type === 'state' && JSON_TYPES.has(obj.common.type) ? { jsonValue: true } : {}),
-        });
+        this.topicInfo.set(id, (0, outgoing_1.topicInfoOf)(obj));
         this.indexTopic(id);
     }
-    /** Keeps `otherTopics` in step for one id (its object or its membership in `states` changed). */
+    /** Keeps the topic index in step for one id (its object or its membership in `states` changed). */
     indexTopic(id) {
-        const previous = this.otherTopicOf.get(id);
-        if (previous !== undefined) {
-            this.otherTopicOf.delete(id);
-            const ids = this.otherTopics.get(previous);
-            ids?.delete(id);
-            if (ids?.size === 0) {
-                this.otherTopics.delete(previous);
-            }
-        }
-        if (!this.states.has(id)) {
-            return;
-        }
-        const info = this.topicInfo.get(id) ?? { nativeTopic: undefined, binary: false };
-        const topic = info.json
-            ? info.json.parentTopic + (this.options.jsonCommandSuffix ?? '/set')
-            : (0, topic_1.idToTopic)(id, this.options, { nativeTopic: info.nativeTopic });
-        if (!info.json && this.spells(topic, id)) {
-            return;
-        }
-        this.otherTopicOf.set(id, topic);
-        let ids = this.otherTopics.get(topic);
-        if (!ids) {
-            ids = new Set();
-            this.otherTopics.set(topic, ids);
-        }
-        ids.add(id);
-    }
-    /** Whether the incoming rules map `topic` to `id` (SPEC §3). */
-    spells(topic, id) {
-        const target = (0, topic_1.topicToId)(topic, this.options);
-        return target !== undefined && (target.ownId === id || target.foreignId === id);
+        this.index.update(id, this.states.has(id) ? (this.topicInfo.get(id) ?? outgoing_1.NO_INFO) : undefined);
     }
     /**
      * One truth (SPEC §8): what the retained copy on `topic` must be, for a topic the adapter publishes to.
@@ -303,13 +239,13 @@ class Publisher {
      */
     retainedWanted(topic) {
         let owned = false;
-        for (const id of this.candidatesFor(topic)) {
+        for (const id of this.index.candidatesFor(topic)) {
             const state = this.states.get(id);
-            const info = this.topicInfo.get(id) ?? { nativeTopic: undefined, binary: false };
+            const info = this.topicInfo.get(id) ?? outgoing_1.NO_INFO;
             if (!state || !this.isPublished(id) || info.binary || info.json) {
                 continue;
             }
-            const forms = [true, false].map(ack => this.topicOf(id, { ...state, ack }, info));
+            const forms = [true, false].map(ack => (0, outgoing_1.topicOf)(id, { ...state, ack }, info, this.options));
             if (!forms.includes(topic)) {
                 continue;
             }
@@ -317,7 +253,7 @@ class Publisher {
                 return { owned: false }; // the device's value is the truth on this topic
             }
             owned = true;
-            const message = this.toTextMessage(id, state, info);
+            const message = (0, outgoing_1.textMessage)(id, state, info, this.options);
             const live = state.ack ? this.options.sendAckToo : true;
             if (message && message.topic === topic && message.retain && live) {
                 return { owned: true, message };
@@ -325,29 +261,12 @@ class Publisher {
         }
         return owned ? { owned: true } : { owned: false };
     }
-    /** Ids a topic may belong to: those it names, and those whose topic names something else (`otherTopics`). */
-    candidatesFor(topic) {
-        const candidates = new Set();
-        const target = (0, topic_1.topicToId)(topic, this.options);
-        for (const id of [target?.ownId, target?.foreignId]) {
-            if (id !== undefined) {
-                candidates.add(id);
-            }
-        }
-        const status = this.options.extraSet && topic.endsWith('/set') ? topic.slice(0, -'/set'.length) : topic;
-        for (const key of new Set([topic, status])) {
-            for (const id of this.otherTopics.get(key) ?? []) {
-                candidates.add(id);
-            }
-        }
-        return candidates;
-    }
     /**
      * publishOnSubscribe of a filter without wildcards: the current messages on exactly this topic, found by the ids
      * the topic names (and `otherTopics`) instead of a pass over every published state.
      */
     async currentMessagesForTopic(topic) {
-        const candidates = this.candidatesFor(topic);
+        const candidates = this.index.candidatesFor(topic);
         const result = [];
         for (const id of candidates) {
             const state = this.states.get(id);
@@ -385,19 +304,16 @@ class Publisher {
         if (obj) {
             this.rememberObject(id, obj);
         }
-        return this.topicInfo.get(id) ?? { nativeTopic: undefined, binary: false };
+        return this.topicInfo.get(id) ?? outgoing_1.NO_INFO;
     }
     /** The message a state would be published as, without any filter (sendState2Client). */
     async buildMessage(id, state) {
         const info = await this.info(id);
         return this.toMessage(id, state, info);
     }
-    topicOf(id, state, info) {
-        return (0, topic_1.idToTopic)(id, this.options, { nativeTopic: info.nativeTopic, isCommand: state ? !state.ack : false });
-    }
     async toMessage(id, state, info) {
         if (!info.binary || !state || typeof state.val !== 'string') {
-            return this.toTextMessage(id, state, info);
+            return (0, outgoing_1.textMessage)(id, state, info, this.options);
         }
         // a binary state holds '/files/<namespace>/<file>': its bytes are the payload
         const prefix = `/files/${this.options.namespace}/`;
@@ -408,62 +324,19 @@ class Publisher {
         }
         return {
             id,
-            topic: this.topicOf(id, state, info),
+            topic: (0, outgoing_1.topicOf)(id, state, info, this.options),
             payload: data,
             qos: this.options.defaultQoS,
-            retain: this.retains(state),
+            retain: (0, outgoing_1.retains)(state, this.options),
         };
-    }
-    toTextMessage(id, state, info) {
-        if (info.json) {
-            // a JSON field: only commands leave, as {"<key>": value} on the parent's command topic
-            if (!state || state.ack) {
-                return undefined;
-            }
-            return {
-                id,
-                topic: info.json.parentTopic + (this.options.jsonCommandSuffix ?? '/set'),
-                payload: JSON.stringify((0, json_1.nestedCommand)(info.json.keys, state.val)),
-                qos: this.options.defaultQoS,
-                retain: false,
-                properties: jsonProperties(),
-            };
-        }
-        const payload = (0, payload_1.valueToPayload)(state, { sendStateObject: this.options.sendStateObject });
-        const message = {
-            id,
-            topic: this.topicOf(id, state, info),
-            payload,
-            qos: this.options.defaultQoS,
-            retain: this.retains(state),
-        };
-        if (state && this.isJsonPayload(state.val, payload, info)) {
-            message.properties = jsonProperties();
-        }
-        return message;
-    }
-    /** Whether a state's payload is a JSON object or array (the whole state with sendStateObject). */
-    isJsonPayload(val, payload, info) {
-        if (this.options.sendStateObject || (val !== null && typeof val === 'object')) {
-            return true;
-        }
-        if (info.jsonValue !== true || typeof val !== 'string' || !JSON_CONTAINER.test(payload)) {
-            return false;
-        }
-        try {
-            JSON.parse(payload); // js-controller does not check that a json state holds JSON
-            return true;
-        }
-        catch {
-            return false;
-        }
     }
     async emit(id, state, info) {
         // text payloads leave synchronously, so changes of one id keep their order
-        const message = info.binary ? await this.toMessage(id, state, info) : this.toTextMessage(id, state, info);
+        const message = info.binary
+            ? await this.toMessage(id, state, info)
+            : (0, outgoing_1.textMessage)(id, state, info, this.options);
         if (message && !this.stopped) {
-            this.published++;
-            this.transport(message);
+            this.sink(message);
         }
     }
 }

@@ -4,15 +4,17 @@ exports.Stats = void 0;
 /** Message counters behind `info.messagesIn`, `info.messagesOut` (per second, every 10 s) and `info.dropped`. */
 const timers_1 = require("./timers");
 class Stats {
-    adapter;
+    write;
     extraDropped;
     periodMs;
     messagesIn = 0;
     messagesOut = 0;
     dropped = 0;
     timer;
-    constructor(adapter, extraDropped = () => 0, periodMs = 10_000) {
-        this.adapter = adapter;
+    constructor(
+    /** Writes an own info state (ack) when its value changed. */
+    write, extraDropped = () => 0, periodMs = 10_000) {
+        this.write = write;
         this.extraDropped = extraDropped;
         this.periodMs = periodMs;
     }
@@ -26,9 +28,9 @@ class Stats {
         this.messagesIn = 0;
         this.messagesOut = 0;
         try {
-            await this.adapter.setStateChangedAsync('info.messagesIn', inRate, true);
-            await this.adapter.setStateChangedAsync('info.messagesOut', outRate, true);
-            await this.adapter.setStateChangedAsync('info.dropped', this.dropped + this.extraDropped(), true);
+            await this.write('info.messagesIn', inRate);
+            await this.write('info.messagesOut', outRate);
+            await this.write('info.dropped', this.dropped + this.extraDropped());
         }
         catch {
             // the instance is stopping

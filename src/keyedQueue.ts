@@ -13,20 +13,20 @@ export class KeyedQueue<K = string> {
      */
     run<T>(key: K, task: () => T | PromiseLike<T>): Promise<T> {
         const previous = this.tails.get(key);
-        const result = previous
-            ? previous.then(
-                  () => task(),
-                  () => task(),
-              )
-            : Promise.resolve().then(() => task());
+        // `task` itself as the handler (it ignores the previous outcome): no wrapper closure per call on hot paths
+        const result = previous ? previous.then(task, task) : Promise.resolve().then(task);
         this.tails.set(key, result);
-        const forget = (): void => {
-            if (this.tails.get(key) === result) {
-                this.tails.delete(key);
-            }
-        };
-        void result.then(forget, forget);
+        void result.then(
+            () => this.forget(key, result),
+            () => this.forget(key, result),
+        );
         return result;
+    }
+
+    private forget(key: K, settled: Promise<unknown>): void {
+        if (this.tails.get(key) === settled) {
+            this.tails.delete(key);
+        }
     }
 
     /** Whether a task of `key` is queued or running. */

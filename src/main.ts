@@ -1,15 +1,17 @@
 /**
- * Glue only: the ioBroker adapter class. On ready it parses the settings, builds the mode's services and starts
- * them; on unload it stops them and always calls the callback. Owns `info.connection`.
+ * Glue only: the ioBroker adapter class. On ready it parses the settings, builds the gateway with the mode's
+ * transport and starts it; on unload it stops it and always calls the callback. Owns `info.connection`.
  */
 import * as utils from '@iobroker/adapter-core';
-import { ConfigError, type MirrorMode } from './mirrorMode';
+import type { Gateway } from './gateway';
+import { Instance } from './iobroker/instance';
+import { useAdapterTimers } from './iobroker/adapterTimers';
 import { formatSettingsErrors, parseSettings } from './settings';
-import { errorText } from './errorText';
-import { useAdapterTimers, useNodeTimers } from './timers';
+import { ConfigError, errorText } from './errorText';
+import { useNodeTimers } from './timers';
 
 export class MqttGateway extends utils.Adapter {
-    private mode: MirrorMode | undefined;
+    private mode: Gateway | undefined;
     private started = false;
 
     public constructor(options: Partial<utils.AdapterOptions> = {}) {
@@ -35,15 +37,14 @@ export class MqttGateway extends utils.Adapter {
         const settings = parsed.settings;
         this.started = true;
 
-        const mode =
+        const instance = new Instance(this);
+        const setConnected = (connected: boolean): Promise<void> => this.setConnected(connected);
+        // each mode loads only its own libraries (aedes, level, ws vs. mqtt.js): less memory for either
+        const transport =
             settings.type === 'server'
-                ? // each mode loads only its own libraries (aedes, level, ws vs. mqtt.js): less memory for either
-                  new (await import('./serverMode.js')).ServerMode(this, settings, connected =>
-                      this.setConnected(connected),
-                  )
-                : new (await import('./clientMode.js')).ClientMode(this, settings, connected =>
-                      this.setConnected(connected),
-                  );
+                ? new (await import('./transports/serverTransport.js')).ServerTransport(instance, settings)
+                : new (await import('./transports/clientTransport.js')).ClientTransport(instance, settings);
+        const mode = new (await import('./gateway.js')).Gateway(settings, instance, transport, setConnected);
         this.mode = mode;
         try {
             await mode.start();
@@ -81,8 +82,7 @@ export class MqttGateway extends utils.Adapter {
                     ? await (
                           await import('./client/testConnection.js')
                       ).testConnection((obj.message ?? {}) as Record<string, unknown>)
-                    : ((await this.mode?.handleSharedMessage(obj.command, obj.message)) ??
-                      (await this.mode?.handleMessage(obj.command, obj.message)));
+                    : await this.mode?.handleMessage(obj.command, obj.message);
         } catch (err) {
             answer = { error: errorText(err) };
         }

@@ -1,35 +1,37 @@
 /**
- * Decides what leaves ioBroker: masks, ack policy, on-change, echo suppression, pacing. Talks to the outside
- * through an injected transport, so it is tested with fake timers and no broker.
+ * Decides what leaves ioBroker: masks, ack policy, on-change, echo suppression, pacing (what a message looks like:
+ * outgoing.ts). Hands its messages to an injected sink, so it is tested with fake timers and no broker.
  */
 import { matchesAnyMask, type IdMask } from './mapping/filter';
-import { valueToPayload, type OutgoingState, type Value } from './mapping/payload';
-import { nestedCommand } from './mapping/json';
-import { idToTopic, topicToId, type TopicOptions } from './mapping/topic';
+import type { OutgoingState, Value } from './mapping/payload';
+import {
+    NO_INFO,
+    retains,
+    textMessage,
+    topicInfoOf,
+    topicOf,
+    type MessageOptions,
+    type OutgoingMessage,
+    type TopicInfo,
+} from './outgoing';
+import { TopicIndex } from './topicIndex';
 import type { Logger, Store } from './iobroker/store';
-import type { QoS } from './settings';
 import { errorText } from './errorText';
 import { timers, type Timer } from './timers';
 import { KeyedQueue } from './keyedQueue';
 import { stateEchoGuard, type EchoGuard } from './echoGuard';
 
-export interface PublisherOptions extends TopicOptions {
+export type { JsonProperties, OutgoingMessage } from './outgoing';
+
+export interface PublisherOptions extends MessageOptions {
     publish: readonly IdMask[];
     /** Client mode: own states are published too (unless doNotSubscribeOwnStates). */
     includeOwnStates: boolean;
     sendAckToo: boolean;
-    /** Commands (ack=false) are published retained; statuses follow `retain`. */
-    retainCommands: boolean;
     onchange: boolean;
-    sendStateObject: boolean;
     noEchoIntervalMs: number;
-    defaultQoS: QoS;
-    /** Statuses (ack=true) are published retained. */
-    retain: boolean;
     sendOnStartIntervalMs: number;
     sendIntervalMs: number;
-    /** Appended to a JSON parent topic for field commands ('' = the parent topic). Default '/set'. */
-    jsonCommandSuffix?: string;
     /**
      * Load the current value of every published state at start (default true): needed by publishOnSubscribe and
      * publishAllOnStart. Without them nothing is loaded — with 100,000 states in the mask that is most of the
@@ -40,56 +42,14 @@ export interface PublisherOptions extends TopicOptions {
     excluded?: (id: string) => boolean;
 }
 
-export interface OutgoingMessage {
-    id: string;
-    topic: string;
-    payload: string | Buffer;
-    qos: QoS;
-    retain: boolean;
-    /** A JSON object or array payload: MQTT 5 receivers get these (3.1.1 ones the payload alone). */
-    properties?: JsonProperties;
-}
-
-/** MQTT 5 properties of a JSON payload: Content Type `application/json`, Payload Format Indicator 1 (UTF-8). */
-export interface JsonProperties {
-    contentType: 'application/json';
-    payloadFormatIndicator: true;
-}
-
-export type Transport = (message: OutgoingMessage) => void;
-
-interface TopicInfo {
-    nativeTopic: string | undefined;
-    binary: boolean;
-    /** A field of a JSON payload (jsonTopics): commands go to its parent topic as `{"<key>": value}`. */
-    json?: { parentTopic: string; keys: string[] };
-    /** Its `common.type` is json, object or array: a value that is JSON text is sent as JSON. */
-    jsonValue?: boolean;
-}
-
-const JSON_TYPES = new Set(['json', 'object', 'array']);
-
-/** A text that is a JSON object or array (of a state whose type says JSON: its first character decides). */
-const JSON_CONTAINER = /^\s*[[{]/;
-
-/** A fresh object per message: aedes and mqtt.js may add to a packet's properties. */
-function jsonProperties(): JsonProperties {
-    return { contentType: 'application/json', payloadFormatIndicator: true };
-}
+/** Where the publisher's messages go (the gateway: counted, then the transport). */
+export type MessageSink = (message: OutgoingMessage) => void;
 
 export class Publisher {
-    /**
-     * Last known state of every published id (publishOnSubscribe / publishAllOnStart / on-change), kept small: only
-     * what a message is built from (`from`, `user`, … of 100,000 states would cost tens of MB).
-     */
+    /** Last known state of every published id, kept small: only what a message is built from. */
     private readonly states = new Map<string, OutgoingState>();
     private readonly topicInfo = new Map<string, TopicInfo>();
-    /**
-     * Ids whose topic is not the one the topic itself names (a `native.topic` that maps elsewhere, `removePrefix`, JSON
-     * fields): their status topic → ids, so that an exact filter finds them without a pass over every state.
-     */
-    private readonly otherTopics = new Map<string, Set<string>>();
-    private readonly otherTopicOf = new Map<string, string>();
+    private readonly index: TopicIndex;
     /** The kept states whose value was sent since it last changed (onchange in publishAllOnStart). */
     private readonly sent = new WeakSet<OutgoingState>();
     private readonly echoes: EchoGuard<Value>;
@@ -100,12 +60,11 @@ export class Publisher {
     private readonly ownFrom: string;
     private pacing: { cancel(): void } | undefined;
     private stopped = false;
-    published = 0;
 
     constructor(
         private readonly options: PublisherOptions,
         private readonly store: Store,
-        private readonly transport: Transport,
+        private readonly sink: MessageSink,
         private readonly log: Logger,
         now: () => number = Date.now,
     ) {
@@ -116,6 +75,7 @@ export class Publisher {
         this.patterns = patterns;
         this.ownFrom = `system.adapter.${options.namespace}`;
         this.echoes = stateEchoGuard(options.noEchoIntervalMs, now);
+        this.index = new TopicIndex(options);
     }
 
     /** Subscribes the masks and loads current values (one states read per mask, no per-state object reads). */
@@ -300,15 +260,6 @@ export class Publisher {
         return state.ack ? this.options.sendAckToo : this.options.retainCommands;
     }
 
-    /** Whether a message for this state carries the retain flag. */
-    private retains(state: OutgoingState | null): boolean {
-        if (!state) {
-            // a deleted state clears what was retained for it (an empty retained message)
-            return this.options.retain || this.options.retainCommands;
-        }
-        return state.ack ? this.options.retain : this.options.retainCommands;
-    }
-
     /**
      * Only the change our own write caused is an echo: same value, written by this instance (`from`), within
      * noEchoInterval. A user's or script's change with the same value is a new command and is published.
@@ -318,56 +269,13 @@ export class Publisher {
     }
 
     private rememberObject(id: string, obj: ioBroker.Object): void {
-        const native = obj.native as
-            { topic?: unknown; binary?: unknown; jsonParent?: unknown; jsonKeys?: unknown } | undefined;
-        const keys = native?.jsonKeys;
-        const json =
-            typeof native?.jsonParent === 'string' && Array.isArray(keys) && keys.every(k => typeof k === 'string')
-                ? { parentTopic: native.jsonParent, keys: keys }
-                : undefined;
-        this.topicInfo.set(id, {
-            nativeTopic: typeof native?.topic === 'string' && native.topic !== '' ? native.topic : undefined,
-            binary: native?.binary === true,
-            ...(json ? { json } : {}),
-            ...(obj.type === 'state' && JSON_TYPES.has(obj.common.type) ? { jsonValue: true } : {}),
-        });
+        this.topicInfo.set(id, topicInfoOf(obj));
         this.indexTopic(id);
     }
 
-    /** Keeps `otherTopics` in step for one id (its object or its membership in `states` changed). */
+    /** Keeps the topic index in step for one id (its object or its membership in `states` changed). */
     private indexTopic(id: string): void {
-        const previous = this.otherTopicOf.get(id);
-        if (previous !== undefined) {
-            this.otherTopicOf.delete(id);
-            const ids = this.otherTopics.get(previous);
-            ids?.delete(id);
-            if (ids?.size === 0) {
-                this.otherTopics.delete(previous);
-            }
-        }
-        if (!this.states.has(id)) {
-            return;
-        }
-        const info = this.topicInfo.get(id) ?? { nativeTopic: undefined, binary: false };
-        const topic = info.json
-            ? info.json.parentTopic + (this.options.jsonCommandSuffix ?? '/set')
-            : idToTopic(id, this.options, { nativeTopic: info.nativeTopic });
-        if (!info.json && this.spells(topic, id)) {
-            return;
-        }
-        this.otherTopicOf.set(id, topic);
-        let ids = this.otherTopics.get(topic);
-        if (!ids) {
-            ids = new Set();
-            this.otherTopics.set(topic, ids);
-        }
-        ids.add(id);
-    }
-
-    /** Whether the incoming rules map `topic` to `id` (SPEC §3). */
-    private spells(topic: string, id: string): boolean {
-        const target = topicToId(topic, this.options);
-        return target !== undefined && (target.ownId === id || target.foreignId === id);
+        this.index.update(id, this.states.has(id) ? (this.topicInfo.get(id) ?? NO_INFO) : undefined);
     }
 
     /**
@@ -379,13 +287,13 @@ export class Publisher {
      */
     retainedWanted(topic: string): { owned: false } | { owned: true; message?: OutgoingMessage } {
         let owned = false;
-        for (const id of this.candidatesFor(topic)) {
+        for (const id of this.index.candidatesFor(topic)) {
             const state = this.states.get(id);
-            const info = this.topicInfo.get(id) ?? { nativeTopic: undefined, binary: false };
+            const info = this.topicInfo.get(id) ?? NO_INFO;
             if (!state || !this.isPublished(id) || info.binary || info.json) {
                 continue;
             }
-            const forms = [true, false].map(ack => this.topicOf(id, { ...state, ack }, info));
+            const forms = [true, false].map(ack => topicOf(id, { ...state, ack }, info, this.options));
             if (!forms.includes(topic)) {
                 continue;
             }
@@ -393,7 +301,7 @@ export class Publisher {
                 return { owned: false }; // the device's value is the truth on this topic
             }
             owned = true;
-            const message = this.toTextMessage(id, state, info);
+            const message = textMessage(id, state, info, this.options);
             const live = state.ack ? this.options.sendAckToo : true;
             if (message && message.topic === topic && message.retain && live) {
                 return { owned: true, message };
@@ -402,30 +310,12 @@ export class Publisher {
         return owned ? { owned: true } : { owned: false };
     }
 
-    /** Ids a topic may belong to: those it names, and those whose topic names something else (`otherTopics`). */
-    private candidatesFor(topic: string): Set<string> {
-        const candidates = new Set<string>();
-        const target = topicToId(topic, this.options);
-        for (const id of [target?.ownId, target?.foreignId]) {
-            if (id !== undefined) {
-                candidates.add(id);
-            }
-        }
-        const status = this.options.extraSet && topic.endsWith('/set') ? topic.slice(0, -'/set'.length) : topic;
-        for (const key of new Set([topic, status])) {
-            for (const id of this.otherTopics.get(key) ?? []) {
-                candidates.add(id);
-            }
-        }
-        return candidates;
-    }
-
     /**
      * publishOnSubscribe of a filter without wildcards: the current messages on exactly this topic, found by the ids
      * the topic names (and `otherTopics`) instead of a pass over every published state.
      */
     async currentMessagesForTopic(topic: string): Promise<OutgoingMessage[]> {
-        const candidates = this.candidatesFor(topic);
+        const candidates = this.index.candidatesFor(topic);
         const result: OutgoingMessage[] = [];
         for (const id of candidates) {
             const state = this.states.get(id);
@@ -465,7 +355,7 @@ export class Publisher {
         if (obj) {
             this.rememberObject(id, obj);
         }
-        return this.topicInfo.get(id) ?? { nativeTopic: undefined, binary: false };
+        return this.topicInfo.get(id) ?? NO_INFO;
     }
 
     /** The message a state would be published as, without any filter (sendState2Client). */
@@ -474,17 +364,13 @@ export class Publisher {
         return this.toMessage(id, state, info);
     }
 
-    private topicOf(id: string, state: OutgoingState | null, info: TopicInfo): string {
-        return idToTopic(id, this.options, { nativeTopic: info.nativeTopic, isCommand: state ? !state.ack : false });
-    }
-
     private async toMessage(
         id: string,
         state: OutgoingState | null,
         info: TopicInfo,
     ): Promise<OutgoingMessage | undefined> {
         if (!info.binary || !state || typeof state.val !== 'string') {
-            return this.toTextMessage(id, state, info);
+            return textMessage(id, state, info, this.options);
         }
         // a binary state holds '/files/<namespace>/<file>': its bytes are the payload
         const prefix = `/files/${this.options.namespace}/`;
@@ -495,64 +381,20 @@ export class Publisher {
         }
         return {
             id,
-            topic: this.topicOf(id, state, info),
+            topic: topicOf(id, state, info, this.options),
             payload: data,
             qos: this.options.defaultQoS,
-            retain: this.retains(state),
+            retain: retains(state, this.options),
         };
-    }
-
-    private toTextMessage(id: string, state: OutgoingState | null, info: TopicInfo): OutgoingMessage | undefined {
-        if (info.json) {
-            // a JSON field: only commands leave, as {"<key>": value} on the parent's command topic
-            if (!state || state.ack) {
-                return undefined;
-            }
-            return {
-                id,
-                topic: info.json.parentTopic + (this.options.jsonCommandSuffix ?? '/set'),
-                payload: JSON.stringify(nestedCommand(info.json.keys, state.val)),
-                qos: this.options.defaultQoS,
-                retain: false,
-                properties: jsonProperties(),
-            };
-        }
-        const payload = valueToPayload(state, { sendStateObject: this.options.sendStateObject });
-        const message: OutgoingMessage = {
-            id,
-            topic: this.topicOf(id, state, info),
-            payload,
-            qos: this.options.defaultQoS,
-            retain: this.retains(state),
-        };
-        if (state && this.isJsonPayload(state.val, payload, info)) {
-            message.properties = jsonProperties();
-        }
-        return message;
-    }
-
-    /** Whether a state's payload is a JSON object or array (the whole state with sendStateObject). */
-    private isJsonPayload(val: unknown, payload: string, info: TopicInfo): boolean {
-        if (this.options.sendStateObject || (val !== null && typeof val === 'object')) {
-            return true;
-        }
-        if (info.jsonValue !== true || typeof val !== 'string' || !JSON_CONTAINER.test(payload)) {
-            return false;
-        }
-        try {
-            JSON.parse(payload); // js-controller does not check that a json state holds JSON
-            return true;
-        } catch {
-            return false;
-        }
     }
 
     private async emit(id: string, state: OutgoingState | null, info: TopicInfo): Promise<void> {
         // text payloads leave synchronously, so changes of one id keep their order
-        const message = info.binary ? await this.toMessage(id, state, info) : this.toTextMessage(id, state, info);
+        const message = info.binary
+            ? await this.toMessage(id, state, info)
+            : textMessage(id, state, info, this.options);
         if (message && !this.stopped) {
-            this.published++;
-            this.transport(message);
+            this.sink(message);
         }
     }
 }

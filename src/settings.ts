@@ -1,16 +1,24 @@
 /**
- * Parses the instance's `native` configuration once, at start, into one typed, validated object.
- * Pure: every later module gets values with units in their names and never looks at `native` again.
+ * Parses the instance's `native` configuration once, at start, into one typed, validated object: the part both modes
+ * share plus the part of the chosen mode (a union discriminated by `type`). Normalised: every later module gets
+ * values with units in their names, one meaning per idea (`retain`: statuses are published retained, in both modes),
+ * and never looks at `native` again. The parsing helpers are in settingsReader.ts.
  */
-import {
-    compileIdMask,
-    compileTopicFilter,
-    idMaskError,
-    splitList,
-    topicFilterError,
-    topicNameError,
-} from './mapping/filter';
 import type { IdMask, TopicFilter } from './mapping/filter';
+import { topicNameError } from './mapping/filter';
+import {
+    bindError,
+    DAY_MIN,
+    discoveryPrefix,
+    parseUsers,
+    PORT_MAX,
+    Reader,
+    redisUrlError,
+    redisUrlForLog,
+    type Native,
+} from './settingsReader';
+
+export { formatSettingsErrors, redisUrlError, redisUrlForLog } from './settingsReader';
 
 export type Mode = 'server' | 'client';
 export type QoS = 0 | 1 | 2;
@@ -32,65 +40,32 @@ export interface UserSetting {
     enabled: boolean;
 }
 
-export interface Settings {
-    type: Mode;
-    users: UserSetting[];
+/**
+ * Options io-package.json declares (and configs exported from iobroker.mqtt carry) that are checked and accepted,
+ * but mean nothing here: the broker retransmits on reconnect, as MQTT 3.1.1 and 5 require.
+ */
+export const ACCEPTED_UNUSED_OPTIONS = ['retransmitInterval', 'retransmitCount'] as const;
+
+/** What both modes share: how topics and ids map, what is published and how. */
+export interface SharedSettings {
     /** Own namespace, e.g. `mqtt-gateway.0`. */
     namespace: string;
-
-    // server
-    bind: string;
+    /** Server: the broker's port; client: the port of the broker when `url` names none. */
     port: number;
+    /** Server: TLS listeners; client: mqtts:// when `url` names no scheme. */
     ssl: boolean;
-    certPublic: string;
-    certPrivate: string;
-    certChained: string;
-    webSocket: boolean;
-    /** Resolved WebSocket port (`port + 1` when the option is 0). */
-    wsPort: number;
-    forceCleanSession: ForceCleanSession;
-    persistence: Persistence;
-    /** `persistence: redis`: the Redis server the broker instances share. */
-    redisUrl: string;
-    /** Minutes an offline persistent session is kept; -1 forever, 0 never. */
-    storeClientsTimeMin: number;
-    noRetain: boolean;
-    publishOnSubscribe: boolean;
-    doNotCreateClientObjects: boolean;
-    doNotCheckPublicIP: boolean;
-    maxPayloadSizeBytes: number;
-    maxClients: number;
-    /** Subscriptions one client may hold; more are refused (SUBACK 0x80). */
-    maxSubscriptions: number;
-    maxQueuedMessages: number;
-    /** The broker also speaks MQTT 5; false refuses MQTT 5 clients (CONNACK 0x84). */
-    mqtt5: boolean;
-    retransmitIntervalMs: number;
-    retransmitCount: number;
-
-    // client
-    url: string;
-    rejectUnauthorized: boolean;
-    caCert: string;
-    clientCert: string;
-    clientKey: string;
-    clientId: string;
-    protocolVersion: ProtocolVersionSetting;
-    keepaliveSec: number;
-    reconnectPeriodSec: number;
-    connectTimeoutSec: number;
-    persistent: boolean;
-    lwtTopic: string;
-    lwtPayload: string;
-    birthPayload: string;
-    patterns: TopicFilter[];
-    retain: boolean;
-    doNotSubscribeOwnStates: boolean;
-    noEchoIntervalMs: number;
-
-    // both
+    /** Server: the account with all rights; client: the login at the broker. */
     user: string;
     pass: string;
+    /** Server: QoS 1/2 messages kept per offline session; client: messages queued while offline (0 = no limit). */
+    maxQueuedMessages: number;
+    /**
+     * Statuses (ack=true) are published retained. Server mode: the option `noRetain` inverted; client mode: the
+     * option `retain`. The one meaning of "retain" for the rest of the code.
+     */
+    retain: boolean;
+    /** A value that came from MQTT is not sent back within this time (and, client mode, a copy of an own message). */
+    noEchoIntervalMs: number;
     publish: IdMask[];
     writableMask: IdMask[];
     prefix: string;
@@ -125,6 +100,59 @@ export interface Settings {
     debug: boolean;
 }
 
+/** Server mode: the embedded broker. */
+export interface ServerOnlySettings {
+    type: 'server';
+    users: UserSetting[];
+    bind: string;
+    certPublic: string;
+    certPrivate: string;
+    certChained: string;
+    webSocket: boolean;
+    /** Resolved WebSocket port (`port + 1` when the option is 0). */
+    wsPort: number;
+    forceCleanSession: ForceCleanSession;
+    persistence: Persistence;
+    /** `persistence: redis`: the Redis server the broker instances share. */
+    redisUrl: string;
+    /** Minutes an offline persistent session is kept; -1 forever, 0 never. */
+    storeClientsTimeMin: number;
+    publishOnSubscribe: boolean;
+    doNotCreateClientObjects: boolean;
+    doNotCheckPublicIP: boolean;
+    maxPayloadSizeBytes: number;
+    maxClients: number;
+    /** Subscriptions one client may hold; more are refused (SUBACK 0x80). */
+    maxSubscriptions: number;
+    /** The broker also speaks MQTT 5; false refuses MQTT 5 clients (CONNACK 0x84). */
+    mqtt5: boolean;
+}
+
+/** Client mode: an mqtt.js connection to an external broker. */
+export interface ClientOnlySettings {
+    type: 'client';
+    url: string;
+    rejectUnauthorized: boolean;
+    caCert: string;
+    clientCert: string;
+    clientKey: string;
+    clientId: string;
+    protocolVersion: ProtocolVersionSetting;
+    keepaliveSec: number;
+    reconnectPeriodSec: number;
+    connectTimeoutSec: number;
+    persistent: boolean;
+    lwtTopic: string;
+    lwtPayload: string;
+    birthPayload: string;
+    patterns: TopicFilter[];
+    doNotSubscribeOwnStates: boolean;
+}
+
+export type ServerSettings = SharedSettings & ServerOnlySettings;
+export type ClientSettings = SharedSettings & ClientOnlySettings;
+export type Settings = ServerSettings | ClientSettings;
+
 /** One invalid option and why. */
 export interface SettingsError {
     option: string;
@@ -132,146 +160,6 @@ export interface SettingsError {
 }
 
 export type ParseResult = { ok: true; settings: Settings } | { ok: false; errors: SettingsError[] };
-
-type Native = Record<string, unknown>;
-
-class Reader {
-    readonly errors: SettingsError[] = [];
-
-    constructor(private readonly native: Native) {}
-
-    fail(option: string, message: string): void {
-        this.errors.push({ option, message });
-    }
-
-    private raw(option: string, def: unknown): unknown {
-        const value = this.native[option];
-        return value === undefined || value === null ? def : value;
-    }
-
-    string(option: string, def: string): string {
-        const value = this.raw(option, def);
-        if (typeof value === 'string') {
-            return value;
-        }
-        if (typeof value === 'number' || typeof value === 'boolean') {
-            return String(value);
-        }
-        this.fail(option, `must be text, got ${typeof value}`);
-        return def;
-    }
-
-    boolean(option: string, def: boolean): boolean {
-        const value = this.raw(option, def);
-        if (typeof value === 'boolean') {
-            return value;
-        }
-        // exported configs of iobroker.mqtt sometimes carry booleans as text or 0/1
-        if (value === 'true' || value === 1 || value === '1') {
-            return true;
-        }
-        if (value === 'false' || value === 0 || value === '0' || value === '') {
-            return false;
-        }
-        this.fail(option, `must be true or false, got '${String(value)}'`);
-        return def;
-    }
-
-    integer(option: string, def: number, min: number, max: number): number {
-        const value = this.raw(option, def);
-        const num = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-        if (typeof num !== 'number' || !Number.isInteger(num)) {
-            this.fail(option, `must be a whole number, got '${String(value)}'`);
-            return def;
-        }
-        if (num < min || num > max) {
-            this.fail(option, `must be between ${min} and ${max}, got ${num}`);
-            return def;
-        }
-        return num;
-    }
-
-    choice<T extends string | number>(option: string, def: T, allowed: readonly T[]): T {
-        const value = this.raw(option, def);
-        const found = allowed.find(a => a === value || String(a) === String(value));
-        if (found === undefined) {
-            this.fail(
-                option,
-                `must be one of ${allowed.map(a => `'${String(a)}'`).join(', ')}, got '${String(value)}'`,
-            );
-            return def;
-        }
-        return found;
-    }
-
-    topicFilters(option: string, def: string): TopicFilter[] {
-        const result: TopicFilter[] = [];
-        for (const filter of splitList(this.string(option, def))) {
-            const error = topicFilterError(filter);
-            if (error) {
-                this.fail(option, `topic filter '${filter}' ${error}`);
-            } else {
-                result.push(compileTopicFilter(filter));
-            }
-        }
-        return result;
-    }
-
-    idMasks(option: string, value: string): IdMask[] {
-        const result: IdMask[] = [];
-        for (const mask of splitList(value)) {
-            const error = idMaskError(mask);
-            if (error) {
-                this.fail(option, `id mask '${mask}' ${error}`);
-            } else {
-                result.push(compileIdMask(mask));
-            }
-        }
-        return result;
-    }
-
-    topicPart(option: string, def: string): string {
-        const value = this.string(option, def);
-        if (value !== '' && (value.includes('+') || value.includes('#') || value.includes('\u0000'))) {
-            this.fail(option, `must not contain '+', '#' or NUL, got '${value}'`);
-            return def;
-        }
-        return value;
-    }
-}
-
-/** `discoveryPrefix`: topic levels without wildcards, no leading or trailing '/', not empty. */
-function discoveryPrefix(r: Reader): string {
-    const value = r.topicPart('discoveryPrefix', 'homeassistant').trim();
-    if (value === '' || value.startsWith('/') || value.endsWith('/') || value.startsWith('$')) {
-        r.fail(
-            'discoveryPrefix',
-            `must be one or more topic levels like 'homeassistant' (no leading or trailing '/'), got '${value}'`,
-        );
-        return 'homeassistant';
-    }
-    return value;
-}
-
-const PORT_MAX = 65535;
-const DAY_MIN = 24 * 60;
-
-/** Checks that `bind` is an IPv4 or IPv6 address literal or a host name. */
-function bindError(bind: string): string | undefined {
-    if (bind === '') {
-        return 'is empty';
-    }
-    const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(bind);
-    if (ipv4) {
-        return ipv4.slice(1).every(octet => Number(octet) <= 255) ? undefined : `'${bind}' is not an IPv4 address`;
-    }
-    if (bind.includes(':')) {
-        return /^[0-9a-fA-F:.]+$/.test(bind) ? undefined : `'${bind}' is not an IPv6 address`;
-    }
-    return /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/.test(bind)
-        ? undefined
-        : `'${bind}' is neither an address nor a host name`;
-}
 
 /** Parses `native` into typed settings, or every error found (each naming its option). */
 export function parseSettings(native: Native, namespace: string): ParseResult {
@@ -356,13 +244,11 @@ export function parseSettings(native: Native, namespace: string): ParseResult {
         });
     }
 
-    const settings: Settings = {
-        type,
+    // every option is checked in both modes (a config stays valid when the mode is switched); only the chosen
+    // mode's part is kept
+    const server: Omit<ServerOnlySettings, 'type'> = {
         users,
-        namespace,
         bind,
-        port,
-        ssl,
         certPublic,
         certPrivate,
         certChained,
@@ -372,18 +258,21 @@ export function parseSettings(native: Native, namespace: string): ParseResult {
         persistence,
         redisUrl,
         storeClientsTimeMin: r.integer('storeClientsTime', DAY_MIN, -1, 365 * DAY_MIN),
-        noRetain: r.boolean('noRetain', false),
         publishOnSubscribe: r.boolean('publishOnSubscribe', true),
         doNotCreateClientObjects: r.boolean('doNotCreateClientObjects', false),
         doNotCheckPublicIP: r.boolean('doNotCheckPublicIP', false),
         maxPayloadSizeBytes: r.integer('maxPayloadSize', 1048576, 1, 268435455),
         maxClients: r.integer('maxClients', 1000, 1, 1000000),
         maxSubscriptions: r.integer('maxSubscriptions', 10000, 1, 1000000),
-        maxQueuedMessages: r.integer('maxQueuedMessages', 1000, 0, 10000000),
         mqtt5: r.boolean('mqtt5', true),
-        retransmitIntervalMs: r.integer('retransmitInterval', 2000, 0, 3600000),
-        retransmitCount: r.integer('retransmitCount', 10, 0, 1000),
+    };
+    const noRetain = r.boolean('noRetain', false);
+    const maxQueuedMessages = r.integer('maxQueuedMessages', 1000, 0, 10000000);
+    // ACCEPTED_UNUSED_OPTIONS: checked, then dropped
+    r.integer('retransmitInterval', 2000, 0, 3600000);
+    r.integer('retransmitCount', 10, 0, 1000);
 
+    const client: Omit<ClientOnlySettings, 'type'> = {
         url,
         rejectUnauthorized: r.boolean('rejectUnauthorized', true),
         caCert: r.string('caCert', '').trim(),
@@ -399,12 +288,19 @@ export function parseSettings(native: Native, namespace: string): ParseResult {
         lwtPayload: r.string('lwtPayload', 'offline'),
         birthPayload: r.string('birthPayload', 'online'),
         patterns,
-        retain: r.boolean('retain', false),
         doNotSubscribeOwnStates: r.boolean('doNotSubscribeOwnStates', false),
-        noEchoIntervalMs: r.integer('noEchoInterval', 2000, 0, 3600000),
+    };
+    const retainOption = r.boolean('retain', false);
 
+    const shared: SharedSettings = {
+        namespace,
+        port,
+        ssl,
         user: r.string('user', '').trim(),
         pass: r.string('pass', ''),
+        maxQueuedMessages,
+        retain: type === 'server' ? !noRetain : retainOption,
+        noEchoIntervalMs: r.integer('noEchoInterval', 2000, 0, 3600000),
         publish,
         writableMask,
         prefix: r.topicPart('prefix', ''),
@@ -435,104 +331,6 @@ export function parseSettings(native: Native, namespace: string): ParseResult {
     if (r.errors.length > 0) {
         return { ok: false, errors: r.errors };
     }
+    const settings: Settings = type === 'server' ? { ...shared, type, ...server } : { ...shared, type, ...client };
     return { ok: true, settings };
-}
-
-/** `users`: an array of accounts; filters are checked with %u/%c filled in. */
-function parseUsers(value: unknown, errors: SettingsError[]): UserSetting[] {
-    if (value === undefined || value === null || value === '') {
-        return [];
-    }
-    // a table may come back from a deep merge as an object with keys 0, 1, …
-    const isIndexed = (v: unknown): v is Record<string, unknown> =>
-        typeof v === 'object' && v !== null && Object.keys(v).every(k => /^\d+$/.test(k));
-    if (!Array.isArray(value) && !isIndexed(value)) {
-        errors.push({ option: 'users', message: 'must be a table (array) of accounts' });
-        return [];
-    }
-    const rows: unknown[] = Array.isArray(value)
-        ? value
-        : Object.keys(value)
-              .sort((a, b) => Number(a) - Number(b))
-              .map(k => value[k]);
-    const seen = new Set<string>();
-    const result: UserSetting[] = [];
-    rows.forEach((raw: unknown, index) => {
-        const row = (raw ?? {}) as Record<string, unknown>;
-        const where = `row ${index + 1}`;
-        const user = typeof row.user === 'string' ? row.user.trim() : '';
-        if (user === '') {
-            errors.push({ option: 'users', message: `${where}: the user name is empty` });
-            return;
-        }
-        if (seen.has(user)) {
-            errors.push({ option: 'users', message: `${where}: user '${user}' appears twice` });
-            return;
-        }
-        seen.add(user);
-        const pass = typeof row.pass === 'string' ? row.pass : '';
-        const passHash = typeof row.passHash === 'string' ? row.passHash : '';
-        if (pass === '' && passHash === '') {
-            errors.push({ option: 'users', message: `${where}: user '${user}' has no password` });
-        }
-        const filters = (key: 'publish' | 'subscribe'): string[] => {
-            const list = splitList(typeof row[key] === 'string' ? row[key] : '');
-            for (const filter of list) {
-                const error = topicFilterError(filter.replace(/%[uc]/g, 'x'));
-                if (error) {
-                    errors.push({ option: 'users', message: `${where}: ${key} filter '${filter}' ${error}` });
-                }
-            }
-            return list;
-        };
-        result.push({
-            user,
-            pass,
-            passHash,
-            publish: filters('publish'),
-            subscribe: filters('subscribe'),
-            readOnly: row.readOnly === true,
-            enabled: row.enabled !== false,
-        });
-    });
-    return result;
-}
-
-/** `redisUrl`: why a Redis URL cannot be used, or undefined when it can. */
-export function redisUrlError(url: string): string | undefined {
-    let parsed: URL;
-    try {
-        parsed = new URL(url);
-    } catch {
-        return 'is not a URL (expected redis://host:port or rediss://host:port)';
-    }
-    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-        return `has the scheme '${parsed.protocol.replace(/:$/, '')}': use redis:// or rediss://`;
-    }
-    if (!parsed.hostname) {
-        return 'has no host';
-    }
-    const db = parsed.pathname.replace(/^\//, '');
-    if (db !== '' && !/^\d+$/.test(db)) {
-        return `names the database '${db}': it must be a number (redis://host:port/2)`;
-    }
-    return undefined;
-}
-
-/** The URL without its password, for log lines. */
-export function redisUrlForLog(url: string): string {
-    try {
-        const parsed = new URL(url);
-        if (parsed.password) {
-            parsed.password = '***';
-        }
-        return parsed.toString();
-    } catch {
-        return url;
-    }
-}
-
-/** One line naming every invalid option, for the log. */
-export function formatSettingsErrors(errors: readonly SettingsError[]): string {
-    return `Invalid configuration: ${errors.map(e => `option '${e.option}' ${e.message}`).join('; ')}`;
 }

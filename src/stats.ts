@@ -7,7 +7,8 @@ export class Stats {
     private timer: Timer | undefined;
 
     constructor(
-        private readonly adapter: ioBroker.Adapter,
+        /** Writes an own info state (ack) when its value changed. */
+        private readonly write: (id: string, value: number) => Promise<void>,
         private readonly extraDropped: () => number = () => 0,
         private readonly periodMs = 10_000,
     ) {}
@@ -23,9 +24,9 @@ export class Stats {
         this.messagesIn = 0;
         this.messagesOut = 0;
         try {
-            await this.adapter.setStateChangedAsync('info.messagesIn', inRate, true);
-            await this.adapter.setStateChangedAsync('info.messagesOut', outRate, true);
-            await this.adapter.setStateChangedAsync('info.dropped', this.dropped + this.extraDropped(), true);
+            await this.write('info.messagesIn', inRate);
+            await this.write('info.messagesOut', outRate);
+            await this.write('info.dropped', this.dropped + this.extraDropped());
         } catch {
             // the instance is stopping
         }

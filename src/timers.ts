@@ -24,15 +24,6 @@ const nodeTimers: TimerApi = {
 /** The timers every module uses. */
 export const timers: TimerApi = { ...nodeTimers };
 
-/** From now on timers are the adapter's (cleared by js-controller when the instance unloads). */
-export function useAdapterTimers(adapter: ioBroker.Adapter): void {
-    // while the instance stops, js-controller starts no timer (undefined): Node's then, so nothing waits forever
-    timers.setTimeout = (callback, ms) => adapter.setTimeout(callback, ms) ?? globalThis.setTimeout(callback, ms);
-    timers.clearTimeout = timer => adapter.clearTimeout(timer as ioBroker.Timeout | undefined);
-    timers.setInterval = (callback, ms) => adapter.setInterval(callback, ms) ?? globalThis.setInterval(callback, ms);
-    timers.clearInterval = timer => adapter.clearInterval(timer as ioBroker.Interval | undefined);
-}
-
 /** Node's timers again (after the instance stopped). */
 export function useNodeTimers(): void {
     Object.assign(timers, nodeTimers);

@@ -4,7 +4,8 @@ exports.connectViolation = connectViolation;
 exports.publishViolation = publishViolation;
 /**
  * MQTT rules that aedes lets through and mosquitto enforces: a packet that breaks one closes its connection (or, for
- * a filter, gets SUBACK 0x80), as the clause cited says. Pure checks on parsed packets; brokerService applies them.
+ * a filter, gets SUBACK 0x80), as the clause cited says. Pure checks on parsed packets; admission.ts and
+ * publishPolicy.ts apply them.
  */
 const filter_1 = require("../mapping/filter");
 /** Why a CONNECT must close its connection, or undefined. */

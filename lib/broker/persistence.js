@@ -10,7 +10,7 @@ exports.BrokerPersistence = void 0;
  * - the end of a session: its subscriptions and its queue removed (`endSession`), a queue counted (`queued`) — the
  *   stores' key layouts for that are in aedesInternals.ts (item 8);
  * - MQTT 5 fields of queued messages kept where the store drops them (disk, see `LevelV5Fields`);
- * - inbound QoS 2 messages not yet released counted per client (the receive maximum, see brokerService.ts);
+ * - inbound QoS 2 messages not yet released counted per client (the receive maximum, see publishPolicy.ts);
  * - a SUBSCRIBE's filters written once (aedes writes them once per filter; with Redis that hung the SUBACK);
  * - a failing delete after PUBREL never becomes an unhandled rejection (aedes' pubrel.js awaits it with
  *   `.finally()`, which passes the rejection on to nobody);

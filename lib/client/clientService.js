@@ -25,6 +25,8 @@ class ClientService {
     version;
     queue = [];
     extra = [];
+    /** The patterns, compiled once (addSubscriptions skips topics they cover). */
+    covered;
     connected = false;
     outageLogged = false;
     stopped = false;
@@ -222,14 +224,17 @@ class ClientService {
      * pattern covers already are not subscribed twice. Not remembered in `info.lastSession`.
      */
     addSubscriptions(topics) {
-        const covered = this.options.patterns.map(p => (0, filter_1.compileTopicFilter)(p));
+        this.covered ??= this.options.patterns.map(p => (0, filter_1.compileTopicFilter)(p));
+        const covered = this.covered;
         const fresh = topics.filter(t => !this.extra.includes(t) && !covered.some(f => f.matches(t)));
         if (fresh.length === 0) {
             return;
         }
         this.extra.push(...fresh);
         const client = this.client;
-        if (client && this.connected) {
+        // client.connected (after CONNACK), not this.connected (after the connect work): topics found from the
+        // retained configs that arrive while onConnect still runs are subscribed too
+        if (client?.connected) {
             void this.subscribeExtra(client, fresh);
         }
     }

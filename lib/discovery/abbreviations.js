@@ -57,7 +57,7 @@ function expandAvailability(value, base) {
     return value.map(entry => (isConfigObject(entry) ? substituteBase(expandKeys(entry, abbreviationTable_1.ABBREVIATIONS), base) : entry));
 }
 /** One entity's config (or the shared part of a device config) with its nested objects expanded. */
-function expandEntity(raw, inheritedBase) {
+function expandEntity(raw, inheritedBase, topLevel = true) {
     const expanded = expandKeys(raw, abbreviationTable_1.ABBREVIATIONS);
     const ownBase = expanded['~'];
     const base = typeof ownBase === 'string' ? ownBase : inheritedBase;
@@ -72,10 +72,12 @@ function expandEntity(raw, inheritedBase) {
     if ('availability' in result) {
         result.availability = expandAvailability(result.availability, base);
     }
-    if (isConfigObject(result.components)) {
+    // components only in the device config itself: a component's own `cmps` is not read (no unbounded recursion
+    // on a crafted config nested thousands of levels deep)
+    if (topLevel && isConfigObject(result.components)) {
         const components = {};
         for (const [id, component] of Object.entries(result.components)) {
-            components[id] = isConfigObject(component) ? expandEntity(component, base) : component;
+            components[id] = isConfigObject(component) ? expandEntity(component, base, false) : component;
         }
         result.components = components;
     }

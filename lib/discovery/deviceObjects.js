@@ -31,6 +31,7 @@ async function writeEntityObjects(store, entity, previous) {
             component: plan.component,
             uniqueId: plan.uniqueId,
             configTopic: plan.configTopic,
+            entityKey: plan.key,
         },
     });
     for (const state of plan.states) {

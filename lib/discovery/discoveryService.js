@@ -3,13 +3,18 @@ Object.defineProperty(exports, "__esModule", { value: true });
 exports.DiscoveryService = exports.TASMOTA_DISCOVERY = void 0;
 const rateLog_1 = require("../rateLog");
 const errorText_1 = require("../errorText");
+const filter_1 = require("../mapping/filter");
 const deviceAvailability_1 = require("./deviceAvailability");
 const homeAssistant_1 = require("./homeAssistant");
 const tasmota_1 = require("./tasmota");
 const entityIds_1 = require("./entityIds");
 const deviceObjects_1 = require("./deviceObjects");
-/** The Tasmota discovery topics (fixed by the firmware). */
-exports.TASMOTA_DISCOVERY = 'tasmota/discovery/#';
+const keyedQueue_1 = require("../keyedQueue");
+/** Where Tasmota announces itself (fixed by the firmware). */
+const TASMOTA_PREFIX = 'tasmota/discovery/';
+exports.TASMOTA_DISCOVERY = `${TASMOTA_PREFIX}#`;
+/** Object work (device, channel, state objects; availability) runs in this one order, under one key. */
+const OBJECTS = 'objects';
 class DiscoveryService {
     options;
     store;
@@ -29,7 +34,11 @@ class DiscoveryService {
     subscribed = new Set();
     /** ids of every state of a discovered entity and of every `<device>.available` */
     stateIds = new Set();
-    chain = Promise.resolve();
+    /** States discovery stopped using in this run (removed entities and states). */
+    retired = new Set();
+    /** Channels and devices discovery made in earlier runs (read at start). */
+    knownParents = new Set();
+    work = new keyedQueue_1.KeyedQueue();
     stopped = false;
     constructor(options, store, link, logger) {
         this.options = options;
@@ -67,12 +76,18 @@ class DiscoveryService {
         const objects = await this.store.getObjectsOfTypes(['channel'], this.root, `${this.root}\u9999`);
         for (const obj of objects) {
             this.ids.remember(obj._id, obj.native);
+            this.knownParents.add(obj._id);
+            this.knownParents.add(obj._id.slice(0, obj._id.lastIndexOf('.')));
         }
         await this.store.subscribeStates(`${this.root}*`);
     }
     stop() {
         this.stopped = true;
-        return this.chain;
+        return this.settled();
+    }
+    /** Resolves when the object work queued so far is done. */
+    settled() {
+        return this.work.idle(OBJECTS);
     }
     /**
      * A message from MQTT. True when discovery took it (the raw mirror then leaves it alone, unless keepRaw for an
@@ -82,7 +97,16 @@ class DiscoveryService {
         if (this.stopped) {
             return false;
         }
-        const text = payload.toString('utf8');
+        try {
+            return this.take(topic, payload.toString('utf8'));
+        }
+        catch (err) {
+            // a crafted config must never take the instance down
+            this.log.warn('discovery', topic, `Discovery '${(0, rateLog_1.clip)(topic)}': ${(0, errorText_1.errorText)(err)}`);
+            return true;
+        }
+    }
+    take(topic, text) {
         const result = this.parse(topic, text);
         if (result) {
             if (this.lastConfig.get(result.configTopic) !== text) {
@@ -90,9 +114,6 @@ class DiscoveryService {
                 this.apply(result);
             }
             return true;
-        }
-        if (topic.startsWith(`${this.options.prefix}/`)) {
-            return true; // the birth message and anything else under the discovery prefix is not a device value
         }
         let taken = false;
         const routes = this.routes.get(topic);
@@ -112,11 +133,18 @@ class DiscoveryService {
                 }
             }
         }
+        if (topic.startsWith(`${this.options.prefix}/`) || topic.startsWith(TASMOTA_PREFIX)) {
+            // entity topics under the prefix are read above; the birth message, a Tasmota reading before its config
+            // and anything else there is never a raw state
+            return true;
+        }
         return taken && !this.options.keepRaw;
     }
     /** Whether an id is a state of a discovered entity (its changes never go through the publisher). */
     owns(id) {
-        return this.stateIds.has(id);
+        // also the states of entities known from the objects database whose configs have not come again yet (right
+        // after a start), and states discovery removed in this run (their deletion is not a raw topic's change)
+        return this.stateIds.has(id) || this.retired.has(id) || this.knownParents.has(id.slice(0, id.lastIndexOf('.')));
     }
     /** A state change in ioBroker: a write (ack=false) of a discovered command state goes to the device. */
     onStateChange(id, state) {
@@ -125,6 +153,7 @@ class DiscoveryService {
         }
         const target = this.commands.get(id);
         if (!target) {
+            this.log.warn('nocommand', id, `'${id}' was written, but its device has no command for it${this.stateIds.has(id) ? '' : ' (or has not announced itself since the start)'}: nothing sent`);
             return;
         }
         const message = target.command.build(state.val);
@@ -138,7 +167,7 @@ class DiscoveryService {
         }
     }
     parse(topic, payload) {
-        if (topic.startsWith('tasmota/discovery/')) {
+        if (topic.startsWith(TASMOTA_PREFIX)) {
             return this.tasmota.handle(topic, payload);
         }
         return (0, homeAssistant_1.parseHomeAssistant)(topic, payload, this.options.prefix);
@@ -196,9 +225,9 @@ class DiscoveryService {
             stateIds.add(`${entity.deviceId}.available`);
             for (const state of entity.plan.states) {
                 const stateId = entity.stateIds.get(state.key);
-                if (state.source) {
+                if (state.source && this.usableTopic(state.source.topic, entity)) {
                     const list = routes.get(state.source.topic) ?? [];
-                    list.push({ stateId, read: state.source.read });
+                    list.push({ stateId, read: state.source.read, entity });
                     routes.set(state.source.topic, list);
                 }
                 if (state.command) {
@@ -225,8 +254,13 @@ class DiscoveryService {
             const kept = this.availability.get(deviceId);
             kept?.update(plan);
             availability.set(deviceId, kept ?? new deviceAvailability_1.DeviceAvailability(plan));
-            for (const t of plan.topics) {
+            for (const t of plan.topics.filter(entry => this.usableTopic(entry.topic))) {
                 availabilityTopics.set(t.topic, [...(availabilityTopics.get(t.topic) ?? []), deviceId]);
+            }
+        }
+        for (const id of this.stateIds) {
+            if (!stateIds.has(id)) {
+                this.retired.add(id);
             }
         }
         this.routes = routes;
@@ -242,6 +276,15 @@ class DiscoveryService {
             }
             this.link.subscribe?.(wanted);
         }
+    }
+    /** A topic a device may publish on: not empty, no wildcard, no NUL (else one warning, and it is not read). */
+    usableTopic(topic, entity) {
+        const error = (0, filter_1.topicNameError)(topic);
+        if (error) {
+            this.log.warn('topic', topic, `Discovery: topic '${(0, rateLog_1.clip)(topic)}'${entity ? ` of ${entity.plan.component} '${entity.plan.name}'` : ''} ${error}: not read`);
+            return false;
+        }
+        return true;
     }
     /** A state the raw mirror created for a topic that now belongs to an entity is removed (once, logged). */
     convertRaw(topic) {
@@ -262,31 +305,17 @@ class DiscoveryService {
         if (val === undefined) {
             return;
         }
-        const entity = this.entityOfState(route.stateId);
-        const ready = entity?.ready ?? Promise.resolve();
-        void ready
+        void route.entity.ready
             .then(() => this.store.setState(route.stateId, { val, ack: true }))
             .catch((err) => this.log.warn('value', route.stateId, `Cannot set '${route.stateId}': ${(0, errorText_1.errorText)(err)}`));
-    }
-    entityOfState(stateId) {
-        const channelId = stateId.slice(0, stateId.lastIndexOf('.'));
-        for (const list of this.byConfig.values()) {
-            const found = list.find(e => e.channelId === channelId);
-            if (found) {
-                return found;
-            }
-        }
-        return undefined;
     }
     async removeEntity(entity) {
         await (0, deviceObjects_1.removeEntityObjects)(this.store, entity);
         this.logger.info(`Discovered ${entity.plan.component} '${entity.plan.name}' removed (${entity.channelId})`);
     }
-    /** One chain for object work, so objects are written in the order the configs came. */
+    /** Object work in the order the configs came; a failure is logged and the next task runs. */
     queue(task) {
-        const next = this.chain.then(task).catch((err) => this.logger.warn(`Discovery: ${(0, errorText_1.errorText)(err)}`));
-        this.chain = next;
-        return next;
+        return this.work.run(OBJECTS, task).catch((err) => this.logger.warn(`Discovery: ${(0, errorText_1.errorText)(err)}`));
     }
 }
 exports.DiscoveryService = DiscoveryService;

@@ -223,9 +223,10 @@ function deviceBased(configTopic, topic, config) {
             entities.push(result);
         }
     }
-    if (entities.length === 0) {
-        return { kind: 'invalid', configTopic, warning: warnings.join('; ') || `${configTopic}: no components` };
+    if (entities.length === 0 && warnings.length > 0) {
+        return { kind: 'invalid', configTopic, warning: warnings.join('; ') };
     }
+    // no component left (each removed by a platform-only entry, or none at all): the device's entities go
     dedupeKeys(entities);
     return { kind: 'entities', configTopic, entities, warnings };
 }

@@ -166,6 +166,8 @@ function coerce(value, type) {
             return inferValue(value).val;
     }
 }
+const FROM_TEXT = { from: 'text' };
+const FROM_JSON = { from: 'json' };
 /** Converts an MQTT payload into a state value (SPEC §6 steps 2–7; binary topics are handled by the caller). */
 function payloadToValue(payload, options) {
     const existingType = options.existingType;
@@ -193,7 +195,7 @@ function payloadToValue(payload, options) {
         try {
             const value = JSON.parse(text);
             if (value === null || typeof value !== 'object') {
-                return { ...convertValue(value, existingType, false), invalidUtf8 };
+                return { ...convertValue(value, existingType, FROM_JSON), invalidUtf8 };
             }
         }
         catch {
@@ -222,15 +224,23 @@ function payloadToValue(payload, options) {
             };
         }
     }
-    return { ...convertValue(raw, existingType, true), invalidUtf8, ...(invalidJson ? { invalidJson } : {}), ...extra };
+    return {
+        ...convertValue(raw, existingType, FROM_TEXT),
+        invalidUtf8,
+        ...(invalidJson ? { invalidJson } : {}),
+        ...extra,
+    };
 }
 /**
  * A value (text of a payload, or a value from JSON) → the state value. The existing type decides; without one the
- * type is inferred — from the text (`inferText`: '21.5' is a number) or, for values taken from JSON, from their JSON
- * type ('21.5' in quotes stays a string).
+ * type is inferred as `source` says.
  */
-function convertValue(raw, existingType, inferFromText) {
-    const infer = () => typeof raw === 'string' ? (inferFromText ? inferText(raw) : { val: raw, type: 'string' }) : inferValue(raw);
+function convertValue(raw, existingType, source) {
+    const infer = () => typeof raw === 'string'
+        ? source.from === 'text'
+            ? inferText(raw)
+            : { val: raw, type: 'string' }
+        : inferValue(raw);
     if (existingType === undefined) {
         return { ...infer(), becomesMixed: false };
     }

@@ -1,8 +1,9 @@
 /**
  * Everything the broker does with aedes' internals, in one place. aedes owns the protocol and the adapter plugs into
- * its hooks (brokerService.ts) and its persistence interface (persistence.ts); what neither offers is done here, each
- * item with the reason and the aedes version it was checked against (2.0.0-beta.1). test/unit/aedesInternals.test.ts
- * runs each assumption against the installed aedes: after an aedes upgrade, that test says what broke.
+ * its hooks (admission.ts, publishPolicy.ts, subscriptionPolicy.ts) and its persistence interface (persistence.ts);
+ * what neither offers is done here, each item with the reason and the aedes version it was checked against
+ * (2.0.0-beta.1). test/unit/aedesInternals.test.ts runs each assumption against the installed aedes: after an aedes
+ * upgrade, that test says what broke.
  *
  * 1. One copy at the highest QoS for overlapping subscriptions, with all their Subscription Identifiers
  *    [MQTT-3.3.5-1, 3.3.4-3] (overlap.ts decides): aedes has no hook where a delivery can be raised in QoS

@@ -1,6 +1,7 @@
 /**
  * MQTT rules that aedes lets through and mosquitto enforces: a packet that breaks one closes its connection (or, for
- * a filter, gets SUBACK 0x80), as the clause cited says. Pure checks on parsed packets; brokerService applies them.
+ * a filter, gets SUBACK 0x80), as the clause cited says. Pure checks on parsed packets; admission.ts and
+ * publishPolicy.ts apply them.
  */
 import { textError } from '../mapping/filter';
 

@@ -75,6 +75,8 @@ export class ClientService {
     private version: 4 | 5;
     private readonly queue: OutgoingClientMessage[] = [];
     private readonly extra: string[] = [];
+    /** The patterns, compiled once (addSubscriptions skips topics they cover). */
+    private covered: ReturnType<typeof compileTopicFilter>[] | undefined;
     private connected = false;
     private outageLogged = false;
     private stopped = false;
@@ -302,14 +304,17 @@ export class ClientService {
      * pattern covers already are not subscribed twice. Not remembered in `info.lastSession`.
      */
     addSubscriptions(topics: string[]): void {
-        const covered = this.options.patterns.map(p => compileTopicFilter(p));
+        this.covered ??= this.options.patterns.map(p => compileTopicFilter(p));
+        const covered = this.covered;
         const fresh = topics.filter(t => !this.extra.includes(t) && !covered.some(f => f.matches(t)));
         if (fresh.length === 0) {
             return;
         }
         this.extra.push(...fresh);
         const client = this.client;
-        if (client && this.connected) {
+        // client.connected (after CONNACK), not this.connected (after the connect work): topics found from the
+        // retained configs that arrive while onConnect still runs are subscribed too
+        if (client?.connected) {
             void this.subscribeExtra(client, fresh);
         }
     }

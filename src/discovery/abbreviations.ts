@@ -60,7 +60,7 @@ function expandAvailability(value: unknown, base: string | undefined): unknown {
 }
 
 /** One entity's config (or the shared part of a device config) with its nested objects expanded. */
-function expandEntity(raw: ConfigObject, inheritedBase: string | undefined): ConfigObject {
+function expandEntity(raw: ConfigObject, inheritedBase: string | undefined, topLevel = true): ConfigObject {
     const expanded = expandKeys(raw, ABBREVIATIONS);
     const ownBase = expanded['~'];
     const base = typeof ownBase === 'string' ? ownBase : inheritedBase;
@@ -75,10 +75,12 @@ function expandEntity(raw: ConfigObject, inheritedBase: string | undefined): Con
     if ('availability' in result) {
         result.availability = expandAvailability(result.availability, base);
     }
-    if (isConfigObject(result.components)) {
+    // components only in the device config itself: a component's own `cmps` is not read (no unbounded recursion
+    // on a crafted config nested thousands of levels deep)
+    if (topLevel && isConfigObject(result.components)) {
         const components: ConfigObject = {};
         for (const [id, component] of Object.entries(result.components)) {
-            components[id] = isConfigObject(component) ? expandEntity(component, base) : component;
+            components[id] = isConfigObject(component) ? expandEntity(component, base, false) : component;
         }
         result.components = components;
     }

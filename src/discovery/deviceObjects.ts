@@ -46,6 +46,7 @@ export async function writeEntityObjects(store: Store, entity: Entity, previous:
             component: plan.component,
             uniqueId: plan.uniqueId,
             configTopic: plan.configTopic,
+            entityKey: plan.key,
         },
     });
     for (const state of plan.states) {

@@ -7,12 +7,14 @@
 import type { Logger, Store } from '../iobroker/store';
 import { RateLimitedLog, clip } from '../rateLog';
 import { errorText } from '../errorText';
+import { topicNameError } from '../mapping/filter';
 import { DeviceAvailability } from './deviceAvailability';
 import { parseHomeAssistant } from './homeAssistant';
 import { TasmotaDiscovery } from './tasmota';
 import type { AvailabilityPlan, DiscoveryResult, StatePlan } from './model';
 import { EntityIds } from './entityIds';
 import { removeEntityObjects, writeEntityObjects, type Entity } from './deviceObjects';
+import { KeyedQueue } from '../keyedQueue';
 
 export interface DiscoveryOptions {
     namespace: string;
@@ -38,12 +40,18 @@ export interface DiscoveryLink {
     rawIdOf?(topic: string): string | undefined;
 }
 
-/** The Tasmota discovery topics (fixed by the firmware). */
-export const TASMOTA_DISCOVERY = 'tasmota/discovery/#';
+/** Where Tasmota announces itself (fixed by the firmware). */
+const TASMOTA_PREFIX = 'tasmota/discovery/';
+export const TASMOTA_DISCOVERY = `${TASMOTA_PREFIX}#`;
+
+/** Object work (device, channel, state objects; availability) runs in this one order, under one key. */
+const OBJECTS = 'objects';
 
 interface Route {
     stateId: string;
     read: NonNullable<StatePlan['source']>['read'];
+    /** its values are written once the entity's objects are */
+    entity: Entity;
 }
 
 export class DiscoveryService {
@@ -61,7 +69,11 @@ export class DiscoveryService {
     private readonly subscribed = new Set<string>();
     /** ids of every state of a discovered entity and of every `<device>.available` */
     private stateIds = new Set<string>();
-    private chain: Promise<void> = Promise.resolve();
+    /** States discovery stopped using in this run (removed entities and states). */
+    private readonly retired = new Set<string>();
+    /** Channels and devices discovery made in earlier runs (read at start). */
+    private readonly knownParents = new Set<string>();
+    private readonly work = new KeyedQueue();
     private stopped = false;
 
     constructor(
@@ -107,13 +119,20 @@ export class DiscoveryService {
         const objects = await this.store.getObjectsOfTypes(['channel'], this.root, `${this.root}\u9999`);
         for (const obj of objects) {
             this.ids.remember(obj._id, obj.native as Record<string, unknown>);
+            this.knownParents.add(obj._id);
+            this.knownParents.add(obj._id.slice(0, obj._id.lastIndexOf('.')));
         }
         await this.store.subscribeStates(`${this.root}*`);
     }
 
     stop(): Promise<void> {
         this.stopped = true;
-        return this.chain;
+        return this.settled();
+    }
+
+    /** Resolves when the object work queued so far is done. */
+    settled(): Promise<void> {
+        return this.work.idle(OBJECTS);
     }
 
     /**
@@ -124,7 +143,16 @@ export class DiscoveryService {
         if (this.stopped) {
             return false;
         }
-        const text = payload.toString('utf8');
+        try {
+            return this.take(topic, payload.toString('utf8'));
+        } catch (err) {
+            // a crafted config must never take the instance down
+            this.log.warn('discovery', topic, `Discovery '${clip(topic)}': ${errorText(err)}`);
+            return true;
+        }
+    }
+
+    private take(topic: string, text: string): boolean {
         const result = this.parse(topic, text);
         if (result) {
             if (this.lastConfig.get(result.configTopic) !== text) {
@@ -132,9 +160,6 @@ export class DiscoveryService {
                 this.apply(result);
             }
             return true;
-        }
-        if (topic.startsWith(`${this.options.prefix}/`)) {
-            return true; // the birth message and anything else under the discovery prefix is not a device value
         }
         let taken = false;
         const routes = this.routes.get(topic);
@@ -154,12 +179,19 @@ export class DiscoveryService {
                 }
             }
         }
+        if (topic.startsWith(`${this.options.prefix}/`) || topic.startsWith(TASMOTA_PREFIX)) {
+            // entity topics under the prefix are read above; the birth message, a Tasmota reading before its config
+            // and anything else there is never a raw state
+            return true;
+        }
         return taken && !this.options.keepRaw;
     }
 
     /** Whether an id is a state of a discovered entity (its changes never go through the publisher). */
     owns(id: string): boolean {
-        return this.stateIds.has(id);
+        // also the states of entities known from the objects database whose configs have not come again yet (right
+        // after a start), and states discovery removed in this run (their deletion is not a raw topic's change)
+        return this.stateIds.has(id) || this.retired.has(id) || this.knownParents.has(id.slice(0, id.lastIndexOf('.')));
     }
 
     /** A state change in ioBroker: a write (ack=false) of a discovered command state goes to the device. */
@@ -169,6 +201,11 @@ export class DiscoveryService {
         }
         const target = this.commands.get(id);
         if (!target) {
+            this.log.warn(
+                'nocommand',
+                id,
+                `'${id}' was written, but its device has no command for it${this.stateIds.has(id) ? '' : ' (or has not announced itself since the start)'}: nothing sent`,
+            );
             return;
         }
         const message = target.command.build(state.val);
@@ -187,7 +224,7 @@ export class DiscoveryService {
     }
 
     private parse(topic: string, payload: string): DiscoveryResult | undefined {
-        if (topic.startsWith('tasmota/discovery/')) {
+        if (topic.startsWith(TASMOTA_PREFIX)) {
             return this.tasmota.handle(topic, payload);
         }
         return parseHomeAssistant(topic, payload, this.options.prefix);
@@ -250,9 +287,9 @@ export class DiscoveryService {
             stateIds.add(`${entity.deviceId}.available`);
             for (const state of entity.plan.states) {
                 const stateId = entity.stateIds.get(state.key)!;
-                if (state.source) {
+                if (state.source && this.usableTopic(state.source.topic, entity)) {
                     const list = routes.get(state.source.topic) ?? [];
-                    list.push({ stateId, read: state.source.read });
+                    list.push({ stateId, read: state.source.read, entity });
                     routes.set(state.source.topic, list);
                 }
                 if (state.command) {
@@ -282,8 +319,13 @@ export class DiscoveryService {
             const kept = this.availability.get(deviceId);
             kept?.update(plan);
             availability.set(deviceId, kept ?? new DeviceAvailability(plan));
-            for (const t of plan.topics) {
+            for (const t of plan.topics.filter(entry => this.usableTopic(entry.topic))) {
                 availabilityTopics.set(t.topic, [...(availabilityTopics.get(t.topic) ?? []), deviceId]);
+            }
+        }
+        for (const id of this.stateIds) {
+            if (!stateIds.has(id)) {
+                this.retired.add(id);
             }
         }
         this.routes = routes;
@@ -299,6 +341,20 @@ export class DiscoveryService {
             }
             this.link.subscribe?.(wanted);
         }
+    }
+
+    /** A topic a device may publish on: not empty, no wildcard, no NUL (else one warning, and it is not read). */
+    private usableTopic(topic: string, entity?: Entity): boolean {
+        const error = topicNameError(topic);
+        if (error) {
+            this.log.warn(
+                'topic',
+                topic,
+                `Discovery: topic '${clip(topic)}'${entity ? ` of ${entity.plan.component} '${entity.plan.name}'` : ''} ${error}: not read`,
+            );
+            return false;
+        }
+        return true;
     }
 
     /** A state the raw mirror created for a topic that now belongs to an entity is removed (once, logged). */
@@ -323,24 +379,11 @@ export class DiscoveryService {
         if (val === undefined) {
             return;
         }
-        const entity = this.entityOfState(route.stateId);
-        const ready = entity?.ready ?? Promise.resolve();
-        void ready
+        void route.entity.ready
             .then(() => this.store.setState(route.stateId, { val, ack: true }))
             .catch((err: unknown) =>
                 this.log.warn('value', route.stateId, `Cannot set '${route.stateId}': ${errorText(err)}`),
             );
-    }
-
-    private entityOfState(stateId: string): Entity | undefined {
-        const channelId = stateId.slice(0, stateId.lastIndexOf('.'));
-        for (const list of this.byConfig.values()) {
-            const found = list.find(e => e.channelId === channelId);
-            if (found) {
-                return found;
-            }
-        }
-        return undefined;
     }
 
     private async removeEntity(entity: Entity): Promise<void> {
@@ -348,10 +391,8 @@ export class DiscoveryService {
         this.logger.info(`Discovered ${entity.plan.component} '${entity.plan.name}' removed (${entity.channelId})`);
     }
 
-    /** One chain for object work, so objects are written in the order the configs came. */
+    /** Object work in the order the configs came; a failure is logged and the next task runs. */
     private queue(task: () => Promise<void>): Promise<void> {
-        const next = this.chain.then(task).catch((err: unknown) => this.logger.warn(`Discovery: ${errorText(err)}`));
-        this.chain = next;
-        return next;
+        return this.work.run(OBJECTS, task).catch((err: unknown) => this.logger.warn(`Discovery: ${errorText(err)}`));
     }
 }

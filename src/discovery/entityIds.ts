@@ -15,7 +15,9 @@ export class EntityIds {
 
     /** A channel that exists in the objects database (read at start). */
     remember(channelId: string, native: Record<string, unknown> | undefined): void {
-        const key = channelId.slice(channelId.lastIndexOf('.') + 1);
+        // the key the plan proposed (a suffixed id like `status_2` keeps its identity `…#status`)
+        const key =
+            typeof native?.entityKey === 'string' ? native.entityKey : channelId.slice(channelId.lastIndexOf('.') + 1);
         const identity = identityOf(
             typeof native?.uniqueId === 'string' ? native.uniqueId : undefined,
             typeof native?.configTopic === 'string' ? native.configTopic : '',

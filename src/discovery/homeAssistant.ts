@@ -250,9 +250,10 @@ function deviceBased(configTopic: string, topic: DiscoveryTopic, config: ConfigO
             entities.push(result);
         }
     }
-    if (entities.length === 0) {
-        return { kind: 'invalid', configTopic, warning: warnings.join('; ') || `${configTopic}: no components` };
+    if (entities.length === 0 && warnings.length > 0) {
+        return { kind: 'invalid', configTopic, warning: warnings.join('; ') };
     }
+    // no component left (each removed by a platform-only entry, or none at all): the device's entities go
     dedupeKeys(entities);
     return { kind: 'entities', configTopic, entities, warnings };
 }

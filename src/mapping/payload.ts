@@ -197,6 +197,9 @@ function coerce(value: unknown, type: string): Value | undefined {
     }
 }
 
+const FROM_TEXT: ValueSource = { from: 'text' };
+const FROM_JSON: ValueSource = { from: 'json' };
+
 /** Converts an MQTT payload into a state value (SPEC §6 steps 2–7; binary topics are handled by the caller). */
 export function payloadToValue(payload: Uint8Array, options: PayloadOptions): ConvertedPayload {
     const existingType = options.existingType;
@@ -223,7 +226,7 @@ export function payloadToValue(payload: Uint8Array, options: PayloadOptions): Co
         try {
             const value: unknown = JSON.parse(text);
             if (value === null || typeof value !== 'object') {
-                return { ...convertValue(value, existingType, false), invalidUtf8 };
+                return { ...convertValue(value, existingType, FROM_JSON), invalidUtf8 };
             }
         } catch {
             invalidJson = true;
@@ -253,21 +256,37 @@ export function payloadToValue(payload: Uint8Array, options: PayloadOptions): Co
         }
     }
 
-    return { ...convertValue(raw, existingType, true), invalidUtf8, ...(invalidJson ? { invalidJson } : {}), ...extra };
+    return {
+        ...convertValue(raw, existingType, FROM_TEXT),
+        invalidUtf8,
+        ...(invalidJson ? { invalidJson } : {}),
+        ...extra,
+    };
+}
+
+/**
+ * Where a value comes from, which decides how its type is inferred: `text` — the text of a payload (`inferText`:
+ * '21.5' is a number); `json` — a value taken from JSON, typed by its JSON type ('21.5' in quotes stays a string).
+ */
+export interface ValueSource {
+    from: 'text' | 'json';
 }
 
 /**
  * A value (text of a payload, or a value from JSON) → the state value. The existing type decides; without one the
- * type is inferred — from the text (`inferText`: '21.5' is a number) or, for values taken from JSON, from their JSON
- * type ('21.5' in quotes stays a string).
+ * type is inferred as `source` says.
  */
 export function convertValue(
     raw: unknown,
     existingType: string | undefined,
-    inferFromText: boolean,
+    source: ValueSource,
 ): { val: Value; type: CommonType; becomesMixed: boolean } {
     const infer = (): { val: Value; type: CommonType } =>
-        typeof raw === 'string' ? (inferFromText ? inferText(raw) : { val: raw, type: 'string' }) : inferValue(raw);
+        typeof raw === 'string'
+            ? source.from === 'text'
+                ? inferText(raw)
+                : { val: raw, type: 'string' }
+            : inferValue(raw);
     if (existingType === undefined) {
         return { ...infer(), becomesMixed: false };
     }

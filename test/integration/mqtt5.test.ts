@@ -663,7 +663,7 @@ describe('MQTT 5 broker (real MQTT 5 clients, real sockets)', function () {
     });
 
     it('retain handling holds for what the adapter sends at a subscription (publishOnSubscribe): 0 always, 1 only when new, 2 never', async () => {
-        // the adapter's publishOnSubscribe, as serverMode.ts does it: current values for the subscriptions offered
+        // the adapter's publishOnSubscribe, as currentValues.ts does it: current values for the subscriptions offered
         const { broker: service, port } = await broker(
             {},
             {

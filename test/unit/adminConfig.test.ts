@@ -171,7 +171,7 @@ describe('admin validators refuse what would stop the instance (issue #16: a set
         readOnly: false,
         enabled: true,
     };
-    // atStart: refused when the mode starts (ConfigError in clientMode.ts), not by parseSettings
+    // atStart: refused when the mode starts (ConfigError in transports/clientTransport.ts), not by parseSettings
     const rows: { name: string; native: Record<string, unknown>; option: string; atStart?: boolean }[] = [
         { name: 'port out of range', native: { port: 70000 }, option: 'port' },
         { name: 'wsPort equal to port', native: { webSocket: true, port: 1883, wsPort: 1883 }, option: 'wsPort' },

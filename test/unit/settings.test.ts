@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatSettingsErrors, parseSettings, type Settings } from '../../src/settings';
+import {
+    ACCEPTED_UNUSED_OPTIONS,
+    formatSettingsErrors,
+    parseSettings,
+    type ClientSettings,
+    type ServerSettings,
+    type Settings,
+} from '../../src/settings';
 
 const ioPackage = JSON.parse(readFileSync(path.join(__dirname, '../../io-package.json'), 'utf8')) as {
     native: Record<string, unknown>;
@@ -16,6 +23,22 @@ function parseOk(native: Record<string, unknown>): Settings {
     return result.settings;
 }
 
+/** The settings of server mode (the default type). */
+function server(s: Settings): ServerSettings {
+    if (s.type !== 'server') {
+        assert.fail(`expected server settings, got ${s.type}`);
+    }
+    return s;
+}
+
+/** The settings of client mode. */
+function client(s: Settings): ClientSettings {
+    if (s.type !== 'client') {
+        assert.fail(`expected client settings, got ${s.type}`);
+    }
+    return s;
+}
+
 function errorsOf(native: Record<string, unknown>): string[] {
     const result = parseSettings({ ...ioPackage.native, ...native }, NS);
     assert.equal(result.ok, false, 'expected the settings to be refused');
@@ -24,20 +47,22 @@ function errorsOf(native: Record<string, unknown>): string[] {
 
 describe('parseSettings', () => {
     it('accepts the io-package defaults and gives typed values with units', () => {
-        const s = parseOk({});
+        const s = server(parseOk({}));
+        // the client part of the same defaults, as client mode gets it
+        const c = client(parseOk({ type: 'client' }));
         assert.equal(s.type, 'server');
         assert.equal(s.bind, '0.0.0.0');
         assert.equal(s.port, 1883);
         assert.equal(s.persistence, 'disk');
         assert.equal(s.wsPort, 1884, 'wsPort 0 means port + 1');
-        assert.equal(s.keepaliveSec, 60);
-        assert.equal(s.reconnectPeriodSec, 10);
+        assert.equal(c.keepaliveSec, 60);
+        assert.equal(c.reconnectPeriodSec, 10);
         assert.equal(s.sendOnStartIntervalMs, 2000);
         assert.equal(s.defaultQoS, 0);
-        assert.equal(s.protocolVersion, 'auto');
+        assert.equal(c.protocolVersion, 'auto');
         assert.equal(s.maxTopicLength, 100);
         assert.deepEqual(
-            s.patterns.map(p => p.filter),
+            c.patterns.map(p => p.filter),
             ['#'],
         );
         assert.deepEqual(
@@ -49,8 +74,10 @@ describe('parseSettings', () => {
     });
 
     it('knows every option that io-package.json declares', () => {
-        // every native key must be read by parseSettings: a typo in either place shows up here
+        // every native key must be read by parseSettings: a typo in either place shows up here. A key is a typed
+        // setting of one mode or both, or one of the options that are accepted (checked) but mean nothing here
         const s = parseOk({}) as unknown as Record<string, unknown>;
+        const c = parseOk({ type: 'client' }) as unknown as Record<string, unknown>;
         const renamed: Record<string, string> = {
             keepalive: 'keepaliveSec',
             reconnectPeriod: 'reconnectPeriodSec',
@@ -60,18 +87,41 @@ describe('parseSettings', () => {
             noEchoInterval: 'noEchoIntervalMs',
             storeClientsTime: 'storeClientsTimeMin',
             maxPayloadSize: 'maxPayloadSizeBytes',
-            retransmitInterval: 'retransmitIntervalMs',
+            noRetain: 'retain',
         };
+        const unused = new Set<string>(ACCEPTED_UNUSED_OPTIONS);
         for (const key of Object.keys(ioPackage.native)) {
+            if (unused.has(key)) {
+                continue;
+            }
             const name = renamed[key] ?? key;
-            assert.ok(name in s, `native option '${key}' has no typed setting '${name}'`);
+            assert.ok(name in s || name in c, `native option '${key}' has no typed setting '${name}'`);
         }
+        for (const key of ACCEPTED_UNUSED_OPTIONS) {
+            assert.ok(key in ioPackage.native, `'${key}' is accepted for imported configs: io-package declares it`);
+            assert.ok(!(key in s) && !(key in c), `'${key}' is accepted but not carried`);
+        }
+    });
+
+    it('gives "retain" one meaning: statuses are published retained (server: not noRetain; client: retain)', () => {
+        assert.equal(parseOk({}).retain, true);
+        assert.equal(parseOk({ noRetain: true }).retain, false);
+        assert.equal(parseOk({ type: 'client' }).retain, false);
+        assert.equal(parseOk({ type: 'client', retain: true }).retain, true);
+        assert.equal(parseOk({ type: 'client', noRetain: true, retain: true }).retain, true);
+    });
+
+    it("keeps only the chosen mode's part", () => {
+        const s = parseOk({}) as unknown as Record<string, unknown>;
+        const c = parseOk({ type: 'client' }) as unknown as Record<string, unknown>;
+        assert.ok('bind' in s && !('bind' in c));
+        assert.ok('url' in c && !('url' in s));
     });
 
     const accepted: { name: string; native: Record<string, unknown>; check: (s: Settings) => void }[] = [
         { name: 'numbers given as text', native: { port: '1884' }, check: s => assert.equal(s.port, 1884) },
-        { name: 'mqtt5 on by default', native: {}, check: s => assert.equal(s.mqtt5, true) },
-        { name: 'mqtt5 off', native: { mqtt5: false }, check: s => assert.equal(s.mqtt5, false) },
+        { name: 'mqtt5 on by default', native: {}, check: s => assert.equal(server(s).mqtt5, true) },
+        { name: 'mqtt5 off', native: { mqtt5: false }, check: s => assert.equal(server(s).mqtt5, false) },
         {
             name: 'booleans given as text',
             native: { ssl: 'false', onchange: 'true' },
@@ -80,19 +130,19 @@ describe('parseSettings', () => {
         {
             name: 'explicit wsPort',
             native: { webSocket: true, wsPort: 8080 },
-            check: s => assert.equal(s.wsPort, 8080),
+            check: s => assert.equal(server(s).wsPort, 8080),
         },
         {
             name: 'protocolVersion 5 as text',
-            native: { protocolVersion: '5' },
-            check: s => assert.equal(s.protocolVersion, 5),
+            native: { type: 'client', protocolVersion: '5' },
+            check: s => assert.equal(client(s).protocolVersion, 5),
         },
         {
             name: 'comma lists are trimmed',
-            native: { patterns: ' a/# , b/+/c ,, ', publish: 'javascript.0.*, 0_userdata.0.x' },
+            native: { type: 'client', patterns: ' a/# , b/+/c ,, ', publish: 'javascript.0.*, 0_userdata.0.x' },
             check: s => {
                 assert.deepEqual(
-                    s.patterns.map(p => p.filter),
+                    client(s).patterns.map(p => p.filter),
                     ['a/#', 'b/+/c'],
                 );
                 assert.deepEqual(
@@ -106,20 +156,24 @@ describe('parseSettings', () => {
             native: { ssl: true, certPublic: 'defaultPublic', certPrivate: 'defaultPrivate' },
             check: s => assert.equal(s.ssl, true),
         },
-        { name: 'IPv6 bind', native: { bind: '::1' }, check: s => assert.equal(s.bind, '::1') },
-        { name: 'host name bind', native: { bind: 'localhost' }, check: s => assert.equal(s.bind, 'localhost') },
+        { name: 'IPv6 bind', native: { bind: '::1' }, check: s => assert.equal(server(s).bind, '::1') },
+        {
+            name: 'host name bind',
+            native: { bind: 'localhost' },
+            check: s => assert.equal(server(s).bind, 'localhost'),
+        },
         { name: 'null falls back to the default', native: { port: null }, check: s => assert.equal(s.port, 1883) },
         {
             name: 'client url with scheme',
             native: { type: 'client', url: 'wss://broker:8884/mqtt' },
-            check: s => assert.equal(s.url, 'wss://broker:8884/mqtt'),
+            check: s => assert.equal(client(s).url, 'wss://broker:8884/mqtt'),
         },
         {
             name: 'a users table that a deep merge turned into an object',
             native: { users: { 1: { user: 'b', pass: 'y' }, 0: { user: 'a', pass: 'x' } } },
             check: s =>
                 assert.deepEqual(
-                    s.users.map(u => u.user),
+                    server(s).users.map(u => u.user),
                     ['a', 'b'],
                 ),
         },
@@ -127,19 +181,19 @@ describe('parseSettings', () => {
             name: 'persistence redis with a URL naming a database',
             native: { persistence: 'redis', redisUrl: ' redis://:secret@127.0.0.1:6380/2 ' },
             check: s => {
-                assert.equal(s.persistence, 'redis');
-                assert.equal(s.redisUrl, 'redis://:secret@127.0.0.1:6380/2');
+                assert.equal(server(s).persistence, 'redis');
+                assert.equal(server(s).redisUrl, 'redis://:secret@127.0.0.1:6380/2');
             },
         },
         {
             name: 'persistence memory (the redisUrl is not looked at)',
             native: { persistence: 'memory', redisUrl: 'nonsense' },
-            check: s => assert.equal(s.persistence, 'memory'),
+            check: s => assert.equal(server(s).persistence, 'memory'),
         },
         {
             name: 'storeClientsTime -1 = forever',
             native: { storeClientsTime: -1 },
-            check: s => assert.equal(s.storeClientsTimeMin, -1),
+            check: s => assert.equal(server(s).storeClientsTimeMin, -1),
         },
     ];
     for (const row of accepted) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { delay, timers, useAdapterTimers, useNodeTimers } from '../../src/timers';
+import { delay, timers, useNodeTimers } from '../../src/timers';
+import { useAdapterTimers } from '../../src/iobroker/adapterTimers';
 
 describe('timers (the adapter’s while it runs, so compact mode clears them at unload)', () => {
     let clock: sinon.SinonFakeTimers;

@@ -157,6 +157,24 @@ async function waitForTree(
 const hasDevice = (name: string) => (objects: Tree) =>
     [...objects.values()].some(o => o.type === 'device' && o.common.name === name);
 
+/**
+ * A device with a state of each of these roles: discovery writes a device before its channels and states, and an
+ * entity of a later message (Tasmota's sensors) after the device, so a wait for the device alone can be too early.
+ */
+const hasDeviceWith =
+    (name: string, ...roles: string[]) =>
+    (objects: Tree): boolean => {
+        const device = [...objects.values()].find(o => o.type === 'device' && o.common.name === name);
+        return (
+            device !== undefined &&
+            roles.every(role =>
+                [...objects.values()].some(
+                    o => o.type === 'state' && o._id.startsWith(`${device._id}.`) && o.common.role === role,
+                ),
+            )
+        );
+    };
+
 /** Announces the three example devices (retained, as they do). */
 async function announce(device: TestClient): Promise<void> {
     await device.publish(LAMP_CONFIG_TOPIC, JSON.stringify(LAMP_CONFIG), { retain: true });
@@ -188,8 +206,25 @@ export function discoverySuites({ suite }: TestContext): void {
             await announce(device);
             const objects = await waitForTree(
                 harness,
-                'the three devices',
-                o => hasDevice('Living lamp')(o) && hasDevice('livingroom-esp')(o) && hasDevice('Plug 1')(o),
+                'the three devices with their states',
+                o =>
+                    hasDeviceWith(
+                        'Living lamp',
+                        'switch.light',
+                        'level.dimmer',
+                        'level.color.temperature',
+                        'level.color.rgb',
+                        'indicator.reachable',
+                    )(o) &&
+                    hasDeviceWith('livingroom-esp', 'value.temperature', 'indicator.reachable')(o) &&
+                    hasDeviceWith(
+                        'Plug 1',
+                        'switch',
+                        'value.power',
+                        'value.energy',
+                        'value.voltage',
+                        'indicator.reachable',
+                    )(o),
             );
             console.log(
                 `      object tree:\n${[...objects.values()]
@@ -526,7 +561,12 @@ export function discoverySuites({ suite }: TestContext): void {
                 }),
                 { retain: true },
             );
-            const objects = await waitForTree(harness, 'plug 2', hasDevice('Plug 2'), 15000);
+            const objects = await waitForTree(
+                harness,
+                'plug 2 with its relay',
+                hasDeviceWith('Plug 2', 'switch'),
+                15000,
+            );
             const device = deviceNamed(objects, 'Plug 2');
             const relay = stateWithRole(objects, device, 'switch')._id;
             await harness.states.setStateAsync(relay, { val: true, ack: false });

@@ -50,8 +50,7 @@ function setup(keepRaw = false): {
 }
 
 async function settle(service: DiscoveryService): Promise<void> {
-    // the object chain: stop() resolves when it is idle
-    await (service as unknown as { chain: Promise<void> }).chain;
+    await service.settled();
     await new Promise(resolve => setImmediate(resolve));
 }
 
@@ -179,5 +178,105 @@ describe('DiscoveryService (runtime, in-memory store)', () => {
             );
         }
         assert.equal(log.lines.filter(l => l.level === 'warn').length, 1);
+    });
+});
+
+describe('DiscoveryService right after a start', () => {
+    it('owns the states of entities known from the database before their configs come again; a write is not sent', async () => {
+        const store = new FakeStore();
+        store.addObject(`${ROOT}.kitchen_node`, { type: 'device' });
+        store.addObject(`${ROOT}.kitchen_node.kitchen_fan`, { type: 'channel', native: { uniqueId: 'kitchen_fan' } });
+        const sent: DiscoveryMessage[] = [];
+        const log = memoryLogger();
+        const service = new DiscoveryService(
+            { namespace: 'gw.0', prefix: 'homeassistant', keepRaw: false },
+            store,
+            { publish: m => sent.push(m) },
+            log,
+        );
+        await service.start();
+        assert.equal(service.owns(`${ROOT}.kitchen_node.kitchen_fan.state`), true);
+        assert.equal(service.owns(`${ROOT}.kitchen_node.available`), true);
+        assert.equal(service.owns('gw.0.devices.raw_topic'), false);
+        service.onStateChange(`${ROOT}.kitchen_node.kitchen_fan.state`, { val: true, ack: false } as ioBroker.State);
+        assert.deepEqual(sent, []);
+        assert.equal(log.lines.filter(l => l.level === 'warn').length, 1);
+    });
+});
+
+describe('DiscoveryService: review findings', () => {
+    it('an entity topic under the discovery prefix is read, not swallowed', async () => {
+        const { service, store } = setup();
+        await service.start();
+        service.onMessage(
+            'homeassistant/binary_sensor/garden/config',
+            Buffer.from(
+                JSON.stringify({
+                    name: 'Garden door',
+                    dev_cla: 'door',
+                    stat_t: 'homeassistant/binary_sensor/garden/state',
+                    uniq_id: 'garden_door',
+                    dev: { ids: ['garden'], name: 'Garden' },
+                }),
+            ),
+        );
+        await settle(service);
+        assert.equal(service.onMessage('homeassistant/binary_sensor/garden/state', Buffer.from('ON')), true);
+        await settle(service);
+        assert.equal(store.states.get(`${ROOT}.garden.door.state`)?.val, true);
+    });
+
+    it('Tasmota discovery messages are never raw, also a reading before its config', async () => {
+        const { service } = setup();
+        await service.start();
+        assert.equal(service.onMessage('tasmota/discovery/AABBCCDDEEFF/sensors', Buffer.from('{"sn":{}}')), true);
+        assert.equal(service.onMessage('tasmota/discovery/other', Buffer.from('x')), true);
+    });
+
+    it('a config nested 20,000 levels deep neither throws nor builds anything', async () => {
+        const { service, store } = setup();
+        await service.start();
+        let nested = '{"p":"sensor","stat_t":"x"}';
+        for (let i = 0; i < 20_000; i++) {
+            nested = `{"p":"sensor","cmps":{"a":${nested}}}`;
+        }
+        const message = `{"dev":{"ids":["deep"]},"cmps":{"a":${nested}}}`;
+        assert.equal(service.onMessage('homeassistant/device/deep/config', Buffer.from(message)), true);
+        await settle(service);
+        assert.ok(ids(store).every(id => !id.includes('deep_state')));
+    });
+
+    it('a state discovery removed stays its own (its deletion is not published as a raw topic)', async () => {
+        const { service } = setup();
+        await service.start();
+        const topic = 'homeassistant/device/kitchen/config';
+        service.onMessage(topic, Buffer.from(deviceConfig({ fan: SWITCH, temp: SENSOR })));
+        await settle(service);
+        service.onMessage(topic, Buffer.from(deviceConfig({ temp: SENSOR })));
+        await settle(service);
+        assert.equal(service.owns(`${ROOT}.kitchen_node.kitchen_fan.state`), true);
+    });
+
+    it('a device config whose components are all removed (platform-only entries) removes them', async () => {
+        const { service, store } = setup();
+        await service.start();
+        const topic = 'homeassistant/device/kitchen/config';
+        service.onMessage(topic, Buffer.from(deviceConfig({ fan: SWITCH })));
+        await settle(service);
+        service.onMessage(topic, Buffer.from(deviceConfig({ fan: { p: 'switch' } })));
+        await settle(service);
+        assert.deepEqual(ids(store), []);
+    });
+
+    it('a wildcard state topic is not read (one warning) and other entities still are', async () => {
+        const { service, subscribed, log } = setup();
+        await service.start();
+        service.onMessage(
+            'homeassistant/device/kitchen/config',
+            Buffer.from(deviceConfig({ temp: SENSOR, bad: { ...SENSOR, uniq_id: 'bad', stat_t: 'kitchen/+/temp' } })),
+        );
+        await settle(service);
+        assert.deepEqual(subscribed.sort(), ['kitchen/status', 'kitchen/temp']);
+        assert.equal(log.lines.filter(l => l.level === 'warn' && l.message.includes("'kitchen/+/temp'")).length, 1);
     });
 });

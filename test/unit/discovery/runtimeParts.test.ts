@@ -111,3 +111,15 @@ describe('DeviceAvailability', () => {
         assert.equal(availability.current(), undefined);
     });
 });
+
+describe('EntityIds across a restart', () => {
+    it('a suffixed id (no unique id) is found again by the key the plan proposed, not the suffix', () => {
+        const ids = new EntityIds('gw.0.devices');
+        ids.remember('gw.0.devices.d.status', { configTopic: 'ha/sensor/x/config', entityKey: 'status' });
+        ids.remember('gw.0.devices.d.status_2', { configTopic: 'ha/binary_sensor/x/config', entityKey: 'status' });
+        assert.equal(
+            ids.channelIdFor(plan('d', 'status', undefined, 'ha/binary_sensor/x/config')),
+            'gw.0.devices.d.status_2',
+        );
+    });
+});

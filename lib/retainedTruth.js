@@ -1,0 +1,58 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.RetainedTruth = void 0;
+class RetainedTruth {
+    publisher;
+    publish;
+    defaultQoS;
+    log;
+    constructor(publisher, publish, defaultQoS, log) {
+        this.publisher = publisher;
+        this.publish = publish;
+        this.defaultQoS = defaultQoS;
+        this.log = log;
+    }
+    /** Server mode, at every start (an option change restarts the instance): the broker's whole retained store. */
+    async reconcileStore(store) {
+        let cleared = 0;
+        let replaced = 0;
+        for (const packet of await store.messages(['#'])) {
+            const wanted = this.publisher.retainedWanted(packet.topic);
+            if (!wanted.owned) {
+                continue;
+            }
+            if (!wanted.message) {
+                await store.clear(packet.topic);
+                cleared++;
+            }
+            else if (!Buffer.from(wanted.message.payload).equals(packet.payload)) {
+                this.publish(wanted.message);
+                replaced++;
+            }
+        }
+        if (cleared + replaced > 0) {
+            this.log.info(`Retained messages made to agree with ioBroker: ${replaced} replaced by the current value, ${cleared} removed (commands are not retained unless retainCommands; noRetain keeps no status)`);
+        }
+    }
+    /**
+     * Client mode, at every connect: a retained message the broker sends on a topic the adapter publishes to is not
+     * written to the state; the broker's copy is made to agree instead — replaced by the current value where the live
+     * rules retain it, else cleared (an empty retained message: MQTT has no other way, so current subscribers of that
+     * topic see one empty message). Returns true when the message was handled here.
+     */
+    reconcileStored(topic, payload) {
+        const wanted = this.publisher.retainedWanted(topic);
+        if (!wanted.owned) {
+            return false;
+        }
+        const message = wanted.message;
+        if (message && Buffer.from(message.payload).equals(payload)) {
+            return true;
+        }
+        const correction = message ?? { topic, payload: '', qos: this.defaultQoS, retain: true };
+        this.log.info(`Retained '${topic}' on the broker disagreed with ioBroker: ${message ? 'replaced by the current value' : 'cleared (commands are not retained unless retainCommands)'}`);
+        this.publish(correction);
+        return true;
+    }
+}
+exports.RetainedTruth = RetainedTruth;
