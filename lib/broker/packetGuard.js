@@ -31,8 +31,12 @@ function guardPackets(stream, options) {
     let levelChecked = false;
     /** The turn in which this connection last handed the broker a slice. */
     let servedTurn = Number.NEGATIVE_INFINITY;
-    /** When it handed over its first slice (a connection is new for `NEW_FOR_MS` from then). */
-    let firstServedAt = Number.POSITIVE_INFINITY;
+    /**
+     * Whether the slice with its CONNECT was handed over: until then the connection is new (`ReadTurns.admitNew`).
+     * What it sends after that is read like any other connection's: its CONNACK came out of the budget of new
+     * connections, so what a storm of clients sends once connected is paced by it too.
+     */
+    let connectServed = false;
     /** Set while the connection is woken by its turn (`ReadTurns`). */
     let turnWake = false;
     /** Set while the connection's own 'readable' event (new bytes) is being emitted. */
@@ -72,16 +76,13 @@ function guardPackets(stream, options) {
             // filters, the deliveries of PUBLISHes), which is not also the start of the next slice
             const mayRead = (turnWake || ownReadable) &&
                 turn - servedTurn >= 2 &&
-                (buffered === 0 || performance.now() - firstServedAt >= readTurns_1.NEW_FOR_MS || turns.admitNew());
+                (buffered === 0 || connectServed || turns.admitNew());
             if (buffered > 0 && !mayRead) {
                 turns.wait(stream, wake);
                 return null;
             }
             data = read(buffered > turns.sliceBytes ? turns.sliceBytes : undefined);
             if (Buffer.isBuffer(data)) {
-                if (servedTurn === Number.NEGATIVE_INFINITY) {
-                    firstServedAt = performance.now();
-                }
                 servedTurn = turn;
                 // a wake-up after aedes has a batch under way would be counted by it as the end of one
                 turns.cancel(stream);
@@ -95,6 +96,9 @@ function guardPackets(stream, options) {
         }
         const packetsBefore = reader.packetsEnded;
         const oversize = reader.read(data);
+        if (reader.packetsEnded > 0) {
+            connectServed = true;
+        }
         const level = reader.protocolVersion;
         if (!levelChecked && level !== undefined) {
             levelChecked = true;

@@ -1,6 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.readTurns = exports.ReadTurns = exports.NEW_FOR_MS = exports.NEW_PER_TURN = exports.SLICE_BYTES = void 0;
+exports.readTurns = exports.ReadTurns = exports.NEW_PER_TURN = exports.SLICE_BYTES = void 0;
 /**
  * Bytes a connection's packets may hand the broker per turn of the event loop. 16 KiB is about 150 PUBLISHes of
  * 100 bytes or one SUBSCRIBE of 1,000 filters; a packet of 1 MiB arrives in 64 turns.
@@ -8,11 +8,9 @@ exports.readTurns = exports.ReadTurns = exports.NEW_FOR_MS = exports.NEW_PER_TUR
 exports.SLICE_BYTES = 16384;
 /**
  * Slices of new connections read per turn (see `ReadTurns`): a CONNECT costs aedes about half a millisecond, and so do
- * the first QoS 1 PUBLISHes that follow it.
+ * the QoS 1 PUBLISHes sent with it.
  */
-exports.NEW_PER_TURN = 32;
-/** How long a connection counts as new, from its first slice. */
-exports.NEW_FOR_MS = 1000;
+exports.NEW_PER_TURN = 16;
 /**
  * Turns of the event loop (one per loop iteration in which a connection was read), and the connections waiting for
  * the next one. A connection hands the broker at most one slice (`sliceBytes`) of what it sent in two consecutive
@@ -34,8 +32,8 @@ class ReadTurns {
     newInTurn = 0;
     /**
      * @param sliceBytes what a connection hands over per slice
-     * @param newPerTurn slices of new connections (their CONNECT and what they send in their first `NEW_FOR_MS`) read
-     *   per turn: a storm of connecting clients is taken in this many at a time, while the packets of the clients
+     * @param newPerTurn slices of new connections (the slice that holds their CONNECT and what came with it) read per
+     *   turn: a storm of connecting clients is taken in this many at a time, while the packets of the clients
      *   connected before go on being read in every turn
      */
     constructor(sliceBytes = exports.SLICE_BYTES, newPerTurn = exports.NEW_PER_TURN) {

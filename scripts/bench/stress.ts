@@ -12,6 +12,8 @@
  *   npm run stress -- big idle               only these attacks
  *   STRESS_TARGETS=ours,raw npm run stress   only these targets (ours, raw, mosquitto)
  *   STRESS_SECONDS=20                        the time bound of each attack (default 15)
+ *   STRESS_PROFILE=1                         our target and raw aedes write V8 CPU profiles into bench-output/profiles/
+ *                                            (read them with scripts/bench/profileSummary.mjs)
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +26,8 @@ const root = path.join(__dirname, '..', '..');
 const SECONDS = Number(process.env.STRESS_SECONDS ?? 15);
 const P99_LIMIT_MS = 100;
 const RSS_LIMIT_MB = 250;
+/** How long the probe goes on after the attacker exited (its sockets all close then). */
+const AFTER_MS = 2000;
 /** Sockets the busiest attack holds (idle: 4,000) plus the probe's, with room for the target's own. */
 const FILES_NEEDED = 4500;
 // below 32768: outside Linux's ephemeral port range, so no client socket of the attack can be holding it
@@ -181,9 +185,9 @@ class Target {
         if (name === 'ours') {
             // the adapter's defaults: persistence disk, maxClients 1000, maxPayloadSize 1 MiB
             const script = path.join(BUILD_DIR, 'scripts', 'bench', 'brokerInstance.js');
-            child = fork(script, [String(port), 'disk', '', dir, '1000'], { execArgv: [], stdio });
+            child = fork(script, [String(port), 'disk', '', dir, '1000'], { execArgv: profileArgs(name), stdio });
         } else if (name === 'raw') {
-            child = fork(path.join(__dirname, 'rawAedes.mjs'), [String(port)], { execArgv: [], stdio });
+            child = fork(path.join(__dirname, 'rawAedes.mjs'), [String(port)], { execArgv: profileArgs(name), stdio });
         } else {
             const config = path.join(dir, 'mosquitto.conf');
             writeFileSync(
@@ -219,6 +223,16 @@ class Target {
         }
         rmSync(this.dir, { recursive: true, force: true });
     }
+}
+
+/** STRESS_PROFILE=1: each Node target writes a V8 CPU profile into bench-output/profiles/ when it stops. */
+function profileArgs(name: TargetName): string[] {
+    if (process.env.STRESS_PROFILE !== '1') {
+        return [];
+    }
+    const dir = path.join(root, 'bench-output', 'profiles');
+    mkdirSync(dir, { recursive: true });
+    return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=stress-${name}-${Date.now()}.cpuprofile`];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -394,6 +408,8 @@ async function runAttack(attack: AttackInfo, name: TargetName, port: number): Pr
         row.notes.push(notes);
         await Promise.race([attackerExit, sleep(10000)]);
         attacker.kill('SIGKILL');
+        // the attacker's sockets close when it exits: the probe goes on through what that costs the target
+        await sleep(AFTER_MS);
         const attackSeconds = (now() - t0) / 1000;
         row.probe = await probe.stop();
         row.notes.push(...row.probe.notes);
@@ -492,7 +508,7 @@ async function main(): Promise<void> {
     }
     const text =
         `Stress (issue #16): other clients' latency (a QoS 1 probe pair at 20 msg/s; a fresh client every 2 s) ` +
-        `and the target's RSS under each attack. Limits: p99 < ${P99_LIMIT_MS} ms with nothing lost, ` +
+        `and the target's RSS under each attack and for ${AFTER_MS / 1000} s after the attacker exited (its sockets close). Limits: p99 < ${P99_LIMIT_MS} ms with nothing lost, ` +
         `RSS < ${RSS_LIMIT_MB} MB. Node ${process.version}, ${new Date().toISOString()}\n\n${table(rows)}\n`;
     console.log(`\n${text}`);
     const outDir = path.join(root, 'bench-output');

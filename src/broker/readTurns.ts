@@ -14,12 +14,9 @@ export const SLICE_BYTES = 16384;
 
 /**
  * Slices of new connections read per turn (see `ReadTurns`): a CONNECT costs aedes about half a millisecond, and so do
- * the first QoS 1 PUBLISHes that follow it.
+ * the QoS 1 PUBLISHes sent with it.
  */
-export const NEW_PER_TURN = 32;
-
-/** How long a connection counts as new, from its first slice. */
-export const NEW_FOR_MS = 1000;
+export const NEW_PER_TURN = 16;
 
 /**
  * Turns of the event loop (one per loop iteration in which a connection was read), and the connections waiting for
@@ -41,8 +38,8 @@ export class ReadTurns {
 
     /**
      * @param sliceBytes what a connection hands over per slice
-     * @param newPerTurn slices of new connections (their CONNECT and what they send in their first `NEW_FOR_MS`) read
-     *   per turn: a storm of connecting clients is taken in this many at a time, while the packets of the clients
+     * @param newPerTurn slices of new connections (the slice that holds their CONNECT and what came with it) read per
+     *   turn: a storm of connecting clients is taken in this many at a time, while the packets of the clients
      *   connected before go on being read in every turn
      */
     constructor(

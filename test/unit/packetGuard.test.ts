@@ -207,6 +207,30 @@ describe('guardPackets: what a connection sent reaches the broker in slices, one
         assert.ok(Math.max(...perTurn.values()) <= 2, `first reads per turn: ${[...perTurn.values()].join(', ')}`);
     });
 
+    it('a connection whose CONNECT was read is not held back by a storm of new ones', async () => {
+        const turns = new ReadTurns(1000, 2);
+        const log: Entry[] = [];
+        const known = guarded(turns, 'known', log);
+        known.stream.write(connect(4));
+        for (let i = 0; i < 3; i++) {
+            turns.current(); // a few turns later (other connections keep the turns going), as a connected client sends
+            await new Promise(resolve => setImmediate(resolve));
+        }
+        assert.equal(log.length, 1, 'the CONNECT was read');
+        const storm = Array.from({ length: 10 }, (_, i) => guarded(turns, `new${i}`, log));
+        storm.forEach(c => c.stream.end(Buffer.concat([connect(4), publish(100)])));
+        known.stream.end(publish(10));
+        await Promise.all([known.ended, ...storm.map(c => c.ended)]);
+        const order = log.map(entry => entry.name);
+        const stormFirstReads = order.slice(0, order.lastIndexOf('known')).filter(name => name !== 'known').length;
+        // its PUBLISH is read in the first turn with bytes for it, beside at most the two new slices of that turn
+        assert.ok(
+            stormFirstReads <= 2,
+            `read after ${stormFirstReads} slices of new connections: ${log.map(e => `${e.name}@${e.turn}`).join(' ')}`,
+        );
+        assert.deepEqual(Buffer.concat(known.got), Buffer.concat([connect(4), publish(10)]));
+    });
+
     it('read(size) is passed through unchanged', () => {
         const turns = new ReadTurns(10);
         const stream = new PassThrough();
