@@ -37,6 +37,13 @@ function guardPackets(stream, options) {
      * connections, so what a storm of clients sends once connected is paced by it too.
      */
     let connectServed = false;
+    /**
+     * The peer's end of the stream has arrived (FIN): the read that consumes it makes the stream emit 'end', and with
+     * it comes all the work of a closing connection (aedes' close, the socket's teardown). A few such reads per turn
+     * (`ReadTurns.admitEnd`): a thousand connections closing at once do not hold everyone else for one long turn.
+     */
+    let endPending = false;
+    let endAdmitted = false;
     /** Set while the connection is woken by its turn (`ReadTurns`). */
     let turnWake = false;
     /** Set while the connection's own 'readable' event (new bytes) is being emitted. */
@@ -61,9 +68,24 @@ function guardPackets(stream, options) {
             process.nextTick(() => (ownReadable = false));
         }
     });
+    const push = stream.push.bind(stream);
+    stream.push = (chunk, encoding) => {
+        if (chunk === null) {
+            endPending = true;
+        }
+        return push(chunk, encoding);
+    };
     stream.read = (size) => {
         if (refused) {
             return null;
+        }
+        if (endPending && !endAdmitted && stream.readableLength === 0) {
+            // this read would take the end (read(0) too)
+            if (!turns.admitEnd()) {
+                turns.wait(stream, wake);
+                return null;
+            }
+            endAdmitted = true;
         }
         let data;
         if (size === undefined || size === null) {
@@ -81,7 +103,15 @@ function guardPackets(stream, options) {
                 turns.wait(stream, wake);
                 return null;
             }
-            data = read(buffered > turns.sliceBytes ? turns.sliceBytes : undefined);
+            // read() of all there is also takes the end when it has come; read(n) never does: the bytes are handed
+            // over now, the end when its turn admits it (above)
+            const takesEnd = endPending && !endAdmitted && buffered <= turns.sliceBytes;
+            if (takesEnd && turns.admitEnd()) {
+                endAdmitted = true;
+            }
+            data = read(buffered > turns.sliceBytes || (takesEnd && !endAdmitted)
+                ? Math.min(buffered, turns.sliceBytes)
+                : undefined);
             if (Buffer.isBuffer(data)) {
                 servedTurn = turn;
                 // a wake-up after aedes has a batch under way would be counted by it as the end of one
@@ -123,7 +153,7 @@ function guardPackets(stream, options) {
             return null;
         }
         if (oversize === undefined) {
-            if (reader.packetsEnded === packetsBefore && stream.readableLength > 0) {
+            if (reader.packetsEnded === packetsBefore && (stream.readableLength > 0 || (endPending && !endAdmitted))) {
                 // no packet ends in this slice: aedes handles nothing, so it will not ask again, and the stream emits
                 // no 'readable' for bytes it already holds: the connection is woken at its next turn
                 turns.wait(stream, wake);

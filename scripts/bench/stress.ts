@@ -12,6 +12,7 @@
  *   npm run stress -- big idle               only these attacks
  *   STRESS_TARGETS=ours,raw npm run stress   only these targets (ours, raw, mosquitto)
  *   STRESS_SECONDS=20                        the time bound of each attack (default 15)
+ *   STRESS_TRACE=1                           prints every probe message slower than 50 ms, with when it was sent
  *   STRESS_PROFILE=1                         our target and raw aedes write V8 CPU profiles into bench-output/profiles/
  *                                            (read them with scripts/bench/profileSummary.mjs)
  */
@@ -26,6 +27,9 @@ const root = path.join(__dirname, '..', '..');
 const SECONDS = Number(process.env.STRESS_SECONDS ?? 15);
 const P99_LIMIT_MS = 100;
 const RSS_LIMIT_MB = 250;
+/** STRESS_TRACE=1: each probe message slower than this is printed with when it was sent. */
+const TRACE = process.env.STRESS_TRACE === '1';
+const TRACE_MS = 50;
 /** How long the probe goes on after the attacker exited (its sockets all close then). */
 const AFTER_MS = 2000;
 /** Sockets the busiest attack holds (idle: 4,000) plus the probe's, with room for the target's own. */
@@ -262,6 +266,7 @@ class Probe {
     private readonly sentAt = new Map<number, number>();
     private readonly latencies: number[] = [];
     private seq = 0;
+    private startedAt = 0;
     private timer: NodeJS.Timeout | undefined;
     private connectTimer: NodeJS.Timeout | undefined;
     private readonly notes: string[] = [];
@@ -277,6 +282,11 @@ class Probe {
             const at = this.sentAt.get(Number(payload.toString()));
             if (at !== undefined) {
                 this.latencies.push(now() - at);
+                if (TRACE && now() - at >= TRACE_MS) {
+                    log(
+                        `  probe message sent at +${((at - this.startedAt) / 1000).toFixed(2)} s: ${(now() - at).toFixed(1)} ms`,
+                    );
+                }
                 this.sentAt.delete(Number(payload.toString()));
             }
         });
@@ -306,6 +316,7 @@ class Probe {
     }
 
     start(): void {
+        this.startedAt = now();
         this.timer = setInterval(() => {
             const seq = this.seq++;
             this.sentAt.set(seq, now());
@@ -408,6 +419,9 @@ async function runAttack(attack: AttackInfo, name: TargetName, port: number): Pr
         row.notes.push(notes);
         await Promise.race([attackerExit, sleep(10000)]);
         attacker.kill('SIGKILL');
+        if (TRACE) {
+            log(`  attacker gone at +${((now() - t0) / 1000).toFixed(2)} s`);
+        }
         // the attacker's sockets close when it exits: the probe goes on through what that costs the target
         await sleep(AFTER_MS);
         const attackSeconds = (now() - t0) / 1000;

@@ -231,6 +231,30 @@ describe('guardPackets: what a connection sent reaches the broker in slices, one
         assert.deepEqual(Buffer.concat(known.got), Buffer.concat([connect(4), publish(10)]));
     });
 
+    it('connections whose peer closed end a few per turn, each after every byte it sent', async () => {
+        const turns = new ReadTurns(1000, 100, 2);
+        const log: Entry[] = [];
+        const conns = Array.from({ length: 7 }, (_, i) => guarded(turns, `c${i}`, log));
+        conns.forEach(c => c.stream.write(connect(4)));
+        for (let i = 0; i < 3; i++) {
+            turns.current();
+            await new Promise(resolve => setImmediate(resolve));
+        }
+        const endedIn: number[] = [];
+        conns.forEach(c => c.stream.once('end', () => endedIn.push(turns.current())));
+        conns.forEach(c => c.stream.end(publish(10)));
+        await Promise.all(conns.map(c => c.ended));
+        const perTurn = new Map<number, number>();
+        for (const turn of endedIn) {
+            perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1);
+        }
+        assert.equal(endedIn.length, 7);
+        assert.ok(Math.max(...perTurn.values()) <= 2, `ends per turn: ${[...perTurn.values()].join(', ')}`);
+        for (const c of conns) {
+            assert.deepEqual(Buffer.concat(c.got), Buffer.concat([connect(4), publish(10)]));
+        }
+    });
+
     it('read(size) is passed through unchanged', () => {
         const turns = new ReadTurns(10);
         const stream = new PassThrough();
