@@ -255,6 +255,42 @@ describe('guardPackets: what a connection sent reaches the broker in slices, one
         }
     });
 
+    it('a connection that closes in the middle of a packet still ends when ends are deferred (read as aedes reads)', async () => {
+        const turns = new ReadTurns(1000, 100, 1);
+        // aedes reads once per 'readable', and again only after the packets it parsed are handled
+        const conns = Array.from({ length: 3 }, () => {
+            const stream = new PassThrough();
+            guardPackets(stream, { maxPacketBytes: 1_000_000, onOversize: () => assert.fail('not oversized'), turns });
+            const parser = mqttPacket.parser();
+            let handling = 0;
+            const readOnce = (): void => {
+                const data = stream.read() as Buffer | null;
+                if (data) {
+                    parser.parse(data);
+                }
+            };
+            parser.on('packet', () => {
+                handling++;
+                setImmediate(() => --handling === 0 && readOnce());
+            });
+            stream.on('readable', () => handling === 0 && readOnce());
+            return stream;
+        });
+        conns.forEach(c => c.write(connect(4)));
+        for (let i = 0; i < 4; i++) {
+            turns.current();
+            await new Promise(resolve => setImmediate(resolve));
+        }
+        // the first 1,500 bytes of a 5 kB PUBLISH, then the end: the last bytes complete no packet
+        const ended = conns.map(c => new Promise<void>(resolve => c.once('end', resolve)));
+        conns.forEach(c => c.end(publish(5000).subarray(0, 1500)));
+        const stalled = await Promise.race([
+            Promise.all(ended).then(() => false),
+            new Promise<boolean>(resolve => setTimeout(() => resolve(true), 1000)),
+        ]);
+        assert.equal(stalled, false, `${conns.filter(c => !c.readableEnded).length} of 3 never ended`);
+    });
+
     it('read(size) is passed through unchanged', () => {
         const turns = new ReadTurns(10);
         const stream = new PassThrough();
