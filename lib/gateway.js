@@ -59,6 +59,7 @@ class Gateway {
                 rawIdOf: topic => (0, topic_1.topicToId)(topic, settings)?.ownId,
                 publish: this.send,
                 ...(transport.subscribe ? { subscribe: topics => transport.subscribe?.(topics) } : {}),
+                ...(transport.unsubscribe ? { unsubscribe: topics => transport.unsubscribe?.(topics) } : {}),
             }, instance.log)
             : undefined;
     }

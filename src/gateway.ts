@@ -80,6 +80,7 @@ export class Gateway {
                       rawIdOf: topic => topicToId(topic, settings)?.ownId,
                       publish: this.send,
                       ...(transport.subscribe ? { subscribe: topics => transport.subscribe?.(topics) } : {}),
+                      ...(transport.unsubscribe ? { unsubscribe: topics => transport.unsubscribe?.(topics) } : {}),
                   },
                   instance.log,
               )

@@ -100,4 +100,6 @@ export interface Transport {
     publish(message: TransportMessage): void;
     /** Client: these topics are wanted now and after every reconnect (the broker sees every message anyway). */
     subscribe?(topics: string[]): void;
+    /** Client: these topics (given to `subscribe` before) are no longer wanted. */
+    unsubscribe?(topics: string[]): void;
 }

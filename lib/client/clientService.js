@@ -238,6 +238,20 @@ class ClientService {
             void this.subscribeExtra(client, fresh);
         }
     }
+    /** Topics given to `addSubscriptions` that are no longer wanted (a removed discovered entity's). */
+    removeSubscriptions(topics) {
+        const gone = topics.filter(t => this.extra.includes(t));
+        if (gone.length === 0) {
+            return;
+        }
+        this.extra = this.extra.filter(t => !gone.includes(t));
+        const client = this.client;
+        if (client?.connected) {
+            client.unsubscribeAsync(gone).catch((err) => {
+                this.log.warn(`Cannot unsubscribe ${gone.length} topic(s) of removed entities: ${(0, errorText_1.errorText)(err)}`);
+            });
+        }
+    }
     async subscribeExtra(client, topics) {
         const qos = this.options.defaultQoS;
         try {

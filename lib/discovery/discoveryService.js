@@ -268,6 +268,11 @@ class DiscoveryService {
         this.commands = commands;
         this.availability = availability;
         this.availabilityTopics = availabilityTopics;
+        const gone = [...this.subscribed].filter(t => !routes.has(t) && !availabilityTopics.has(t));
+        if (gone.length > 0) {
+            gone.forEach(topic => this.subscribed.delete(topic));
+            this.link.unsubscribe?.(gone);
+        }
         const wanted = [...routes.keys(), ...availabilityTopics.keys()].filter(t => !this.subscribed.has(t));
         if (wanted.length > 0) {
             for (const topic of wanted) {

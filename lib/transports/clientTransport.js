@@ -128,6 +128,14 @@ class ClientTransport {
             this.extraTopics.push(...topics);
         }
     }
+    unsubscribe(topics) {
+        if (this.service) {
+            this.service.removeSubscriptions(topics);
+        }
+        else {
+            this.extraTopics = this.extraTopics.filter(t => !topics.includes(t));
+        }
+    }
     async stop() {
         await this.service?.stop();
     }

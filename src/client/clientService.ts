@@ -74,7 +74,7 @@ export class ClientService {
     private client: MqttClient | undefined;
     private version: 4 | 5;
     private readonly queue: OutgoingClientMessage[] = [];
-    private readonly extra: string[] = [];
+    private extra: string[] = [];
     /** The patterns, compiled once (addSubscriptions skips topics they cover). */
     private covered: ReturnType<typeof compileTopicFilter>[] | undefined;
     private connected = false;
@@ -316,6 +316,21 @@ export class ClientService {
         // retained configs that arrive while onConnect still runs are subscribed too
         if (client?.connected) {
             void this.subscribeExtra(client, fresh);
+        }
+    }
+
+    /** Topics given to `addSubscriptions` that are no longer wanted (a removed discovered entity's). */
+    removeSubscriptions(topics: string[]): void {
+        const gone = topics.filter(t => this.extra.includes(t));
+        if (gone.length === 0) {
+            return;
+        }
+        this.extra = this.extra.filter(t => !gone.includes(t));
+        const client = this.client;
+        if (client?.connected) {
+            client.unsubscribeAsync(gone).catch((err: unknown) => {
+                this.log.warn(`Cannot unsubscribe ${gone.length} topic(s) of removed entities: ${errorText(err)}`);
+            });
         }
     }
 

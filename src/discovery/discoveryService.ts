@@ -36,6 +36,8 @@ export interface DiscoveryLink {
     publish(message: DiscoveryMessage): void;
     /** Client mode: these topics are wanted now and after every reconnect (server mode sees every message anyway). */
     subscribe?(topics: string[]): void;
+    /** Client mode: these topics (subscribed before) belong to no entity any more. */
+    unsubscribe?(topics: string[]): void;
     /** The id the raw mirror uses for a topic, to convert a state that was mirrored raw before. */
     rawIdOf?(topic: string): string | undefined;
 }
@@ -333,6 +335,11 @@ export class DiscoveryService {
         this.commands = commands;
         this.availability = availability;
         this.availabilityTopics = availabilityTopics;
+        const gone = [...this.subscribed].filter(t => !routes.has(t) && !availabilityTopics.has(t));
+        if (gone.length > 0) {
+            gone.forEach(topic => this.subscribed.delete(topic));
+            this.link.unsubscribe?.(gone);
+        }
         const wanted = [...routes.keys(), ...availabilityTopics.keys()].filter(t => !this.subscribed.has(t));
         if (wanted.length > 0) {
             for (const topic of wanted) {

@@ -23,7 +23,7 @@ export class ClientTransport implements Transport {
      */
     private readonly ownMessages: MessageEchoGuard;
     /** Topics wanted besides the patterns (discovery), asked for before the service exists. */
-    private readonly extraTopics: string[] = [];
+    private extraTopics: string[] = [];
 
     constructor(
         private readonly instance: Instance,
@@ -137,6 +137,14 @@ export class ClientTransport implements Transport {
             this.service.addSubscriptions(topics);
         } else {
             this.extraTopics.push(...topics);
+        }
+    }
+
+    unsubscribe(topics: string[]): void {
+        if (this.service) {
+            this.service.removeSubscriptions(topics);
+        } else {
+            this.extraTopics = this.extraTopics.filter(t => !topics.includes(t));
         }
     }
 

@@ -577,5 +577,31 @@ export function discoverySuites({ suite }: TestContext): void {
             await plug.publish('tele/plug2/LWT', 'Online', { retain: true });
             await waitForState(harness, `${device._id}.available`, s => s?.val === true, 15000);
         });
+
+        it('a removed entity: its topics are unsubscribed (outside the patterns, they become no raw states)', async function () {
+            if (!mosquitto || !plug) {
+                skipWithReason(this, 'mosquitto is not installed (apt-get install mosquitto)');
+                return;
+            }
+            const harness = getHarness();
+            await plug.publish('homeassistant/switch/C8C9A3AABB01_RL_1/config', '', { retain: true });
+            await waitForTree(
+                harness,
+                'the plug removed',
+                objects => ![...objects.values()].some(o => o.type === 'device' && o.common.name === 'Plug 2'),
+                15000,
+            );
+            await plug.publish('stat/plug2/POWER', 'OFF');
+            await plug.publish('tele/plug2/LWT', 'Offline', { retain: true });
+            // the patterns' own topic, after them: its raw state shows the adapter is receiving; raw states of new
+            // topics are created concurrently (without the unsubscribe the two above came ~50 ms after the marker's),
+            // so a second more for them to appear
+            await plug.publish('nothing/marker', '1');
+            await waitForState(harness, `${NS}.nothing.marker`, s => s?.val === 1 || s?.val === '1', 15000);
+            await new Promise(resolve => setTimeout(resolve, 1000));
+            for (const id of [`${NS}.stat.plug2.POWER`, `${NS}.tele.plug2.LWT`]) {
+                assert.equal(await harness.objects.getObjectAsync(id), null, `no raw state ${id}`);
+            }
+        });
     });
 }
