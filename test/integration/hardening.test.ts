@@ -397,56 +397,83 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
         assert.equal(service.connectedClients, 0);
     });
 
-    it('300 clients whose sockets close at once: every will fires, every place is freed, the others keep receiving', async () => {
-        const present = new Set<string>();
-        const { port, broker: service } = await broker(
-            {},
-            {
-                clientConnected: c => present.add(c.id),
-                clientDisconnected: id => present.delete(id),
-            },
-        );
-        const watcher = await client(port, { clientId: 'watcher' });
-        await watcher.subscribe('will/#', 1);
-        await watcher.subscribe('live', 1);
-        const publisher = await client(port, { clientId: 'live-publisher' });
-        const devices: TestClient[] = [];
-        for (let i = 0; i < 300; i += 50) {
-            devices.push(
-                ...(await Promise.all(
-                    Array.from({ length: 50 }, (_, j) =>
-                        client(port, {
-                            clientId: `device-${i + j}`,
-                            will: {
-                                topic: `will/device-${i + j}`,
-                                payload: Buffer.from('gone'),
-                                qos: 1,
-                                retain: false,
-                            },
-                        }),
-                    ),
-                )),
+    for (const row of [
+        { persistence: 'memory', via: 'tcp' },
+        { persistence: 'disk', via: 'tcp' },
+        { persistence: 'memory', via: 'ws' },
+    ] as const) {
+        it(`300 clients whose sockets close at once: every will fires, every place is freed, the others keep receiving (${row.persistence}, ${row.via})`, async () => {
+            const present = new Set<string>();
+            const dir = row.persistence === 'disk' ? mkdtempSync(path.join(tmpdir(), 'mqtt-gateway-closes-')) : '';
+            if (dir) {
+                cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+            }
+            const { port, broker: service } = await broker(
+                {
+                    persistence: row.persistence,
+                    persistenceDir: dir,
+                    listeners: { bind: '127.0.0.1', port: 0, tls: undefined, webSocket: row.via === 'ws', wsPort: 0 },
+                },
+                {
+                    clientConnected: c => present.add(c.id),
+                    clientDisconnected: id => present.delete(id),
+                },
             );
-        }
-        await until(() => present.size === 302, 10000, 'every device reported connected');
-        // the peer closes (FIN), as when a power strip with 300 devices goes off or an attacker's process exits
-        for (const device of devices) {
-            device.client.stream.destroy();
-        }
-        // meanwhile the clients still connected keep exchanging messages
-        for (let i = 0; i < 10; i++) {
-            await publisher.publish('live', String(i));
-        }
-        await until(() => watcher.messages.filter(m => m.topic === 'live').length === 10, 10000, 'the live messages');
-        await until(() => watcher.messages.filter(m => m.topic.startsWith('will/')).length === 300, 15000, '300 wills');
-        await until(() => service.connectedClients === 2, 10000, 'the 300 places freed');
-        assert.deepEqual([...present].sort(), ['live-publisher', 'watcher']);
-        assert.equal(
-            new Set(watcher.messages.filter(m => m.topic.startsWith('will/')).map(m => m.topic)).size,
-            300,
-            'each will once',
-        );
-    });
+            const wsPort =
+                row.via === 'ws'
+                    ? (
+                          service as unknown as { listeners: { servers: { address(): { port: number } }[] } }
+                      ).listeners.servers[1]!.address().port
+                    : 0;
+            const watcher = await client(port, { clientId: 'watcher' });
+            await watcher.subscribe('will/#', 1);
+            await watcher.subscribe('live', 1);
+            const publisher = await client(port, { clientId: 'live-publisher' });
+            const devices: TestClient[] = [];
+            for (let i = 0; i < 300; i += 50) {
+                devices.push(
+                    ...(await Promise.all(
+                        Array.from({ length: 50 }, (_, j) => {
+                            const options = {
+                                clientId: `device-${i + j}`,
+                                will: {
+                                    topic: `will/device-${i + j}`,
+                                    payload: Buffer.from('gone'),
+                                    qos: 1 as const,
+                                    retain: false,
+                                },
+                            };
+                            return row.via === 'ws'
+                                ? TestClient.connectUrl(`ws://127.0.0.1:${wsPort}/mqtt`, options).then(c => {
+                                      cleanups.push(() => void c.client.end(true));
+                                      return c;
+                                  })
+                                : client(port, options);
+                        }),
+                    )),
+                );
+            }
+            await until(() => present.size === 302, 10000, 'every device reported connected');
+            // the peer closes, as when a power strip with 300 devices goes off or an attacker's process exits
+            for (const device of devices) {
+                device.client.stream.destroy();
+            }
+            // meanwhile the clients still connected keep exchanging messages
+            for (let i = 0; i < 10; i++) {
+                await publisher.publish('live', String(i));
+            }
+            const wills = (): string[] => watcher.messages.filter(m => m.topic.startsWith('will/')).map(m => m.topic);
+            await until(
+                () => watcher.messages.filter(m => m.topic === 'live').length === 10,
+                10000,
+                'the live messages',
+            );
+            await until(() => wills().length === 300, 15000, '300 wills');
+            await until(() => service.connectedClients === 2, 10000, 'the 300 places freed');
+            assert.deepEqual([...present].sort(), ['live-publisher', 'watcher']);
+            assert.equal(new Set(wills()).size, 300, 'each will once');
+        });
+    }
 
     it('a takeover (the same client id again) leaves the id present once, gone when its last connection closes', async () => {
         const present = new Set<string>();

@@ -28,8 +28,13 @@ export class TestClient {
         });
     }
 
-    static async connect(port: number, options: IClientOptions = {}): Promise<TestClient> {
-        const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+    static connect(port: number, options: IClientOptions = {}): Promise<TestClient> {
+        return TestClient.connectUrl(`mqtt://127.0.0.1:${port}`, options);
+    }
+
+    /** Any URL mqtt.js takes (ws://…/mqtt for the WebSocket listener). */
+    static async connectUrl(url: string, options: IClientOptions = {}): Promise<TestClient> {
+        const client = await mqtt.connectAsync(url, {
             reconnectPeriod: 0,
             connectTimeout: 5000,
             ...options,
