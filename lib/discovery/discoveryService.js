@@ -4,12 +4,12 @@ exports.DiscoveryService = exports.TASMOTA_DISCOVERY = void 0;
 const rateLog_1 = require("../rateLog");
 const errorText_1 = require("../errorText");
 const filter_1 = require("../mapping/filter");
-const deviceAvailability_1 = require("./deviceAvailability");
 const homeAssistant_1 = require("./homeAssistant");
 const tasmota_1 = require("./tasmota");
 const entityIds_1 = require("./entityIds");
 const deviceObjects_1 = require("./deviceObjects");
 const keyedQueue_1 = require("../keyedQueue");
+const routeTable_1 = require("./routeTable");
 /** Where Tasmota announces itself (fixed by the firmware). */
 const TASMOTA_PREFIX = 'tasmota/discovery/';
 exports.TASMOTA_DISCOVERY = `${TASMOTA_PREFIX}#`;
@@ -27,13 +27,12 @@ class DiscoveryService {
     byConfig = new Map();
     /** config topic → the payload last applied (devices announce again at every birth message) */
     lastConfig = new Map();
-    routes = new Map();
-    commands = new Map();
-    availability = new Map();
-    availabilityTopics = new Map();
+    /** config topic → its place in the order configs came (kept while the config has entities) */
+    configOrder = new Map();
+    configsSeen = 0;
+    /** topics, state ids, commands and availability of every entity (see routeTable.ts) */
+    table = new routeTable_1.RouteTable((topic, entity) => this.usableTopic(topic, entity));
     subscribed = new Set();
-    /** ids of every state of a discovered entity and of every `<device>.available` */
-    stateIds = new Set();
     /** States discovery stopped using in this run (removed entities and states). */
     retired = new Set();
     /** Channels and devices discovery made in earlier runs (read at start). */
@@ -116,18 +115,18 @@ class DiscoveryService {
             return true;
         }
         let taken = false;
-        const routes = this.routes.get(topic);
+        const routes = this.table.routesOf(topic);
         if (routes) {
             taken = true;
             for (const route of routes) {
                 this.writeValue(route, text);
             }
         }
-        const devices = this.availabilityTopics.get(topic);
+        const devices = this.table.devicesOn(topic);
         if (devices) {
             taken = true;
             for (const deviceId of devices) {
-                const available = this.availability.get(deviceId)?.onMessage(topic, text);
+                const available = this.table.availabilityOf(deviceId)?.onMessage(topic, text);
                 if (available !== undefined) {
                     void this.queue(() => this.store.setState(`${deviceId}.available`, { val: available, ack: true }));
                 }
@@ -144,16 +143,16 @@ class DiscoveryService {
     owns(id) {
         // also the states of entities known from the objects database whose configs have not come again yet (right
         // after a start), and states discovery removed in this run (their deletion is not a raw topic's change)
-        return this.stateIds.has(id) || this.retired.has(id) || this.knownParents.has(id.slice(0, id.lastIndexOf('.')));
+        return this.table.uses(id) || this.retired.has(id) || this.knownParents.has(id.slice(0, id.lastIndexOf('.')));
     }
     /** A state change in ioBroker: a write (ack=false) of a discovered command state goes to the device. */
     onStateChange(id, state) {
         if (!state || state.ack || this.stopped) {
             return;
         }
-        const target = this.commands.get(id);
+        const target = this.table.command(id);
         if (!target) {
-            this.log.warn('nocommand', id, `'${id}' was written, but its device has no command for it${this.stateIds.has(id) ? '' : ' (or has not announced itself since the start)'}: nothing sent`);
+            this.log.warn('nocommand', id, `'${id}' was written, but its device has no command for it${this.table.uses(id) ? '' : ' (or has not announced itself since the start)'}: nothing sent`);
             return;
         }
         const message = target.command.build(state.val);
@@ -199,81 +198,37 @@ class DiscoveryService {
             after.push(entity);
         }
         const gone = before.filter(e => !after.some(a => a.channelId === e.channelId));
+        let order = this.configOrder.get(result.configTopic);
+        if (order === undefined) {
+            order = this.configsSeen++;
+        }
         if (after.length > 0) {
             this.byConfig.set(result.configTopic, after);
+            this.configOrder.set(result.configTopic, order);
         }
         else {
             this.byConfig.delete(result.configTopic);
+            this.configOrder.delete(result.configTopic);
             this.lastConfig.delete(result.configTopic);
         }
         for (const entity of gone) {
             this.ids.forget(entity.channelId);
             void this.queue(() => this.removeEntity(entity));
         }
-        this.rebuildRoutes();
+        this.route(before, after, order);
     }
-    /** Routing tables from all entities: source topics, command ids, availability per device. */
-    rebuildRoutes() {
-        const routes = new Map();
-        const commands = new Map();
-        const plans = new Map();
-        const stateIds = new Set();
-        for (const entity of [...this.byConfig.values()].flat()) {
-            for (const id of entity.stateIds.values()) {
-                stateIds.add(id);
-            }
-            stateIds.add(`${entity.deviceId}.available`);
-            for (const state of entity.plan.states) {
-                const stateId = entity.stateIds.get(state.key);
-                if (state.source && this.usableTopic(state.source.topic, entity)) {
-                    const list = routes.get(state.source.topic) ?? [];
-                    list.push({ stateId, read: state.source.read, entity });
-                    routes.set(state.source.topic, list);
-                }
-                if (state.command) {
-                    commands.set(stateId, { entity, command: state.command });
-                }
-            }
-            const own = entity.plan.availability;
-            if (own) {
-                const merged = plans.get(entity.deviceId);
-                plans.set(entity.deviceId, merged
-                    ? {
-                        mode: merged.mode,
-                        topics: [
-                            ...merged.topics,
-                            ...own.topics.filter(t => !merged.topics.some(m => m.topic === t.topic)),
-                        ],
-                    }
-                    : own);
-            }
+    /** The routing tables after one config's entities replaced its earlier ones; subscriptions follow. */
+    route(before, after, order) {
+        const changes = this.table.replace(before, after, order);
+        for (const id of changes.retired) {
+            this.retired.add(id);
         }
-        const availability = new Map();
-        const availabilityTopics = new Map();
-        for (const [deviceId, plan] of plans) {
-            const kept = this.availability.get(deviceId);
-            kept?.update(plan);
-            availability.set(deviceId, kept ?? new deviceAvailability_1.DeviceAvailability(plan));
-            for (const t of plan.topics.filter(entry => this.usableTopic(entry.topic))) {
-                availabilityTopics.set(t.topic, [...(availabilityTopics.get(t.topic) ?? []), deviceId]);
-            }
-        }
-        for (const id of this.stateIds) {
-            if (!stateIds.has(id)) {
-                this.retired.add(id);
-            }
-        }
-        this.routes = routes;
-        this.stateIds = stateIds;
-        this.commands = commands;
-        this.availability = availability;
-        this.availabilityTopics = availabilityTopics;
-        const gone = [...this.subscribed].filter(t => !routes.has(t) && !availabilityTopics.has(t));
+        const gone = changes.unsubscribe.filter(topic => this.subscribed.has(topic));
         if (gone.length > 0) {
             gone.forEach(topic => this.subscribed.delete(topic));
             this.link.unsubscribe?.(gone);
         }
-        const wanted = [...routes.keys(), ...availabilityTopics.keys()].filter(t => !this.subscribed.has(t));
+        const wanted = changes.subscribe.filter(topic => !this.subscribed.has(topic));
         if (wanted.length > 0) {
             for (const topic of wanted) {
                 this.subscribed.add(topic);

@@ -4,18 +4,9 @@
  * deleted); removed with their channel, and the device with its last entity.
  */
 import type { Store } from '../iobroker/store';
-import type { EntityPlan } from './model';
+import type { Entity } from './model';
 
-/** A discovered entity as the runtime knows it. */
-export interface Entity {
-    plan: EntityPlan;
-    channelId: string;
-    deviceId: string;
-    /** state key → id */
-    stateIds: Map<string, string>;
-    /** objects are written: values may follow */
-    ready: Promise<void>;
-}
+export type { Entity } from './model';
 
 /** Device, channel, states (created, or updated in place keeping `common.custom`: history stays). */
 export async function writeEntityObjects(store: Store, entity: Entity, previous: Entity | undefined): Promise<void> {

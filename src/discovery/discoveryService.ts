@@ -8,13 +8,13 @@ import type { Logger, Store } from '../iobroker/store';
 import { RateLimitedLog, clip } from '../rateLog';
 import { errorText } from '../errorText';
 import { topicNameError } from '../mapping/filter';
-import { DeviceAvailability } from './deviceAvailability';
 import { parseHomeAssistant } from './homeAssistant';
 import { TasmotaDiscovery } from './tasmota';
-import type { AvailabilityPlan, DiscoveryResult, StatePlan } from './model';
+import type { DiscoveryResult } from './model';
 import { EntityIds } from './entityIds';
 import { removeEntityObjects, writeEntityObjects, type Entity } from './deviceObjects';
 import { KeyedQueue } from '../keyedQueue';
+import { RouteTable, type Route } from './routeTable';
 
 export interface DiscoveryOptions {
     namespace: string;
@@ -49,13 +49,6 @@ export const TASMOTA_DISCOVERY = `${TASMOTA_PREFIX}#`;
 /** Object work (device, channel, state objects; availability) runs in this one order, under one key. */
 const OBJECTS = 'objects';
 
-interface Route {
-    stateId: string;
-    read: NonNullable<StatePlan['source']>['read'];
-    /** its values are written once the entity's objects are */
-    entity: Entity;
-}
-
 export class DiscoveryService {
     private readonly log: RateLimitedLog;
     private readonly tasmota = new TasmotaDiscovery();
@@ -64,13 +57,12 @@ export class DiscoveryService {
     private readonly byConfig = new Map<string, Entity[]>();
     /** config topic → the payload last applied (devices announce again at every birth message) */
     private readonly lastConfig = new Map<string, string>();
-    private routes = new Map<string, Route[]>();
-    private commands = new Map<string, { entity: Entity; command: NonNullable<StatePlan['command']> }>();
-    private availability = new Map<string, DeviceAvailability>();
-    private availabilityTopics = new Map<string, string[]>();
+    /** config topic → its place in the order configs came (kept while the config has entities) */
+    private readonly configOrder = new Map<string, number>();
+    private configsSeen = 0;
+    /** topics, state ids, commands and availability of every entity (see routeTable.ts) */
+    private readonly table = new RouteTable((topic, entity) => this.usableTopic(topic, entity));
     private readonly subscribed = new Set<string>();
-    /** ids of every state of a discovered entity and of every `<device>.available` */
-    private stateIds = new Set<string>();
     /** States discovery stopped using in this run (removed entities and states). */
     private readonly retired = new Set<string>();
     /** Channels and devices discovery made in earlier runs (read at start). */
@@ -164,18 +156,18 @@ export class DiscoveryService {
             return true;
         }
         let taken = false;
-        const routes = this.routes.get(topic);
+        const routes = this.table.routesOf(topic);
         if (routes) {
             taken = true;
             for (const route of routes) {
                 this.writeValue(route, text);
             }
         }
-        const devices = this.availabilityTopics.get(topic);
+        const devices = this.table.devicesOn(topic);
         if (devices) {
             taken = true;
             for (const deviceId of devices) {
-                const available = this.availability.get(deviceId)?.onMessage(topic, text);
+                const available = this.table.availabilityOf(deviceId)?.onMessage(topic, text);
                 if (available !== undefined) {
                     void this.queue(() => this.store.setState(`${deviceId}.available`, { val: available, ack: true }));
                 }
@@ -193,7 +185,7 @@ export class DiscoveryService {
     owns(id: string): boolean {
         // also the states of entities known from the objects database whose configs have not come again yet (right
         // after a start), and states discovery removed in this run (their deletion is not a raw topic's change)
-        return this.stateIds.has(id) || this.retired.has(id) || this.knownParents.has(id.slice(0, id.lastIndexOf('.')));
+        return this.table.uses(id) || this.retired.has(id) || this.knownParents.has(id.slice(0, id.lastIndexOf('.')));
     }
 
     /** A state change in ioBroker: a write (ack=false) of a discovered command state goes to the device. */
@@ -201,12 +193,12 @@ export class DiscoveryService {
         if (!state || state.ack || this.stopped) {
             return;
         }
-        const target = this.commands.get(id);
+        const target = this.table.command(id);
         if (!target) {
             this.log.warn(
                 'nocommand',
                 id,
-                `'${id}' was written, but its device has no command for it${this.stateIds.has(id) ? '' : ' (or has not announced itself since the start)'}: nothing sent`,
+                `'${id}' was written, but its device has no command for it${this.table.uses(id) ? '' : ' (or has not announced itself since the start)'}: nothing sent`,
             );
             return;
         }
@@ -263,84 +255,37 @@ export class DiscoveryService {
             after.push(entity);
         }
         const gone = before.filter(e => !after.some(a => a.channelId === e.channelId));
+        let order = this.configOrder.get(result.configTopic);
+        if (order === undefined) {
+            order = this.configsSeen++;
+        }
         if (after.length > 0) {
             this.byConfig.set(result.configTopic, after);
+            this.configOrder.set(result.configTopic, order);
         } else {
             this.byConfig.delete(result.configTopic);
+            this.configOrder.delete(result.configTopic);
             this.lastConfig.delete(result.configTopic);
         }
         for (const entity of gone) {
             this.ids.forget(entity.channelId);
             void this.queue(() => this.removeEntity(entity));
         }
-        this.rebuildRoutes();
+        this.route(before, after, order);
     }
 
-    /** Routing tables from all entities: source topics, command ids, availability per device. */
-    private rebuildRoutes(): void {
-        const routes = new Map<string, Route[]>();
-        const commands = new Map<string, { entity: Entity; command: NonNullable<StatePlan['command']> }>();
-        const plans = new Map<string, AvailabilityPlan>();
-        const stateIds = new Set<string>();
-        for (const entity of [...this.byConfig.values()].flat()) {
-            for (const id of entity.stateIds.values()) {
-                stateIds.add(id);
-            }
-            stateIds.add(`${entity.deviceId}.available`);
-            for (const state of entity.plan.states) {
-                const stateId = entity.stateIds.get(state.key)!;
-                if (state.source && this.usableTopic(state.source.topic, entity)) {
-                    const list = routes.get(state.source.topic) ?? [];
-                    list.push({ stateId, read: state.source.read, entity });
-                    routes.set(state.source.topic, list);
-                }
-                if (state.command) {
-                    commands.set(stateId, { entity, command: state.command });
-                }
-            }
-            const own = entity.plan.availability;
-            if (own) {
-                const merged = plans.get(entity.deviceId);
-                plans.set(
-                    entity.deviceId,
-                    merged
-                        ? {
-                              mode: merged.mode,
-                              topics: [
-                                  ...merged.topics,
-                                  ...own.topics.filter(t => !merged.topics.some(m => m.topic === t.topic)),
-                              ],
-                          }
-                        : own,
-                );
-            }
+    /** The routing tables after one config's entities replaced its earlier ones; subscriptions follow. */
+    private route(before: Entity[], after: Entity[], order: number): void {
+        const changes = this.table.replace(before, after, order);
+        for (const id of changes.retired) {
+            this.retired.add(id);
         }
-        const availability = new Map<string, DeviceAvailability>();
-        const availabilityTopics = new Map<string, string[]>();
-        for (const [deviceId, plan] of plans) {
-            const kept = this.availability.get(deviceId);
-            kept?.update(plan);
-            availability.set(deviceId, kept ?? new DeviceAvailability(plan));
-            for (const t of plan.topics.filter(entry => this.usableTopic(entry.topic))) {
-                availabilityTopics.set(t.topic, [...(availabilityTopics.get(t.topic) ?? []), deviceId]);
-            }
-        }
-        for (const id of this.stateIds) {
-            if (!stateIds.has(id)) {
-                this.retired.add(id);
-            }
-        }
-        this.routes = routes;
-        this.stateIds = stateIds;
-        this.commands = commands;
-        this.availability = availability;
-        this.availabilityTopics = availabilityTopics;
-        const gone = [...this.subscribed].filter(t => !routes.has(t) && !availabilityTopics.has(t));
+        const gone = changes.unsubscribe.filter(topic => this.subscribed.has(topic));
         if (gone.length > 0) {
             gone.forEach(topic => this.subscribed.delete(topic));
             this.link.unsubscribe?.(gone);
         }
-        const wanted = [...routes.keys(), ...availabilityTopics.keys()].filter(t => !this.subscribed.has(t));
+        const wanted = changes.subscribe.filter(topic => !this.subscribed.has(topic));
         if (wanted.length > 0) {
             for (const topic of wanted) {
                 this.subscribed.add(topic);

@@ -84,3 +84,14 @@ export type DiscoveryResult =
     | { kind: 'remove'; configTopic: string }
     /** A message that is not discovery, or broken discovery (the warning says why, naming the topic). */
     | { kind: 'invalid'; configTopic: string; warning: string };
+
+/** A discovered entity as the runtime knows it (deviceObjects.ts, routeTable.ts, discoveryService.ts). */
+export interface Entity {
+    plan: EntityPlan;
+    channelId: string;
+    deviceId: string;
+    /** state key → id */
+    stateIds: Map<string, string>;
+    /** objects are written: values may follow */
+    ready: Promise<void>;
+}

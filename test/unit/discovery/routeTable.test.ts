@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict';
+import type { Entity, EntityPlan, StatePlan } from '../../../src/discovery/model';
+import { RouteTable, type RouteChanges } from '../../../src/discovery/routeTable';
+
+/** A small seeded PRNG (mulberry32), so a failing sequence can be replayed. */
+function prng(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+const TOPICS = ['a/1', 'a/2', 'b/1', 'b/2', 'shared/state', 'bad/+'];
+const AVAILABILITY = ['bridge/state', 'dev/x/lwt', 'dev/y/lwt', 'bad/#'];
+const usable = (topic: string): boolean => !topic.includes('+') && !topic.includes('#');
+
+function entity(device: string, channel: string, states: StatePlan[], availability?: string[]): Entity {
+    const plan = {
+        configTopic: `cfg/${channel}`,
+        uniqueId: channel,
+        component: 'sensor',
+        device: { key: device, name: device, native: {} },
+        key: channel,
+        name: channel,
+        native: {},
+        states,
+        warnings: [],
+        ...(availability
+            ? {
+                  availability: {
+                      mode: 'all' as const,
+                      topics: availability.map(topic => ({ topic, online: 'on', offline: 'off' })),
+                  },
+              }
+            : {}),
+    } satisfies EntityPlan;
+    const deviceId = `gw.0.devices.${device}`;
+    const channelId = `${deviceId}.${channel}`;
+    return {
+        plan,
+        channelId,
+        deviceId,
+        stateIds: new Map(states.map(s => [s.key, `${channelId}.${s.key}`])),
+        ready: Promise.resolve(),
+    };
+}
+
+function state(key: string, topic: string | undefined, command: boolean): StatePlan {
+    return {
+        key,
+        common: { name: key, role: 'state', type: 'mixed', read: true, write: command },
+        ...(topic ? { source: { topic, read: (p: string) => p } } : {}),
+        ...(command
+            ? {
+                  command: {
+                      build: () => ({ topic: 'cmd', payload: 'x' }),
+                      qos: 0 as const,
+                      retain: false,
+                      optimistic: false,
+                  },
+              }
+            : {}),
+    };
+}
+
+/** The tables as a full rebuild over every entity (in config order) gives them: what RouteTable must equal. */
+function reference(entities: Entity[]): {
+    routes: Map<string, string[]>;
+    ids: Set<string>;
+    commandIds: Set<string>;
+    availability: Map<string, string[]>;
+    devicesOn: Map<string, string[]>;
+} {
+    const routes = new Map<string, string[]>();
+    const ids = new Set<string>();
+    const commandIds = new Set<string>();
+    const availability = new Map<string, string[]>();
+    for (const e of entities) {
+        ids.add(`${e.deviceId}.available`);
+        for (const s of e.plan.states) {
+            const id = e.stateIds.get(s.key)!;
+            ids.add(id);
+            if (s.source && usable(s.source.topic)) {
+                routes.set(s.source.topic, [...(routes.get(s.source.topic) ?? []), id].sort());
+            }
+            if (s.command) {
+                commandIds.add(id);
+            }
+        }
+        const own = e.plan.availability?.topics.map(t => t.topic);
+        if (own) {
+            const merged = availability.get(e.deviceId) ?? [];
+            availability.set(e.deviceId, [...merged, ...own.filter(t => !merged.includes(t))]);
+        }
+    }
+    const devicesOn = new Map<string, string[]>();
+    for (const [device, topics] of availability) {
+        for (const t of topics.filter(usable)) {
+            devicesOn.set(t, [...new Set([...(devicesOn.get(t) ?? []), device])].sort());
+        }
+    }
+    return { routes, ids, commandIds, availability, devicesOn };
+}
+
+describe('RouteTable (discovery routing, one config at a time)', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+        it(`equals a full rebuild after each of 400 random config changes (seed ${seed})`, () => {
+            const random = prng(seed);
+            const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+            const table = new RouteTable(usable);
+            /** config → its entities and its order, as the service keeps them */
+            const configs = new Map<string, { entities: Entity[]; order: number }>();
+            let seen = 0;
+            const allIds = new Set<string>();
+            for (let step = 0; step < 400; step++) {
+                const config = `cfg${Math.floor(random() * 12)}`;
+                const before = configs.get(config);
+                const after: Entity[] = [];
+                const count = random() < 0.25 ? 0 : 1 + Math.floor(random() * 3);
+                for (let i = 0; i < count; i++) {
+                    const device = pick(['d1', 'd2', 'd3', 'd4']);
+                    // channels shared between configs now and then (one unique_id in two configs)
+                    const channel = random() < 0.15 ? `shared${Math.floor(random() * 2)}` : `${config}_${i}`;
+                    const states = Array.from({ length: 1 + Math.floor(random() * 3) }, (_, k) =>
+                        state(`s${k}`, random() < 0.8 ? pick(TOPICS) : undefined, random() < 0.4),
+                    );
+                    const availability =
+                        random() < 0.6
+                            ? Array.from({ length: 1 + Math.floor(random() * 2) }, () => pick(AVAILABILITY))
+                            : undefined;
+                    after.push(entity(device, channel, states, availability));
+                }
+                const readBefore = new Set([...TOPICS, ...AVAILABILITY].filter(t => table.reads(t)));
+                const idsBefore = reference(
+                    [...configs.values()].sort((a, b) => a.order - b.order).flatMap(c => c.entities),
+                ).ids;
+                const order = before?.order ?? seen++;
+                const changes: RouteChanges = table.replace(before?.entities ?? [], after, order);
+                if (after.length > 0) {
+                    configs.set(config, { entities: after, order });
+                } else {
+                    configs.delete(config);
+                }
+                const all = [...configs.values()].sort((a, b) => a.order - b.order).flatMap(c => c.entities);
+                const want = reference(all);
+                for (const topic of TOPICS) {
+                    assert.deepEqual(
+                        (table.routesOf(topic) ?? []).map(r => r.stateId).sort(),
+                        want.routes.get(topic) ?? [],
+                        `step ${step}: routes of ${topic}`,
+                    );
+                }
+                for (const e of [...all, ...(before?.entities ?? [])]) {
+                    for (const id of [...e.stateIds.values(), `${e.deviceId}.available`]) {
+                        allIds.add(id);
+                    }
+                }
+                for (const id of allIds) {
+                    assert.equal(table.uses(id), want.ids.has(id), `step ${step}: uses ${id}`);
+                    assert.equal(
+                        table.command(id) !== undefined,
+                        want.commandIds.has(id),
+                        `step ${step}: command ${id}`,
+                    );
+                }
+                for (const device of ['d1', 'd2', 'd3', 'd4'].map(d => `gw.0.devices.${d}`)) {
+                    assert.deepEqual(
+                        table.availabilityOf(device)?.topics,
+                        want.availability.get(device),
+                        `step ${step}: availability of ${device}`,
+                    );
+                }
+                for (const topic of AVAILABILITY) {
+                    assert.deepEqual(
+                        [...(table.devicesOn(topic) ?? [])].sort(),
+                        want.devicesOn.get(topic) ?? [],
+                        `step ${step}: devices on ${topic}`,
+                    );
+                }
+                // what changed, as the service acts on it
+                const readAfter = new Set([...TOPICS, ...AVAILABILITY].filter(t => table.reads(t)));
+                for (const topic of readAfter) {
+                    if (!readBefore.has(topic)) {
+                        assert.ok(changes.subscribe.includes(topic), `step ${step}: ${topic} to subscribe`);
+                    }
+                }
+                for (const topic of readBefore) {
+                    if (!readAfter.has(topic)) {
+                        assert.ok(changes.unsubscribe.includes(topic), `step ${step}: ${topic} to unsubscribe`);
+                    }
+                }
+                assert.ok(
+                    changes.subscribe.every(t => readAfter.has(t)),
+                    `step ${step}: subscribe only read topics`,
+                );
+                assert.ok(
+                    changes.unsubscribe.every(t => !readAfter.has(t)),
+                    `step ${step}: unsubscribe only unread`,
+                );
+                const retiredWant = [...idsBefore].filter(id => !want.ids.has(id)).sort();
+                assert.deepEqual([...new Set(changes.retired)].sort(), retiredWant, `step ${step}: retired ids`);
+            }
+        });
+    }
+
+    it('a shared id keeps the other entity’s command when one of the two goes', () => {
+        const table = new RouteTable(usable);
+        const first = entity('d1', 'same', [state('s0', 'a/1', true)]);
+        const second = entity('d1', 'same', [state('s0', 'a/1', true)]);
+        table.replace([], [first], 0);
+        table.replace([], [second], 1);
+        table.replace([second], [], 1);
+        assert.equal(table.command('gw.0.devices.d1.same.s0')?.entity, first);
+        assert.deepEqual(
+            table.routesOf('a/1')?.map(r => r.entity),
+            [first],
+        );
+    });
+});
