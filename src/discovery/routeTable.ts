@@ -93,7 +93,11 @@ export class RouteTable {
             this.order.set(entity, [configOrder, index]);
             this.add(entity, touchedTopics);
             devices.add(entity.deviceId);
+            entity.stateIds.forEach(id => touchedIds.add(id));
         });
+        for (const id of touchedIds) {
+            this.updateCommand(id);
+        }
         for (const deviceId of devices) {
             this.updateDevice(deviceId, touchedIds, touchedTopics);
         }
@@ -124,9 +128,6 @@ export class RouteTable {
                 }
                 touchedTopics.add(topic);
             }
-            if (state.command) {
-                this.commands.set(stateId, { entity, command: state.command });
-            }
         }
         let siblings = this.byDevice.get(entity.deviceId);
         if (!siblings) {
@@ -151,22 +152,37 @@ export class RouteTable {
                 }
                 touchedTopics.add(topic);
             }
-            if (this.commands.get(stateId)?.entity === entity) {
-                this.commands.delete(stateId);
-                // another entity on the same id (a shared unique_id) keeps its command
-                for (const other of this.users.get(stateId) ?? []) {
-                    const key = [...other.stateIds].find(([, id]) => id === stateId)?.[0];
-                    const command = other.plan.states.find(s => s.key === key)?.command;
-                    if (command) {
-                        this.commands.set(stateId, { entity: other, command });
-                    }
-                }
-            }
         }
         const siblings = this.byDevice.get(entity.deviceId);
         siblings?.delete(entity);
         if (siblings?.size === 0) {
             this.byDevice.delete(entity.deviceId);
+        }
+    }
+
+    /**
+     * The command of a state id: of the entity whose config comes last (as a full rebuild in config order gives it;
+     * two configs with one unique_id share the id).
+     */
+    private updateCommand(stateId: string): void {
+        let best: Command | undefined;
+        let bestOrder: [number, number] | undefined;
+        for (const entity of this.users.get(stateId) ?? []) {
+            const key = [...entity.stateIds].find(([, id]) => id === stateId)?.[0];
+            const command = entity.plan.states.find(s => s.key === key)?.command;
+            const order = this.order.get(entity)!;
+            if (
+                command &&
+                (!bestOrder || order[0] > bestOrder[0] || (order[0] === bestOrder[0] && order[1] >= bestOrder[1]))
+            ) {
+                best = { entity, command };
+                bestOrder = order;
+            }
+        }
+        if (best) {
+            this.commands.set(stateId, best);
+        } else {
+            this.commands.delete(stateId);
         }
     }
 

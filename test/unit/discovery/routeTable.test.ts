@@ -71,13 +71,14 @@ function state(key: string, topic: string | undefined, command: boolean): StateP
 function reference(entities: Entity[]): {
     routes: Map<string, string[]>;
     ids: Set<string>;
-    commandIds: Set<string>;
+    /** state id → the entity whose command it has: the last in config order */
+    commands: Map<string, Entity>;
     availability: Map<string, string[]>;
     devicesOn: Map<string, string[]>;
 } {
     const routes = new Map<string, string[]>();
     const ids = new Set<string>();
-    const commandIds = new Set<string>();
+    const commands = new Map<string, Entity>();
     const availability = new Map<string, string[]>();
     for (const e of entities) {
         ids.add(`${e.deviceId}.available`);
@@ -88,7 +89,7 @@ function reference(entities: Entity[]): {
                 routes.set(s.source.topic, [...(routes.get(s.source.topic) ?? []), id].sort());
             }
             if (s.command) {
-                commandIds.add(id);
+                commands.set(id, e);
             }
         }
         const own = e.plan.availability?.topics.map(t => t.topic);
@@ -103,7 +104,7 @@ function reference(entities: Entity[]): {
             devicesOn.set(t, [...new Set([...(devicesOn.get(t) ?? []), device])].sort());
         }
     }
-    return { routes, ids, commandIds, availability, devicesOn };
+    return { routes, ids, commands, availability, devicesOn };
 }
 
 describe('RouteTable (discovery routing, one config at a time)', () => {
@@ -134,10 +135,13 @@ describe('RouteTable (discovery routing, one config at a time)', () => {
                             : undefined;
                     after.push(entity(device, channel, states, availability));
                 }
-                const readBefore = new Set([...TOPICS, ...AVAILABILITY].filter(t => table.reads(t)));
-                const idsBefore = reference(
+                const refBefore = reference(
                     [...configs.values()].sort((a, b) => a.order - b.order).flatMap(c => c.entities),
-                ).ids;
+                );
+                const idsBefore = refBefore.ids;
+                const readBefore = new Set(
+                    [...TOPICS, ...AVAILABILITY].filter(t => refBefore.routes.has(t) || refBefore.devicesOn.has(t)),
+                );
                 const order = before?.order ?? seen++;
                 const changes: RouteChanges = table.replace(before?.entities ?? [], after, order);
                 if (after.length > 0) {
@@ -161,11 +165,7 @@ describe('RouteTable (discovery routing, one config at a time)', () => {
                 }
                 for (const id of allIds) {
                     assert.equal(table.uses(id), want.ids.has(id), `step ${step}: uses ${id}`);
-                    assert.equal(
-                        table.command(id) !== undefined,
-                        want.commandIds.has(id),
-                        `step ${step}: command ${id}`,
-                    );
+                    assert.equal(table.command(id)?.entity, want.commands.get(id), `step ${step}: command of ${id}`);
                 }
                 for (const device of ['d1', 'd2', 'd3', 'd4'].map(d => `gw.0.devices.${d}`)) {
                     assert.deepEqual(
@@ -182,7 +182,12 @@ describe('RouteTable (discovery routing, one config at a time)', () => {
                     );
                 }
                 // what changed, as the service acts on it
-                const readAfter = new Set([...TOPICS, ...AVAILABILITY].filter(t => table.reads(t)));
+                const readAfter = new Set(
+                    [...TOPICS, ...AVAILABILITY].filter(t => want.routes.has(t) || want.devicesOn.has(t)),
+                );
+                for (const topic of [...TOPICS, ...AVAILABILITY]) {
+                    assert.equal(table.reads(topic), readAfter.has(topic), `step ${step}: reads ${topic}`);
+                }
                 for (const topic of readAfter) {
                     if (!readBefore.has(topic)) {
                         assert.ok(changes.subscribe.includes(topic), `step ${step}: ${topic} to subscribe`);
@@ -207,17 +212,21 @@ describe('RouteTable (discovery routing, one config at a time)', () => {
         });
     }
 
-    it('a shared id keeps the other entity’s command when one of the two goes', () => {
+    it('a shared id: the command of the config that comes last; the other’s when that one goes', () => {
         const table = new RouteTable(usable);
         const first = entity('d1', 'same', [state('s0', 'a/1', true)]);
         const second = entity('d1', 'same', [state('s0', 'a/1', true)]);
         table.replace([], [first], 0);
         table.replace([], [second], 1);
+        // the first config announced again (a renamed entity): the second config still comes after it
+        const again = entity('d1', 'same', [state('s0', 'a/1', true)]);
+        table.replace([first], [again], 0);
+        assert.equal(table.command('gw.0.devices.d1.same.s0')?.entity, second);
         table.replace([second], [], 1);
-        assert.equal(table.command('gw.0.devices.d1.same.s0')?.entity, first);
+        assert.equal(table.command('gw.0.devices.d1.same.s0')?.entity, again);
         assert.deepEqual(
             table.routesOf('a/1')?.map(r => r.entity),
-            [first],
+            [again],
         );
     });
 });
