@@ -22,6 +22,13 @@ class DeviceAvailability {
     get topics() {
         return this.plan.topics.map(t => t.topic);
     }
+    /** The mode and the online/offline payloads per topic in use (the merge of a device's entities). */
+    get settings() {
+        return {
+            mode: this.plan.mode,
+            topics: this.plan.topics.map(({ topic, online, offline }) => ({ topic, online, offline })),
+        };
+    }
     /**
      * A message on one of the availability topics: the device's availability after it, undefined when the message
      * is neither the online nor the offline payload (or nothing is known yet).

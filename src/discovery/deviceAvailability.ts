@@ -27,6 +27,14 @@ export class DeviceAvailability {
         return this.plan.topics.map(t => t.topic);
     }
 
+    /** The mode and the online/offline payloads per topic in use (the merge of a device's entities). */
+    get settings(): { mode: AvailabilityPlan['mode']; topics: { topic: string; online: string; offline: string }[] } {
+        return {
+            mode: this.plan.mode,
+            topics: this.plan.topics.map(({ topic, online, offline }) => ({ topic, online, offline })),
+        };
+    }
+
     /**
      * A message on one of the availability topics: the device's availability after it, undefined when the message
      * is neither the online nor the offline payload (or nothing is known yet).

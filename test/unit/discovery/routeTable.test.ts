@@ -18,7 +18,9 @@ const TOPICS = ['a/1', 'a/2', 'b/1', 'b/2', 'shared/state', 'bad/+'];
 const AVAILABILITY = ['bridge/state', 'dev/x/lwt', 'dev/y/lwt', 'bad/#'];
 const usable = (topic: string): boolean => !topic.includes('+') && !topic.includes('#');
 
-function entity(device: string, channel: string, states: StatePlan[], availability?: string[]): Entity {
+type Availability = { mode: 'all' | 'any' | 'latest'; topics: { topic: string; online: string; offline: string }[] };
+
+function entity(device: string, channel: string, states: StatePlan[], availability?: Availability): Entity {
     const plan = {
         configTopic: `cfg/${channel}`,
         uniqueId: channel,
@@ -29,14 +31,7 @@ function entity(device: string, channel: string, states: StatePlan[], availabili
         native: {},
         states,
         warnings: [],
-        ...(availability
-            ? {
-                  availability: {
-                      mode: 'all' as const,
-                      topics: availability.map(topic => ({ topic, online: 'on', offline: 'off' })),
-                  },
-              }
-            : {}),
+        ...(availability ? { availability } : {}),
     } satisfies EntityPlan;
     const deviceId = `gw.0.devices.${device}`;
     const channelId = `${deviceId}.${channel}`;
@@ -73,13 +68,14 @@ function reference(entities: Entity[]): {
     ids: Set<string>;
     /** state id → the entity whose command it has: the last in config order */
     commands: Map<string, Entity>;
-    availability: Map<string, string[]>;
+    /** device → the merged availability: the first entity's mode, each topic's payloads from its first entity */
+    availability: Map<string, Availability>;
     devicesOn: Map<string, string[]>;
 } {
     const routes = new Map<string, string[]>();
     const ids = new Set<string>();
     const commands = new Map<string, Entity>();
-    const availability = new Map<string, string[]>();
+    const availability = new Map<string, Availability>();
     for (const e of entities) {
         ids.add(`${e.deviceId}.available`);
         for (const s of e.plan.states) {
@@ -92,15 +88,21 @@ function reference(entities: Entity[]): {
                 commands.set(id, e);
             }
         }
-        const own = e.plan.availability?.topics.map(t => t.topic);
+        const own = e.plan.availability;
         if (own) {
-            const merged = availability.get(e.deviceId) ?? [];
-            availability.set(e.deviceId, [...merged, ...own.filter(t => !merged.includes(t))]);
+            const merged = availability.get(e.deviceId);
+            if (!merged) {
+                // the first entity's list as it is (as the full rebuild took it)
+                availability.set(e.deviceId, { mode: own.mode, topics: own.topics.map(t => ({ ...t })) });
+            } else {
+                const fresh = own.topics.filter(t => !merged.topics.some(m => m.topic === t.topic));
+                merged.topics.push(...fresh.map(t => ({ ...t })));
+            }
         }
     }
     const devicesOn = new Map<string, string[]>();
-    for (const [device, topics] of availability) {
-        for (const t of topics.filter(usable)) {
+    for (const [device, plan] of availability) {
+        for (const t of plan.topics.map(p => p.topic).filter(usable)) {
             devicesOn.set(t, [...new Set([...(devicesOn.get(t) ?? []), device])].sort());
         }
     }
@@ -129,9 +131,17 @@ describe('RouteTable (discovery routing, one config at a time)', () => {
                     const states = Array.from({ length: 1 + Math.floor(random() * 3) }, (_, k) =>
                         state(`s${k}`, random() < 0.8 ? pick(TOPICS) : undefined, random() < 0.4),
                     );
-                    const availability =
+                    // modes and payloads differ between entities: the merge takes the first entity's
+                    const availability: Availability | undefined =
                         random() < 0.6
-                            ? Array.from({ length: 1 + Math.floor(random() * 2) }, () => pick(AVAILABILITY))
+                            ? {
+                                  mode: pick(['all', 'any', 'latest'] as const),
+                                  topics: Array.from({ length: 1 + Math.floor(random() * 2) }, () => ({
+                                      topic: pick(AVAILABILITY),
+                                      online: pick(['online', 'Online', '1']),
+                                      offline: pick(['offline', 'Offline', '0']),
+                                  })),
+                              }
                             : undefined;
                     after.push(entity(device, channel, states, availability));
                 }
@@ -169,7 +179,7 @@ describe('RouteTable (discovery routing, one config at a time)', () => {
                 }
                 for (const device of ['d1', 'd2', 'd3', 'd4'].map(d => `gw.0.devices.${d}`)) {
                     assert.deepEqual(
-                        table.availabilityOf(device)?.topics,
+                        table.availabilityOf(device)?.settings,
                         want.availability.get(device),
                         `step ${step}: availability of ${device}`,
                     );
