@@ -10,7 +10,7 @@ import mqtt from 'mqtt';
 import type { Packet } from 'mqtt-packet';
 import { hashPassword, type Account } from '../../src/broker/accessControl';
 import type { BrokerEvents, BrokerServiceOptions } from '../../src/broker/brokerService';
-import { quiet, startBroker, type Started } from '../lib/testBroker';
+import { quiet, startBroker, webSocketPort, type Started } from '../lib/testBroker';
 import { ClientService } from '../../src/client/clientService';
 import { makeCertificates } from '../lib/certs';
 import { TestClient } from '../lib/mqttClient';
@@ -568,9 +568,7 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
                 },
             });
             const port = service.boundPort!;
-            const wsPort = (
-                service as unknown as { listeners: { servers: { address(): { port: number } }[] } }
-            ).listeners.servers[1]!.address().port;
+            const wsPort = webSocketPort(service);
             const tlsClient = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
                 ca: certs.ca,
                 reconnectPeriod: 0,
@@ -600,9 +598,7 @@ describe('Broker semantics (aedes + our policy, real sockets)', function () {
                 listeners: { bind: '127.0.0.1', port: 0, tls: undefined, webSocket: true, wsPort: 0 },
             });
             const port = service.boundPort!;
-            const wsPort = (
-                service as unknown as { listeners: { servers: { address(): { port: number } }[] } }
-            ).listeners.servers[1]!.address().port;
+            const wsPort = webSocketPort(service);
             const ws = await mqtt.connectAsync(`ws://127.0.0.1:${wsPort}/mqtt`, { reconnectPeriod: 0 });
             cleanups.push(() => void ws.end(true));
             await ws.subscribeAsync('w/#');

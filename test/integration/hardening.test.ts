@@ -11,7 +11,7 @@ import { hashPassword, type Account } from '../../src/broker/accessControl';
 import type { BrokerEvents, BrokerServiceOptions } from '../../src/broker/brokerService';
 import { TestClient } from '../lib/mqttClient';
 import { connectBytes, RawClient } from '../lib/rawMqtt';
-import { startBroker, type Started } from '../lib/testBroker';
+import { startBroker, webSocketPort, type Started } from '../lib/testBroker';
 import { until } from '../lib/wait';
 
 describe('Hardening: attacks on the broker (real sockets)', function () {
@@ -419,12 +419,7 @@ describe('Hardening: attacks on the broker (real sockets)', function () {
                     clientDisconnected: id => present.delete(id),
                 },
             );
-            const wsPort =
-                row.via === 'ws'
-                    ? (
-                          service as unknown as { listeners: { servers: { address(): { port: number } }[] } }
-                      ).listeners.servers[1]!.address().port
-                    : 0;
+            const wsPort = row.via === 'ws' ? webSocketPort(service) : 0;
             const watcher = await client(port, { clientId: 'watcher' });
             await watcher.subscribe('will/#', 1);
             await watcher.subscribe('live', 1);

@@ -15,7 +15,7 @@ import { makeCertificates } from '../lib/certs';
 import { runMosquittoTool } from '../lib/mosquittoCli';
 import { TestClient } from '../lib/mqttClient';
 import { RawClient } from '../lib/rawMqtt';
-import { startBroker, type Started } from '../lib/testBroker';
+import { startBroker, webSocketPort, type Started } from '../lib/testBroker';
 import { hasCommand, skipWithReason } from '../lib/tools';
 import { until } from '../lib/wait';
 
@@ -127,9 +127,7 @@ describe('MQTT 5 broker (real MQTT 5 clients, real sockets)', function () {
                 listeners: { bind: '127.0.0.1', port: 0, tls, webSocket: true, wsPort: 0 },
             });
             const port = service.boundPort!;
-            const wsPort = (
-                service as unknown as { listeners: { servers: { address(): { port: number } }[] } }
-            ).listeners.servers[1]!.address().port;
+            const wsPort = webSocketPort(service);
             const scheme = tls ? ['mqtts', 'wss'] : ['mqtt', 'ws'];
             const { c: main, connack: mainAck } = await connectV5(`${scheme[0]}://127.0.0.1:${port}`, { ca: certs.ca });
             const { c: ws, connack: wsAck } = await connectV5(`${scheme[1]}://127.0.0.1:${wsPort}/mqtt`, {

@@ -6,6 +6,12 @@ import {
     type BrokerServiceOptions,
 } from '../../src/broker/brokerService';
 
+/** The bound port of a broker's WebSocket listener (the second listener when `webSocket` is on). */
+export function webSocketPort(broker: BrokerService): number {
+    const listeners = (broker as unknown as { listeners: { servers: { address(): { port: number } }[] } }).listeners;
+    return listeners.servers[1]!.address().port;
+}
+
 export const quiet = { info: (): void => undefined, warn: (): void => undefined, debug: (): void => undefined };
 
 export interface Started {

@@ -10,6 +10,7 @@ import { Level } from 'level';
 import { levelClientState, levelQueues } from '../../src/broker/aedesInternals';
 import { BrokerPersistence, type AedesPersistence } from '../../src/broker/persistence';
 import { StoredClients, type ClientStateScan } from '../../src/broker/storedClients';
+import { mulberry32 } from '../lib/fuzzPackets';
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -261,14 +262,8 @@ describe('client ids with nothing stored (storedClients.ts)', () => {
         const fast = await start('fast', true);
         const plain = await start('plain', false);
         const ids = ['a', 'b', 'a:b', 'ä c', 'e', 'f'];
-        let seed = 7;
-        const random = (n: number): number => {
-            // mulberry32
-            seed = (seed + 0x6d2b79f5) | 0;
-            let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-            t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-            return ((t ^ (t >>> 14)) >>> 0) % n;
-        };
+        const next = mulberry32(7);
+        const random = (n: number): number => Math.floor(next() * n);
         let counter = 0;
         for (let step = 0; step < 1200; step++) {
             const id = ids[random(ids.length)]!;

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { TestContext } from '@iobroker/testing/build/tests/integration';
 import type { TestHarness } from '@iobroker/testing/build/tests/integration/lib/harness';
 import { BrokerService } from '../../../src/broker/brokerService';
+import { webSocketPort } from '../../lib/testBroker';
 import { makeCertificates } from '../../lib/certs';
 import { Mosquitto, type MosquittoOptions } from '../../lib/mosquitto';
 import { TestClient } from '../../lib/mqttClient';
@@ -392,9 +393,7 @@ export function clientSuites({ suite }: TestContext): void {
             );
             await broker.start();
             port = broker.boundPort!;
-            const wsPort = (
-                broker as unknown as { listeners: { servers: { address(): { port: number } }[] } }
-            ).listeners.servers[1]!.address().port;
+            const wsPort = webSocketPort(broker);
             const harness = getHarness();
             const system = (await harness.objects.getObjectAsync('system.certificates')) as ioBroker.Object;
             system.native.certificates = { ...system.native.certificates, testCa: certs.ca };

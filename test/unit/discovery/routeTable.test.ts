@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Entity, EntityPlan, StatePlan } from '../../../src/discovery/model';
 import { RouteTable, type RouteChanges } from '../../../src/discovery/routeTable';
-
-/** A small seeded PRNG (mulberry32), so a failing sequence can be replayed. */
-function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
+import { mulberry32 } from '../../lib/fuzzPackets';
 
 const TOPICS = ['a/1', 'a/2', 'b/1', 'b/2', 'shared/state', 'bad/+'];
 const AVAILABILITY = ['bridge/state', 'dev/x/lwt', 'dev/y/lwt', 'bad/#'];
@@ -112,7 +101,7 @@ function reference(entities: Entity[]): {
 describe('RouteTable (discovery routing, one config at a time)', () => {
     for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
         it(`equals a full rebuild after each of 400 random config changes (seed ${seed})`, () => {
-            const random = prng(seed);
+            const random = mulberry32(seed);
             const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
             const table = new RouteTable(usable);
             /** config → its entities and its order, as the service keeps them */
