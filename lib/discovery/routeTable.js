@@ -141,8 +141,7 @@ class RouteTable {
         let best;
         let bestOrder;
         for (const entity of this.users.get(stateId) ?? []) {
-            const key = [...entity.stateIds].find(([, id]) => id === stateId)?.[0];
-            const command = entity.plan.states.find(s => s.key === key)?.command;
+            const command = entity.plan.states.find(s => entity.stateIds.get(s.key) === stateId)?.command;
             const order = this.order.get(entity);
             if (command &&
                 (!bestOrder || order[0] > bestOrder[0] || (order[0] === bestOrder[0] && order[1] >= bestOrder[1]))) {

@@ -168,8 +168,7 @@ export class RouteTable {
         let best: Command | undefined;
         let bestOrder: [number, number] | undefined;
         for (const entity of this.users.get(stateId) ?? []) {
-            const key = [...entity.stateIds].find(([, id]) => id === stateId)?.[0];
-            const command = entity.plan.states.find(s => s.key === key)?.command;
+            const command = entity.plan.states.find(s => entity.stateIds.get(s.key) === stateId)?.command;
             const order = this.order.get(entity)!;
             if (
                 command &&
